@@ -1,0 +1,9 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import solid from 'vite-plugin-solid';
+
+export default defineConfig({
+  plugins: [solid()],
+  base: './',
+  test: { environment: 'happy-dom' },
+});
