@@ -1,3 +1,5 @@
 import { render } from 'solid-js/web';
+import { App } from './app.tsx';
+import './styles.css';
 
-render(() => <p>Loading…</p>, document.getElementById('root')!);
+render(() => <App />, document.getElementById('root')!);

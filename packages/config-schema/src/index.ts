@@ -1,10 +1,53 @@
+/** Node entry point: settings.yaml (schema, loader, presets, redaction) and config.json. */
 export {
+  type BackendServer,
+  backendServerSchema,
+  type ParseWebConfigResult,
+  PSONO_UNUSED_WEB_CONFIG_KEYS,
+  parseWebConfig,
+  WEB_AUTHENTICATION_METHODS,
+  WEB_CONFIG_DEFAULTS,
+  type WebConfig,
+  type WebConfigInput,
+  webConfigSchema,
+} from './client.ts';
+export {
+  type DatabaseConfig,
+  type DatabaseKind,
+  DEFAULT_POSTGRES_PORT,
+  DEFAULT_SQLITE_FILE_NAME,
+  databaseConfigFrom,
+  databaseKindOfEngine,
+} from './database-config.ts';
+export { suggestKey } from './did-you-mean.ts';
+export {
+  ENVIRONMENT_PREFIX,
+  type Environment,
+  parseEnvironmentValue,
+} from './environment-overrides.ts';
+export { type Finding, formatFinding, formatPath } from './finding.ts';
+export { buildJsonSchemas, type JsonSchemas } from './json-schemas.ts';
+export { LDAP_PRESETS, type LdapPreset, type LdapPresetName } from './ldap-presets.ts';
+export { PSONO_UNUSED_SETTINGS_KEYS } from './psono-settings-keys.ts';
+export { isSecretKeyName, REDACTED, redactSettings } from './redact-settings.ts';
+export {
+  DEFAULT_DATA_DIR_NAME,
+  type LoadSettingsResult,
+  type LoadSettingsTextOptions,
+  loadSettingsFile,
+  loadSettingsText,
+} from './settings-loader.ts';
+export {
+  duplicateDomainMessage,
   LDAP_ENTRY_DEFAULTS,
   type LdapEntry,
   type LdapEntryInput,
   ldapEntrySchema,
+  ldapUrl,
+  pyBoolean,
   SETTINGS_DEFAULTS,
   type Settings,
   type SettingsInput,
   settingsSchema,
 } from './settings-schema.ts';
+export { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';

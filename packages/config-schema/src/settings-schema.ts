@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { databaseKindOfEngine } from './database-config.ts';
+import { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';
 
 /**
  * The schema of the server's `settings.yaml`, with Psono's UPPER_CASE key names.
@@ -48,14 +50,40 @@ export const SETTINGS_DEFAULTS = {
   LDAP: [] as never[],
 } as const;
 
-/** Python-style booleans (`True`/`False`) and the usual YAML spellings, as Psono's loader accepts them. */
-export const pyBoolean = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const lowered = value.trim().toLowerCase();
-  if (['true', 'yes', 'on', '1'].includes(lowered)) return true;
-  if (['false', 'no', 'off', '0'].includes(lowered)) return false;
-  return value;
-}, z.boolean());
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
+  true: true,
+  yes: true,
+  on: true,
+  '1': true,
+  false: false,
+  no: false,
+  off: false,
+  '0': false,
+};
+
+/**
+ * Python-style booleans (`True`/`False`) and the usual YAML spellings, as Psono's loader accepts
+ * them. The YAML 1.1 loader already turns unquoted words into booleans; quoted words and values
+ * from environment variables arrive as strings and are accepted here.
+ */
+export const pyBoolean = z
+  .union(
+    [
+      z.boolean(),
+      z.literal([0, 1]),
+      // PyYAML's spellings (no flag: the pattern must mean the same in the JSON Schema).
+      z
+        .string()
+        .regex(
+          /^\s*([Tt]rue|TRUE|[Ff]alse|FALSE|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|1|0)\s*$/,
+          'must be True or False',
+        ),
+    ],
+    { error: 'must be True or False' },
+  )
+  .transform((value) =>
+    typeof value === 'string' ? BOOLEAN_WORDS[value.trim().toLowerCase()] === true : Boolean(value),
+  );
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
@@ -81,125 +109,292 @@ const listOrCommaString = z.union([z.array(nonEmpty), z.string()]).transform((va
 
 const seconds = z.coerce.number().positive();
 
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: 'must be an http:// or https:// URL, for example https://vault.example.com',
+});
+
 export const ldapEntrySchema = z
   .object({
-    LDAP_URL: ldapUrls,
-    LDAP_DOMAIN: nonEmpty.transform((domain) => domain.toLowerCase()),
-    LDAP_BIND_DN: nonEmpty,
-    LDAP_BIND_PASS: z.string().min(1, 'must not be empty (an empty password is an anonymous bind)'),
-    LDAP_SEARCH_USER_DN: nonEmpty,
-    LDAP_SEARCH_GROUP_DN: nonEmpty,
-    LDAP_ATTR_GUID: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_GUID),
-    LDAP_OBJECT_CLASS_USER: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_OBJECT_CLASS_USER),
-    LDAP_OBJECT_CLASS_GROUP: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_OBJECT_CLASS_GROUP),
-    LDAP_ATTR_USERNAME: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_USERNAME),
-    LDAP_ATTR_EMAIL: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_EMAIL),
-    LDAP_ATTR_GROUPS: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_GROUPS),
-    LDAP_MEMBER_OF_OVERLAY: pyBoolean.default(LDAP_ENTRY_DEFAULTS.LDAP_MEMBER_OF_OVERLAY),
-    LDAP_MEMBER_ATTRIBUTE: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_MEMBER_ATTRIBUTE),
-    LDAP_ATTR_MEMBERS: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_MEMBERS),
+    LDAP_URL: ldapUrls.describe(
+      'ldap:// or ldaps:// URL of the directory, or a list of URLs tried in order (failover).',
+    ),
+    LDAP_DOMAIN: nonEmpty
+      .transform((domain) => domain.toLowerCase())
+      .describe('Domain of this directory\'s usernames: "alice" logs in as "alice@LDAP_DOMAIN". Unique.'),
+    LDAP_BIND_DN: nonEmpty.describe('DN of the service account used for searches.'),
+    LDAP_BIND_PASS: z
+      .string()
+      .min(1, 'must not be empty (an empty password is an anonymous bind)')
+      .describe('Password of the service account (secret: never printed).'),
+    LDAP_SEARCH_USER_DN: nonEmpty.describe('Subtree root under which users are searched.'),
+    LDAP_SEARCH_GROUP_DN: nonEmpty.describe('Subtree root under which groups are searched.'),
+    LDAP_ATTR_GUID: nonEmpty
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_GUID)
+      .describe('Stable id of a user: objectGUID (Active Directory) or entryUUID (OpenLDAP).'),
+    LDAP_OBJECT_CLASS_USER: nonEmpty
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_OBJECT_CLASS_USER)
+      .describe('objectClass of user entries.'),
+    LDAP_OBJECT_CLASS_GROUP: nonEmpty
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_OBJECT_CLASS_GROUP)
+      .describe('objectClass of group entries.'),
+    LDAP_ATTR_USERNAME: nonEmpty
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_USERNAME)
+      .describe('Attribute matched against the login name.'),
+    LDAP_ATTR_EMAIL: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_EMAIL).describe('E-mail attribute.'),
+    LDAP_ATTR_GROUPS: nonEmpty
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_GROUPS)
+      .describe("User attribute listing the DNs of the user's groups (memberOf overlay, Active Directory)."),
+    LDAP_MEMBER_OF_OVERLAY: pyBoolean
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_MEMBER_OF_OVERLAY)
+      .describe(
+        "True: read groups from LDAP_ATTR_GROUPS. False: search groups whose LDAP_ATTR_MEMBERS holds the user's LDAP_MEMBER_ATTRIBUTE.",
+      ),
+    LDAP_MEMBER_ATTRIBUTE: nonEmpty
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_MEMBER_ATTRIBUTE)
+      .describe('User attribute whose value group entries list as members ("dn" means the user\'s DN).'),
+    LDAP_ATTR_MEMBERS: nonEmpty
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_MEMBERS)
+      .describe('Group attribute listing the members.'),
     LDAP_REQUIRED_GROUP: z
       .union([nonEmpty.transform((dn) => [dn]), z.array(nonEmpty)])
-      .default(LDAP_ENTRY_DEFAULTS.LDAP_REQUIRED_GROUP),
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_REQUIRED_GROUP)
+      .describe('Group DNs; only members of at least one of them may log in. Empty: everyone.'),
     LDAP_REQUIRED_ATTRIBUTE: z
       .array(z.tuple([nonEmpty, z.string()]))
-      .default(LDAP_ENTRY_DEFAULTS.LDAP_REQUIRED_ATTRIBUTE),
-    LDAP_CUSTOM_USER_FILTER: z.string().trim().optional(),
-    LDAP_CUSTOM_GROUP_FILTER: z.string().trim().optional(),
-    LDAP_CA_CERT_FILE: nonEmpty.optional(),
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_REQUIRED_ATTRIBUTE)
+      .describe('List of [attribute, value] pairs the user must carry; value "*" means present.'),
+    LDAP_CUSTOM_USER_FILTER: z
+      .string()
+      .trim()
+      .optional()
+      .describe('Raw LDAP filter ANDed into the user search, for example (!(nsaccountlock=TRUE)).'),
+    LDAP_CUSTOM_GROUP_FILTER: z
+      .string()
+      .trim()
+      .optional()
+      .describe('Raw LDAP filter ANDed into the group search.'),
+    LDAP_CA_CERT_FILE: nonEmpty
+      .optional()
+      .describe("PEM file of the CA that signed the directory's certificate; default: the system CAs."),
     /** Upgrade `ldap://` connections with StartTLS before anything else is sent. */
-    LDAP_START_TLS: pyBoolean.default(LDAP_ENTRY_DEFAULTS.LDAP_START_TLS),
+    LDAP_START_TLS: pyBoolean
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_START_TLS)
+      .describe('Upgrade ldap:// connections with StartTLS before anything else is sent.'),
     /** Verify the directory's certificate; only a test lab should ever turn this off. */
-    LDAP_TLS_VERIFY: pyBoolean.default(LDAP_ENTRY_DEFAULTS.LDAP_TLS_VERIFY),
+    LDAP_TLS_VERIFY: pyBoolean
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_TLS_VERIFY)
+      .describe("Verify the directory's certificate and host name. Only a test lab should turn this off."),
     /** Seconds to wait for a TCP (and TLS) connection to one URL before trying the next. */
-    LDAP_CONNECT_TIMEOUT: seconds.default(LDAP_ENTRY_DEFAULTS.LDAP_CONNECT_TIMEOUT),
+    LDAP_CONNECT_TIMEOUT: seconds
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_CONNECT_TIMEOUT)
+      .describe('Seconds to wait for a connection (TCP and TLS) to one URL before trying the next.'),
     /** Seconds to wait for one LDAP operation (bind, search). */
-    LDAP_OPERATION_TIMEOUT: seconds.default(LDAP_ENTRY_DEFAULTS.LDAP_OPERATION_TIMEOUT),
+    LDAP_OPERATION_TIMEOUT: seconds
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_OPERATION_TIMEOUT)
+      .describe('Seconds to wait for one LDAP operation (bind, search).'),
     /** Service-bound connections kept open per directory entry. */
-    LDAP_POOL_SIZE: z.coerce.number().int().min(1).max(64).default(LDAP_ENTRY_DEFAULTS.LDAP_POOL_SIZE),
+    LDAP_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_POOL_SIZE)
+      .describe('Connections kept open to this directory (1-64).'),
     /** Resolve nested groups (Active Directory: LDAP_MATCHING_RULE_IN_CHAIN; others: transitive search). */
-    LDAP_NESTED_GROUPS: pyBoolean.default(LDAP_ENTRY_DEFAULTS.LDAP_NESTED_GROUPS),
+    LDAP_NESTED_GROUPS: pyBoolean
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_NESTED_GROUPS)
+      .describe(
+        'Also count groups the user belongs to through other groups (Active Directory: matching rule in chain).',
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine(
+    (entry, ctx) => {
+      // Runs even when other keys of the entry failed (see `when`), so values may be raw input.
+      if (entry.LDAP_START_TLS !== true) return;
+      const urls: unknown[] = Array.isArray(entry.LDAP_URL) ? entry.LDAP_URL : [entry.LDAP_URL];
+      urls.forEach((url, index) => {
+        if (typeof url === 'string' && url.trim().toLowerCase().startsWith('ldaps:')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['LDAP_START_TLS'],
+            message: `StartTLS upgrades ldap:// connections, but URL ${index + 1} is ldaps:// (TLS from the start); use ldap:// URLs or set LDAP_START_TLS: False`,
+          });
+        }
+      });
+    },
+    { when: () => true },
+  );
 
 export type LdapEntry = z.infer<typeof ldapEntrySchema>;
 export type LdapEntryInput = z.input<typeof ldapEntrySchema>;
 
 const databaseSchema = z
   .object({
-    ENGINE: nonEmpty,
-    NAME: z.string().optional(),
-    USER: z.string().optional(),
-    PASSWORD: z.string().optional(),
-    HOST: z.string().optional(),
-    PORT: z.union([z.string(), z.number()]).optional(),
+    ENGINE: nonEmpty.describe(
+      'django.db.backends.postgresql (PostgreSQL) or django.db.backends.sqlite3 (embedded file).',
+    ),
+    NAME: z.string().optional().describe('PostgreSQL: database name. SQLite: file, relative to DATA_DIR.'),
+    USER: z.string().optional().describe('PostgreSQL user.'),
+    PASSWORD: z.string().optional().describe('PostgreSQL password (secret: never printed).'),
+    HOST: z.string().optional().describe('PostgreSQL host; default localhost.'),
+    PORT: z
+      .union([z.string().regex(/^\d*$/, 'must be a port number'), z.number().int().min(1).max(65_535)])
+      .optional()
+      .describe('PostgreSQL port; default 5432.'),
   })
-  .strict();
+  .strict()
+  .superRefine((database, ctx) => {
+    const kind = databaseKindOfEngine(database.ENGINE);
+    if (kind === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENGINE'],
+        message:
+          'unsupported database engine; use django.db.backends.postgresql (PostgreSQL) or django.db.backends.sqlite3, or remove DATABASES for the embedded SQLite file',
+      });
+    } else if (kind === 'postgres' && !database.NAME) {
+      ctx.addIssue({ code: 'custom', path: ['NAME'], message: 'PostgreSQL needs the database NAME' });
+    }
+  });
 
-const hexKey = z
-  .string()
-  .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters (32 bytes); run `manage generate-keys`');
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+const isHexKey = (value: unknown): value is string => typeof value === 'string' && HEX_KEY.test(value);
+
+const hexKey = z.string().regex(HEX_KEY, 'must be 64 hex characters (32 bytes); run `manage generate-keys`');
 
 export const settingsSchema = z
   .object({
-    SECRET_KEY: z.string().min(32, 'must be at least 32 characters; run `manage generate-keys`').optional(),
-    PRIVATE_KEY: hexKey.optional(),
-    PUBLIC_KEY: hexKey.optional(),
-    HOST_URL: z.url().optional(),
-    WEB_CLIENT_URL: z.url().optional(),
+    SECRET_KEY: z
+      .string()
+      .min(32, 'must be at least 32 characters; run `manage generate-keys`')
+      .optional()
+      .describe('Server secret (at least 32 characters); run `manage generate-keys`.'),
+    PRIVATE_KEY: hexKey
+      .optional()
+      .describe('Hex X25519 private key of the server; also the seed of its Ed25519 signing key.'),
+    PUBLIC_KEY: hexKey.optional().describe('Hex X25519 public key belonging to PRIVATE_KEY.'),
+    HOST_URL: httpUrl
+      .optional()
+      .describe('Public URL of the API, for example https://vault.example.com/server.'),
+    WEB_CLIENT_URL: httpUrl.optional().describe('Public URL of the web client.'),
     AUTHENTICATION_METHODS: listOrCommaString
       .transform((methods) => methods.map((method) => method.toUpperCase()))
-      .default(SETTINGS_DEFAULTS.AUTHENTICATION_METHODS),
-    DATA_DIR: nonEmpty.optional(),
-    DATABASES: z.object({ default: databaseSchema }).strict().optional(),
+      .default(SETTINGS_DEFAULTS.AUTHENTICATION_METHODS)
+      .describe(
+        'Login methods the server offers (list or comma-separated); must contain LDAP for LDAP logins.',
+      ),
+    DATA_DIR: nonEmpty
+      .optional()
+      .describe(
+        'Folder for the embedded database and other data; relative to the settings file. Default: data.',
+      ),
+    DATABASES: z
+      .object({ default: databaseSchema })
+      .strict()
+      .optional()
+      .describe('Django-style database settings; absent: an embedded SQLite file in DATA_DIR.'),
     DEFAULT_TOKEN_TIME_VALID: z.coerce
       .number()
       .int()
       .positive()
-      .default(SETTINGS_DEFAULTS.DEFAULT_TOKEN_TIME_VALID),
+      .default(SETTINGS_DEFAULTS.DEFAULT_TOKEN_TIME_VALID)
+      .describe('Seconds a session lives when the client asks for nothing else.'),
     MAX_WEB_TOKEN_TIME_VALID: z.coerce
       .number()
       .int()
       .positive()
-      .default(SETTINGS_DEFAULTS.MAX_WEB_TOKEN_TIME_VALID),
+      .default(SETTINGS_DEFAULTS.MAX_WEB_TOKEN_TIME_VALID)
+      .describe('Longest session, in seconds, a client may ask for.'),
     LOGIN_THROTTLE_USERNAME_FAILURES: z.coerce
       .number()
       .int()
       .min(1)
-      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_USERNAME_FAILURES),
+      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_USERNAME_FAILURES)
+      .describe('Failed logins per username within the window before further attempts are refused.'),
     LOGIN_THROTTLE_ADDRESS_FAILURES: z.coerce
       .number()
       .int()
       .min(1)
-      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_ADDRESS_FAILURES),
-    LOGIN_THROTTLE_WINDOW: seconds.default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_WINDOW),
-    TRUSTED_PROXIES: listOrCommaString.default(SETTINGS_DEFAULTS.TRUSTED_PROXIES),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default(SETTINGS_DEFAULTS.LOG_LEVEL),
-    LDAP: z.array(ldapEntrySchema).default([]),
+      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_ADDRESS_FAILURES)
+      .describe('Failed logins per client address within the window before further attempts are refused.'),
+    LOGIN_THROTTLE_WINDOW: seconds
+      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_WINDOW)
+      .describe('Length of the throttling window and of the lockout, in seconds.'),
+    TRUSTED_PROXIES: listOrCommaString
+      .default(SETTINGS_DEFAULTS.TRUSTED_PROXIES)
+      .describe('Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed.'),
+    LOG_LEVEL: z
+      .enum(['debug', 'info', 'warn', 'error'])
+      .default(SETTINGS_DEFAULTS.LOG_LEVEL)
+      .describe('Least severe log level written.'),
+    LDAP: z
+      .array(ldapEntrySchema)
+      .default([])
+      .describe('Directories users log in against; each entry serves one LDAP_DOMAIN.'),
   })
   .strict()
-  .superRefine((settings, ctx) => {
-    const seen = new Map<string, number>();
-    settings.LDAP.forEach((entry, index) => {
-      const first = seen.get(entry.LDAP_DOMAIN);
-      if (first === undefined) {
-        seen.set(entry.LDAP_DOMAIN, index);
-      } else {
+  .superRefine(
+    (parsed, ctx) => {
+      // Runs even when other keys failed (see `when`), so that one run reports every problem;
+      // a key that failed still holds its raw input here, so every value is checked before use.
+      const settings = parsed as unknown as Record<string, unknown>;
+      const seen = new Map<string, number>();
+      const entries = Array.isArray(settings.LDAP) ? (settings.LDAP as unknown[]) : [];
+      entries.forEach((entry, index) => {
+        const raw =
+          typeof entry === 'object' && entry !== null
+            ? (entry as Record<string, unknown>).LDAP_DOMAIN
+            : undefined;
+        if (typeof raw !== 'string' || raw.trim() === '') return;
+        const domain = raw.trim().toLowerCase();
+        const first = seen.get(domain);
+        if (first === undefined) {
+          seen.set(domain, index);
+        } else {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['LDAP', index, 'LDAP_DOMAIN'],
+            message: duplicateDomainMessage(domain, first),
+          });
+        }
+      });
+      const { PRIVATE_KEY: privateKey, PUBLIC_KEY: publicKey } = settings;
+      if ((privateKey === undefined) !== (publicKey === undefined)) {
         ctx.addIssue({
           code: 'custom',
-          path: ['LDAP', index, 'LDAP_DOMAIN'],
-          message: `duplicate domain "${entry.LDAP_DOMAIN}" (already used by LDAP[${first}]); each entry serves one domain`,
+          path: [privateKey === undefined ? 'PRIVATE_KEY' : 'PUBLIC_KEY'],
+          message: 'PRIVATE_KEY and PUBLIC_KEY are a pair: set both or neither',
+        });
+      } else if (
+        isHexKey(privateKey) &&
+        isHexKey(publicKey) &&
+        x25519PublicKeyFromPrivate(privateKey) !== publicKey.toLowerCase()
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PUBLIC_KEY'],
+          message:
+            'is not the public key of PRIVATE_KEY (clients would fail to decrypt); run `manage generate-keys` for a matching pair',
         });
       }
-    });
-    if ((settings.PRIVATE_KEY === undefined) !== (settings.PUBLIC_KEY === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [settings.PRIVATE_KEY === undefined ? 'PRIVATE_KEY' : 'PUBLIC_KEY'],
-        message: 'PRIVATE_KEY and PUBLIC_KEY are a pair: set both or neither',
-      });
-    }
-  });
+      const { MAX_WEB_TOKEN_TIME_VALID: longest, DEFAULT_TOKEN_TIME_VALID: usual } = settings;
+      if (typeof longest === 'number' && typeof usual === 'number' && longest < usual) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MAX_WEB_TOKEN_TIME_VALID'],
+          message: 'must not be shorter than DEFAULT_TOKEN_TIME_VALID',
+        });
+      }
+    },
+    { when: () => true },
+  );
+
+/** Message for an `LDAP` entry whose domain an earlier entry (index `first`) already serves. */
+export function duplicateDomainMessage(domain: string, first: number): string {
+  return `duplicate domain "${domain}" (already used by LDAP[${first}]); each entry serves one domain`;
+}
 
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingsInput = z.input<typeof settingsSchema>;

@@ -1,0 +1,150 @@
+/**
+ * `createApp(deps)`: the whole HTTP surface built from injected dependencies (no I/O of its own),
+ * tested with `app.request()`. `server.ts` opens the real resources and listens.
+ */
+import type { Settings } from '@ldap-login/config-schema';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from 'pino';
+import { AccountService } from './accounts/account-service.ts';
+import type { LoginDirectory } from './accounts/directory-port.ts';
+import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
+import { encryptWithKey } from './crypto/nacl.ts';
+import type { Database } from './db/schema.ts';
+import { ApiError, errorBody } from './http/api-error.ts';
+import type { AppEnv } from './http/app-env.ts';
+import { TrustedProxies } from './http/client-address.ts';
+import type { ApiServices } from './http/services.ts';
+import { createLogger } from './logger.ts';
+import { authenticationRoutes } from './routes/authentication.ts';
+import { infoRoutes } from './routes/info.ts';
+import { userRoutes } from './routes/user.ts';
+import { SessionStore } from './sessions/session-store.ts';
+import { LoginThrottle } from './throttle/login-throttle.ts';
+import { type StaticSiteOptions, staticSite } from './web/static-site.ts';
+
+/** Largest request body the API reads; login and key updates are a few kilobytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const API_BASE_PATH = '/server';
+
+/** Default minimum answer time of a refused login (see `ApiServices.refusalFloorMs`). */
+export const DEFAULT_REFUSAL_FLOOR_MS = 250;
+
+export interface AppDeps {
+  settings: Settings;
+  /** Migrated database (`openDatabase` + `migrateToLatest`). */
+  db: Database;
+  directory: LoginDirectory;
+  logger?: Logger;
+  /** Defaults to the keys in `settings` (`PRIVATE_KEY` / `PUBLIC_KEY`). */
+  keys?: ServerKeys;
+  /** Clock in milliseconds; tests move it to expire sessions and throttling windows. */
+  now?: () => number;
+  refusalFloorMs?: number;
+  /** Build id shown in `/info/` (`version: "X.Y.Z (Build <build>)"`). */
+  build?: string;
+  /** Serve the web client at `/` (combined mode). */
+  web?: StaticSiteOptions;
+}
+
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  workerSrc: ["'self'", 'blob:'],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * Builds the application: API under `/server/`, optionally the web client at `/`.
+ *
+ * @example
+ * const app = createApp({ settings, db, directory: new DirectoryService(settings.LDAP) });
+ * const reply = await app.request('/server/info/');
+ */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger ?? createLogger(deps.settings.LOG_LEVEL);
+  const services: ApiServices = {
+    settings: deps.settings,
+    keys: deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY),
+    directory: deps.directory,
+    db: deps.db,
+    accounts: new AccountService(deps.db, now),
+    sessions: new SessionStore(deps.db, now),
+    throttle: new LoginThrottle(
+      deps.db,
+      {
+        usernameFailures: deps.settings.LOGIN_THROTTLE_USERNAME_FAILURES,
+        addressFailures: deps.settings.LOGIN_THROTTLE_ADDRESS_FAILURES,
+        windowSeconds: deps.settings.LOGIN_THROTTLE_WINDOW,
+      },
+      now,
+    ),
+    logger,
+    now,
+    refusalFloorMs: deps.refusalFloorMs ?? DEFAULT_REFUSAL_FLOOR_MS,
+    build: deps.build ?? 'dev',
+  };
+  const proxies = new TrustedProxies(deps.settings.TRUSTED_PROXIES);
+
+  const api = new Hono<AppEnv>({ strict: false });
+  api.use('*', async (c, next) => {
+    c.set('clientAddress', proxies.clientAddress(c.env?.incoming?.socket?.remoteAddress, c.req.header('X-Forwarded-For')));
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('REQUEST_TOO_LARGE', `body above ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  api.route('/', infoRoutes(services));
+  api.route('/authentication', authenticationRoutes(services));
+  api.route('/user', userRoutes(services));
+  api.all('*', () => {
+    throw new ApiError('NOT_FOUND');
+  });
+
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use('*', secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false }));
+  app.route(API_BASE_PATH, api);
+  if (deps.web) app.route('/', staticSite(deps.web));
+
+  app.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500 && apiError.code !== 'DIRECTORY_UNAVAILABLE') {
+      logger.error({ err: error, path: c.req.path, method: c.req.method }, 'request failed');
+    } else {
+      logger.info({ code: apiError.code, reason: apiError.reason, path: c.req.path }, 'request refused');
+    }
+    for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);
+    c.header('Cache-Control', 'no-store');
+    const key = c.get('sessionKey');
+    if (key && apiError.status !== 401) {
+      return c.json(encryptWithKey(JSON.stringify(errorBody(apiError.code)), key), apiError.status);
+    }
+    return c.json(errorBody(apiError.code), apiError.status);
+  });
+  app.notFound((c) => c.json(errorBody('NOT_FOUND'), 404));
+  return app;
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException && error.status === 413) return new ApiError('REQUEST_TOO_LARGE');
+  return new ApiError('INTERNAL_ERROR', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SettingsError, startServer } from '../../server.ts';
+import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
+import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
+
+/** The built web client beside this package in the repository and in the image (`apps/web/dist`). */
+const BUNDLED_WEB_ROOT = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
+
+const HELP = `Usage: manage serve [--host H] [--port P] [--web-root DIR] [--config-json FILE] [--settings FILE]
+
+Runs the server: the web client at / and the API at /server/. Migrates the database first.
+Stops cleanly on SIGINT or SIGTERM.
+
+  --host H             address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
+  --port P             port (default 8080; 0 picks a free one)
+  --web-root DIR       built web client (default: the bundled apps/web/dist when present;
+                       without one only the API is served)
+  --config-json FILE   the web client's config.json (default: the one in the web root)
+
+${SETTINGS_LOOKUP_HELP}
+
+${EXIT_CODES_HELP}`;
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 8080;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError(`--port must be 0..65535, not "${value}"`);
+  return port;
+}
+
+/** Resolves once SIGINT or SIGTERM arrives. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the server (web client at /, API at /server/)',
+  help: HELP,
+  options: {
+    ...COMMON_OPTIONS,
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'web-root': { type: 'string' },
+    'config-json': { type: 'string' },
+  },
+  positionals: [0, 0],
+  async run({ values }, io) {
+    const port = parsePort(values.port as string | undefined);
+    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
+    if (!loaded.ok) {
+      for (const line of formatFindings(loaded.errors, loaded.location?.path)) io.stderr(`error: ${line}\n`);
+      return EXIT.USAGE;
+    }
+    const webRoot =
+      (values['web-root'] as string | undefined) ??
+      (existsSync(BUNDLED_WEB_ROOT) ? BUNDLED_WEB_ROOT : undefined);
+    const configJson = values['config-json'] as string | undefined;
+    let server: Awaited<ReturnType<typeof startServer>>;
+    try {
+      server = await startServer({
+        settingsFile: loaded.location.path,
+        env: { ...io.env },
+        host: (values.host as string | undefined) ?? '127.0.0.1',
+        port,
+        ...(webRoot ? { webRoot } : {}),
+        ...(configJson ? { configJson } : {}),
+      });
+    } catch (error) {
+      io.stderr(`error: the server did not start: ${(error as Error).message}\n`);
+      return error instanceof SettingsError ? EXIT.USAGE : EXIT.UNAVAILABLE;
+    }
+    io.stderr(`Listening on ${server.url} (API at ${server.url}/server/)\n`);
+    const signal = await untilSignal();
+    io.stderr(`${signal}: stopping\n`);
+    await server.close();
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,88 @@
+import pino from 'pino';
+import { syncDirectoryGroups } from '../../accounts/groups.ts';
+import { recordAuditEvent } from '../../audit.ts';
+import { openDatabase } from '../../db/database.ts';
+import { migrateToLatest } from '../../db/migrations.ts';
+import { createDirectory } from '../../directory-adapter.ts';
+import { createLogger } from '../../logger.ts';
+import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
+import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
+import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
+
+const HELP = `Usage: manage syncldap [--domain D] [--json] [--settings FILE]
+
+Reads every group of each directory (paged) into the database, so groups are known before
+their members first log in, and prints the count per directory.
+
+  --domain D   only the LDAP entry serving this domain
+  --json       print [{domain, groups, error?}] as JSON
+
+${SETTINGS_LOOKUP_HELP}
+
+${EXIT_CODES_HELP}`;
+
+export const syncldapCommand: Command = {
+  name: 'syncldap',
+  summary: 'read all groups of each directory into the database',
+  help: HELP,
+  options: { ...COMMON_OPTIONS, domain: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: [0, 0],
+  async run({ values }, io) {
+    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
+    if (!loaded.ok) {
+      for (const line of formatFindings(loaded.errors, loaded.location?.path)) io.stderr(`error: ${line}\n`);
+      return EXIT.USAGE;
+    }
+    const { settings, database } = loaded.result;
+    const domains = settings.LDAP.map((entry) => entry.LDAP_DOMAIN);
+    const wanted = values.domain === undefined ? domains : [String(values.domain).toLowerCase()];
+    if (wanted.length === 0) throw new UsageError('the settings have no LDAP entry');
+    const unknown = wanted.filter((domain) => !domains.includes(domain));
+    if (unknown.length > 0)
+      throw new UsageError(`no LDAP entry serves ${unknown.join(', ')} (have: ${domains.join(', ')})`);
+
+    // Logs go to standard error so that standard output stays the report.
+    const logger = createLogger(
+      settings.LOG_LEVEL === 'debug' ? 'debug' : 'warn',
+      pino.destination({ fd: 2, sync: true }),
+    );
+    const db = openDatabase(database);
+    try {
+      try {
+        await migrateToLatest(db);
+      } catch (error) {
+        io.stderr(`error: database: ${(error as Error).message}\n`);
+        return EXIT.UNAVAILABLE;
+      }
+      const directory = await createDirectory(settings.LDAP, logger);
+      let results: Awaited<ReturnType<typeof syncDirectoryGroups>>;
+      try {
+        results = await syncDirectoryGroups(db, directory, wanted);
+      } finally {
+        await directory.close();
+      }
+      for (const result of results) {
+        await recordAuditEvent(db, {
+          event: 'syncldap',
+          outcome: result.error ? 'failure' : 'success',
+          reason: result.error ?? null,
+          details: { domain: result.domain, groups: result.groups },
+        });
+      }
+      if (values.json === true) {
+        io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+      } else {
+        for (const result of results) {
+          io.stdout(
+            result.error
+              ? `Error: ${result.domain}: ${result.error}\n`
+              : `Success: ${result.domain}: ${result.groups} group(s) stored\n`,
+          );
+        }
+      }
+      return results.some((result) => result.error) ? EXIT.CHECK_FAILED : EXIT.OK;
+    } finally {
+      await db.destroy();
+    }
+  },
+};

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type Finding,
+  formatFinding,
+  type LoadSettingsResult,
+  loadSettingsFile,
+} from '@ldap-login/config-schema';
+
+/** Where `manage` looks for settings when `--settings` is not given, in this order. */
+export const SETTINGS_LOOKUP_HELP = `Settings file (--settings FILE); without it, the first that exists of:
+  $PSONO_SETTINGS, then $LDAP_LOGIN_SETTINGS (a path)
+  ./settings.yaml
+  ~/.psono_server/settings.yaml
+  /etc/ldap-login/settings.yaml`;
+
+export interface SettingsLocation {
+  /** Absolute path of the file to read. */
+  path: string;
+  /** How it was chosen, for messages: `--settings`, `$PSONO_SETTINGS`, `./settings.yaml`, ... */
+  source: string;
+}
+
+/**
+ * The settings file to use: `--settings`, else the first candidate of the lookup order that
+ * exists. An explicit choice (option or variable) is returned even when the file is missing, so
+ * the loader can say so; `undefined` when nothing was chosen and no default file exists.
+ */
+export function locateSettings(
+  explicit: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  home: string = homedir(),
+): SettingsLocation | undefined {
+  if (explicit !== undefined) return { path: resolve(cwd, explicit), source: '--settings' };
+  for (const name of ['PSONO_SETTINGS', 'LDAP_LOGIN_SETTINGS']) {
+    const value = env[name]?.trim();
+    if (value) return { path: resolve(cwd, value), source: `$${name}` };
+  }
+  const candidates: SettingsLocation[] = [
+    { path: resolve(cwd, 'settings.yaml'), source: './settings.yaml' },
+    { path: join(home, '.psono_server', 'settings.yaml'), source: '~/.psono_server/settings.yaml' },
+    { path: '/etc/ldap-login/settings.yaml', source: '/etc/ldap-login/settings.yaml' },
+  ];
+  return candidates.find((candidate) => existsSync(candidate.path));
+}
+
+export type LoadedSettings =
+  | { ok: true; location: SettingsLocation; result: Extract<LoadSettingsResult, { ok: true }> }
+  | { ok: false; location?: SettingsLocation; errors: Finding[]; warnings: Finding[] };
+
+/** Finds and loads the settings; every problem comes back as findings, nothing is thrown. */
+export function loadSettings(
+  explicit: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): LoadedSettings {
+  const location = locateSettings(explicit, env, cwd);
+  if (!location) {
+    return {
+      ok: false,
+      errors: [
+        { path: '', message: `no settings file found; pass --settings FILE.\n${SETTINGS_LOOKUP_HELP}` },
+      ],
+      warnings: [],
+    };
+  }
+  const result = loadSettingsFile(location.path, { env });
+  if (!result.ok) return { ok: false, location, errors: result.errors, warnings: result.warnings };
+  return { ok: true, location, result };
+}
+
+/** Findings as lines, prefixed by the file they come from. */
+export function formatFindings(findings: Finding[], file?: string): string[] {
+  return findings.map((finding) => (file ? `${file}: ${formatFinding(finding)}` : formatFinding(finding)));
+}

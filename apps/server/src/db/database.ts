@@ -1,0 +1,58 @@
+/**
+ * Opens the database described by the settings: an embedded SQLite file (WAL) or PostgreSQL,
+ * behind one Kysely query layer.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseConfig } from '@ldap-login/config-schema';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database, DatabaseSchema } from './schema.ts';
+
+const INT8_OID = 20;
+
+/**
+ * Opens (and, for SQLite, creates) the database. Call `migrateToLatest(db)` before use and
+ * `db.destroy()` at the end.
+ *
+ * @example
+ * const db = openDatabase({ kind: 'sqlite', file: '/var/lib/app/db.sqlite3' });
+ * await migrateToLatest(db);
+ */
+export function openDatabase(
+  config: DatabaseConfig,
+  options: { onConnectionError?: (error: Error) => void } = {},
+): Database {
+  if (config.kind === 'sqlite') {
+    if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
+    const sqlite = new SQLite(config.file);
+    // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode keeps every committed
+    // transaction across a process crash (kill -9) and only risks the last ones on power loss.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  const pool = new pg.Pool({
+    host: config.host,
+    port: config.port,
+    database: config.database,
+    user: config.user,
+    password: config.password,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    // Times are bigint milliseconds; they fit a JavaScript number, so read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle connection the server dropped (restart, failover) is removed from the pool by pg; the
+  // next query opens a new one. Without a listener the event would crash the process.
+  pool.on('error', (error) => options.onConnectionError?.(error));
+  return new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+}

@@ -1,0 +1,45 @@
+/**
+ * Expected outcomes of API calls, each with a stable code that the client sees as
+ * `{"non_field_errors": ["CODE"]}`. The exact reason goes to the log, never to the client.
+ */
+export const API_ERRORS = {
+  INVALID_REQUEST: 400,
+  LOGIN_INFO_CANNOT_BE_DECRYPTED: 400,
+  USERNAME_OR_PASSWORD_WRONG: 400,
+  AUTHENTICATION_METHOD_NOT_ALLOWED: 400,
+  VERIFICATION_FAILED: 400,
+  REQUEST_CANNOT_BE_DECRYPTED: 400,
+  SESSION_NOT_FOUND: 400,
+  TOKEN_INVALID: 401,
+  SESSION_EXPIRED: 401,
+  TOKEN_NOT_ACTIVATED: 401,
+  TOKEN_ALREADY_ACTIVATED: 401,
+  AUTHORIZATION_VALIDATOR_INVALID: 401,
+  NOT_FOUND: 404,
+  REQUEST_TOO_LARGE: 413,
+  TOO_MANY_LOGIN_ATTEMPTS: 429,
+  INTERNAL_ERROR: 500,
+  DIRECTORY_UNAVAILABLE: 503,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+export type ApiErrorStatus = (typeof API_ERRORS)[ApiErrorCode];
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: ApiErrorStatus;
+
+  /** `reason` is for the log only. */
+  constructor(
+    readonly code: ApiErrorCode,
+    readonly reason?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(reason ? `${code}: ${reason}` : code);
+    this.status = API_ERRORS[code];
+  }
+}
+
+export function errorBody(code: ApiErrorCode): { non_field_errors: [ApiErrorCode] } {
+  return { non_field_errors: [code] };
+}

@@ -1,0 +1,13 @@
+import type { IncomingMessage } from 'node:http';
+import type { SessionRow } from '../sessions/session-store.ts';
+
+/** Hono environment of the API: the Node request (for the peer address) and per-request state. */
+export interface AppEnv {
+  Bindings: { incoming?: Pick<IncomingMessage, 'socket'> };
+  Variables: {
+    clientAddress: string;
+    /** Set once the request's token has been found: from then on, replies are encrypted. */
+    session?: SessionRow;
+    sessionKey?: Uint8Array;
+  };
+}

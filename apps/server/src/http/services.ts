@@ -1,0 +1,24 @@
+import type { Settings } from '@ldap-login/config-schema';
+import type { Logger } from 'pino';
+import type { AccountService } from '../accounts/account-service.ts';
+import type { LoginDirectory } from '../accounts/directory-port.ts';
+import type { ServerKeys } from '../crypto/server-keys.ts';
+import type { Database } from '../db/schema.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
+import type { LoginThrottle } from '../throttle/login-throttle.ts';
+
+/** Everything the API routes use, built once by `createApp`. */
+export interface ApiServices {
+  settings: Settings;
+  keys: ServerKeys;
+  directory: LoginDirectory;
+  db: Database;
+  accounts: AccountService;
+  sessions: SessionStore;
+  throttle: LoginThrottle;
+  logger: Logger;
+  now: () => number;
+  /** Every refused login answers no sooner than this, so refusals cannot be told apart by timing. */
+  refusalFloorMs: number;
+  build: string;
+}

@@ -1,0 +1,81 @@
+/** `GET /info/` (signed server description) and `GET /healthcheck/`. */
+import { Hono } from 'hono';
+import type { AppEnv } from '../http/app-env.ts';
+import type { ApiServices } from '../http/services.ts';
+import { pingDatabase } from '../db/migrations.ts';
+
+/**
+ * The Psono API generation this server speaks. Psono's clients refuse servers older than 4.0.14,
+ * so the version reported is the protocol's, not this package's.
+ */
+export const PROTOCOL_VERSION = '4.0.14';
+
+export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>) {
+  const { settings, keys } = services;
+  return {
+    version: `${PROTOCOL_VERSION} (Build ${services.build})`,
+    api: 1,
+    type: 'CE',
+    public_key: Buffer.from(keys.box.publicKey).toString('hex'),
+    authentication_methods: settings.AUTHENTICATION_METHODS,
+    web_client: settings.WEB_CLIENT_URL ?? '',
+    log_audit: false,
+    management: false,
+    allow_registration: false,
+    allow_lost_password: false,
+    multifactor_enabled: false,
+    ldap_domains: settings.LDAP.map((entry) => entry.LDAP_DOMAIN),
+  };
+}
+
+export function infoRoutes(services: ApiServices): Hono<AppEnv> {
+  // Registered without the trailing slash: with `strict: false` both spellings match.
+  const app = new Hono<AppEnv>({ strict: false });
+  // The info never changes while the server runs: sign it once.
+  const info = JSON.stringify(serverInfo(services));
+  const signed = { info, signature: services.keys.signHex(info), verify_key: services.keys.verifyKey };
+
+  app.get('/info', (c) => c.json(signed));
+
+  app.get('/healthcheck', async (c) => {
+    const started = performance.now();
+    let dbHealthy = true;
+    try {
+      await pingDatabase(services.db);
+    } catch (error) {
+      dbHealthy = false;
+      services.logger.error({ err: error }, 'health check: database unreachable');
+    }
+    const dbLatency = performance.now() - started;
+    const servers = await services.directory.health().catch((error: unknown) => {
+      services.logger.error({ err: error }, 'health check: directory health failed');
+      return [];
+    });
+    const directories = services.settings.LDAP.map((entry) => {
+      const own = servers.filter((server) => server.domain === entry.LDAP_DOMAIN);
+      for (const server of own) {
+        if (!server.up) services.logger.warn({ domain: server.domain, url: server.url, error: server.error }, 'directory down');
+      }
+      return {
+        domain: entry.LDAP_DOMAIN,
+        healthy: own.some((server) => server.up),
+        // Internal host names stay in the log; the public sees positions in the URL list.
+        servers: own.map((server, index) => ({
+          index,
+          up: server.up,
+          latency_ms: Math.round(server.latencyMs * 10) / 10,
+        })),
+      };
+    });
+    return c.json(
+      {
+        healthy: dbHealthy,
+        db_read: { healthy: dbHealthy, latency_ms: Math.round(dbLatency * 10) / 10 },
+        time_sync: { healthy: true },
+        directories,
+      },
+      dbHealthy ? 200 : 503,
+    );
+  });
+  return app;
+}

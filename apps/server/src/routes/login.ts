@@ -1,0 +1,184 @@
+/**
+ * `POST /authentication/login/`: the encrypted LDAP login. Reads top to bottom: decrypt the login
+ * info -> throttle check -> directory -> account and session -> encrypted reply.
+ */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { canonicalUsername } from '../accounts/account-service.ts';
+import type { DirectoryUser } from '../accounts/directory-port.ts';
+import { audit } from '../audit-log.ts';
+import { fromHex } from '../crypto/hex.ts';
+import { DecryptionError, decryptFromPublicKey, encryptForPublicKey, generateX25519KeyPair } from '../crypto/nacl.ts';
+import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { mapDirectoryError } from '../http/directory-errors.ts';
+import type { ApiServices } from '../http/services.ts';
+import type { CreatedSession } from '../sessions/session-store.ts';
+
+const hex = (length: number) =>
+  z
+    .string()
+    .length(length)
+    .regex(/^[0-9a-fA-F]*$/);
+
+export const loginRequestSchema = z
+  .object({
+    login_info: z
+      .string()
+      .min(34)
+      .max(16_384)
+      .regex(/^[0-9a-fA-F]*$/),
+    login_info_nonce: hex(48),
+    public_key: hex(64),
+    session_duration: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const loginInfoSchema = z.object({
+  username: z.string().trim().min(1).max(320),
+  password: z.string().max(4096).nullish(),
+  authkey: z.string().max(1024).nullish(),
+  device_fingerprint: z.string().max(256).nullish(),
+  device_description: z.string().max(256).nullish(),
+  device_time: z.string().max(64).nullish(),
+});
+
+const MIN_SESSION_SECONDS = 60;
+
+/** A refusal whose exact reason is for the log; the client sees USERNAME_OR_PASSWORD_WRONG. */
+class LoginRefused extends Error {
+  override readonly name = 'LoginRefused';
+}
+
+/** The directory entry's domain for a typed username; undefined when no entry serves it. */
+export function domainForUsername(username: string, domains: string[]): string | undefined {
+  const at = username.lastIndexOf('@');
+  if (at < 0) return domains.length === 1 ? domains[0] : undefined;
+  const domain = username.slice(at + 1).toLowerCase();
+  return domains.includes(domain) ? domain : undefined;
+}
+
+async function delayUntil(start: number, floorMs: number, now: () => number): Promise<void> {
+  const remaining = start + floorMs - now();
+  if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
+}
+
+export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Promise<Response> {
+  const { settings, keys, logger, throttle } = services;
+  const body = loginRequestSchema.safeParse(await c.req.json().catch(() => undefined));
+  if (!body.success) throw new ApiError('INVALID_REQUEST', z.prettifyError(body.error));
+  if (!settings.AUTHENTICATION_METHODS.includes('LDAP')) {
+    throw new ApiError('AUTHENTICATION_METHOD_NOT_ALLOWED', 'LDAP is not in AUTHENTICATION_METHODS');
+  }
+
+  const clientPublicKey = fromHex(body.data.public_key);
+  let loginInfo: z.infer<typeof loginInfoSchema>;
+  try {
+    const plain = decryptFromPublicKey(
+      { text: body.data.login_info, nonce: body.data.login_info_nonce },
+      clientPublicKey,
+      keys.box,
+    );
+    loginInfo = loginInfoSchema.parse(JSON.parse(plain));
+  } catch (error) {
+    const reason = error instanceof DecryptionError ? error.message : 'login_info is not the expected JSON';
+    throw new ApiError('LOGIN_INFO_CANNOT_BE_DECRYPTED', reason);
+  }
+
+  const typedUsername = loginInfo.username.toLowerCase();
+  const clientAddress = c.get('clientAddress');
+  const verdict = await throttle.check(typedUsername, clientAddress);
+  if (!verdict.allowed) {
+    audit(services, { event: 'login', outcome: 'failure', username: typedUsername, clientAddress, reason: `THROTTLED_${verdict.key.toUpperCase()}` });
+    throw new ApiError('TOO_MANY_LOGIN_ATTEMPTS', `throttled by ${verdict.key}`, {
+      'Retry-After': String(verdict.retryAfterSeconds),
+    });
+  }
+
+  const start = services.now();
+  let directoryUser: DirectoryUser;
+  try {
+    directoryUser = await askDirectory(services, typedUsername, loginInfo.password ?? '');
+  } catch (error) {
+    const failure =
+      error instanceof LoginRefused
+        ? { apiError: new ApiError('USERNAME_OR_PASSWORD_WRONG', error.message), isRefusal: true, reason: error.message }
+        : mapDirectoryError(error);
+    if (!failure) throw error;
+    audit(services, { event: 'login', outcome: 'failure', username: typedUsername, clientAddress, reason: failure.reason });
+    if (failure.isRefusal) {
+      await throttle.recordFailure(typedUsername, clientAddress);
+      await delayUntil(start, services.refusalFloorMs, services.now);
+    }
+    throw failure.apiError;
+  }
+  if (verdict.usernameHasFailures) await throttle.recordSuccess(typedUsername);
+
+  const durationSeconds = Math.min(
+    Math.max(body.data.session_duration ?? settings.DEFAULT_TOKEN_TIME_VALID, MIN_SESSION_SECONDS),
+    settings.MAX_WEB_TOKEN_TIME_VALID,
+  );
+  const issued: { session?: CreatedSession } = {};
+  const { user, created } = await services.accounts.recordLogin(directoryUser, loginInfo.password ?? '', (userId) => {
+    issued.session = services.sessions.buildSession({
+      userId,
+      durationSeconds,
+      deviceFingerprint: loginInfo.device_fingerprint ?? '',
+      deviceDescription: loginInfo.device_description ?? '',
+      clientAddress,
+    });
+    return issued.session.row;
+  });
+  const { row: session, token } = issued.session!;
+  logger.info({ event: 'login', outcome: 'success', user: user.username, userId: user.id, created, clientAddress }, 'login');
+  audit(services, {
+    event: 'login',
+    outcome: 'success',
+    username: user.username,
+    userId: user.id,
+    clientAddress,
+    details: created ? { account_created: true } : null,
+  });
+
+  // A key pair per session: the validator is boxed from it to the user's key, the secret to the client's.
+  const sessionKeys = generateX25519KeyPair();
+  const sessionSecret = encryptForPublicKey(session.secret, clientPublicKey, sessionKeys);
+  const validator = encryptForPublicKey(session.validator ?? '', fromHex(user.public_key), sessionKeys);
+  const loginData = {
+    token,
+    session_valid_till: new Date(session.valid_till).toISOString(),
+    session_public_key: Buffer.from(sessionKeys.publicKey).toString('hex'),
+    session_secret_key: sessionSecret.text,
+    session_secret_key_nonce: sessionSecret.nonce,
+    user_validator: validator.text,
+    user_validator_nonce: validator.nonce,
+    required_multifactors: [],
+    user: {
+      id: user.id,
+      username: user.username,
+      email: user.email,
+      authentication: 'LDAP',
+      public_key: user.public_key,
+      private_key: user.private_key,
+      private_key_nonce: user.private_key_nonce,
+      user_sauce: user.user_sauce,
+      hashing_algorithm: HASHING_ALGORITHM,
+      hashing_parameters: SCRYPT_PARAMETERS,
+    },
+  };
+  const reply = encryptForPublicKey(JSON.stringify(loginData), clientPublicKey, keys.box);
+  return c.json({ login_info: reply.text, login_info_nonce: reply.nonce });
+}
+
+async function askDirectory(services: ApiServices, typedUsername: string, password: string): Promise<DirectoryUser> {
+  if (password.trim() === '') throw new LoginRefused('EMPTY_PASSWORD');
+  const domains = services.settings.LDAP.map((entry) => entry.LDAP_DOMAIN);
+  const domain = domainForUsername(typedUsername, domains);
+  if (domain === undefined) throw new LoginRefused('UNKNOWN_DOMAIN');
+  const at = typedUsername.lastIndexOf('@');
+  const loginName = at < 0 ? typedUsername : typedUsername.slice(0, at);
+  const user = await services.directory.authenticate(`${loginName}@${domain}`, password);
+  if (canonicalUsername(user) === '') throw new LoginRefused('EMPTY_USERNAME_FROM_DIRECTORY');
+  return user;
+}

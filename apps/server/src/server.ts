@@ -1,0 +1,128 @@
+/**
+ * `startServer`: opens the real resources (settings, database with migrations, directory) and
+ * listens. Everything else lives in `createApp`.
+ */
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { type DatabaseConfig, databaseConfigFrom, formatFinding, loadSettingsFile, type Settings } from '@ldap-login/config-schema';
+import { serve } from '@hono/node-server';
+import type { Logger } from 'pino';
+import type { LoginDirectory } from './accounts/directory-port.ts';
+import { createApp } from './app.ts';
+import { openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrations.ts';
+import { createDirectory } from './directory-adapter.ts';
+import { createLogger } from './logger.ts';
+import { SessionStore } from './sessions/session-store.ts';
+
+export interface StartServerOptions {
+  /** Path of `settings.yaml`; or pass `settings` directly. */
+  settingsFile?: string;
+  settings?: Settings;
+  /** Overrides the database derived from the settings. */
+  database?: DatabaseConfig;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Folder with the built web client; without it only the API is served. */
+  webRoot?: string;
+  /** File served as `/config.json` (defaults to the one in `webRoot`). */
+  configJson?: string;
+  /** Defaults to ldap-core's `DirectoryService` over `settings.LDAP`. */
+  directory?: LoginDirectory;
+  logger?: Logger;
+  build?: string;
+  /** Process environment for `PSONO_<KEY>` overrides when reading `settingsFile`. */
+  env?: Record<string, string | undefined>;
+}
+
+export interface RunningServer {
+  /** Base URL, for example `http://127.0.0.1:8080`; the API is at `${url}/server`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The settings file has problems; `message` lists each with its key path and line. */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+function loadSettings(options: StartServerOptions): { settings: Settings; database: DatabaseConfig } {
+  if (options.settings) {
+    const dataDir = resolve(options.settings.DATA_DIR ?? 'data');
+    return { settings: options.settings, database: options.database ?? databaseConfigFrom(options.settings, dataDir) };
+  }
+  if (!options.settingsFile) throw new SettingsError('either settingsFile or settings is required');
+  const loaded = loadSettingsFile(options.settingsFile, options.env ? { env: options.env } : {});
+  if (!loaded.ok) {
+    throw new SettingsError(`${options.settingsFile}:\n${loaded.errors.map((error) => `  ${formatFinding(error)}`).join('\n')}`);
+  }
+  return { settings: loaded.settings, database: options.database ?? loaded.database };
+}
+
+/**
+ * Loads the settings, migrates the database and listens.
+ *
+ * @example
+ * const server = await startServer({ settingsFile: 'settings.yaml', host: '127.0.0.1', port: 0, webRoot: 'apps/web/dist' });
+ * console.log(`${server.url}/server/info/`);
+ * await server.close();
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { settings, database } = loadSettings(options);
+  const logger = options.logger ?? createLogger(settings.LOG_LEVEL);
+  const db = openDatabase(database, {
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; reconnecting on next use'),
+  });
+  let directory: LoginDirectory | undefined;
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    directory = options.directory ?? createDirectory(settings.LDAP, logger);
+    const app = createApp({
+      settings,
+      db,
+      directory,
+      logger,
+      ...(options.build ? { build: options.build } : {}),
+      ...(options.webRoot ? { web: { root: options.webRoot, ...(options.configJson ? { configJson: options.configJson } : {}) } } : {}),
+    });
+    const host = options.host ?? '127.0.0.1';
+    const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 });
+    await new Promise<void>((resolveListening, reject) => {
+      server.once('listening', () => resolveListening());
+      server.once('error', reject);
+    });
+    const address = server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${shownHost}:${address.port}`;
+    logger.info({ url, database: database.kind, webRoot: options.webRoot ?? null }, 'server listening');
+
+    // Ended and expired sessions are kept a week for the sessions list and audit, then removed.
+    const sessions = new SessionStore(db);
+    const purge = setInterval(() => {
+      sessions.purge().catch((error: unknown) => logger.error({ err: error }, 'session purge failed'));
+    }, 3600_000);
+    purge.unref();
+
+    const openDirectory = directory;
+    return {
+      url,
+      async close() {
+        clearInterval(purge);
+        await new Promise<void>((resolveClosed) => {
+          server.close(() => resolveClosed());
+          // Keep-alive connections would hold close() open.
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await openDirectory.close();
+        await db.destroy();
+        logger.info('server stopped');
+      },
+    };
+  } catch (error) {
+    await directory?.close();
+    await db.destroy();
+    throw error;
+  }
+}

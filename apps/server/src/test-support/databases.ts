@@ -1,0 +1,63 @@
+/**
+ * Fresh, empty databases of each kind for the persistence suite. SQLite always works; PostgreSQL
+ * needs Debian's server binaries (installed in CI). Without them, outside CI, the PostgreSQL run is
+ * skipped with a loud message; under CI their absence is a failure.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseConfig } from '@ldap-login/config-schema';
+import pg from 'pg';
+import { POSTGRES_BIN_DIR, postgresAvailable, type RunningPostgres, startPostgres } from './postgres.ts';
+
+export interface DatabaseBackend {
+  kind: DatabaseConfig['kind'];
+  /** A new empty database; `drop` removes it. */
+  create(): Promise<{ config: DatabaseConfig; drop(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+export const sqliteBackend: DatabaseBackend = {
+  kind: 'sqlite',
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'ldap-login-sqlite-'));
+    return {
+      config: { kind: 'sqlite', file: join(dir, 'db.sqlite3') },
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+  async stop() {},
+};
+
+export function postgresBackendAvailable(): boolean {
+  if (postgresAvailable()) return true;
+  const message = `PostgreSQL server binaries not found in ${POSTGRES_BIN_DIR} (apt-get install postgresql-15)`;
+  if (process.env.CI) throw new Error(`${message}: required under CI`);
+  console.warn(`\n*** SKIPPING the PostgreSQL persistence suite: ${message} ***\n`);
+  return false;
+}
+
+export async function postgresBackend(): Promise<DatabaseBackend> {
+  const server: RunningPostgres = await startPostgres();
+  let counter = 0;
+  return {
+    kind: 'postgres',
+    async create() {
+      const name = `test_${process.pid}_${++counter}`;
+      const admin = new pg.Client(server.config);
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      return {
+        config: { ...server.config, database: name },
+        async drop() {
+          const cleanup = new pg.Client(server.config);
+          await cleanup.connect();
+          await cleanup.query(`drop database if exists ${name} with (force)`);
+          await cleanup.end();
+        },
+      };
+    },
+    stop: () => server.stop(),
+  };
+}

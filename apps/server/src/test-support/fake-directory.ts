@@ -1,0 +1,76 @@
+/**
+ * An in-memory stand-in for the directory, for `app.request()` tests of the HTTP layer only.
+ * Everything that concerns the directory itself is tested against a real OpenLDAP
+ * (`*.integration.test.ts`).
+ */
+import type { DirectoryGroup, DirectoryServerHealth, DirectoryUser, LoginDirectory } from '../accounts/directory-port.ts';
+
+/** Carries the same `code` / `reason` fields as the directory layer's `DirectoryError`s. */
+export class FakeDirectoryError extends Error {
+  constructor(
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(`${code}: ${reason}`);
+  }
+}
+
+export interface FakeUser {
+  login: string;
+  domain: string;
+  password: string;
+  guid: string;
+  email?: string | null;
+  groups?: DirectoryGroup[];
+  refusal?: 'ACCOUNT_RESTRICTED' | 'NOT_PERMITTED';
+}
+
+export class FakeDirectory implements LoginDirectory {
+  readonly users = new Map<string, FakeUser>();
+  unavailable = false;
+  authenticateCalls = 0;
+
+  add(user: FakeUser): FakeUser {
+    this.users.set(`${user.login}@${user.domain}`.toLowerCase(), user);
+    return user;
+  }
+
+  async authenticate(username: string, password: string): Promise<DirectoryUser> {
+    this.authenticateCalls++;
+    if (this.unavailable) throw new FakeDirectoryError('DIRECTORY_UNAVAILABLE', 'connect ECONNREFUSED');
+    const user = this.users.get(username.toLowerCase());
+    if (!user) throw new FakeDirectoryError('INVALID_CREDENTIALS', 'user-not-found');
+    if (user.password !== password) throw new FakeDirectoryError('INVALID_CREDENTIALS', 'wrong-password');
+    if (user.refusal) throw new FakeDirectoryError(user.refusal, 'refused by policy');
+    return {
+      domain: user.domain,
+      dn: `uid=${user.login},ou=people,dc=example,dc=com`,
+      guid: user.guid,
+      username: user.login,
+      email: user.email ?? null,
+      groups: user.groups ?? [],
+    };
+  }
+
+  async listGroups(domain: string): Promise<DirectoryGroup[]> {
+    const groups = new Map<string, DirectoryGroup>();
+    for (const user of this.users.values()) {
+      if (user.domain !== domain) continue;
+      for (const group of user.groups ?? []) groups.set(group.dn, group);
+    }
+    return [...groups.values()];
+  }
+
+  async health(): Promise<DirectoryServerHealth[]> {
+    const domains = new Set([...this.users.values()].map((user) => user.domain));
+    return [...domains].map((domain) => ({
+      domain,
+      url: `ldap://internal-${domain}:389`,
+      up: !this.unavailable,
+      latencyMs: 1.25,
+      ...(this.unavailable ? { error: 'ECONNREFUSED' } : {}),
+    }));
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,166 @@
+/**
+ * Browser tests run the real thing: the combined server (API at /server/, this client's fresh
+ * build at /) over a disposable OpenLDAP, driven through Debian's Chromium.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { settingsSchema } from '@ldap-login/config-schema';
+import { startDirectory, type TestDirectory, TestDirectoryError } from '@ldap-login/ldap-core/testing';
+import { type RunningServer, startServer } from '@ldap-login/server';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { Attribute, Change, Client } from 'ldapts';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const SCREENSHOT_DIR = join(WEB_DIR, 'e2e', 'screenshots');
+
+// The only place these tests read the environment.
+const CI = ['1', 'true', 'yes'].includes((process.env.CI ?? '').toLowerCase());
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Flags that keep a headless Chromium from reaching out to the network on its own. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Stack {
+  directory: TestDirectory;
+  server: RunningServer;
+  browser: Browser;
+  /** `http://127.0.0.1:P/` */
+  origin: string;
+  /** the API base as the client names it: `http://127.0.0.1:P/server` */
+  apiUrl: string;
+  /** the server's Ed25519 verify key (hex), read from /server/info/ */
+  verifyKey: string;
+  setConfig(config: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** failed logins per username before the server throttles */
+  usernameFailures?: number;
+}
+
+/**
+ * Starts everything, or returns a reason to skip. Skipping is allowed only outside CI: in CI a
+ * missing browser or directory is a failure.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack | { skip: string }> {
+  if (!existsSync(CHROMIUM)) {
+    const reason = `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
+    if (CI) throw new Error(`browser tests need ${reason}`);
+    return { skip: reason };
+  }
+  let directory: TestDirectory;
+  try {
+    directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
+  } catch (error) {
+    if (!CI && error instanceof TestDirectoryError && (error.code === 'NO_BACKEND' || error.code === 'ENGINE_UNAVAILABLE')) {
+      return { skip: error.message };
+    }
+    throw error;
+  }
+  const work = mkdtempSync(join(tmpdir(), 'ldap-login-web-e2e-'));
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    const webRoot = join(work, 'web');
+    await build({
+      root: WEB_DIR,
+      configFile: join(WEB_DIR, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: webRoot, emptyOutDir: true },
+    });
+    const configJson = join(work, 'config.json');
+    writeFileSync(configJson, '{}');
+    const privateKey = x25519.utils.randomSecretKey();
+    const settings = settingsSchema.parse({
+      SECRET_KEY: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+      PRIVATE_KEY: bytesToHex(privateKey),
+      PUBLIC_KEY: bytesToHex(x25519.getPublicKey(privateKey)),
+      AUTHENTICATION_METHODS: ['LDAP'],
+      DATA_DIR: join(work, 'data'),
+      LOG_LEVEL: 'error',
+      LOGIN_THROTTLE_USERNAME_FAILURES: options.usernameFailures ?? 3,
+      LOGIN_THROTTLE_ADDRESS_FAILURES: 1000,
+      LDAP: [directory.ldapEntry()],
+    });
+    mkdirSync(join(work, 'data'));
+    server = await startServer({ settings, host: '127.0.0.1', port: 0, webRoot, configJson, build: 'e2e' });
+    const info = (await (await fetch(`${server.url}/server/info/`)).json()) as { verify_key: string };
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const running = server;
+    const openBrowser = browser;
+    return {
+      directory,
+      server: running,
+      browser: openBrowser,
+      origin: `${running.url}/`,
+      apiUrl: `${running.url}/server`,
+      verifyKey: info.verify_key,
+      setConfig: (config) => writeFileSync(configJson, JSON.stringify(config, null, 2)),
+      close: async () => {
+        await openBrowser.close();
+        await running.close();
+        await directory.stop();
+        rmSync(work, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await server?.close();
+    await directory.stop();
+    rmSync(work, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export function isStack(value: Stack | { skip: string } | undefined): value is Stack {
+  return value !== undefined && !('skip' in value);
+}
+
+/** A fresh browser profile (empty storage): a first visit. */
+export async function newVisitor(
+  stack: Stack,
+  viewport = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await stack.browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  return { context, page };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Changes a user's password in the directory, as its administrator would. */
+export async function setDirectoryPassword(directory: TestDirectory, userDn: string, password: string): Promise<void> {
+  const client = new Client({ url: directory.url });
+  try {
+    await client.bind(directory.adminDn, directory.adminPassword);
+    await client.modify(userDn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userPassword', values: [password] }) }));
+  } finally {
+    await client.unbind();
+  }
+}
+
+/** Fills the login form and submits it with the keyboard. */
+export async function submitLogin(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Password').press('Enter');
+}

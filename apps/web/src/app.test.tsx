@@ -1,0 +1,84 @@
+import { fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createFakeServer } from './api/fake-server.test-support.ts';
+import { pinVerifyKey } from './api/trust-store.ts';
+import { App } from './app.tsx';
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+  document.body.replaceChildren();
+});
+
+describe('App', () => {
+  it('shows an error page naming each problem of a malformed config.json', async () => {
+    render(() => (
+      <App
+        loadConfig={async () => ({
+          ok: false,
+          title: 'The configuration file has problems',
+          errors: ['backend_servers[0].verify_key: must be hex'],
+        })}
+      />
+    ));
+    expect(await screen.findByRole('heading', { name: /not set up correctly/ })).toBeTruthy();
+    expect(screen.getByTestId('config-errors').textContent).toContain(
+      'backend_servers[0].verify_key: must be hex',
+    );
+    expect(screen.queryByLabelText('Password')).toBeNull();
+  });
+
+  it('signs in to the account page with groups and sessions, and signs out', async () => {
+    const server = createFakeServer({
+      users: { 'alice@example.com': { password: 'alice-pw', groups: ['developers', 'staff'] } },
+    });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    render(() => (
+      <App
+        fetch={server.fetch}
+        loadConfig={async () => ({
+          ok: true,
+          config: {
+            backend_servers: [
+              {
+                title: 'Example',
+                url: server.baseUrl,
+                domain: 'example.com',
+                autoapprove_plain_password: true,
+              },
+            ],
+            authentication_methods: ['LDAP'],
+            allow_custom_server: false,
+            allow_registration: false,
+            allow_lost_password: false,
+            remember_me_default: true,
+            trust_device_default: false,
+            base_url: 'https://psono.example.com/',
+          },
+        })}
+      />
+    ));
+    fireEvent.input(await screen.findByLabelText('Username'), { target: { value: 'alice' } });
+    fireEvent.input(screen.getByLabelText('Password'), { target: { value: 'alice-pw' } });
+    fireEvent.click(screen.getByRole('button', { name: /sign in/i }));
+
+    expect(await screen.findByRole('heading', { name: 'Your account' })).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('account-username').textContent).toBe('alice@example.com'));
+    expect(
+      within(screen.getByTestId('groups'))
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual(['developers', 'staff']);
+    await waitFor(() => expect(screen.getByTestId('sessions').textContent).toContain('This device'));
+    // the session survives a reload of the tab, the password does not
+    expect(sessionStorage.getItem('ldap-login:session')).not.toContain('alice-pw');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toMatch(/signed out/);
+    await waitFor(() => expect(server.calls).toContain('POST /authentication/logout/'));
+    // "remember me" was ticked: the username is offered again
+    expect((screen.getByLabelText('Username') as HTMLInputElement).value).toBe('alice');
+    expect(sessionStorage.getItem('ldap-login:session')).toBeNull();
+  });
+});

@@ -1,0 +1,55 @@
+import { createResource, Match, Switch } from 'solid-js';
+import { AccountPage } from './components/account-page.tsx';
+import { ConfigErrorPage } from './components/config-error-page.tsx';
+import { LoginPage } from './components/login-page.tsx';
+import { type ConfigLoadResult, loadConfig } from './config/load-config.ts';
+import { SessionProvider, useSession } from './state/session-context.tsx';
+
+function Screens() {
+  const state = useSession();
+  return (
+    <Switch fallback={<LoginPage />}>
+      <Match when={state.session()}>{(session) => <AccountPage session={session()} />}</Match>
+    </Switch>
+  );
+}
+
+export interface AppProps {
+  loadConfig?: () => Promise<ConfigLoadResult>;
+  fetch?: typeof fetch;
+}
+
+export function App(props: AppProps) {
+  const [config] = createResource(() => (props.loadConfig ?? loadConfig)());
+  return (
+    <Switch
+      fallback={
+        <main class="page page-login">
+          <p class="muted" role="status">
+            Loading…
+          </p>
+        </main>
+      }
+    >
+      <Match when={config.error}>
+        <ConfigErrorPage title="The configuration could not be loaded" errors={[String(config.error)]} />
+      </Match>
+      <Match when={config()}>
+        {(result) => (
+          <Switch>
+            <Match when={!result().ok && (result() as Extract<ConfigLoadResult, { ok: false }>)}>
+              {(failure) => <ConfigErrorPage title={failure().title} errors={failure().errors} />}
+            </Match>
+            <Match when={result().ok && (result() as Extract<ConfigLoadResult, { ok: true }>)}>
+              {(success) => (
+                <SessionProvider config={success().config} {...(props.fetch ? { fetch: props.fetch } : {})}>
+                  <Screens />
+                </SessionProvider>
+              )}
+            </Match>
+          </Switch>
+        )}
+      </Match>
+    </Switch>
+  );
+}

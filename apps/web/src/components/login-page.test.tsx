@@ -1,0 +1,161 @@
+import type { WebConfig } from '@ldap-login/config-schema/client';
+import { fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFakeServer, type FakeServer } from '../api/fake-server.test-support.ts';
+import { pinVerifyKey } from '../api/trust-store.ts';
+import { SessionProvider } from '../state/session-context.tsx';
+import { LoginPage } from './login-page.tsx';
+
+function configFor(server: FakeServer, overrides: Partial<WebConfig> = {}): WebConfig {
+  return {
+    backend_servers: [
+      { title: 'Example', url: server.baseUrl, domain: 'example.com', autoapprove_plain_password: false },
+    ],
+    authentication_methods: ['LDAP'],
+    allow_custom_server: false,
+    allow_registration: false,
+    allow_lost_password: false,
+    remember_me_default: false,
+    trust_device_default: false,
+    base_url: 'https://psono.example.com/',
+    ...overrides,
+  };
+}
+
+function renderLogin(server: FakeServer, overrides: Partial<WebConfig> = {}) {
+  return render(() => (
+    <SessionProvider config={configFor(server, overrides)} fetch={server.fetch}>
+      <LoginPage />
+    </SessionProvider>
+  ));
+}
+
+function fillAndSubmit(username: string, password: string) {
+  fireEvent.input(screen.getByLabelText('Username'), { target: { value: username } });
+  fireEvent.input(screen.getByLabelText('Password'), { target: { value: password } });
+  fireEvent.click(screen.getByRole('button', { name: /sign in/i }));
+}
+
+const users = { 'alice@example.com': { password: 'alice-pw', groups: ['developers'] } };
+
+beforeEach(() => {
+  localStorage.clear();
+  sessionStorage.clear();
+});
+afterEach(() => document.body.replaceChildren());
+
+describe('LoginPage', () => {
+  it('labels every field and shows the domain while none is typed', () => {
+    const server = createFakeServer({ users });
+    renderLogin(server);
+    expect(screen.getByLabelText('Username')).toHaveProperty('autocomplete', 'username');
+    expect(screen.getByLabelText('Password')).toHaveProperty('autocomplete', 'current-password');
+    expect(screen.getByTestId('domain-hint').textContent).toBe('@example.com');
+    fireEvent.input(screen.getByLabelText('Username'), { target: { value: 'alice@other.org' } });
+    expect(screen.queryByTestId('domain-hint')).toBeNull();
+    expect(screen.queryByLabelText('Server')).toBeNull();
+  });
+
+  it('hides the form when the configuration allows no password method', () => {
+    const server = createFakeServer({ users });
+    renderLogin(server, { authentication_methods: ['SAML'] });
+    expect(screen.queryByLabelText('Password')).toBeNull();
+    expect(screen.getByRole('alert').textContent).toMatch(/not enabled/);
+  });
+
+  it('asks about a new server, then about sending the password, moving focus into each dialog and back', async () => {
+    const server = createFakeServer({ users });
+    renderLogin(server);
+    const submit = screen.getByRole('button', { name: /sign in/i });
+    submit.focus();
+    fillAndSubmit('alice', 'alice-pw');
+
+    const identity = await screen.findByRole('dialog', { name: 'New server' });
+    expect(identity.contains(document.activeElement)).toBe(true);
+    expect(screen.getByTestId('fingerprint').textContent?.replaceAll(' ', '')).toBe(server.verifyKey);
+    fireEvent.click(screen.getByRole('button', { name: 'Trust this server' }));
+
+    const warning = await screen.findByRole('dialog', { name: /send your password/i });
+    expect(warning.contains(document.activeElement)).toBe(true);
+    fireEvent.keyDown(warning, { key: 'Escape' });
+
+    const alert = await screen.findByTestId('login-error');
+    expect(alert.textContent).toMatch(/Password not sent/);
+    expect(alert.textContent).toMatch(/cannot succeed/);
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(submit);
+    expect(server.calls).toEqual(['GET /info/']);
+  });
+
+  it('keeps Tab inside an open dialog', async () => {
+    const server = createFakeServer({ users });
+    renderLogin(server);
+    fillAndSubmit('alice', 'alice-pw');
+    const dialog = await screen.findByRole('dialog', { name: 'New server' });
+    const [cancel, trust] = [
+      screen.getByRole('button', { name: 'Cancel' }),
+      screen.getByRole('button', { name: 'Trust this server' }),
+    ];
+    expect(document.activeElement).toBe(trust);
+    fireEvent.keyDown(dialog, { key: 'Tab' });
+    expect(document.activeElement).toBe(cancel);
+    fireEvent.keyDown(dialog, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(trust);
+    fireEvent.click(cancel);
+    expect((await screen.findByTestId('login-error')).textContent).toMatch(/Server not trusted/);
+  });
+
+  it('reports wrong credentials and the throttling wait in words', async () => {
+    const server = createFakeServer({ users });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    renderLogin(server, {
+      backend_servers: [
+        { title: 'Example', url: server.baseUrl, domain: 'example.com', autoapprove_plain_password: true },
+      ],
+    });
+    fillAndSubmit('alice', 'wrong');
+    expect((await screen.findByTestId('login-error')).textContent).toMatch(
+      /username or password is incorrect/,
+    );
+
+    server.setThrottle(90);
+    fillAndSubmit('alice', 'alice-pw');
+    await waitFor(() => expect(screen.getByTestId('login-error').textContent).toMatch(/wait 2 minutes/));
+    expect(screen.getByRole('button', { name: /try again in 90 s/i }).getAttribute('aria-disabled')).toBe(
+      'true',
+    );
+  });
+
+  it('blocks a server whose identity changed, with a severe warning', async () => {
+    const server = createFakeServer({ users });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    server.rotateSigningKey();
+    renderLogin(server);
+    fillAndSubmit('alice', 'alice-pw');
+    const alert = await screen.findByTestId('login-error');
+    expect(alert.textContent).toMatch(/identity changed/i);
+    expect(alert.className).toMatch(/alert-severe/);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('asks for the previous password after a directory password change and says when it did not fit', async () => {
+    const server = createFakeServer({
+      users: { 'bob@example.com': { password: 'new-pw', previousPassword: 'old-pw' } },
+    });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    renderLogin(server, {
+      backend_servers: [
+        { title: 'Example', url: server.baseUrl, domain: 'example.com', autoapprove_plain_password: true },
+      ],
+    });
+    fillAndSubmit('bob', 'new-pw');
+    await screen.findByRole('dialog', { name: 'Your password has changed' });
+    fireEvent.input(screen.getByLabelText('Previous password'), { target: { value: 'guess' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/did not unlock/));
+    fireEvent.input(screen.getByLabelText('Previous password'), { target: { value: 'old-pw' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Unlock' }));
+    await waitFor(() => expect(server.keyUpdates).toBe(1));
+    expect(server.keysOpenWith('bob@example.com', 'new-pw')).toBe(true);
+  });
+});

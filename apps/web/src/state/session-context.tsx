@@ -1,0 +1,114 @@
+import type { WebConfig } from '@ldap-login/config-schema/client';
+import { type Accessor, createContext, createSignal, type JSX, useContext } from 'solid-js';
+import { logout, type Session } from '../api/session-client.ts';
+
+const STORAGE_KEY = 'ldap-login:session';
+
+export interface SignInOptions {
+  /** keep the session across browser restarts (else it lasts until the tab closes) */
+  trustDevice: boolean;
+  /** the login re-encrypted the keys under a new directory password */
+  keysReencrypted: boolean;
+}
+
+export interface SessionState {
+  config: WebConfig;
+  fetch: typeof fetch;
+  session: Accessor<Session | undefined>;
+  /** a message for the next screen: why the user was signed out, what the login changed */
+  notice: Accessor<string | undefined>;
+  dismissNotice(): void;
+  signedIn(session: Session, options: SignInOptions): void;
+  /** Ends the session on the server (best effort) and forgets it here. */
+  signOut(notice?: string): Promise<void>;
+  /** Forgets a session the server no longer accepts, without calling it. */
+  sessionLost(notice: string): void;
+}
+
+const SessionContext = createContext<SessionState>();
+
+function stores(): Storage[] {
+  const found: Storage[] = [];
+  try {
+    found.push(globalThis.sessionStorage, globalThis.localStorage);
+  } catch {
+    // Storage disabled by policy: sessions last as long as the page.
+  }
+  return found.filter(Boolean);
+}
+
+function restore(): Session | undefined {
+  for (const store of stores()) {
+    const raw = store.getItem(STORAGE_KEY);
+    if (!raw) continue;
+    try {
+      const session = JSON.parse(raw) as Session;
+      if (Date.parse(session.validTill) > Date.now() && session.token && session.sessionSecret)
+        return session;
+    } catch {
+      // A corrupt entry is dropped below.
+    }
+    store.removeItem(STORAGE_KEY);
+  }
+  return undefined;
+}
+
+function forget(): void {
+  for (const store of stores()) store.removeItem(STORAGE_KEY);
+}
+
+export function SessionProvider(props: { config: WebConfig; fetch?: typeof fetch; children: JSX.Element }) {
+  const fetchImpl = props.fetch ?? ((input, init) => fetch(input, init));
+  const [session, setSession] = createSignal<Session | undefined>(restore());
+  const [notice, setNotice] = createSignal<string>();
+
+  const state: SessionState = {
+    config: props.config,
+    fetch: fetchImpl,
+    session,
+    notice,
+    dismissNotice: () => setNotice(undefined),
+    signedIn(next, options) {
+      forget();
+      const store = options.trustDevice ? globalThis.localStorage : globalThis.sessionStorage;
+      try {
+        store?.setItem(STORAGE_KEY, JSON.stringify(next));
+      } catch {
+        // Without storage the session simply ends with the page.
+      }
+      setNotice(
+        options.keysReencrypted
+          ? 'Your stored data is now protected with your new directory password.'
+          : undefined,
+      );
+      setSession(next);
+    },
+    async signOut(message) {
+      const current = session();
+      forget();
+      setSession(undefined);
+      setNotice(message ?? 'You have signed out.');
+      if (current) {
+        try {
+          await logout(current, undefined, fetchImpl);
+        } catch (error) {
+          // The session is forgotten here either way; the server expires it on its own.
+          console.warn('logout did not reach the server:', error instanceof Error ? error.message : error);
+        }
+      }
+    },
+    sessionLost(message) {
+      forget();
+      setSession(undefined);
+      setNotice(message);
+    },
+  };
+
+  return <SessionContext.Provider value={state}>{props.children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionState {
+  const state = useContext(SessionContext);
+  if (!state) throw new Error('useSession() needs a <SessionProvider> above it');
+  return state;
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redactSettings } from './redact-settings.ts';
+import { settingsSchema } from './settings-schema.ts';
+
+const PRIVATE_KEY = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
+const PUBLIC_KEY = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
+
+describe('redactSettings', () => {
+  const settings = settingsSchema.parse({
+    SECRET_KEY: 'server-secret-server-secret-server-secret',
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    DATABASES: { default: { ENGINE: 'postgresql', NAME: 'vault', USER: 'vault', PASSWORD: 'db-password' } },
+    LDAP: [
+      {
+        LDAP_URL: 'ldaps://ldap.example.com',
+        LDAP_DOMAIN: 'example.com',
+        LDAP_BIND_DN: 'cn=service,dc=example,dc=com',
+        LDAP_BIND_PASS: 'bind-password',
+        LDAP_SEARCH_USER_DN: 'ou=people,dc=example,dc=com',
+        LDAP_SEARCH_GROUP_DN: 'ou=groups,dc=example,dc=com',
+      },
+    ],
+  });
+  const redacted = redactSettings(settings);
+  const printed = JSON.stringify(redacted);
+
+  it('hides every password, key and secret', () => {
+    expect(redacted.SECRET_KEY).toBe(REDACTED);
+    expect(redacted.PRIVATE_KEY).toBe(REDACTED);
+    expect(redacted.LDAP[0]?.LDAP_BIND_PASS).toBe(REDACTED);
+    expect(redacted.DATABASES?.default.PASSWORD).toBe(REDACTED);
+    for (const secret of ['server-secret', PRIVATE_KEY, 'db-password', 'bind-password']) {
+      expect(printed).not.toContain(secret);
+    }
+  });
+
+  it('keeps the public key and every other value', () => {
+    expect(redacted.PUBLIC_KEY).toBe(PUBLIC_KEY);
+    expect(redacted.LDAP[0]?.LDAP_BIND_DN).toBe('cn=service,dc=example,dc=com');
+    expect(redacted.DEFAULT_TOKEN_TIME_VALID).toBe(86_400);
+    expect(redacted.DATABASES?.default.USER).toBe('vault');
+  });
+
+  it('is a deep copy: the settings themselves are untouched', () => {
+    expect(settings.LDAP[0]?.LDAP_BIND_PASS).toBe('bind-password');
+    expect(redacted.LDAP).not.toBe(settings.LDAP);
+  });
+
+  it('leaves unset secrets unset, so the copy still shows what is configured', () => {
+    expect(redactSettings(settingsSchema.parse({})).SECRET_KEY).toBeUndefined();
+  });
+
+  it('hides the password of a database configuration too', () => {
+    const database = {
+      kind: 'postgres',
+      host: 'db',
+      port: 5432,
+      database: 'v',
+      user: 'u',
+      password: 'pw-123',
+    };
+    expect(redactSettings(database)).toEqual({ ...database, password: REDACTED });
+  });
+});

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { LDAP_PRESETS } from './ldap-presets.ts';
+import {
+  LDAP_ENTRY_DEFAULTS,
+  ldapEntrySchema,
+  SETTINGS_DEFAULTS,
+  settingsSchema,
+} from './settings-schema.ts';
+
+const REQUIRED_ENTRY = {
+  LDAP_URL: 'ldaps://ldap.example.com',
+  LDAP_DOMAIN: 'Example.COM',
+  LDAP_BIND_DN: 'cn=service,dc=example,dc=com',
+  LDAP_BIND_PASS: 'service-password',
+  LDAP_SEARCH_USER_DN: 'ou=people,dc=example,dc=com',
+  LDAP_SEARCH_GROUP_DN: 'ou=groups,dc=example,dc=com',
+};
+
+// RFC 7748 section 6.1 test vector (Alice's key pair).
+const PRIVATE_KEY = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
+const PUBLIC_KEY = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
+
+describe('LDAP entry defaults', () => {
+  const entry = ldapEntrySchema.parse(REQUIRED_ENTRY);
+
+  it.each(Object.entries(LDAP_ENTRY_DEFAULTS))('%s defaults to %j', (key, value) => {
+    expect(entry[key as keyof typeof entry]).toEqual(value);
+  });
+
+  it('matches the documented Psono defaults (Active Directory)', () => {
+    expect(entry).toMatchObject({
+      LDAP_ATTR_GUID: 'objectGUID',
+      LDAP_OBJECT_CLASS_USER: 'user',
+      LDAP_OBJECT_CLASS_GROUP: 'group',
+      LDAP_ATTR_USERNAME: 'sAMAccountName',
+      LDAP_ATTR_EMAIL: 'mail',
+      LDAP_ATTR_GROUPS: 'memberOf',
+      LDAP_MEMBER_OF_OVERLAY: true,
+      LDAP_MEMBER_ATTRIBUTE: 'uid',
+      LDAP_ATTR_MEMBERS: 'memberUid',
+      LDAP_REQUIRED_GROUP: [],
+      LDAP_REQUIRED_ATTRIBUTE: [],
+      LDAP_TLS_VERIFY: true,
+      LDAP_START_TLS: false,
+    });
+    expect(entry.LDAP_CUSTOM_USER_FILTER).toBeUndefined();
+    expect(entry.LDAP_CUSTOM_GROUP_FILTER).toBeUndefined();
+    expect(entry.LDAP_CA_CERT_FILE).toBeUndefined();
+  });
+
+  it('always gives LDAP_URL as a list and the domain in lower case', () => {
+    expect(entry.LDAP_URL).toEqual(['ldaps://ldap.example.com']);
+    expect(entry.LDAP_DOMAIN).toBe('example.com');
+    const failover = ldapEntrySchema.parse({ ...REQUIRED_ENTRY, LDAP_URL: ['ldap://a', 'ldaps://b:636'] });
+    expect(failover.LDAP_URL).toEqual(['ldap://a', 'ldaps://b:636']);
+  });
+
+  it('accepts one required group as a string', () => {
+    const parsed = ldapEntrySchema.parse({ ...REQUIRED_ENTRY, LDAP_REQUIRED_GROUP: 'cn=a,dc=b' });
+    expect(parsed.LDAP_REQUIRED_GROUP).toEqual(['cn=a,dc=b']);
+  });
+
+  it.each([
+    [true, true],
+    ['True', true],
+    ['yes', true],
+    ['ON', true],
+    [1, true],
+    [false, false],
+    ['False', false],
+    ['no', false],
+    [0, false],
+  ])('reads the boolean %j as %j', (input, expected) => {
+    expect(ldapEntrySchema.parse({ ...REQUIRED_ENTRY, LDAP_NESTED_GROUPS: input }).LDAP_NESTED_GROUPS).toBe(
+      expected,
+    );
+  });
+
+  it('refuses a word that is not a boolean', () => {
+    const result = ldapEntrySchema.safeParse({ ...REQUIRED_ENTRY, LDAP_NESTED_GROUPS: 'maybe' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('must be True or False');
+  });
+
+  it('refuses StartTLS on an ldaps:// URL', () => {
+    const result = ldapEntrySchema.safeParse({ ...REQUIRED_ENTRY, LDAP_START_TLS: true });
+    expect(result.error?.issues[0]?.path).toEqual(['LDAP_START_TLS']);
+  });
+
+  it('refuses an empty bind password (an anonymous bind)', () => {
+    const result = ldapEntrySchema.safeParse({ ...REQUIRED_ENTRY, LDAP_BIND_PASS: '' });
+    expect(result.error?.issues[0]?.path).toEqual(['LDAP_BIND_PASS']);
+  });
+});
+
+describe('global defaults', () => {
+  const settings = settingsSchema.parse({});
+
+  it.each(Object.entries(SETTINGS_DEFAULTS))('%s defaults to %j', (key, value) => {
+    expect(settings[key as keyof typeof settings]).toEqual(value);
+  });
+
+  it('leaves the optional keys unset', () => {
+    for (const key of [
+      'SECRET_KEY',
+      'PRIVATE_KEY',
+      'PUBLIC_KEY',
+      'HOST_URL',
+      'WEB_CLIENT_URL',
+      'DATA_DIR',
+      'DATABASES',
+    ]) {
+      expect(settings[key as keyof typeof settings], key).toBeUndefined();
+    }
+  });
+
+  it('reads AUTHENTICATION_METHODS as a list or as a comma string, upper-cased', () => {
+    expect(settingsSchema.parse({ AUTHENTICATION_METHODS: 'authkey, LDAP' }).AUTHENTICATION_METHODS).toEqual([
+      'AUTHKEY',
+      'LDAP',
+    ]);
+    expect(settingsSchema.parse({ AUTHENTICATION_METHODS: ['LDAP'] }).AUTHENTICATION_METHODS).toEqual([
+      'LDAP',
+    ]);
+  });
+});
+
+describe('server key pair', () => {
+  it('accepts a matching X25519 pair', () => {
+    expect(settingsSchema.safeParse({ PRIVATE_KEY, PUBLIC_KEY }).success).toBe(true);
+    expect(settingsSchema.safeParse({ PRIVATE_KEY, PUBLIC_KEY: PUBLIC_KEY.toUpperCase() }).success).toBe(
+      true,
+    );
+  });
+
+  it('refuses a public key that does not belong to the private key', () => {
+    const other = `${PUBLIC_KEY.slice(0, 63)}${PUBLIC_KEY.endsWith('a') ? 'b' : 'a'}`;
+    const result = settingsSchema.safeParse({ PRIVATE_KEY, PUBLIC_KEY: other });
+    expect(result.error?.issues.map((issue) => issue.path)).toEqual([['PUBLIC_KEY']]);
+  });
+
+  it('refuses half a pair', () => {
+    const result = settingsSchema.safeParse({ PRIVATE_KEY });
+    expect(result.error?.issues[0]?.path).toEqual(['PUBLIC_KEY']);
+  });
+});
+
+describe('presets', () => {
+  it.each(Object.entries(LDAP_PRESETS))('%s parses into an entry carrying its values', (_name, preset) => {
+    const entry = ldapEntrySchema.parse({ ...REQUIRED_ENTRY, ...preset });
+    expect(entry).toMatchObject(preset);
+  });
+
+  it('OpenLDAP presets use entryUUID and uid; Active Directory objectGUID and sAMAccountName', () => {
+    expect(LDAP_PRESETS.openldap).toMatchObject({ LDAP_ATTR_GUID: 'entryUUID', LDAP_ATTR_USERNAME: 'uid' });
+    expect(LDAP_PRESETS.openldapPosix).toMatchObject({
+      LDAP_MEMBER_OF_OVERLAY: false,
+      LDAP_OBJECT_CLASS_GROUP: 'posixGroup',
+      LDAP_ATTR_MEMBERS: 'memberUid',
+    });
+    expect(LDAP_PRESETS.activeDirectory).toMatchObject({
+      LDAP_ATTR_GUID: 'objectGUID',
+      LDAP_ATTR_USERNAME: 'sAMAccountName',
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import type { Entry } from 'ldapts';
+import { attributeStrings, hasAttribute } from './attributes.ts';
+import { DnSyntaxError, normalizeDn } from './dn.ts';
+import type { EntryPlan } from './entry-plan.ts';
+import { NotPermittedError } from './errors.ts';
+import type { DirectoryGroup } from './groups.ts';
+
+/**
+ * Who may log in beyond having the right password: `LDAP_REQUIRED_GROUP` (member of at least one
+ * of the groups, DNs compared after normalisation) and `LDAP_REQUIRED_ATTRIBUTE` (every listed
+ * attribute has the value, compared case-insensitively; `*` means any value).
+ */
+
+/** Throws `NotPermittedError('required-group')` unless the user is in one of the required groups. */
+export function checkRequiredGroups(
+  plan: EntryPlan,
+  userDn: string,
+  groups: readonly DirectoryGroup[],
+): void {
+  if (plan.requiredGroups.length === 0) return;
+  const member = groups.some((group) => {
+    try {
+      return plan.requiredGroups.includes(normalizeDn(group.dn));
+    } catch (error) {
+      if (error instanceof DnSyntaxError) return false;
+      throw error;
+    }
+  });
+  if (!member) {
+    throw new NotPermittedError('required-group', {
+      detail: `${userDn} is in none of LDAP_REQUIRED_GROUP (${plan.entry.LDAP_REQUIRED_GROUP.join(' | ')})`,
+      domain: plan.domain,
+    });
+  }
+}
+
+/** Throws `NotPermittedError('required-attribute')` for the first requirement the entry does not meet. */
+export function checkRequiredAttributes(plan: EntryPlan, userEntry: Entry): void {
+  for (const [name, wanted] of plan.entry.LDAP_REQUIRED_ATTRIBUTE) {
+    const met =
+      wanted === '*'
+        ? hasAttribute(userEntry, name)
+        : attributeStrings(userEntry, name).some((value) => value.toLowerCase() === wanted.toLowerCase());
+    if (!met) {
+      throw new NotPermittedError('required-attribute', {
+        detail: `${userEntry.dn} lacks ${name}=${wanted} (LDAP_REQUIRED_ATTRIBUTE)`,
+        domain: plan.domain,
+      });
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { Entry } from 'ldapts';
+
+/**
+ * Reading attributes of a search entry. ldapts returns a single value as a scalar and several as
+ * an array, keyed by the attribute name as the server spelt it; these helpers hide both.
+ */
+
+export type AttributeValue = string | Buffer;
+
+/** Every value of `name` (matched case-insensitively, ignoring `;options` such as `;binary`), as sent. */
+export function attributeValues(entry: Entry, name: string): AttributeValue[] {
+  const wanted = name.toLowerCase();
+  const values: AttributeValue[] = [];
+  for (const [key, raw] of Object.entries(entry)) {
+    if (key === 'dn') continue;
+    const base = key.split(';', 1)[0]!.toLowerCase();
+    if (base !== wanted) continue;
+    if (Array.isArray(raw)) {
+      for (const value of raw) values.push(value);
+    } else {
+      values.push(raw);
+    }
+  }
+  return values;
+}
+
+/** Every value of `name` as text (binary values decoded as UTF-8), empty strings dropped. */
+export function attributeStrings(entry: Entry, name: string): string[] {
+  return attributeValues(entry, name)
+    .map((value) => (typeof value === 'string' ? value : value.toString('utf8')))
+    .filter((value) => value !== '');
+}
+
+/** The first text value of `name`, or `null` when the entry has none. */
+export function firstAttributeString(entry: Entry, name: string): string | null {
+  return attributeStrings(entry, name)[0] ?? null;
+}
+
+/** True when the entry carries `name` with at least one value. */
+export function hasAttribute(entry: Entry, name: string): boolean {
+  return attributeValues(entry, name).some((value) => value.length > 0);
+}
+
+/** Attribute descriptions as RFC 4512 allows them: a name or an OID, optionally with `;options`. */
+const ATTRIBUTE_DESCRIPTION = /^([A-Za-z][A-Za-z0-9-]*|\d+(\.\d+)+)(;[A-Za-z0-9-]+)*$/;
+
+export function isValidAttributeName(name: string): boolean {
+  return ATTRIBUTE_DESCRIPTION.test(name);
+}

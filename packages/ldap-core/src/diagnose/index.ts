@@ -1,0 +1,8 @@
+export { diagnose } from './diagnose.ts';
+export type {
+  DiagnoseOptions,
+  DiagnoseResult,
+  DiagnoseStatus,
+  DiagnoseStep,
+  DiagnoseStepId,
+} from './types.ts';

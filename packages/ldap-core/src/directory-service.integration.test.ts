@@ -1,0 +1,519 @@
+import net from 'node:net';
+import { type LdapEntry, type LdapEntryInput, ldapEntrySchema } from '@ldap-login/config-schema';
+import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { authenticate, DirectoryService, type DirectoryUser } from './directory-service.ts';
+import { normalizeDn } from './dn.ts';
+import { DirectoryError } from './errors.ts';
+import { decodeObjectGuid } from './guid.ts';
+import { startDirectoryOrSkip } from './test-support/directory.ts';
+import { startTcpProxy, type TcpProxy } from './test-support/tcp-proxy.ts';
+import { DATASET_NAMES, type DatasetName, type TestDirectory } from './testing/index.ts';
+
+/**
+ * Logins against a real OpenLDAP, for each of the three datasets (see testing/DATASETS.md):
+ * every setting, every outcome, awkward DNs and passwords, injection attempts, the large group,
+ * and the transport (TLS, StartTLS, failover, timeouts, idle resets).
+ */
+
+const EXTRA_GROUPS = 600; // more groups than one page of a paged search
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const INJECTIONS = [
+  '*',
+  '*)(uid=*',
+  'admin)(|(uid=*',
+  '\\',
+  'ali\0ce',
+  'alice,ou=people',
+  'alice*',
+  '*)(|(objectClass=*',
+];
+
+function normalizedSet(dns: readonly string[]): string[] {
+  return dns.map((dn) => normalizeDn(dn)).sort();
+}
+
+async function outcome(work: Promise<unknown>): Promise<{ code: string; reason: string } | 'success'> {
+  try {
+    await work;
+    return 'success';
+  } catch (error) {
+    if (error instanceof DirectoryError) return { code: error.code, reason: error.reason };
+    throw error;
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Per slapd connection, the DN of the last successful bind before each search: never a user's. */
+function searchesRunAs(log: string): Set<string> {
+  const boundAs = new Map<string, string>();
+  const searchers = new Set<string>();
+  for (const line of log.split('\n')) {
+    const bind = / (conn=\d+) op=\d+ BIND dn="([^"]*)" method=/.exec(line);
+    if (bind) boundAs.set(bind[1]!, bind[2]!);
+    const search = / (conn=\d+) op=\d+ SRCH base=/.exec(line);
+    if (search) searchers.add(boundAs.get(search[1]!) ?? '');
+  }
+  return searchers;
+}
+
+describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetName) => {
+  let directory: TestDirectory | undefined;
+  const services: DirectoryService[] = [];
+
+  beforeAll(async () => {
+    directory = await startDirectoryOrSkip({ dataset, extraUsers: EXTRA_GROUPS, extraGroups: EXTRA_GROUPS });
+  }, 120_000);
+  afterAll(async () => {
+    await directory?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(services.splice(0).map((service) => service.close()));
+  });
+
+  function need(context: TestContext): TestDirectory {
+    if (!directory) context.skip('no test directory on this machine');
+    return directory!;
+  }
+
+  function entry(overrides: Partial<LdapEntryInput> = {}): LdapEntry {
+    return ldapEntrySchema.parse(directory!.ldapEntry(overrides));
+  }
+
+  function service(overrides: Partial<LdapEntryInput> = {}, entries?: LdapEntry[]): DirectoryService {
+    const created = new DirectoryService(entries ?? [entry(overrides)]);
+    services.push(created);
+    return created;
+  }
+
+  function login(dir: TestDirectory, key: string): [string, string] {
+    const user = dir.users[key]!;
+    return [`${user.login}@${dir.domain}`, user.password];
+  }
+
+  const flavorOf = () => directory!.definition.flavor;
+  /** The group roads a dataset supports: the memberOf attribute, and the member search. */
+  const roads = (): { name: string; overrides: Partial<LdapEntryInput> }[] =>
+    flavorOf() === 'posix'
+      ? [{ name: 'member search', overrides: {} }]
+      : [
+          { name: 'memberOf', overrides: {} },
+          { name: 'member search', overrides: { LDAP_MEMBER_OF_OVERLAY: false } },
+        ];
+
+  describe('who the user is', () => {
+    const people = ['alice', 'bob', 'jsmith', 'zoe', 'mueller', 'nomail', 'eve', 'member01999', 'user00600'];
+
+    it.for(people)(
+      '%s logs in with id, canonical name, e-mail and groups, on every group road',
+      async (key, context) => {
+        const dir = need(context);
+        const expected = dir.users[key]!;
+        for (const road of roads()) {
+          const user = await service(road.overrides).authenticate(...login(dir, key));
+          expect(normalizeDn(user.dn), road.name).toBe(normalizeDn(expected.dn));
+          expect(user.domain).toBe(dir.domain);
+          expect(user.username).toBe(`${expected.login}@${dir.domain}`.toLowerCase());
+          expect(user.email).toBe(expected.mail ?? null);
+          expect(normalizedSet(user.groups.map((group) => group.dn)), road.name).toEqual(
+            normalizedSet(expected.groups),
+          );
+          for (const group of user.groups) {
+            const catalog = Object.values(dir.groups).find(
+              (candidate) => normalizeDn(candidate.dn) === normalizeDn(group.dn),
+            );
+            expect(group.name).toBe(catalog?.name);
+          }
+          if (expected.objectGuid) {
+            expect(user.guid).toBe(decodeObjectGuid(expected.objectGuid));
+          } else {
+            expect(user.guid).toMatch(UUID);
+          }
+        }
+      },
+    );
+
+    it('keeps the GUID stable and the username canonical whatever the typed case', async (context) => {
+      const dir = need(context);
+      const directoryService = service();
+      const [username, password] = login(dir, 'alice');
+      const first = await directoryService.authenticate(username, password);
+      const shouted = await directoryService.authenticate(` ${username.toUpperCase()} `, password);
+      expect(shouted.guid).toBe(first.guid);
+      expect(shouted.username).toBe(`alice@${dir.domain}`);
+    });
+
+    it('accepts the bare username when only one directory is configured, not with two', async (context) => {
+      const dir = need(context);
+      const password = dir.users.alice!.password;
+      expect((await service().authenticate('alice', password)).username).toBe(`alice@${dir.domain}`);
+      const other = entry({ LDAP_DOMAIN: 'other.test' });
+      const two = service({}, [entry(), other]);
+      expect(await outcome(two.authenticate('alice', password))).toEqual({
+        code: 'INVALID_CREDENTIALS',
+        reason: 'unknown-domain',
+      });
+      expect((await two.authenticate(`alice@${dir.domain}`, password)).domain).toBe(dir.domain);
+      expect((await two.authenticate('alice@other.test', password)).domain).toBe('other.test');
+    });
+
+    it('resolves nested groups when asked', async (context) => {
+      const dir = need(context);
+      for (const road of roads()) {
+        const user = await service({ ...road.overrides, LDAP_NESTED_GROUPS: true }).authenticate(
+          ...login(dir, 'alice'),
+        );
+        expect(normalizedSet(user.groups.map((group) => group.dn)), road.name).toEqual(
+          normalizedSet(dir.users.alice!.allGroups),
+        );
+      }
+    });
+
+    it('finds groups in the large group, by memberOf and by member search', async (context) => {
+      const dir = need(context);
+      const large = dir.groups['large-group']!;
+      expect(large.memberDns.length).toBe(2000);
+      for (const road of roads()) {
+        const user = await service(road.overrides).authenticate(...login(dir, 'member01000'));
+        expect(user.groups.map((group) => group.name)).toEqual(['large-group']);
+      }
+    });
+
+    it('offers the one-shot authenticate()', async (context) => {
+      const dir = need(context);
+      const user: DirectoryUser = await authenticate([entry()], ...login(dir, 'carol'));
+      expect(user.username).toBe(`carol@${dir.domain}`);
+    });
+  });
+
+  describe('who may not log in', () => {
+    it.for<[string, string, string, string, string]>([
+      ['a wrong password', 'alice', 'Wrong-Passw0rd', 'INVALID_CREDENTIALS', 'wrong-password'],
+      ['the password in another case', 'alice', 'alice-passw0rd', 'INVALID_CREDENTIALS', 'wrong-password'],
+      ["someone else's password", 'alice', 'Bob-Passw0rd', 'INVALID_CREDENTIALS', 'wrong-password'],
+      ['an empty password', 'alice', '', 'INVALID_CREDENTIALS', 'empty-password'],
+      ['a whitespace password', 'alice', ' \t ', 'INVALID_CREDENTIALS', 'empty-password'],
+      ['an unknown user', 'nobody', 'Alice-Passw0rd', 'INVALID_CREDENTIALS', 'user-not-found'],
+      ['an ambiguous login name', 'jdoe', 'Jdoe-People-Passw0rd', 'INVALID_CREDENTIALS', 'ambiguous-user'],
+    ])('refuses %s', async ([_name, key, password, code, reason], context) => {
+      const dir = need(context);
+      const login = dir.users[key]?.login ?? key;
+      expect(await outcome(service().authenticate(`${login}@${dir.domain}`, password))).toEqual({
+        code,
+        reason,
+      });
+    });
+
+    it('refuses an unknown domain', async (context) => {
+      const dir = need(context);
+      expect(
+        await outcome(service().authenticate('alice@elsewhere.test', dir.users.alice!.password)),
+      ).toEqual({
+        code: 'INVALID_CREDENTIALS',
+        reason: 'unknown-domain',
+      });
+    });
+
+    it.for(INJECTIONS)('never matches anyone with the username %j', async (name, context) => {
+      const dir = need(context);
+      // Alice's password: if the injection matched her entry, the login would succeed.
+      const result = await outcome(
+        service().authenticate(`${name}@${dir.domain}`, dir.users.alice!.password),
+      );
+      expect(result).toEqual({ code: 'INVALID_CREDENTIALS', reason: 'user-not-found' });
+    });
+
+    it('keeps disabled users out with a custom user filter', async (context) => {
+      const dir = need(context);
+      const filtered = service({ LDAP_CUSTOM_USER_FILTER: dir.definition.enabledFilter });
+      expect(await outcome(filtered.authenticate(...login(dir, 'eve')))).toEqual({
+        code: 'INVALID_CREDENTIALS',
+        reason: 'user-not-found',
+      });
+      expect(await outcome(filtered.authenticate(...login(dir, 'alice')))).toBe('success');
+    });
+
+    it('needs one of LDAP_REQUIRED_GROUP, compared after DN normalisation', async (context) => {
+      const dir = need(context);
+      const admins = dir.groups.admins!.dn;
+      const shouting = admins.toUpperCase().replaceAll(',', ' , ');
+      for (const road of roads()) {
+        const guarded = service({
+          ...road.overrides,
+          LDAP_REQUIRED_GROUP: ['cn=nobody,ou=nowhere', shouting],
+        });
+        expect(await outcome(guarded.authenticate(...login(dir, 'bob'))), road.name).toBe('success');
+        expect(await outcome(guarded.authenticate(...login(dir, 'alice'))), road.name).toEqual({
+          code: 'NOT_PERMITTED',
+          reason: 'required-group',
+        });
+        // A wrong password is reported as such, not as a missing group.
+        expect(await outcome(guarded.authenticate(`alice@${dir.domain}`, 'wrong'))).toEqual({
+          code: 'INVALID_CREDENTIALS',
+          reason: 'wrong-password',
+        });
+      }
+    });
+
+    it('accepts a required group reached through nesting when nested groups are on', async (context) => {
+      const dir = need(context);
+      const engineering = dir.groups.engineering;
+      if (!engineering) return; // only the AD-shaped dataset nests groups
+      const settings = { LDAP_REQUIRED_GROUP: [engineering.dn] };
+      expect(await outcome(service(settings).authenticate(...login(dir, 'alice')))).toEqual({
+        code: 'NOT_PERMITTED',
+        reason: 'required-group',
+      });
+      expect(
+        await outcome(
+          service({ ...settings, LDAP_NESTED_GROUPS: true }).authenticate(...login(dir, 'alice')),
+        ),
+      ).toBe('success');
+    });
+
+    it.for<[string, [string, string][], string, boolean]>([
+      ['any mail', [['mail', '*']], 'alice', true],
+      ['any mail (none)', [['mail', '*']], 'nomail', false],
+      ['this mail, other case', [['MAIL', 'ALICE@']], 'alice', false],
+      [
+        'two requirements',
+        [
+          ['mail', '*'],
+          ['cn', '*'],
+        ],
+        'alice',
+        true,
+      ],
+    ])('applies LDAP_REQUIRED_ATTRIBUTE: %s', async ([_name, required, key, allowed], context) => {
+      const dir = need(context);
+      const result = await outcome(
+        service({ LDAP_REQUIRED_ATTRIBUTE: required }).authenticate(...login(dir, key)),
+      );
+      expect(result).toEqual(allowed ? 'success' : { code: 'NOT_PERMITTED', reason: 'required-attribute' });
+    });
+
+    it('matches a required attribute value case-insensitively', async (context) => {
+      const dir = need(context);
+      const mail = dir.users.alice!.mail!.toUpperCase();
+      expect(
+        await outcome(
+          service({ LDAP_REQUIRED_ATTRIBUTE: [['mail', mail]] }).authenticate(...login(dir, 'alice')),
+        ),
+      ).toBe('success');
+    });
+  });
+
+  describe('settings that do not fit the directory', () => {
+    it.for<[string, () => Partial<LdapEntryInput>, string]>([
+      ['a wrong service password', () => ({ LDAP_BIND_PASS: 'not-the-password' }), 'service-bind-refused'],
+      [
+        'an unknown service account',
+        () => ({ LDAP_BIND_DN: `cn=ghost,${directory!.baseDn}` }),
+        'service-bind-refused',
+      ],
+      [
+        'a missing user base',
+        () => ({ LDAP_SEARCH_USER_DN: `ou=nowhere,${directory!.baseDn}` }),
+        'search-base-missing',
+      ],
+      ['a GUID attribute the entries lack', () => ({ LDAP_ATTR_GUID: 'employeeNumber' }), 'guid-missing'],
+      [
+        'an unreadable CA file',
+        () => ({ LDAP_URL: directory!.ldapsUrl, LDAP_CA_CERT_FILE: '/nonexistent/ca.pem' }),
+        'ca-file-unreadable',
+      ],
+      ['a broken custom filter', () => ({ LDAP_CUSTOM_USER_FILTER: '(|(uid=a)' }), 'invalid-filter'],
+    ])('reports %s as misconfigured', async ([_name, overrides, reason], context) => {
+      const dir = need(context);
+      expect(await outcome(service(overrides()).authenticate(...login(dir, 'alice')))).toEqual({
+        code: 'DIRECTORY_MISCONFIGURED',
+        reason,
+      });
+    });
+
+    it('reports a missing group base when groups are searched', async (context) => {
+      const dir = need(context);
+      const broken = service({
+        LDAP_MEMBER_OF_OVERLAY: false,
+        LDAP_SEARCH_GROUP_DN: `ou=nowhere,${dir.baseDn}`,
+      });
+      expect(await outcome(broken.authenticate(...login(dir, 'alice')))).toEqual({
+        code: 'DIRECTORY_MISCONFIGURED',
+        reason: 'search-base-missing',
+      });
+    });
+  });
+
+  describe('groups for the sync', () => {
+    it('lists every group, paged past one page, with names', async (context) => {
+      const dir = need(context);
+      const groups = await service().listGroups(dir.domain.toUpperCase());
+      expect(normalizedSet(groups.map((group) => group.dn))).toEqual(
+        normalizedSet(Object.values(dir.groups).map((group) => group.dn)),
+      );
+      expect(groups.length).toBeGreaterThan(EXTRA_GROUPS);
+      expect(groups.map((group) => group.name)).toContain(dir.groups.rnd!.name);
+    });
+
+    it('applies LDAP_CUSTOM_GROUP_FILTER to the listing and to the member search', async (context) => {
+      const dir = need(context);
+      const filtered = service({
+        LDAP_MEMBER_OF_OVERLAY: false,
+        LDAP_CUSTOM_GROUP_FILTER: '(|(cn=staff)(cn=admins))',
+      });
+      expect((await filtered.listGroups(dir.domain)).map((group) => group.name).sort()).toEqual([
+        'admins',
+        'staff',
+      ]);
+      expect((await filtered.authenticate(...login(dir, 'alice'))).groups.map((group) => group.name)).toEqual(
+        ['staff'],
+      );
+    });
+
+    it('refuses an unknown domain', async (context) => {
+      need(context);
+      await expect(service().listGroups('elsewhere.test')).rejects.toMatchObject({
+        reason: 'unknown-domain',
+      });
+    });
+  });
+
+  describe('transport', () => {
+    it.for<[string, () => Partial<LdapEntryInput>]>([
+      ['ldaps:// with the CA', () => ({ LDAP_URL: directory!.ldapsUrl })],
+      [
+        'StartTLS with the CA',
+        () => ({ LDAP_URL: directory!.url.replace('127.0.0.1', 'localhost'), LDAP_START_TLS: true }),
+      ],
+      [
+        'ldaps:// without verification',
+        () => ({ LDAP_URL: directory!.ldapsUrl, LDAP_CA_CERT_FILE: undefined, LDAP_TLS_VERIFY: false }),
+      ],
+    ])('logs in over %s', async ([_name, overrides], context) => {
+      const dir = need(context);
+      expect(await outcome(service(overrides()).authenticate(...login(dir, 'jsmith')))).toBe('success');
+    });
+
+    it.for<[string, () => Partial<LdapEntryInput>]>([
+      ['ldaps:// without the CA', () => ({ LDAP_URL: directory!.ldapsUrl, LDAP_CA_CERT_FILE: undefined })],
+      [
+        'StartTLS without the CA',
+        () => ({
+          LDAP_URL: directory!.url.replace('127.0.0.1', 'localhost'),
+          LDAP_START_TLS: true,
+          LDAP_CA_CERT_FILE: undefined,
+        }),
+      ],
+    ])('refuses %s', async ([_name, overrides], context) => {
+      const dir = need(context);
+      expect(await outcome(service(overrides()).authenticate(...login(dir, 'alice')))).toEqual({
+        code: 'DIRECTORY_MISCONFIGURED',
+        reason: 'tls-certificate-rejected',
+      });
+    });
+
+    it('fails over from a closed first URL, and pays for it once', async (context) => {
+      const dir = need(context);
+      const closed = `ldap://127.0.0.1:${await closedPort()}`;
+      const failingOver = service({ LDAP_URL: [closed, dir.url], LDAP_POOL_SIZE: 1 });
+      expect(await outcome(failingOver.authenticate(...login(dir, 'alice')))).toBe('success');
+      const health = await failingOver.health();
+      expect(health.map((check) => [check.url, check.up])).toEqual([
+        [closed, false],
+        [dir.url, true],
+      ]);
+      expect(health[1]!.latencyMs).toBeGreaterThan(0);
+    });
+
+    it('times out on a stuck directory, then recovers by itself', async (context) => {
+      const dir = need(context);
+      const directoryService = service({ LDAP_OPERATION_TIMEOUT: 0.5, LDAP_CONNECT_TIMEOUT: 0.5 });
+      expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
+      await dir.pause();
+      const started = performance.now();
+      try {
+        expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toEqual({
+          code: 'DIRECTORY_UNAVAILABLE',
+          reason: 'timeout',
+        });
+      } finally {
+        await dir.resume();
+      }
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(await outcome(directoryService.authenticate(...login(dir, 'bob')))).toBe('success');
+    });
+
+    describe('behind a proxy that drops connections', () => {
+      let proxy: TcpProxy;
+      beforeAll(async () => {
+        if (directory) proxy = await startTcpProxy(Number(new URL(directory.url).port));
+      });
+      afterAll(async () => {
+        await proxy?.close();
+      });
+
+      it('logs in after the server dropped every idle connection', async (context) => {
+        const dir = need(context);
+        const directoryService = service({ LDAP_URL: `ldap://127.0.0.1:${proxy.port}` });
+        expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
+        const before = proxy.accepted;
+        proxy.resetAll();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(await outcome(directoryService.authenticate(...login(dir, 'bob')))).toBe('success');
+        expect(proxy.accepted).toBeGreaterThan(before);
+      });
+
+      it('logs in when a dead connection is only noticed by the next request', async (context) => {
+        const dir = need(context);
+        const directoryService = service({ LDAP_URL: `ldap://127.0.0.1:${proxy.port}` });
+        expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
+        proxy.resetOnNextData();
+        expect(await outcome(directoryService.authenticate(...login(dir, 'zoe')))).toBe('success');
+      });
+    });
+  });
+
+  describe('connection reuse', () => {
+    it('serves many parallel logins from a few connections, and searches only as the service account', async (context) => {
+      const dir = need(context);
+      const proxy = await startTcpProxy(Number(new URL(dir.url).port));
+      try {
+        const directoryService = service({ LDAP_URL: `ldap://127.0.0.1:${proxy.port}`, LDAP_POOL_SIZE: 2 });
+        const keys = ['alice', 'bob', 'carol', 'dave', 'jsmith', 'zoe', 'mueller', 'nomail'];
+        const attempts = Array.from({ length: 64 }, (_, index) => keys[index % keys.length]!);
+        const results = await Promise.all(
+          attempts.map((key, index) =>
+            outcome(
+              directoryService.authenticate(
+                `${dir.users[key]!.login}@${dir.domain}`,
+                index % 4 === 3 ? 'Wrong-Passw0rd' : dir.users[key]!.password,
+              ),
+            ),
+          ),
+        );
+        results.forEach((result, index) => {
+          expect(result).toEqual(
+            index % 4 === 3 ? { code: 'INVALID_CREDENTIALS', reason: 'wrong-password' } : 'success',
+          );
+        });
+        // Two pools of two: the service pool and the bind pool.
+        expect(proxy.accepted).toBeLessThanOrEqual(4);
+      } finally {
+        await proxy.close();
+      }
+      const searchers = searchesRunAs(await dir.log());
+      searchers.delete(''); // the fixture's own readiness probe
+      for (const dn of searchers) {
+        expect([normalizeDn(dir.bindDn), normalizeDn(dir.adminDn)]).toContain(normalizeDn(dn));
+      }
+    });
+  });
+});

@@ -1,0 +1,160 @@
+import type { LdapEntry } from '@ldap-login/config-schema';
+import { checkRequiredAttributes, checkRequiredGroups } from './access-rules.ts';
+import { openServiceConnection } from './connection.ts';
+import { Directory } from './directory.ts';
+import { InvalidCredentialsError, isDirectoryError } from './errors.ts';
+import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups.ts';
+import { type DirectoryLogger, silentLogger } from './logger.ts';
+import { assertPasswordGiven, selectEntry } from './login-input.ts';
+import { bindAsUser } from './user-bind.ts';
+import { readUserProfile } from './user-profile.ts';
+import { findUserEntry } from './user-search.ts';
+
+/** A user the directory vouched for. */
+export interface DirectoryUser {
+  /** `LDAP_DOMAIN` of the entry that authenticated the user. */
+  domain: string;
+  dn: string;
+  /** Stable id: `objectGUID` in Active Directory's string form, or `entryUUID`, lowercase. */
+  guid: string;
+  /** The directory's value of `LDAP_ATTR_USERNAME` + `@` + domain, lowercase. */
+  username: string;
+  email: string | null;
+  groups: DirectoryGroup[];
+}
+
+/** The state of one URL of one entry, as `health()` found it. */
+export interface DirectoryHealth {
+  domain: string;
+  url: string;
+  up: boolean;
+  /** Time to connect (with TLS) and bind as the service account, or until the failure. */
+  latencyMs: number;
+  /** Stable reason when down (`timeout`, `unreachable`, `service-bind-refused`, ...). */
+  error?: string;
+  /** The precise failure, for logs only: it names hosts. */
+  detail?: string;
+}
+
+export interface DirectoryServiceOptions {
+  logger?: DirectoryLogger;
+}
+
+/**
+ * Logins against the configured directories, with pooled connections per entry. One instance
+ * lives as long as the server; `close()` ends every pooled connection.
+ *
+ * @example
+ * const directory = new DirectoryService(settings.LDAP, { logger });
+ * const user = await directory.authenticate('alice@example.com', password);
+ * // { domain: 'example.com', guid: '...', username: 'alice@example.com', email, groups: [...] }
+ */
+export class DirectoryService {
+  private readonly directories: Directory[];
+  private readonly logger: DirectoryLogger;
+
+  constructor(entries: LdapEntry[], options: DirectoryServiceOptions = {}) {
+    this.logger = options.logger ?? silentLogger;
+    this.directories = entries.map((entry) => new Directory(entry, this.logger));
+  }
+
+  /**
+   * Verifies a username and password. `alice@example.com` is looked up in the entry whose
+   * `LDAP_DOMAIN` is `example.com`; a bare `alice` only when a single entry is configured.
+   * Throws a `DirectoryError` subclass for every expected failure.
+   */
+  async authenticate(username: string, password: string): Promise<DirectoryUser> {
+    const { entry: dir, localPart } = selectEntry(this.directories, username);
+    const { domain } = dir;
+    assertPasswordGiven(password, domain);
+    const plan = dir.plan();
+
+    const userEntry = await dir.servicePool.use((connection) => findUserEntry(connection, plan, localPart));
+    const profile = readUserProfile(plan, userEntry, localPart);
+
+    // The bind and the group lookup do not depend on each other: run them side by side.
+    const needsGroupSearch = !plan.entry.LDAP_MEMBER_OF_OVERLAY || plan.entry.LDAP_NESTED_GROUPS;
+    const [bound, groups] = await Promise.allSettled([
+      dir.bindPool.use((connection) => bindAsUser(connection, profile.dn, password, domain)),
+      needsGroupSearch
+        ? this.searchGroups(dir, userEntry)
+        : Promise.resolve(groupsFromUserEntry(plan, userEntry)),
+    ]);
+    if (bound.status === 'rejected') throw bound.reason;
+    if (groups.status === 'rejected') throw groups.reason;
+
+    checkRequiredAttributes(plan, userEntry);
+    checkRequiredGroups(plan, profile.dn, groups.value);
+    return { domain, ...profile, groups: groups.value };
+  }
+
+  /** Every group of the entry serving `domain` (paged), for the group sync. */
+  async listGroups(domain: string): Promise<DirectoryGroup[]> {
+    const directory = this.directories.find((candidate) => candidate.domain === domain.toLowerCase());
+    if (!directory) {
+      throw new InvalidCredentialsError('unknown-domain', { detail: `no LDAP entry for domain "${domain}"` });
+    }
+    const plan = directory.plan();
+    return directory.servicePool.use((connection) => listAllGroups(connection, plan));
+  }
+
+  /**
+   * Checks every URL of every entry: connect (with TLS) and bind as the service account, on a
+   * fresh connection so that a URL that is not in use right now is checked too.
+   */
+  async health(): Promise<DirectoryHealth[]> {
+    const checks = this.directories.flatMap((directory) =>
+      directory.entry.LDAP_URL.map(async (url): Promise<DirectoryHealth> => {
+        const started = performance.now();
+        const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+        try {
+          const settings = await directory.connectionSettings();
+          const connection = await openServiceConnection(url, directory.entry, settings);
+          const latencyMs = elapsed();
+          connection.close();
+          return { domain: directory.domain, url, up: true, latencyMs };
+        } catch (error) {
+          if (!isDirectoryError(error)) throw error;
+          return {
+            domain: directory.domain,
+            url,
+            up: false,
+            latencyMs: elapsed(),
+            error: error.reason,
+            detail: error.message,
+          };
+        }
+      }),
+    );
+    return Promise.all(checks);
+  }
+
+  /** Ends every pooled connection; logins after this fail as unavailable. */
+  async close(): Promise<void> {
+    for (const directory of this.directories) directory.close();
+  }
+
+  private async searchGroups(directory: Directory, userEntry: Parameters<typeof resolveGroups>[2]) {
+    const plan = directory.plan();
+    const rootDse = plan.entry.LDAP_NESTED_GROUPS ? await directory.serverInfo() : undefined;
+    return directory.servicePool.use((connection) => resolveGroups(connection, plan, userEntry, rootDse));
+  }
+}
+
+/**
+ * One login without keeping connections: opens what it needs and closes it again. For scripts and
+ * one-off checks; a server should keep one `DirectoryService` instead.
+ */
+export async function authenticate(
+  entries: LdapEntry[],
+  username: string,
+  password: string,
+  options: DirectoryServiceOptions = {},
+): Promise<DirectoryUser> {
+  const service = new DirectoryService(entries, options);
+  try {
+    return await service.authenticate(username, password);
+  } finally {
+    await service.close();
+  }
+}

@@ -1,0 +1,102 @@
+import type { LdapEntry } from '@ldap-login/config-schema';
+import {
+  type ConnectionSettings,
+  type DirectoryConnection,
+  openConnection,
+  openServiceConnection,
+  resolveConnectionSettings,
+} from './connection.ts';
+import { compileEntry, type EntryPlan } from './entry-plan.ts';
+import { DirectoryError } from './errors.ts';
+import { connectWithFailover, UrlFailover } from './failover.ts';
+import type { DirectoryLogger } from './logger.ts';
+import { ConnectionPool } from './pool.ts';
+import { type RootDse, readRootDse } from './root-dse.ts';
+
+/**
+ * The live side of one `LDAP` entry: its compiled plan, its URLs with failover, and two pools of
+ * connections (`LDAP_POOL_SIZE` each):
+ * - the service pool, bound as `LDAP_BIND_DN`, for searches;
+ * - the bind pool, for user binds only. A user bind changes who the connection is; keeping those
+ *   connections apart means no search ever runs as a user and no re-bind as the service account
+ *   is needed after each login (one round trip less per login).
+ */
+export class Directory {
+  readonly entry: LdapEntry;
+  /** `LDAP_DOMAIN`, lowercase. */
+  readonly domain: string;
+  readonly failover: UrlFailover;
+  readonly servicePool: ConnectionPool<DirectoryConnection>;
+  readonly bindPool: ConnectionPool<DirectoryConnection>;
+  private readonly logger: DirectoryLogger;
+  private compiled: EntryPlan | DirectoryError | undefined;
+  private settings: ConnectionSettings | undefined;
+  private rootDse: Promise<RootDse> | undefined;
+
+  constructor(entry: LdapEntry, logger: DirectoryLogger) {
+    this.entry = entry;
+    this.domain = entry.LDAP_DOMAIN.toLowerCase();
+    this.logger = logger;
+    this.failover = new UrlFailover(entry.LDAP_URL);
+    this.servicePool = new ConnectionPool(entry.LDAP_POOL_SIZE, {
+      open: () => this.open((url, settings) => openServiceConnection(url, entry, settings)),
+      isUsable: (connection) => connection.alive && connection.boundAs === 'service',
+      close: (connection) => connection.close(),
+    });
+    this.bindPool = new ConnectionPool(entry.LDAP_POOL_SIZE, {
+      open: () => this.open(openConnection),
+      isUsable: (connection) => connection.alive,
+      close: (connection) => connection.close(),
+    });
+  }
+
+  /** The compiled entry; a setting that cannot work throws `DirectoryMisconfiguredError` at every login. */
+  plan(): EntryPlan {
+    if (this.compiled === undefined) {
+      try {
+        this.compiled = compileEntry(this.entry);
+      } catch (error) {
+        if (!(error instanceof DirectoryError)) throw error;
+        this.compiled = error;
+      }
+    }
+    if (this.compiled instanceof DirectoryError) throw this.compiled;
+    return this.compiled;
+  }
+
+  /** Timeouts, TLS and the CA file; loaded once it succeeds (a missing CA file is retried next time). */
+  async connectionSettings(): Promise<ConnectionSettings> {
+    this.settings ??= await resolveConnectionSettings(this.entry);
+    return this.settings;
+  }
+
+  /** The server's root DSE, read once through the service pool. */
+  serverInfo(): Promise<RootDse> {
+    if (this.rootDse === undefined) {
+      const reading = this.servicePool.use((connection) => readRootDse(connection));
+      this.rootDse = reading;
+      reading.catch(() => {
+        // Not cached when it fails; the caller gets the error and the next call reads again.
+        if (this.rootDse === reading) this.rootDse = undefined;
+      });
+    }
+    return this.rootDse;
+  }
+
+  close(): void {
+    this.servicePool.close();
+    this.bindPool.close();
+  }
+
+  private async open(
+    openOne: (url: string, settings: ConnectionSettings) => Promise<DirectoryConnection>,
+  ): Promise<DirectoryConnection> {
+    const settings = await this.connectionSettings();
+    const { connection } = await connectWithFailover(this.failover, (url) => openOne(url, settings), {
+      domain: this.domain,
+      logger: this.logger,
+    });
+    this.logger.debug('directory connection opened', { domain: this.domain, url: connection.url });
+    return connection;
+  }
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { DirectoryUnavailableError } from './errors.ts';
+import { ConnectionPool } from './pool.ts';
+
+interface FakeConnection {
+  id: number;
+  alive: boolean;
+  closed: boolean;
+}
+
+function fakePool(size: number, options: { failOpen?: () => Error | undefined; openDelayMs?: number } = {}) {
+  const opened: FakeConnection[] = [];
+  const pool = new ConnectionPool<FakeConnection>(size, {
+    open: async () => {
+      if (options.openDelayMs) await new Promise((resolve) => setTimeout(resolve, options.openDelayMs));
+      const failure = options.failOpen?.();
+      if (failure) throw failure;
+      const connection = { id: opened.length + 1, alive: true, closed: false };
+      opened.push(connection);
+      return connection;
+    },
+    isUsable: (connection) => connection.alive && !connection.closed,
+    close: (connection) => {
+      connection.closed = true;
+    },
+  });
+  return { pool, opened };
+}
+
+describe('ConnectionPool', () => {
+  it('opens lazily and reuses a released connection', async () => {
+    const { pool, opened } = fakePool(4);
+    expect(opened).toHaveLength(0);
+    const first = await pool.use(async (connection) => connection.id);
+    const second = await pool.use(async (connection) => connection.id);
+    expect([first, second]).toEqual([1, 1]);
+    expect(opened).toHaveLength(1);
+  });
+
+  it('never opens more than its size and queues the rest', async () => {
+    const { pool, opened } = fakePool(2);
+    let running = 0;
+    let peak = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        pool.use(async () => {
+          running += 1;
+          peak = Math.max(peak, running);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          running -= 1;
+        }),
+      ),
+    );
+    expect(peak).toBe(2);
+    expect(opened).toHaveLength(2);
+    expect(pool.stats).toEqual({ size: 2, open: 2, idle: 2, waiting: 0 });
+  });
+
+  it('replaces a connection that died while idle', async () => {
+    const { pool, opened } = fakePool(1);
+    await pool.use(async () => undefined);
+    opened[0]!.alive = false;
+    const id = await pool.use(async (connection) => connection.id);
+    expect(id).toBe(2);
+    expect(opened[0]!.closed).toBe(true);
+  });
+
+  it('retries work whose connection was lost under it, on a fresh connection', async () => {
+    const { pool, opened } = fakePool(1);
+    let calls = 0;
+    const result = await pool.use(async (connection) => {
+      calls += 1;
+      if (calls === 1) {
+        connection.alive = false;
+        throw new Error('Connection closed before message response was received.');
+      }
+      return connection.id;
+    });
+    expect(result).toBe(2);
+    expect(opened[0]!.closed).toBe(true);
+    expect(pool.stats.open).toBe(1);
+  });
+
+  it('does not retry timeouts or directory answers, and gives up after three lost connections', async () => {
+    const { pool } = fakePool(1);
+    let calls = 0;
+    await expect(
+      pool.use(async () => {
+        calls += 1;
+        throw new DirectoryUnavailableError('timeout');
+      }),
+    ).rejects.toThrow('timeout');
+    expect(calls).toBe(1);
+
+    calls = 0;
+    await expect(
+      pool.use(async () => {
+        calls += 1;
+        throw new DirectoryUnavailableError('connection-lost');
+      }),
+    ).rejects.toThrow('connection-lost');
+    expect(calls).toBe(3);
+  });
+
+  it('returns a connection after a failed piece of work that left it usable', async () => {
+    const { pool, opened } = fakePool(1);
+    await expect(
+      pool.use(async () => {
+        throw new Error('wrong password');
+      }),
+    ).rejects.toThrow('wrong password');
+    await pool.use(async () => undefined);
+    expect(opened).toHaveLength(1);
+  });
+
+  it('fails every waiting caller at once when the directory cannot be reached', async () => {
+    let failing = false;
+    const { pool } = fakePool(1, {
+      openDelayMs: 20,
+      failOpen: () => (failing ? new DirectoryUnavailableError('unreachable') : undefined),
+    });
+    const connection = await pool.acquire();
+    failing = true;
+    const waiting = Array.from({ length: 5 }, () => pool.acquire());
+    connection.alive = false;
+    pool.release(connection);
+    const started = Date.now();
+    const results = await Promise.allSettled(waiting);
+    expect(results.every((result) => result.status === 'rejected')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(200);
+    expect(pool.stats).toEqual({ size: 1, open: 0, idle: 0, waiting: 0 });
+  });
+
+  it('closes idle connections, refuses waiters and closes leased ones when they return', async () => {
+    const { pool, opened } = fakePool(1);
+    const leased = await pool.acquire();
+    const waiter = pool.acquire();
+    pool.close();
+    await expect(waiter).rejects.toBeInstanceOf(DirectoryUnavailableError);
+    pool.release(leased);
+    expect(opened[0]!.closed).toBe(true);
+    await expect(pool.acquire()).rejects.toThrow('closed');
+  });
+});
