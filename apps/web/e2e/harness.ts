@@ -67,7 +67,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
   try {
     directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
   } catch (error) {
-    if (!CI && error instanceof TestDirectoryError && (error.code === 'NO_BACKEND' || error.code === 'ENGINE_UNAVAILABLE')) {
+    if (
+      !CI &&
+      error instanceof TestDirectoryError &&
+      (error.code === 'NO_BACKEND' || error.code === 'ENGINE_UNAVAILABLE')
+    ) {
       return { skip: error.message };
     }
     throw error;
@@ -148,11 +152,21 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Changes a user's password in the directory, as its administrator would. */
-export async function setDirectoryPassword(directory: TestDirectory, userDn: string, password: string): Promise<void> {
+export async function setDirectoryPassword(
+  directory: TestDirectory,
+  userDn: string,
+  password: string,
+): Promise<void> {
   const client = new Client({ url: directory.url });
   try {
     await client.bind(directory.adminDn, directory.adminPassword);
-    await client.modify(userDn, new Change({ operation: 'replace', modification: new Attribute({ type: 'userPassword', values: [password] }) }));
+    await client.modify(
+      userDn,
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'userPassword', values: [password] }),
+      }),
+    );
   } finally {
     await client.unbind();
   }

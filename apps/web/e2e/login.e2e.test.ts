@@ -1,13 +1,23 @@
 // @vitest-environment node
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isStack, newVisitor, type Stack, screenshot, setDirectoryPassword, startStack, submitLogin } from './harness.ts';
+import {
+  isStack,
+  newVisitor,
+  type Stack,
+  screenshot,
+  setDirectoryPassword,
+  startStack,
+  submitLogin,
+} from './harness.ts';
 
 let stack: Stack | { skip: string } | undefined;
 
 beforeAll(async () => {
   stack = await startStack({ usernameFailures: 3 });
   if (!isStack(stack)) {
-    console.warn(`\n!!! SKIPPING the browser tests: ${stack.skip}\n!!! They run in CI, where this is an error.\n`);
+    console.warn(
+      `\n!!! SKIPPING the browser tests: ${stack.skip}\n!!! They run in CI, where this is an error.\n`,
+    );
   }
 }, 180_000);
 
@@ -35,7 +45,9 @@ function ldapOnly(s: Stack, server: Record<string, unknown> = {}) {
 }
 
 describe('the login page in Chromium against the server and a real directory', { timeout: 90_000 }, () => {
-  it('restricted to LDAP: shows the form with the domain; a single-sign-on-only page shows none', async ({ skip }) => {
+  it('restricted to LDAP: shows the form with the domain; a single-sign-on-only page shows none', async ({
+    skip,
+  }) => {
     const s = ready(skip);
     s.setConfig(ldapOnly(s));
     const { context, page } = await newVisitor(s);
@@ -93,7 +105,9 @@ describe('the login page in Chromium against the server and a real directory', {
     await page.getByRole('button', { name: 'Send password' }).click();
 
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
-    await expect.poll(() => page.getByTestId('account-username').textContent()).toBe(`alice@${s.directory.domain}`);
+    await expect
+      .poll(() => page.getByTestId('account-username').textContent())
+      .toBe(`alice@${s.directory.domain}`);
     await expect
       .poll(async () => (await page.getByTestId('groups').getByRole('listitem').allTextContents()).sort())
       .toEqual(['developers', 'staff']);
@@ -113,7 +127,9 @@ describe('the login page in Chromium against the server and a real directory', {
     await context.close();
   });
 
-  it('autoapprove with a key pinned in config.json: no question at all, on a phone-sized screen', async ({ skip }) => {
+  it('autoapprove with a key pinned in config.json: no question at all, on a phone-sized screen', async ({
+    skip,
+  }) => {
     const s = ready(skip);
     s.setConfig(ldapOnly(s, { verify_key: s.verifyKey, autoapprove_plain_password: true }));
     const { context, page } = await newVisitor(s, { width: 375, height: 740 });
@@ -135,18 +151,44 @@ describe('the login page in Chromium against the server and a real directory', {
     const { context, page } = await newVisitor(s);
     await page.goto(s.origin);
     await submitLogin(page, 'carol', 'not-her-password');
-    await page.getByTestId('login-error').getByText('The username or password is incorrect.', { exact: false }).waitFor();
+    await page
+      .getByTestId('login-error')
+      .getByText('The username or password is incorrect.', { exact: false })
+      .waitFor();
     await screenshot(page, '11-wrong-password');
 
     // The server allows three failures per username; the fourth attempt is refused before the directory.
     for (let attempt = 2; attempt <= 4; attempt++) {
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForFunction(() => document.querySelector('button[type=submit]')?.textContent?.trim() !== 'Signing in…');
+      await page.waitForFunction(
+        () => document.querySelector('button[type=submit]')?.textContent?.trim() !== 'Signing in…',
+      );
     }
     await page.getByTestId('login-error').getByText('Too many attempts').waitFor();
     expect(await page.getByTestId('login-error').textContent()).toMatch(/wait \d+ (minutes?|seconds?)/);
-    expect(await page.getByRole('button', { name: /try again in \d+ s/i }).getAttribute('aria-disabled')).toBe('true');
+    expect(
+      await page.getByRole('button', { name: /try again in \d+:\d\d/i }).getAttribute('aria-disabled'),
+    ).toBe('true');
     await screenshot(page, '12-throttled');
+    await context.close();
+  });
+
+  it('a server that answers nonsense, and one that does not answer, are explained', async ({ skip }) => {
+    const s = ready(skip);
+    // A wrong API path: the web server answers with the login page's HTML instead of JSON.
+    s.setConfig(ldapOnly(s, { url: `${s.origin}not-the-api` }));
+    const { context, page } = await newVisitor(s);
+    await page.goto(s.origin);
+    await submitLogin(page, 'alice', s.directory.users.alice!.password);
+    await page.getByTestId('login-error').getByText('Unexpected answer').waitFor();
+    await screenshot(page, '16-malformed-response');
+
+    // Nothing listens on port 9 of the loopback address.
+    s.setConfig(ldapOnly(s, { url: 'http://127.0.0.1:9/server' }));
+    await page.reload();
+    await submitLogin(page, 'alice', s.directory.users.alice!.password);
+    await page.getByTestId('login-error').getByText('Server unreachable').waitFor();
+    await screenshot(page, '17-server-offline');
     await context.close();
   });
 

@@ -70,6 +70,7 @@ describe('App', () => {
         .map((li) => li.textContent),
     ).toEqual(['developers', 'staff']);
     await waitFor(() => expect(screen.getByTestId('sessions').textContent).toContain('This device'));
+    expect(document.activeElement?.textContent).toBe('Your account');
     // the session survives a reload of the tab, the password does not
     expect(sessionStorage.getItem('ldap-login:session')).not.toContain('alice-pw');
 
@@ -79,6 +80,67 @@ describe('App', () => {
     await waitFor(() => expect(server.calls).toContain('POST /authentication/logout/'));
     // "remember me" was ticked: the username is offered again
     expect((screen.getByLabelText('Username') as HTMLInputElement).value).toBe('alice');
+    expect(sessionStorage.getItem('ldap-login:session')).toBeNull();
+  });
+});
+
+describe('sessions', () => {
+  it('ends another session from the list, and a session that runs out returns to the sign-in page', async () => {
+    const server = createFakeServer({ users: { 'alice@example.com': { password: 'alice-pw' } } });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    const { login } = await import('./api/login.ts');
+    const request = {
+      server: { url: server.baseUrl, domain: 'example.com', autoapprovePlainPassword: true },
+      username: 'alice',
+      password: 'alice-pw',
+      sessionDuration: 3600,
+    };
+    const noPrompts = {
+      approveNewServer: async () => false,
+      approvePlainPassword: async () => false,
+      askPreviousPassword: async () => null,
+    };
+    await login(request, noPrompts, server.fetch); // another device
+    const mine = await login(request, noPrompts, server.fetch);
+    // A session that is about to run out, as restored from the tab's storage.
+    sessionStorage.setItem(
+      'ldap-login:session',
+      JSON.stringify({ ...mine.session, validTill: new Date(Date.now() + 1500).toISOString() }),
+    );
+    render(() => (
+      <App
+        fetch={server.fetch}
+        loadConfig={async () => ({
+          ok: true,
+          config: {
+            backend_servers: [
+              {
+                title: 'Example',
+                url: server.baseUrl,
+                domain: 'example.com',
+                autoapprove_plain_password: true,
+              },
+            ],
+            authentication_methods: ['LDAP'],
+            allow_custom_server: false,
+            allow_registration: false,
+            allow_lost_password: false,
+            remember_me_default: false,
+            trust_device_default: false,
+            base_url: 'https://psono.example.com/',
+          },
+        })}
+      />
+    ));
+    const list = await screen.findByTestId('sessions');
+    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(2));
+    fireEvent.click(within(list).getByRole('button', { name: /^Sign out/ }));
+    await waitFor(() =>
+      expect(within(screen.getByTestId('sessions')).getAllByRole('listitem')).toHaveLength(1),
+    );
+
+    expect(await screen.findByRole('heading', { name: 'Sign in' }, { timeout: 3000 })).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toMatch(/session has expired/);
     expect(sessionStorage.getItem('ldap-login:session')).toBeNull();
   });
 });

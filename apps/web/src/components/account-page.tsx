@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Show } from 'solid-js';
+import { createResource, createSignal, For, onMount, Show } from 'solid-js';
 import { ApiError } from '../api/api-error.ts';
 import { fetchProfile, fetchSessions, logout, type Session } from '../api/session-client.ts';
 import { useSession } from '../state/session-context.tsx';
@@ -28,6 +28,9 @@ export function formatRemaining(iso: string | null | undefined, now = Date.now()
 export function AccountPage(props: { session: Session }) {
   const state = useSession();
   const [actionError, setActionError] = createSignal<string>();
+  let heading: HTMLHeadingElement | undefined;
+  // After signing in, screen readers and keyboards start at the top of the new page.
+  onMount(() => heading?.focus());
   const [signingOut, setSigningOut] = createSignal(false);
 
   const guard = async <T,>(work: () => Promise<T>): Promise<T> => {
@@ -92,7 +95,9 @@ export function AccountPage(props: { session: Session }) {
       </header>
 
       <main class="account" aria-labelledby="account-title">
-        <h1 id="account-title">Your account</h1>
+        <h1 id="account-title" ref={heading} tabIndex={-1}>
+          Your account
+        </h1>
         <Show when={state.notice()}>
           {(text) => (
             <p class="notice notice-success" role="status">

@@ -56,6 +56,45 @@ describe('LoginPage', () => {
     expect(screen.queryByLabelText('Server')).toBeNull();
   });
 
+  it("offers each configured server and, when allowed, a server address of the user's own", async () => {
+    const server = createFakeServer({ users, baseUrl: 'https://vault.example.net/server' });
+    renderLogin(server, {
+      allow_custom_server: true,
+      backend_servers: [
+        {
+          title: 'Headquarters',
+          url: 'https://hq.example.com/server',
+          domain: 'example.com',
+          autoapprove_plain_password: false,
+        },
+        {
+          title: 'Lab',
+          url: 'https://lab.example.org/server',
+          domain: 'lab.example.org',
+          autoapprove_plain_password: false,
+        },
+      ],
+    });
+    const select = screen.getByLabelText('Server') as HTMLSelectElement;
+    expect(Array.from(select.options, (o) => o.textContent)).toEqual([
+      'Headquarters',
+      'Lab',
+      'Another server…',
+    ]);
+    fireEvent.change(select, { target: { value: '1' } });
+    expect(screen.getByTestId('domain-hint').textContent).toBe('@lab.example.org');
+
+    fireEvent.change(select, { target: { value: 'custom' } });
+    fireEvent.input(screen.getByLabelText('Server address'), {
+      target: { value: 'https://www.vault.example.net/server/' },
+    });
+    expect(screen.getByTestId('domain-hint').textContent).toBe('@vault.example.net');
+    fireEvent.input(screen.getByLabelText('Server address'), { target: { value: 'vault' } });
+    fillAndSubmit('alice', 'pw');
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Enter the server address/);
+    expect(server.calls).toEqual([]);
+  });
+
   it('hides the form when the configuration allows no password method', () => {
     const server = createFakeServer({ users });
     renderLogin(server, { authentication_methods: ['SAML'] });
@@ -121,7 +160,7 @@ describe('LoginPage', () => {
     server.setThrottle(90);
     fillAndSubmit('alice', 'alice-pw');
     await waitFor(() => expect(screen.getByTestId('login-error').textContent).toMatch(/wait 2 minutes/));
-    expect(screen.getByRole('button', { name: /try again in 90 s/i }).getAttribute('aria-disabled')).toBe(
+    expect(screen.getByRole('button', { name: /try again in 1:30/i }).getAttribute('aria-disabled')).toBe(
       'true',
     );
   });

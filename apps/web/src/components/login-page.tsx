@@ -1,5 +1,5 @@
 import type { BackendServer } from '@ldap-login/config-schema/client';
-import { createMemo, createSignal, For, Match, onCleanup, Show, Switch } from 'solid-js';
+import { createMemo, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
 import { ApiError } from '../api/api-error.ts';
 import { type LoginStep, login } from '../api/login.ts';
 import { offersPasswordForm } from '../config/load-config.ts';
@@ -42,6 +42,12 @@ function readRemembered(): Remembered | undefined {
   }
 }
 
+/** 299 -> "4:59": the countdown on a throttled form's button. */
+export function formatCountdown(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
 function customServer(url: string): BackendServer {
   const trimmed = url.trim().replace(/\/+$/, '');
   let host = '';
@@ -79,6 +85,10 @@ export function LoginPage() {
   const [prompt, setPrompt] = createSignal<Prompt>();
   const [waitUntil, setWaitUntil] = createSignal<number>();
   const [now, setNow] = createSignal(Date.now());
+
+  let usernameInput: HTMLInputElement | undefined;
+  let passwordInput: HTMLInputElement | undefined;
+  onMount(() => (username() ? passwordInput : usernameInput)?.focus());
 
   const ticker = setInterval(() => {
     if (waitUntil() !== undefined) setNow(Date.now());
@@ -273,6 +283,7 @@ export function LoginPage() {
               </label>
               <div class="input-group">
                 <input
+                  ref={usernameInput}
                   id="username"
                   class="input"
                   type="text"
@@ -303,6 +314,7 @@ export function LoginPage() {
                 Password
               </label>
               <input
+                ref={passwordInput}
                 id="password"
                 class="input"
                 type="password"
@@ -367,7 +379,7 @@ export function LoginPage() {
                 <Match when={pending()}>
                   <span class="spinner" aria-hidden="true" /> Signing in…
                 </Match>
-                <Match when={throttled()}>Try again in {secondsLeft()} s</Match>
+                <Match when={throttled()}>Try again in {formatCountdown(secondsLeft() ?? 0)}</Match>
               </Switch>
             </button>
             <p id="login-status" class="visually-hidden" aria-live="polite">

@@ -1,8 +1,18 @@
 import type { WebConfig } from '@ldap-login/config-schema/client';
-import { type Accessor, createContext, createSignal, type JSX, useContext } from 'solid-js';
+import {
+  type Accessor,
+  createContext,
+  createEffect,
+  createSignal,
+  type JSX,
+  onCleanup,
+  useContext,
+} from 'solid-js';
 import { logout, type Session } from '../api/session-client.ts';
 
 const STORAGE_KEY = 'ldap-login:session';
+/** setTimeout's limit (about 24.8 days); longer sessions are checked again after a reload. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface SignInOptions {
   /** keep the session across browser restarts (else it lasts until the tab closes) */
@@ -103,6 +113,19 @@ export function SessionProvider(props: { config: WebConfig; fetch?: typeof fetch
       setNotice(message);
     },
   };
+
+  // End the session in the page when the server's validity runs out, not at the next click.
+  createEffect(() => {
+    const current = session();
+    if (!current) return;
+    const remaining = Date.parse(current.validTill) - Date.now();
+    if (Number.isNaN(remaining) || remaining > MAX_TIMER_MS) return;
+    const timer = setTimeout(
+      () => state.sessionLost('Your session has expired. Please sign in again.'),
+      Math.max(0, remaining),
+    );
+    onCleanup(() => clearTimeout(timer));
+  });
 
   return <SessionContext.Provider value={state}>{props.children}</SessionContext.Provider>;
 }
