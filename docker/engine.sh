@@ -45,7 +45,7 @@ install_engine() {
 start() {
   mkdir -p "$run_dir" "$data_dir"
   # One starter at a time; the others wait here and then find the engine answering.
-  exec 9>"$run_dir/engine.lock"
+  exec 9>"$run_dir/engine-start.lock"
   flock 9
   if answers; then
     echo "engine: already running ($host)" >&2
@@ -57,13 +57,14 @@ start() {
   else
     rm -f "$pid_file" "$socket"
     # setsid: the engine outlives the shell that started it; dockerd writes its own pid file.
+    # 9>&-: dockerd must not inherit the lock, or every later start would wait for it forever.
     setsid -f dockerd \
       --data-root "$data_dir" \
       --exec-root "$run_dir/exec" \
       --host "$host" \
       --pidfile "$pid_file" \
       --ip 127.0.0.1 \
-      >>"$log_file" 2>&1 </dev/null
+      >>"$log_file" 2>&1 </dev/null 9>&-
   fi
   for ((waited = 0; waited < start_timeout_s * 10; waited++)); do
     if answers; then
@@ -78,7 +79,7 @@ start() {
 
 stop() {
   mkdir -p "$run_dir"
-  exec 9>"$run_dir/engine.lock"
+  exec 9>"$run_dir/engine-start.lock"
   flock 9
   if [[ ! -f "$pid_file" ]]; then
     echo "engine: not running (no $pid_file)" >&2

@@ -10,8 +10,9 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/account-service.ts';
 import type { LoginDirectory } from './accounts/directory-port.ts';
-import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
+import { BoxKeyCache } from './crypto/box-key-cache.ts';
 import { encryptWithKey } from './crypto/nacl.ts';
+import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import type { Database } from './db/schema.ts';
 import { ApiError, errorBody } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
@@ -74,9 +75,11 @@ const CONTENT_SECURITY_POLICY = {
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(deps.settings.LOG_LEVEL);
+  const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
   const services: ApiServices = {
     settings: deps.settings,
-    keys: deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY),
+    keys,
+    userBoxKeys: new BoxKeyCache(keys.box),
     directory: deps.directory,
     db: deps.db,
     accounts: new AccountService(deps.db, now),
@@ -99,7 +102,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const api = new Hono<AppEnv>({ strict: false });
   api.use('*', async (c, next) => {
-    c.set('clientAddress', proxies.clientAddress(c.env?.incoming?.socket?.remoteAddress, c.req.header('X-Forwarded-For')));
+    c.set(
+      'clientAddress',
+      proxies.clientAddress(c.env?.incoming?.socket?.remoteAddress, c.req.header('X-Forwarded-For')),
+    );
     await next();
     c.header('Cache-Control', 'no-store');
   });
@@ -120,7 +126,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   const app = new Hono<AppEnv>({ strict: false });
-  app.use('*', secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false }));
+  app.use(
+    '*',
+    secureHeaders({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, crossOriginEmbedderPolicy: false }),
+  );
   app.route(API_BASE_PATH, api);
   if (deps.web) app.route('/', staticSite(deps.web));
 

@@ -8,7 +8,13 @@ import type { ApiServices } from './http/services.ts';
 export function audit(services: Pick<ApiServices, 'db' | 'logger' | 'now'>, event: AuditEvent): void {
   if (event.outcome === 'failure') {
     services.logger.warn(
-      { event: event.event, outcome: event.outcome, user: event.username, clientAddress: event.clientAddress, reason: event.reason },
+      {
+        event: event.event,
+        outcome: event.outcome,
+        user: event.username,
+        clientAddress: event.clientAddress,
+        reason: event.reason,
+      },
       `${event.event} refused`,
     );
   }

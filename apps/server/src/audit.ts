@@ -1,6 +1,7 @@
 /** Audit trail: logins (with the exact reason for refusals), logouts, key updates, directory checks. */
 import { randomUUID } from 'node:crypto';
-import type { Database } from './db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from './db/schema.ts';
 
 export interface AuditEvent {
   /** What happened, for example `login`, `logout`, `keys_updated`, `testldap`, `syncldap`. */
@@ -23,7 +24,7 @@ export interface AuditEvent {
  * @example
  * await recordAuditEvent(db, { event: 'testldap', outcome: 'failure', username: 'alice@example.com', reason: 'USER_NOT_FOUND' });
  */
-export async function recordAuditEvent(db: Database, event: AuditEvent): Promise<void> {
+export async function recordAuditEvent(db: Kysely<DatabaseSchema>, event: AuditEvent): Promise<void> {
   await db
     .insertInto('audit_events')
     .values({

@@ -1,9 +1,14 @@
 /** Public API of the server package (used by the `manage` CLI and the benchmark). */
-export type { DirectoryGroup, DirectoryServerHealth, DirectoryUser, LoginDirectory } from './accounts/directory-port.ts';
+export type {
+  DirectoryGroup,
+  DirectoryServerHealth,
+  DirectoryUser,
+  LoginDirectory,
+} from './accounts/directory-port.ts';
 export { type GroupSyncResult, syncDirectoryGroups } from './accounts/groups.ts';
 export { API_BASE_PATH, type AppDeps, createApp, MAX_BODY_BYTES } from './app.ts';
 export { type AuditEvent, recordAuditEvent } from './audit.ts';
-export { type ServerKeys, ServerKeyError, serverKeysFrom } from './crypto/server-keys.ts';
+export { ServerKeyError, type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 export { openDatabase } from './db/database.ts';
 export { MigrationError, migrateToLatest } from './db/migrations.ts';
 export type { Database, DatabaseSchema } from './db/schema.ts';

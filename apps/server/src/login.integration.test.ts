@@ -2,10 +2,11 @@
  * The full encrypted protocol against a real OpenLDAP (the disposable test directory of ldap-core):
  * what a user meets when the directory changes under them.
  */
+import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import { startDirectory, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import { startDirectory, type TestDirectory, TestDirectoryError } from '@ldap-login/ldap-core/testing';
 import { Attribute, Change, Client } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoginDirectory } from './accounts/directory-port.ts';
 import { KeysLockedError, ProtocolError } from './test-support/protocol-client.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-support/test-app.ts';
@@ -15,11 +16,25 @@ let admin: Client;
 const apps: TestApp[] = [];
 const services: DirectoryService[] = [];
 
+let unavailable: string | undefined;
+
 beforeAll(async () => {
-  directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
+  try {
+    directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
+  } catch (error) {
+    // Only a developer machine without any way to run slapd may skip; CI must run these tests.
+    if (!(error instanceof TestDirectoryError) || error.code !== 'NO_BACKEND' || process.env.CI) throw error;
+    unavailable = error.message;
+    console.warn(`\n*** SKIPPING the LDAP login integration tests: ${error.message} ***\n`);
+    return;
+  }
   admin = new Client({ url: directory.url });
   await admin.bind(directory.adminDn, directory.adminPassword);
 }, 180_000);
+
+beforeEach((context) => {
+  if (unavailable !== undefined) context.skip();
+});
 
 afterAll(async () => {
   for (const app of apps) await app.close();
@@ -47,14 +62,15 @@ async function appFor(
   entryOverrides: Parameters<TestDirectory['ldapEntry']>[0] = {},
   options: Omit<TestAppOptions, 'directory'> = {},
 ) {
-  const settings = { LDAP: [directory.ldapEntry(entryOverrides)], ...options.settings };
-  const { settings: _settings, ...rest } = options;
-  const probe = await createTestApp({ directory: counting(new DirectoryService([])), settings, ...rest });
-  await probe.close();
-  const service = new DirectoryService(probe.settings.LDAP);
+  const entry = directory.ldapEntry(entryOverrides);
+  const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
   services.push(service);
   const ldap = counting(service);
-  const app = await createTestApp({ directory: ldap, settings, ...rest });
+  const app = await createTestApp({
+    ...options,
+    directory: ldap,
+    settings: { LDAP: [entry], ...options.settings },
+  });
   apps.push(app);
   return { app, ldap };
 }
@@ -70,13 +86,20 @@ describe('LDAP login with the full encrypted protocol', () => {
     const { app } = await appFor();
     const alice = directory.users.alice!;
     const first = await app.client().login(`${alice.login}@${directory.domain}`, alice.password);
-    expect(first.user).toMatchObject({ username: 'alice@example.com', email: alice.mail, authentication: 'LDAP' });
+    expect(first.user).toMatchObject({
+      username: `alice@${directory.domain}`,
+      email: alice.mail,
+      authentication: 'LDAP',
+    });
     expect(first.privateKey).toMatch(/^[0-9a-f]{64}$/);
-    const second = await app.client().login('Alice@Example.com', alice.password);
+    const second = await app.client().login(`Alice@${directory.domain.toUpperCase()}`, alice.password);
     expect(second.user.id).toBe(first.user.id);
     expect(second.privateKey).toBe(first.privateKey);
     expect(second.secretKey).toBe(first.secretKey);
-    expect((await groupNames(app, 'alice@example.com', alice.password)).sort()).toEqual(['developers', 'staff']);
+    expect((await groupNames(app, `alice@${directory.domain}`, alice.password)).sort()).toEqual([
+      'developers',
+      'staff',
+    ]);
     const guid = await app.db.selectFrom('users').select('guid').executeTakeFirstOrThrow();
     expect(guid.guid).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -84,13 +107,13 @@ describe('LDAP login with the full encrypted protocol', () => {
   it('keeps the account when the user is renamed in the directory', async () => {
     const { app } = await appFor();
     const carol = directory.users.carol!;
-    const before = await app.client().login('carol@example.com', carol.password);
+    const before = await app.client().login(`carol@${directory.domain}`, carol.password);
     await admin.modifyDN(carol.dn, 'uid=carol.jones');
-    const after = await app.client().login('carol.jones@example.com', carol.password);
+    const after = await app.client().login(`carol.jones@${directory.domain}`, carol.password);
     expect(after.user.id).toBe(before.user.id);
-    expect(after.user.username).toBe('carol.jones@example.com');
+    expect(after.user.username).toBe(`carol.jones@${directory.domain}`);
     expect(after.privateKey).toBe(before.privateKey);
-    await expect(app.client().login('carol@example.com', carol.password)).rejects.toMatchObject({
+    await expect(app.client().login(`carol@${directory.domain}`, carol.password)).rejects.toMatchObject({
       status: 400,
       code: 'USERNAME_OR_PASSWORD_WRONG',
     });
@@ -99,21 +122,33 @@ describe('LDAP login with the full encrypted protocol', () => {
   it('reflects groups added and removed in the directory at the next login', async () => {
     const { app } = await appFor();
     const alice = directory.users.alice!;
-    expect((await groupNames(app, 'alice@example.com', alice.password)).sort()).toEqual(['developers', 'staff']);
+    expect((await groupNames(app, `alice@${directory.domain}`, alice.password)).sort()).toEqual([
+      'developers',
+      'staff',
+    ]);
     await admin.modify(directory.groups.admins!.dn, [
       new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [alice.dn] }) }),
     ]);
     await admin.modify(directory.groups.developers!.dn, [
-      new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [alice.dn] }) }),
+      new Change({
+        operation: 'delete',
+        modification: new Attribute({ type: 'member', values: [alice.dn] }),
+      }),
     ]);
     try {
-      expect((await groupNames(app, 'alice@example.com', alice.password)).sort()).toEqual(['admins', 'staff']);
+      expect((await groupNames(app, `alice@${directory.domain}`, alice.password)).sort()).toEqual([
+        'admins',
+        'staff',
+      ]);
     } finally {
       await admin.modify(directory.groups.developers!.dn, [
         new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [alice.dn] }) }),
       ]);
       await admin.modify(directory.groups.admins!.dn, [
-        new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [alice.dn] }) }),
+        new Change({
+          operation: 'delete',
+          modification: new Attribute({ type: 'member', values: [alice.dn] }),
+        }),
       ]);
     }
   });
@@ -122,40 +157,64 @@ describe('LDAP login with the full encrypted protocol', () => {
     const { app } = await appFor({ LDAP_REQUIRED_GROUP: [directory.groups.admins!.dn] });
     const bob = directory.users.bob!;
     const zoe = directory.users.zoe!;
-    await app.client().login('bob@example.com', bob.password);
-    const refused = await app.client().login('zoe@example.com', zoe.password).catch((error: unknown) => error);
-    const wrong = await app.client().login('bob@example.com', 'not-the-password').catch((error: unknown) => error);
+    await app.client().login(`bob@${directory.domain}`, bob.password);
+    const refused = await app
+      .client()
+      .login(`zoe@${directory.domain}`, zoe.password)
+      .catch((error: unknown) => error);
+    const wrong = await app
+      .client()
+      .login(`bob@${directory.domain}`, 'not-the-password')
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ProtocolError);
     expect(refused).toMatchObject({ status: 400, code: 'USERNAME_OR_PASSWORD_WRONG' });
     expect(wrong).toMatchObject({ status: 400, code: 'USERNAME_OR_PASSWORD_WRONG' });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const reasons = await app.db.selectFrom('audit_events').select(['username', 'reason']).where('outcome', '=', 'failure').execute();
-    expect(reasons.find((row) => row.username === 'zoe@example.com')?.reason).toMatch(/^NOT_PERMITTED/);
-    expect(reasons.find((row) => row.username === 'bob@example.com')?.reason).toMatch(/^INVALID_CREDENTIALS/);
+    const reasons = await app.db
+      .selectFrom('audit_events')
+      .select(['username', 'reason'])
+      .where('outcome', '=', 'failure')
+      .execute();
+    expect(reasons.find((row) => row.username === `zoe@${directory.domain}`)?.reason).toMatch(
+      /^NOT_PERMITTED/,
+    );
+    expect(reasons.find((row) => row.username === `bob@${directory.domain}`)?.reason).toMatch(
+      /^INVALID_CREDENTIALS/,
+    );
   });
 
   it('keeps the keys open after a directory password change (previous-password path)', async () => {
     const { app } = await appFor();
     const dave = directory.users.dave!;
-    const first = await app.client().login('dave@example.com', dave.password);
+    const first = await app.client().login(`dave@${directory.domain}`, dave.password);
     const newPassword = 'Dave-New-Passw0rd!';
     await admin.modify(dave.dn, [
-      new Change({ operation: 'replace', modification: new Attribute({ type: 'userPassword', values: [newPassword] }) }),
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'userPassword', values: [newPassword] }),
+      }),
     ]);
     try {
-      await expect(app.client().login('dave@example.com', dave.password)).rejects.toMatchObject({
+      await expect(app.client().login(`dave@${directory.domain}`, dave.password)).rejects.toMatchObject({
         code: 'USERNAME_OR_PASSWORD_WRONG',
       });
-      await expect(app.client().login('dave@example.com', newPassword)).rejects.toBeInstanceOf(KeysLockedError);
-      const changed = await app.client().login('dave@example.com', newPassword, { previousPassword: dave.password });
+      await expect(app.client().login(`dave@${directory.domain}`, newPassword)).rejects.toBeInstanceOf(
+        KeysLockedError,
+      );
+      const changed = await app
+        .client()
+        .login(`dave@${directory.domain}`, newPassword, { previousPassword: dave.password });
       expect(changed.keysReencrypted).toBe(true);
-      const later = await app.client().login('dave@example.com', newPassword);
+      const later = await app.client().login(`dave@${directory.domain}`, newPassword);
       expect(later.keysReencrypted).toBe(false);
       expect(later.privateKey).toBe(first.privateKey);
       expect(later.secretKey).toBe(first.secretKey);
     } finally {
       await admin.modify(dave.dn, [
-        new Change({ operation: 'replace', modification: new Attribute({ type: 'userPassword', values: [dave.password] }) }),
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'userPassword', values: [dave.password] }),
+        }),
       ]);
     }
   });
@@ -164,12 +223,14 @@ describe('LDAP login with the full encrypted protocol', () => {
     let clock = Date.now();
     const { app } = await appFor({}, { now: () => clock });
     const bob = directory.users.bob!;
-    const session = await app.client().login('bob@example.com', bob.password, { sessionDuration: 600 });
+    const session = await app
+      .client()
+      .login(`bob@${directory.domain}`, bob.password, { sessionDuration: 600 });
     await session.call('GET', '/user/');
     await session.logout();
     await expect(session.call('GET', '/user/')).rejects.toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
 
-    const next = await app.client().login('bob@example.com', bob.password, { sessionDuration: 600 });
+    const next = await app.client().login(`bob@${directory.domain}`, bob.password, { sessionDuration: 600 });
     clock += 601_000;
     await expect(next.call('GET', '/user/')).rejects.toMatchObject({ status: 401, code: 'SESSION_EXPIRED' });
   });
@@ -178,12 +239,15 @@ describe('LDAP login with the full encrypted protocol', () => {
     const { app, ldap } = await appFor({}, { settings: { LOGIN_THROTTLE_USERNAME_FAILURES: 3 } });
     const jsmith = directory.users.jsmith!;
     for (let attempt = 0; attempt < 3; attempt++) {
-      await expect(app.client().login('jsmith@example.com', 'wrong')).rejects.toMatchObject({
+      await expect(app.client().login(`jsmith@${directory.domain}`, 'wrong')).rejects.toMatchObject({
         code: 'USERNAME_OR_PASSWORD_WRONG',
       });
     }
     const asked = ldap.calls;
-    const throttled = await app.client().login('jsmith@example.com', jsmith.password).catch((error: unknown) => error);
+    const throttled = await app
+      .client()
+      .login(`jsmith@${directory.domain}`, jsmith.password)
+      .catch((error: unknown) => error);
     expect(throttled).toMatchObject({ status: 429, code: 'TOO_MANY_LOGIN_ATTEMPTS' });
     expect(Number((throttled as ProtocolError).retryAfter)).toBeGreaterThan(0);
     expect(ldap.calls).toBe(asked);
@@ -191,12 +255,17 @@ describe('LDAP login with the full encrypted protocol', () => {
 
   it('answers 503 when no directory URL answers, and reports it in the health check', async () => {
     const { app } = await appFor({ LDAP_URL: 'ldap://127.0.0.1:1', LDAP_CONNECT_TIMEOUT: 1 });
-    await expect(app.client().login('alice@example.com', directory.users.alice!.password)).rejects.toMatchObject({
+    await expect(
+      app.client().login(`alice@${directory.domain}`, directory.users.alice!.password),
+    ).rejects.toMatchObject({
       status: 503,
       code: 'DIRECTORY_UNAVAILABLE',
     });
     const health = await (await app.request('/healthcheck/')).json();
-    expect(health).toMatchObject({ healthy: true, directories: [{ domain: 'example.com', healthy: false }] });
+    expect(health).toMatchObject({
+      healthy: true,
+      directories: [{ domain: directory.domain, healthy: false }],
+    });
     expect(JSON.stringify(health)).not.toContain('127.0.0.1');
   });
 });

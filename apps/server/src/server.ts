@@ -4,8 +4,14 @@
  */
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { type DatabaseConfig, databaseConfigFrom, formatFinding, loadSettingsFile, type Settings } from '@ldap-login/config-schema';
 import { serve } from '@hono/node-server';
+import {
+  type DatabaseConfig,
+  databaseConfigFrom,
+  formatFinding,
+  loadSettingsFile,
+  type Settings,
+} from '@ldap-login/config-schema';
 import type { Logger } from 'pino';
 import type { LoginDirectory } from './accounts/directory-port.ts';
 import { createApp } from './app.ts';
@@ -50,12 +56,17 @@ export class SettingsError extends Error {
 function loadSettings(options: StartServerOptions): { settings: Settings; database: DatabaseConfig } {
   if (options.settings) {
     const dataDir = resolve(options.settings.DATA_DIR ?? 'data');
-    return { settings: options.settings, database: options.database ?? databaseConfigFrom(options.settings, dataDir) };
+    return {
+      settings: options.settings,
+      database: options.database ?? databaseConfigFrom(options.settings, dataDir),
+    };
   }
   if (!options.settingsFile) throw new SettingsError('either settingsFile or settings is required');
   const loaded = loadSettingsFile(options.settingsFile, options.env ? { env: options.env } : {});
   if (!loaded.ok) {
-    throw new SettingsError(`${options.settingsFile}:\n${loaded.errors.map((error) => `  ${formatFinding(error)}`).join('\n')}`);
+    throw new SettingsError(
+      `${options.settingsFile}:\n${loaded.errors.map((error) => `  ${formatFinding(error)}`).join('\n')}`,
+    );
   }
   return { settings: loaded.settings, database: options.database ?? loaded.database };
 }
@@ -72,7 +83,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { settings, database } = loadSettings(options);
   const logger = options.logger ?? createLogger(settings.LOG_LEVEL);
   const db = openDatabase(database, {
-    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; reconnecting on next use'),
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, 'database connection lost; reconnecting on next use'),
   });
   let directory: LoginDirectory | undefined;
   try {
@@ -85,7 +97,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       directory,
       logger,
       ...(options.build ? { build: options.build } : {}),
-      ...(options.webRoot ? { web: { root: options.webRoot, ...(options.configJson ? { configJson: options.configJson } : {}) } } : {}),
+      ...(options.webRoot
+        ? {
+            web: { root: options.webRoot, ...(options.configJson ? { configJson: options.configJson } : {}) },
+          }
+        : {}),
     });
     const host = options.host ?? '127.0.0.1';
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 });

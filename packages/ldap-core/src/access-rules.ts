@@ -1,9 +1,8 @@
 import type { Entry } from 'ldapts';
 import { attributeStrings, hasAttribute } from './attributes.ts';
-import { DnSyntaxError, normalizeDn } from './dn.ts';
 import type { EntryPlan } from './entry-plan.ts';
 import { NotPermittedError } from './errors.ts';
-import type { DirectoryGroup } from './groups.ts';
+import { type DirectoryGroup, groupKey } from './groups.ts';
 
 /**
  * Who may log in beyond having the right password: `LDAP_REQUIRED_GROUP` (member of at least one
@@ -18,14 +17,7 @@ export function checkRequiredGroups(
   groups: readonly DirectoryGroup[],
 ): void {
   if (plan.requiredGroups.length === 0) return;
-  const member = groups.some((group) => {
-    try {
-      return plan.requiredGroups.includes(normalizeDn(group.dn));
-    } catch (error) {
-      if (error instanceof DnSyntaxError) return false;
-      throw error;
-    }
-  });
+  const member = groups.some((group) => plan.requiredGroups.includes(groupKey(group.dn)));
   if (!member) {
     throw new NotPermittedError('required-group', {
       detail: `${userDn} is in none of LDAP_REQUIRED_GROUP (${plan.entry.LDAP_REQUIRED_GROUP.join(' | ')})`,

@@ -7,21 +7,33 @@ import type { Entry } from 'ldapts';
 
 export type AttributeValue = string | Buffer;
 
+/** Each entry's values by lowercase attribute name, built on first use: a login reads several attributes. */
+const indexes = new WeakMap<Entry, Map<string, AttributeValue[]>>();
+
+function indexOf(entry: Entry): Map<string, AttributeValue[]> {
+  let index = indexes.get(entry);
+  if (index === undefined) {
+    index = new Map();
+    for (const key of Object.keys(entry)) {
+      if (key === 'dn') continue;
+      const raw = entry[key]!;
+      const base = (key.includes(';') ? key.slice(0, key.indexOf(';')) : key).toLowerCase();
+      const values = index.get(base) ?? [];
+      if (Array.isArray(raw)) {
+        for (const value of raw) values.push(value);
+      } else {
+        values.push(raw);
+      }
+      index.set(base, values);
+    }
+    indexes.set(entry, index);
+  }
+  return index;
+}
+
 /** Every value of `name` (matched case-insensitively, ignoring `;options` such as `;binary`), as sent. */
 export function attributeValues(entry: Entry, name: string): AttributeValue[] {
-  const wanted = name.toLowerCase();
-  const values: AttributeValue[] = [];
-  for (const [key, raw] of Object.entries(entry)) {
-    if (key === 'dn') continue;
-    const base = key.split(';', 1)[0]!.toLowerCase();
-    if (base !== wanted) continue;
-    if (Array.isArray(raw)) {
-      for (const value of raw) values.push(value);
-    } else {
-      values.push(raw);
-    }
-  }
-  return values;
+  return indexOf(entry).get(name.toLowerCase())?.slice() ?? [];
 }
 
 /** Every value of `name` as text (binary values decoded as UTF-8), empty strings dropped. */

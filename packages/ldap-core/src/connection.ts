@@ -97,6 +97,8 @@ export function tlsOptionsFor(host: string, settings: ConnectionSettings): tls.C
   };
 }
 
+const KEEP_ALIVE_DELAY_MS = 30_000;
+
 /** Dials TCP (or TLS for `ldaps://`) within the connect timeout. */
 export function dialSocket(target: LdapTarget, settings: ConnectionSettings): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -124,6 +126,9 @@ export function dialSocket(target: LdapTarget, settings: ConnectionSettings): Pr
       // the destroyed socket is then refused by the one-shot factory below.
       socket.on('error', () => socket.destroy());
       socket.setNoDelay(true);
+      // Keep-alive probes keep firewall and NAT state of idle pooled connections alive, and let the
+      // kernel notice a peer that vanished without a reset.
+      socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
       resolve(socket);
     });
   });
@@ -156,17 +161,25 @@ export class DirectoryConnection {
   boundAs: 'nobody' | 'service' | 'user' = 'nobody';
   private readonly socket: net.Socket;
   private readonly adopted: () => boolean;
+  private readonly upgraded: () => tls.TLSSocket | undefined;
 
-  constructor(client: Client, url: string, socket: net.Socket, adopted: () => boolean) {
+  constructor(
+    client: Client,
+    url: string,
+    sockets: { socket: net.Socket; adopted: () => boolean; upgraded: () => tls.TLSSocket | undefined },
+  ) {
     this.client = client;
     this.url = url;
-    this.socket = socket;
-    this.adopted = adopted;
+    this.socket = sockets.socket;
+    this.adopted = sockets.adopted;
+    this.upgraded = sockets.upgraded;
   }
 
   /** False once the server or the network closed the connection (or a timeout made us drop it). */
   get alive(): boolean {
-    return this.adopted() ? this.client.isConnected : !this.socket.destroyed;
+    if (!this.adopted()) return !this.socket.destroyed;
+    const upgraded = this.upgraded();
+    return this.client.isConnected && (upgraded === undefined || !upgraded.destroyed);
   }
 
   /** Ends the connection without waiting for the server; never throws. */
@@ -205,13 +218,25 @@ export async function openConnection(
   const target = parseLdapUrl(url);
   const socket = await dialSocket(target, settings);
   const { factory, adopted } = oneShotFactory(socket, url);
+  let upgraded: tls.TLSSocket | undefined;
+  // ldapts watches only the plain socket for a close: after StartTLS, a connection closed by the
+  // server would look open and the next request would wait for its timeout. Closing the plain
+  // socket with the TLS one lets ldapts fail pending requests at once, and `alive` watch both.
+  const upgradeStartTls = (options: tls.ConnectionOptions) => {
+    upgraded = tls.connect(options);
+    upgraded.once('close', () => socket.destroy());
+    return upgraded;
+  };
   const client = new Client({
     url,
     timeout: settings.operationTimeoutMs,
     connectTimeout: settings.connectTimeoutMs,
     ...(target.secure
       ? { createSecureConnection: factory as unknown as typeof tls.connect }
-      : { createConnection: factory as unknown as typeof net.connect }),
+      : {
+          createConnection: factory as unknown as typeof net.connect,
+          createSecureConnection: upgradeStartTls as typeof tls.connect,
+        }),
   });
   if (settings.startTls && !target.secure) {
     try {
@@ -228,7 +253,7 @@ export async function openConnection(
       throw toDirectoryError(error, { step: 'start-tls', url });
     }
   }
-  return new DirectoryConnection(client, url, socket, adopted);
+  return new DirectoryConnection(client, url, { socket, adopted, upgraded: () => upgraded });
 }
 
 /** Binds the connection as the entry's service account (`LDAP_BIND_DN` / `LDAP_BIND_PASS`). */

@@ -187,6 +187,33 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
       }
     });
 
+    it('reads the e-mail from LDAP_ATTR_EMAIL', async (context) => {
+      const dir = need(context);
+      const attribute = dir.definition.settings.LDAP_ATTR_USERNAME!;
+      const user = await service({ LDAP_ATTR_EMAIL: attribute }).authenticate(...login(dir, 'bob'));
+      expect(user.email).toBe('bob');
+    });
+
+    it('searches only under LDAP_SEARCH_USER_DN and for LDAP_OBJECT_CLASS_USER', async (context) => {
+      const dir = need(context);
+      const contractor = dir.users['jdoe-contractor']!;
+      const contractors = contractor.dn.slice(contractor.dn.indexOf(',') + 1);
+      const narrowed = service({ LDAP_SEARCH_USER_DN: contractors });
+      const user = await narrowed.authenticate(`jdoe@${dir.domain}`, contractor.password);
+      expect(normalizeDn(user.dn)).toBe(normalizeDn(contractor.dn));
+      expect(await outcome(narrowed.authenticate(...login(dir, 'alice')))).toEqual({
+        code: 'INVALID_CREDENTIALS',
+        reason: 'user-not-found',
+      });
+      const wrongClass = service({
+        LDAP_OBJECT_CLASS_USER: dir.definition.settings.LDAP_OBJECT_CLASS_GROUP!,
+      });
+      expect(await outcome(wrongClass.authenticate(...login(dir, 'alice')))).toEqual({
+        code: 'INVALID_CREDENTIALS',
+        reason: 'user-not-found',
+      });
+    });
+
     it('offers the one-shot authenticate()', async (context) => {
       const dir = need(context);
       const user: DirectoryUser = await authenticate([entry()], ...login(dir, 'carol'));
@@ -433,51 +460,162 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
       expect(health[1]!.latencyMs).toBeGreaterThan(0);
     });
 
-    it('times out on a stuck directory, then recovers by itself', async (context) => {
+    it('fails over from a first URL that never answers, paying one timeout', async (context) => {
       const dir = need(context);
-      const directoryService = service({ LDAP_OPERATION_TIMEOUT: 0.5, LDAP_CONNECT_TIMEOUT: 0.5 });
-      expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
+      const sockets = new Set<net.Socket>();
+      const silent = net.createServer((socket) => {
+        sockets.add(socket);
+        socket.on('error', () => socket.destroy());
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const stuck = `ldap://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+        const failingOver = service({
+          LDAP_URL: [stuck, dir.url],
+          LDAP_CONNECT_TIMEOUT: 1,
+          LDAP_OPERATION_TIMEOUT: 1,
+        });
+        const started = performance.now();
+        expect(await outcome(failingOver.authenticate(...login(dir, 'alice')))).toBe('success');
+        const elapsed = performance.now() - started;
+        // One timeout for the service connection; the bind connection, opened next, skips the stuck URL.
+        expect(elapsed).toBeGreaterThanOrEqual(950);
+        expect(elapsed).toBeLessThan(1_900);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
+    });
+
+    it('times out on a stuck directory after one timeout for everyone, then recovers by itself', async (context) => {
+      const dir = need(context);
+      const directoryService = service({
+        LDAP_OPERATION_TIMEOUT: 1,
+        LDAP_CONNECT_TIMEOUT: 1,
+        LDAP_POOL_SIZE: 2,
+      });
+      await Promise.all([
+        directoryService.authenticate(...login(dir, 'alice')),
+        directoryService.authenticate(...login(dir, 'bob')),
+      ]);
       await dir.pause();
       const started = performance.now();
+      let results: Awaited<ReturnType<typeof outcome>>[];
       try {
-        expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toEqual({
-          code: 'DIRECTORY_UNAVAILABLE',
-          reason: 'timeout',
-        });
+        results = await Promise.all(
+          ['alice', 'bob', 'carol', 'dave', 'zoe', 'jsmith', 'nomail', 'eve'].map((key) =>
+            outcome(directoryService.authenticate(...login(dir, key))),
+          ),
+        );
       } finally {
         await dir.resume();
       }
-      expect(performance.now() - started).toBeLessThan(3_000);
+      for (const result of results)
+        expect(result).toEqual({ code: 'DIRECTORY_UNAVAILABLE', reason: 'timeout' });
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(950);
+      expect(elapsed).toBeLessThan(1_900);
       expect(await outcome(directoryService.authenticate(...login(dir, 'bob')))).toBe('success');
     });
 
     describe('behind a proxy that drops connections', () => {
-      let proxy: TcpProxy;
+      let plainProxy: TcpProxy;
+      let tlsProxy: TcpProxy;
       beforeAll(async () => {
-        if (directory) proxy = await startTcpProxy(Number(new URL(directory.url).port));
+        if (!directory) return;
+        plainProxy = await startTcpProxy(Number(new URL(directory.url).port));
+        tlsProxy = await startTcpProxy(Number(new URL(directory.ldapsUrl).port));
       });
       afterAll(async () => {
-        await proxy?.close();
+        await plainProxy?.close();
+        await tlsProxy?.close();
       });
 
-      it('logs in after the server dropped every idle connection', async (context) => {
-        const dir = need(context);
-        const directoryService = service({ LDAP_URL: `ldap://127.0.0.1:${proxy.port}` });
-        expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
-        const before = proxy.accepted;
-        proxy.resetAll();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        expect(await outcome(directoryService.authenticate(...login(dir, 'bob')))).toBe('success');
-        expect(proxy.accepted).toBeGreaterThan(before);
-      });
+      const transports: [string, () => { proxy: TcpProxy; settings: Partial<LdapEntryInput> }][] = [
+        [
+          'ldap://',
+          () => ({ proxy: plainProxy, settings: { LDAP_URL: `ldap://127.0.0.1:${plainProxy.port}` } }),
+        ],
+        [
+          'StartTLS',
+          () => ({
+            proxy: plainProxy,
+            settings: { LDAP_URL: `ldap://localhost:${plainProxy.port}`, LDAP_START_TLS: true },
+          }),
+        ],
+        [
+          'ldaps://',
+          () => ({ proxy: tlsProxy, settings: { LDAP_URL: `ldaps://localhost:${tlsProxy.port}` } }),
+        ],
+      ];
+      // Timeouts far above a login's time: a login that waits for one has failed the test.
+      const patient = { LDAP_OPERATION_TIMEOUT: 3, LDAP_CONNECT_TIMEOUT: 3 };
 
-      it('logs in when a dead connection is only noticed by the next request', async (context) => {
-        const dir = need(context);
-        const directoryService = service({ LDAP_URL: `ldap://127.0.0.1:${proxy.port}` });
-        expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
-        proxy.resetOnNextData();
-        expect(await outcome(directoryService.authenticate(...login(dir, 'zoe')))).toBe('success');
+      it.for(transports)(
+        'logs in over %s after the server dropped every idle connection',
+        async ([, setup], context) => {
+          const dir = need(context);
+          const { proxy, settings } = setup();
+          const directoryService = service({ ...settings, ...patient });
+          expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
+          const before = proxy.accepted;
+          proxy.resetAll();
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          const started = performance.now();
+          expect(await outcome(directoryService.authenticate(...login(dir, 'bob')))).toBe('success');
+          expect(performance.now() - started).toBeLessThan(1_500);
+          expect(proxy.accepted).toBeGreaterThan(before);
+        },
+      );
+
+      it.for(transports)(
+        'logs in over %s when a dead connection is only noticed by the next request',
+        async ([, setup], context) => {
+          const dir = need(context);
+          const { proxy, settings } = setup();
+          const directoryService = service({ ...settings, ...patient });
+          expect(await outcome(directoryService.authenticate(...login(dir, 'alice')))).toBe('success');
+          proxy.resetOnNextData();
+          const started = performance.now();
+          expect(await outcome(directoryService.authenticate(...login(dir, 'zoe')))).toBe('success');
+          expect(performance.now() - started).toBeLessThan(1_500);
+        },
+      );
+    });
+  });
+
+  describe('secrets', () => {
+    it('never puts a password into an error, its cause or a log line', async (context) => {
+      const dir = need(context);
+      const lines: unknown[] = [];
+      const record = (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields });
+      const logger = { debug: record, info: record, warn: record, error: record };
+      const closed = `ldap://127.0.0.1:${await closedPort()}`;
+      const secret = dir.users.zoe!.password; // no character that JSON would escape
+      const logged = new DirectoryService([entry({ LDAP_URL: [closed, dir.url], LDAP_TLS_VERIFY: false })], {
+        logger,
       });
+      services.push(logged);
+      const errors: unknown[] = [];
+      for (const password of [secret, `${secret}-wrong`]) {
+        await logged
+          .authenticate(`zoe@${dir.domain}`, password)
+          .catch((error: unknown) => errors.push(error));
+      }
+      const badService = new DirectoryService([entry({ LDAP_BIND_PASS: `${dir.bindPassword}-wrong` })], {
+        logger,
+      });
+      services.push(badService);
+      await badService
+        .authenticate(`zoe@${dir.domain}`, secret)
+        .catch((error: unknown) => errors.push(error));
+      expect(errors).toHaveLength(2);
+      expect(lines.length).toBeGreaterThan(0);
+      const seen = JSON.stringify([
+        lines,
+        errors.map((error) => [String(error), (error as Error).cause?.toString()]),
+      ]);
+      for (const password of [secret, dir.bindPassword]) expect(seen).not.toContain(password);
     });
   });
 

@@ -1,7 +1,9 @@
 import type { LdapEntry } from '@ldap-login/config-schema';
+import type { Entry } from 'ldapts';
 import { checkRequiredAttributes, checkRequiredGroups } from './access-rules.ts';
 import { openServiceConnection } from './connection.ts';
 import { Directory } from './directory.ts';
+import type { EntryPlan } from './entry-plan.ts';
 import { InvalidCredentialsError, isDirectoryError } from './errors.ts';
 import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups.ts';
 import { type DirectoryLogger, silentLogger } from './logger.ts';
@@ -64,20 +66,20 @@ export class DirectoryService {
    * Throws a `DirectoryError` subclass for every expected failure.
    */
   async authenticate(username: string, password: string): Promise<DirectoryUser> {
-    const { entry: dir, localPart } = selectEntry(this.directories, username);
-    const { domain } = dir;
+    const { entry: directory, localPart } = selectEntry(this.directories, username);
+    const { domain } = directory;
     assertPasswordGiven(password, domain);
-    const plan = dir.plan();
+    const plan = directory.plan();
 
-    const userEntry = await dir.servicePool.use((connection) => findUserEntry(connection, plan, localPart));
+    const userEntry = await this.findUser(directory, plan, localPart);
     const profile = readUserProfile(plan, userEntry, localPart);
 
     // The bind and the group lookup do not depend on each other: run them side by side.
     const needsGroupSearch = !plan.entry.LDAP_MEMBER_OF_OVERLAY || plan.entry.LDAP_NESTED_GROUPS;
     const [bound, groups] = await Promise.allSettled([
-      dir.bindPool.use((connection) => bindAsUser(connection, profile.dn, password, domain)),
+      directory.bindPool.use((connection) => bindAsUser(connection, profile.dn, password, domain)),
       needsGroupSearch
-        ? this.searchGroups(dir, userEntry)
+        ? this.searchGroups(directory, userEntry)
         : Promise.resolve(groupsFromUserEntry(plan, userEntry)),
     ]);
     if (bound.status === 'rejected') throw bound.reason;
@@ -88,7 +90,10 @@ export class DirectoryService {
     return { domain, ...profile, groups: groups.value };
   }
 
-  /** Every group of the entry serving `domain` (paged), for the group sync. */
+  /**
+   * Every group of the entry serving `domain` (paged), for the group sync. An unknown domain
+   * throws `InvalidCredentialsError('unknown-domain')`, as a login would.
+   */
   async listGroups(domain: string): Promise<DirectoryGroup[]> {
     const directory = this.directories.find((candidate) => candidate.domain === domain.toLowerCase());
     if (!directory) {
@@ -134,7 +139,22 @@ export class DirectoryService {
     for (const directory of this.directories) directory.close();
   }
 
-  private async searchGroups(directory: Directory, userEntry: Parameters<typeof resolveGroups>[2]) {
+  private async findUser(directory: Directory, plan: EntryPlan, name: string): Promise<Entry> {
+    try {
+      return await directory.servicePool.use((connection) => findUserEntry(connection, plan, name));
+    } catch (error) {
+      if (error instanceof InvalidCredentialsError && error.reason === 'ambiguous-user') {
+        // Not the user's mistake: the directory holds duplicates an administrator has to resolve.
+        this.logger.warn('login name matches several directory entries', {
+          domain: directory.domain,
+          detail: error.detail,
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async searchGroups(directory: Directory, userEntry: Entry): Promise<DirectoryGroup[]> {
     const plan = directory.plan();
     const rootDse = plan.entry.LDAP_NESTED_GROUPS ? await directory.serverInfo() : undefined;
     return directory.servicePool.use((connection) => resolveGroups(connection, plan, userEntry, rootDse));
@@ -144,6 +164,9 @@ export class DirectoryService {
 /**
  * One login without keeping connections: opens what it needs and closes it again. For scripts and
  * one-off checks; a server should keep one `DirectoryService` instead.
+ *
+ * @example
+ * const user = await authenticate(settings.LDAP, 'alice@example.com', password);
  */
 export async function authenticate(
   entries: LdapEntry[],

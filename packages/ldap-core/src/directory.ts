@@ -38,6 +38,13 @@ export class Directory {
     this.domain = entry.LDAP_DOMAIN.toLowerCase();
     this.logger = logger;
     this.failover = new UrlFailover(entry.LDAP_URL);
+    const usesTls =
+      entry.LDAP_START_TLS || entry.LDAP_URL.some((url) => url.toLowerCase().startsWith('ldaps:'));
+    if (usesTls && !entry.LDAP_TLS_VERIFY) {
+      const warning =
+        'TLS certificate verification is off (LDAP_TLS_VERIFY: False): an impostor can read passwords';
+      logger.warn(warning, { domain: this.domain });
+    }
     this.servicePool = new ConnectionPool(entry.LDAP_POOL_SIZE, {
       open: () => this.open((url, settings) => openServiceConnection(url, entry, settings)),
       isUsable: (connection) => connection.alive && connection.boundAs === 'service',

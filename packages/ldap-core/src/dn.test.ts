@@ -83,3 +83,13 @@ describe('firstRdnValue', () => {
     expect(firstRdnValue('admins')).toBe('admins');
   });
 });
+
+describe('parseDn with escaped spaces at the end', () => {
+  it('keeps escaped trailing spaces and drops unescaped ones after them', () => {
+    expect(parseDn('cn=a\\  ,o=x')[0]![0]!.value).toBe('a ');
+    expect(parseDn('cn=a\\20  ,o=x')[0]![0]!.value).toBe('a ');
+    expect(parseDn('cn=\\20\\20')[0]![0]!.value).toBe('  ');
+    expect(parseDn('cn="  quoted  ",o=x')[0]![0]!.value).toBe('  quoted  ');
+    expect(parseDn('cn="a\\"b",o=x')[0]![0]!.value).toBe('a"b');
+  });
+});

@@ -98,57 +98,94 @@ function readBerValue(dn: string, start: number): { value: string; ber: boolean;
   return { value: hex.toLowerCase(), ber: true, end: index };
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Reads a string value (plain or quoted) up to the next unescaped separator. */
 function readStringValue(dn: string, start: number): { value: string; ber: boolean; end: number } {
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
-  let index = start;
-  // Length of `bytes` up to the last character that is not an unescaped space (trailing spaces are insignificant).
-  let significant = 0;
-  let quoted = false;
-
-  if (dn[index] === '"') {
-    quoted = true;
-    index += 1;
+  if (dn[start] === '"') {
+    let close = start + 1;
+    while (close < dn.length && dn[close] !== '"') close += dn[close] === '\\' ? 2 : 1;
+    if (close >= dn.length) throw new DnSyntaxError(dn, start, 'unterminated quoted value');
+    const value = decodeEscapes(dn, start + 1, close, false);
+    let end = close + 1;
+    while (dn[end] === ' ') end += 1;
+    return { value, ber: false, end };
   }
+  let end = start;
+  while (end < dn.length) {
+    const char = dn[end];
+    if (char === ',' || char === '+' || char === ';') break;
+    if (char === '\\' && end + 1 >= dn.length) throw new DnSyntaxError(dn, end, 'dangling "\\"');
+    end += char === '\\' ? 2 : 1;
+  }
+  return {
+    value: decodeEscapes(dn, start, Math.min(end, dn.length), true),
+    ber: false,
+    end: Math.min(end, dn.length),
+  };
+}
 
-  while (index < dn.length) {
-    const char = dn[index]!;
-    if (quoted && char === '"') {
+/** Number of trailing spaces (only U+0020 is insignificant in a DN). */
+function trailingSpaces(text: string): number {
+  let count = 0;
+  while (count < text.length && text[text.length - 1 - count] === ' ') count += 1;
+  return count;
+}
+
+/**
+ * Resolves the escapes of `dn[from, to)`. Runs of ordinary characters are copied as slices and
+ * consecutive hex escapes decoded together (they may form one multi-byte UTF-8 character): DNs are
+ * parsed at every login, so this stays cheap. With `trimTrailing`, unescaped trailing spaces go.
+ */
+function decodeEscapes(dn: string, from: number, to: number, trimTrailing: boolean): string {
+  const backslash = dn.indexOf('\\', from);
+  if (backslash < 0 || backslash >= to) {
+    const text = dn.slice(from, to);
+    return trimTrailing ? text.slice(0, text.length - trailingSpaces(text)) : text;
+  }
+  let value = '';
+  // `value.length` up to the last character that is not an unescaped space.
+  let significant = 0;
+  let hexBytes: number[] = [];
+  const flushHex = () => {
+    if (hexBytes.length === 0) return;
+    value += UTF8.decode(Uint8Array.from(hexBytes));
+    hexBytes = [];
+    significant = value.length;
+  };
+  const appendRun = (runStart: number, runEnd: number) => {
+    if (runStart >= runEnd) return;
+    flushHex();
+    const run = dn.slice(runStart, runEnd);
+    value += run;
+    const spaces = trailingSpaces(run);
+    if (spaces < run.length) significant = value.length - spaces;
+  };
+
+  let runStart = from;
+  let index = from;
+  while (index < to) {
+    if (dn[index] !== '\\') {
       index += 1;
-      significant = bytes.length;
-      while (dn[index] === ' ') index += 1;
-      quoted = false;
-      break;
-    }
-    if (!quoted && (char === ',' || char === '+' || char === ';')) break;
-    if (char === '\\') {
-      const pair = dn.slice(index + 1, index + 3);
-      if (HEX_PAIR.test(pair)) {
-        bytes.push(Number.parseInt(pair, 16));
-        index += 3;
-      } else if (index + 1 < dn.length) {
-        const escapedChar = String.fromCodePoint(dn.codePointAt(index + 1)!);
-        bytes.push(...encoder.encode(escapedChar));
-        index += 1 + escapedChar.length;
-      } else {
-        throw new DnSyntaxError(dn, index, 'dangling "\\"');
-      }
-      significant = bytes.length;
       continue;
     }
-    // Unescaped `"`, `<`, `>` and `=` inside a value are tolerated, as most servers do.
-    const codePoint = dn.codePointAt(index)!;
-    const whole = String.fromCodePoint(codePoint);
-    bytes.push(...encoder.encode(whole));
-    if (whole !== ' ') significant = bytes.length;
-    index += whole.length;
+    appendRun(runStart, index);
+    const pair = dn.slice(index + 1, index + 3);
+    if (index + 2 < to && HEX_PAIR.test(pair)) {
+      hexBytes.push(Number.parseInt(pair, 16));
+      index += 3;
+    } else {
+      flushHex();
+      const escaped = String.fromCodePoint(dn.codePointAt(index + 1)!);
+      value += escaped;
+      significant = value.length;
+      index += 1 + escaped.length;
+    }
+    runStart = index;
   }
-  if (quoted) throw new DnSyntaxError(dn, start, 'unterminated quoted value');
-
-  const value = new TextDecoder('utf-8', { fatal: false }).decode(
-    Uint8Array.from(bytes.slice(0, significant)),
-  );
-  return { value, ber: false, end: index };
+  appendRun(runStart, to);
+  flushHex();
+  return trimTrailing ? value.slice(0, significant) : value;
 }
 
 function normalizeType(type: string): string {

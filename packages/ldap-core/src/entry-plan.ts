@@ -2,7 +2,7 @@ import type { LdapEntry } from '@ldap-login/config-schema';
 import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter, FilterParser, OrFilter } from 'ldapts';
 import { isValidAttributeName } from './attributes.ts';
 import { DnSyntaxError, normalizeDn } from './dn.ts';
-import { DirectoryMisconfiguredError } from './errors.ts';
+import { DirectoryMisconfiguredError, type DirectoryMisconfiguredReason } from './errors.ts';
 
 /**
  * Everything about a directory entry that can be worked out once instead of at every login:
@@ -37,22 +37,32 @@ export interface EntryPlan {
 /** Active Directory's LDAP_MATCHING_RULE_IN_CHAIN: membership through any number of nested groups. */
 export const MATCHING_RULE_IN_CHAIN = '1.2.840.113556.1.4.1941';
 
-function misconfigured(entry: LdapEntry, key: string, problem: string): DirectoryMisconfiguredError {
-  const reason = key.includes('FILTER')
-    ? 'invalid-filter'
-    : key.includes('_DN') || key === 'LDAP_REQUIRED_GROUP'
-      ? 'invalid-dn'
-      : 'invalid-attribute-name';
+function misconfigured(
+  entry: LdapEntry,
+  reason: DirectoryMisconfiguredReason,
+  key: string,
+  problem: string,
+): DirectoryMisconfiguredError {
   return new DirectoryMisconfiguredError(reason, { detail: `${key}: ${problem}`, domain: entry.LDAP_DOMAIN });
 }
 
-/** Parses a custom filter from the settings; the outer parentheses may be left out. */
-export function parseCustomFilter(text: string | undefined): Filter | undefined {
+/**
+ * Parses a custom filter from the settings (`LDAP_CUSTOM_USER_FILTER` / `_GROUP_FILTER`); the
+ * outer parentheses may be left out. Throws `DirectoryMisconfiguredError('invalid-filter')`.
+ */
+export function parseCustomFilter(text: string | undefined, key = 'filter'): Filter | undefined {
   const trimmed = text?.trim();
   if (!trimmed) return undefined;
   const wrapped = trimmed.startsWith('(') ? trimmed : `(${trimmed})`;
-  assertOneBalancedExpression(wrapped);
-  return FilterParser.parseString(wrapped);
+  try {
+    assertOneBalancedExpression(wrapped);
+    return FilterParser.parseString(wrapped);
+  } catch (error) {
+    throw new DirectoryMisconfiguredError('invalid-filter', {
+      detail: `${key}: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
 }
 
 /** ldapts' parser forgives a missing `)` or trailing text; a filter from the settings must be exact. */
@@ -106,7 +116,9 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
     ...entry.LDAP_REQUIRED_ATTRIBUTE.map(([name]) => ['LDAP_REQUIRED_ATTRIBUTE', name] as [string, string]),
   ];
   for (const [key, name] of namedAttributes) {
-    if (!isValidAttributeName(name)) throw misconfigured(entry, key, `"${name}" is not an attribute name`);
+    if (!isValidAttributeName(name)) {
+      throw misconfigured(entry, 'invalid-attribute-name', key, `"${name}" is not an attribute name`);
+    }
   }
 
   // LDAP_BIND_DN is not checked: Active Directory also accepts `user@domain` and `DOMAIN\user` there.
@@ -114,7 +126,7 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
     try {
       normalizeDn(entry[key]);
     } catch (error) {
-      if (error instanceof DnSyntaxError) throw misconfigured(entry, key, error.message);
+      if (error instanceof DnSyntaxError) throw misconfigured(entry, 'invalid-dn', key, error.message);
       throw error;
     }
   }
@@ -122,20 +134,14 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
     try {
       return normalizeDn(dn);
     } catch (error) {
-      if (error instanceof DnSyntaxError) throw misconfigured(entry, 'LDAP_REQUIRED_GROUP', error.message);
+      if (error instanceof DnSyntaxError)
+        throw misconfigured(entry, 'invalid-dn', 'LDAP_REQUIRED_GROUP', error.message);
       throw error;
     }
   });
 
-  const parseSetting = (key: 'LDAP_CUSTOM_USER_FILTER' | 'LDAP_CUSTOM_GROUP_FILTER') => {
-    try {
-      return parseCustomFilter(entry[key]);
-    } catch (error) {
-      throw misconfigured(entry, key, `${(error as Error).message}`);
-    }
-  };
-  const customUserFilter = parseSetting('LDAP_CUSTOM_USER_FILTER');
-  const customGroupFilter = parseSetting('LDAP_CUSTOM_GROUP_FILTER');
+  const customUserFilter = parseCustomFilter(entry.LDAP_CUSTOM_USER_FILTER, 'LDAP_CUSTOM_USER_FILTER');
+  const customGroupFilter = parseCustomFilter(entry.LDAP_CUSTOM_GROUP_FILTER, 'LDAP_CUSTOM_GROUP_FILTER');
 
   const userClass = new EqualityFilter({ attribute: 'objectClass', value: entry.LDAP_OBJECT_CLASS_USER });
   const groupClass = new EqualityFilter({ attribute: 'objectClass', value: entry.LDAP_OBJECT_CLASS_GROUP });

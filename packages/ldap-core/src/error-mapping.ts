@@ -85,6 +85,11 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function errorMessage(error: unknown): string {
+  if (error instanceof ResultCodeError) {
+    // ldapts puts the server's diagnostic message first; OpenLDAP often sends none.
+    const diagnostic = error.message.replace(/\s*Code: 0x[0-9a-f]+$/i, '').trim();
+    return `${error.name} (result code ${error.code})${diagnostic ? `: ${diagnostic}` : ''}`;
+  }
   return error instanceof Error ? error.message : String(error);
 }
 

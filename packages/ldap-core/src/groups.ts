@@ -39,17 +39,39 @@ function normalizedOrSelf(dn: string): string {
   }
 }
 
+/**
+ * Group DNs repeat at every login (everyone is in `staff`): their parsed form is remembered, up to
+ * a bound, so a login does not parse the same DNs again.
+ */
+const PARSED_GROUP_DN_LIMIT = 10_000;
+const parsedGroupDns = new Map<string, { key: string; name: string }>();
+
+function parsedGroupDn(dn: string): { key: string; name: string } {
+  let parsed = parsedGroupDns.get(dn);
+  if (parsed === undefined) {
+    if (parsedGroupDns.size >= PARSED_GROUP_DN_LIMIT) parsedGroupDns.clear();
+    parsed = { key: normalizedOrSelf(dn), name: firstRdnValue(dn) };
+    parsedGroupDns.set(dn, parsed);
+  }
+  return parsed;
+}
+
 /** Groups from DNs, de-duplicated by normalised DN (first spelling kept). */
 export function groupsFromDns(dns: Iterable<string>): DirectoryGroup[] {
   const seen = new Set<string>();
   const groups: DirectoryGroup[] = [];
   for (const dn of dns) {
-    const key = normalizedOrSelf(dn);
+    const { key, name } = parsedGroupDn(dn);
     if (seen.has(key)) continue;
     seen.add(key);
-    groups.push({ dn, name: firstRdnValue(dn) });
+    groups.push({ dn, name });
   }
   return groups;
+}
+
+/** The normalised DN of a group, for comparisons (from the same bounded memory). */
+export function groupKey(dn: string): string {
+  return parsedGroupDn(dn).key;
 }
 
 /** The direct groups listed on the user entry (`LDAP_ATTR_GROUPS`, memberOf overlay mode). */
@@ -138,7 +160,7 @@ export async function followNestedGroups(
   plan: EntryPlan,
   direct: DirectoryGroup[],
 ): Promise<DirectoryGroup[]> {
-  const found = new Map<string, DirectoryGroup>(direct.map((group) => [normalizedOrSelf(group.dn), group]));
+  const found = new Map<string, DirectoryGroup>(direct.map((group) => [groupKey(group.dn), group]));
   let level = direct;
   for (
     let depth = 0;
@@ -164,7 +186,7 @@ export async function followNestedGroups(
     }
     level = [];
     for (const parent of parents) {
-      const key = normalizedOrSelf(parent.dn);
+      const key = groupKey(parent.dn);
       if (found.has(key)) continue;
       found.set(key, parent);
       level.push(parent);

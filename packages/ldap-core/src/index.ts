@@ -1,3 +1,17 @@
+/**
+ * ldap-core: logins against OpenLDAP and Active Directory.
+ *
+ * A login, top to bottom (`DirectoryService.authenticate` in directory-service.ts):
+ * 1. login-input.ts: the entry for the username's domain; empty passwords refused before any I/O.
+ * 2. user-search.ts: one search as the service account (pooled, see directory.ts and pool.ts) for
+ *    the user and every attribute the login needs; 0 entries or several refuse the login.
+ * 3. user-profile.ts: GUID (guid.ts), canonical username, e-mail.
+ * 4. user-bind.ts: a bind as the user on a connection of the separate bind pool; meanwhile
+ *    groups.ts reads or searches the groups.
+ * 5. access-rules.ts: LDAP_REQUIRED_ATTRIBUTE and LDAP_REQUIRED_GROUP.
+ * Connections (connection.ts) are opened with failover across the URLs (failover.ts); every
+ * failure becomes a DirectoryError (errors.ts) in one place (error-mapping.ts).
+ */
 export { checkRequiredAttributes, checkRequiredGroups } from './access-rules.ts';
 export {
   attributeStrings,
@@ -19,6 +33,7 @@ export {
   resolveConnectionSettings,
   tlsOptionsFor,
 } from './connection.ts';
+export * from './diagnose/index.ts';
 export { Directory } from './directory.ts';
 export {
   authenticate,

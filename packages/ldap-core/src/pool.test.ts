@@ -142,3 +142,29 @@ describe('ConnectionPool', () => {
     await expect(pool.acquire()).rejects.toThrow('closed');
   });
 });
+
+describe('ConnectionPool with a stuck directory', () => {
+  it('fails the callers waiting behind a request that timed out, instead of queueing them for more timeouts', async () => {
+    const { pool } = fakePool(1);
+    let releaseFirst: () => void = () => undefined;
+    const first = pool.use(
+      (connection) =>
+        new Promise((_, reject) => {
+          releaseFirst = () => {
+            connection.alive = false;
+            reject(new DirectoryUnavailableError('timeout'));
+          };
+        }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    let secondRan = false;
+    const second = pool.use(async () => {
+      secondRan = true;
+    });
+    releaseFirst();
+    await expect(first).rejects.toMatchObject({ reason: 'timeout' });
+    await expect(second).rejects.toMatchObject({ reason: 'timeout' });
+    expect(secondRan).toBe(false);
+    await expect(pool.use(async (connection) => connection.id)).resolves.toBe(2);
+  });
+});

@@ -92,7 +92,9 @@ export class ConnectionPool<T> {
   /**
    * Runs `work` on a leased connection and returns it to the pool afterwards. When the connection
    * turns out to have been dropped under the request (an idle reset by the server), the work is
-   * retried on another connection; timeouts and directory answers are not retried.
+   * retried on another connection; timeouts and directory answers are not retried. A timeout also
+   * fails every caller waiting for a connection at that moment: a directory that let one request
+   * time out is stuck for them too, and they should not queue for a timeout of their own.
    */
   async use<R>(work: (connection: T) => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt += 1) {
@@ -101,6 +103,7 @@ export class ConnectionPool<T> {
       try {
         return await work(connection);
       } catch (error) {
+        if (error instanceof DirectoryUnavailableError && error.reason === 'timeout') this.failWaiters(error);
         lost = isConnectionLost(error);
         if (!lost || attempt >= MAX_ATTEMPTS) throw error;
       } finally {
@@ -122,6 +125,10 @@ export class ConnectionPool<T> {
     }
   }
 
+  private failWaiters(error: unknown): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
   private takeIdle(): T | undefined {
     for (let connection = this.idle.pop(); connection !== undefined; connection = this.idle.pop()) {
       if (this.hooks.isUsable(connection)) return connection;
@@ -138,7 +145,7 @@ export class ConnectionPool<T> {
       connection = await this.hooks.open();
     } catch (error) {
       this.total -= 1;
-      for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+      this.failWaiters(error);
       throw error;
     }
     if (this.closed) {

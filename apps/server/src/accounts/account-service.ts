@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { type AuditEvent, recordAuditEvent } from '../audit.ts';
 import { toHex } from '../crypto/hex.ts';
 import { encryptWithKey, generateX25519KeyPair } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
@@ -67,12 +68,13 @@ export class AccountService {
 
   /**
    * Brings the account in step with the directory (creating it on the first login) and stores the
-   * new session in the same transaction, so a login is one commit.
+   * new session and the login's audit event in the same transaction, so a login is one commit.
    */
   async recordLogin(
     directoryUser: DirectoryUser,
     password: string,
     sessionFor: (userId: string) => Selectable<SessionsTable>,
+    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
   ): Promise<LoginOutcome> {
     const existing = await this.db
       .selectFrom('users')
@@ -80,7 +82,8 @@ export class AccountService {
       .where('ldap_domain', '=', directoryUser.domain)
       .where('guid', '=', directoryUser.guid)
       .executeTakeFirst();
-    if (existing) return { user: await this.refresh(existing, directoryUser, sessionFor), created: false };
+    if (existing)
+      return { user: await this.refresh(existing, directoryUser, sessionFor, auditFor), created: false };
 
     const keys = await createEncryptedUserKeys(password);
     const now = this.now();
@@ -105,6 +108,7 @@ export class AccountService {
       if (Number(result.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
       await replaceMemberships(trx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
       await trx.insertInto('sessions').values(sessionFor(candidate.id)).execute();
+      if (auditFor) await recordAuditEvent(trx, auditFor(candidate, true));
       return true;
     });
     if (inserted) return { user: candidate, created: true };
@@ -116,13 +120,14 @@ export class AccountService {
       .where('ldap_domain', '=', directoryUser.domain)
       .where('guid', '=', directoryUser.guid)
       .executeTakeFirstOrThrow();
-    return { user: await this.refresh(winner, directoryUser, sessionFor), created: false };
+    return { user: await this.refresh(winner, directoryUser, sessionFor, auditFor), created: false };
   }
 
   private async refresh(
     user: UserRow,
     directoryUser: DirectoryUser,
     sessionFor: (userId: string) => Selectable<SessionsTable>,
+    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
   ): Promise<UserRow> {
     const now = this.now();
     const fingerprint = groupsFingerprint(directoryUser.groups);
@@ -150,6 +155,7 @@ export class AccountService {
         await replaceMemberships(trx, user.id, user.ldap_domain, directoryUser.groups, now);
       }
       await trx.insertInto('sessions').values(sessionFor(user.id)).execute();
+      if (auditFor) await recordAuditEvent(trx, auditFor(updated, false));
     });
     return updated;
   }

@@ -12,7 +12,10 @@ export function dnKey(dn: string): string {
         .map((pair) => {
           const equals = pair.indexOf('=');
           if (equals < 0) return pair.trim().toLowerCase();
-          return `${pair.slice(0, equals).trim().toLowerCase()}=${pair.slice(equals + 1).trim().toLowerCase()}`;
+          return `${pair.slice(0, equals).trim().toLowerCase()}=${pair
+            .slice(equals + 1)
+            .trim()
+            .toLowerCase()}`;
         })
         .join('+'),
     )

@@ -24,9 +24,18 @@ export async function upsertGroups(
   for (const [key, group] of unique) {
     const row = await db
       .insertInto('ldap_groups')
-      .values({ id: randomUUID(), ldap_domain: domain, dn_key: key, dn: group.dn, name: group.name, synced_at: now })
+      .values({
+        id: randomUUID(),
+        ldap_domain: domain,
+        dn_key: key,
+        dn: group.dn,
+        name: group.name,
+        synced_at: now,
+      })
       .onConflict((conflict) =>
-        conflict.columns(['ldap_domain', 'dn_key']).doUpdateSet({ dn: group.dn, name: group.name, synced_at: now }),
+        conflict
+          .columns(['ldap_domain', 'dn_key'])
+          .doUpdateSet({ dn: group.dn, name: group.name, synced_at: now }),
       )
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -71,7 +71,10 @@ export function loadSettings(
   return { ok: true, location, result };
 }
 
-/** Findings as lines, prefixed by the file they come from. */
+/** Findings as lines, prefixed by the file they come from; a finding about no key is just its message. */
 export function formatFindings(findings: Finding[], file?: string): string[] {
-  return findings.map((finding) => (file ? `${file}: ${formatFinding(finding)}` : formatFinding(finding)));
+  return findings.map((finding) => {
+    const text = finding.path === '' && finding.line === undefined ? finding.message : formatFinding(finding);
+    return file ? `${file}: ${text}` : text;
+  });
 }

@@ -34,7 +34,12 @@ describe('NaCl compatibility', () => {
         expect(opened).toBe(message);
 
         const reply = encryptForPublicKey(message, client.publicKey, server);
-        const back = nacl.box.open(fromHex(reply.text), fromHex(reply.nonce), server.publicKey, client.secretKey);
+        const back = nacl.box.open(
+          fromHex(reply.text),
+          fromHex(reply.nonce),
+          server.publicKey,
+          client.secretKey,
+        );
         expect(back && new TextDecoder().decode(back)).toBe(message);
       }),
       { numRuns: 50 },

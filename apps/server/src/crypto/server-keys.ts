@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
 import { fromHex, toHex } from './hex.ts';
-import { x25519PrivateKey, type X25519PrivateKey } from './nacl.ts';
+import { type X25519PrivateKey, x25519PrivateKey } from './nacl.ts';
 
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const ED25519_SPKI_PREFIX_LENGTH = 12;
@@ -23,7 +23,10 @@ export class ServerKeyError extends Error {
   override readonly name = 'ServerKeyError';
 }
 
-export function serverKeysFrom(privateKeyHex: string | undefined, publicKeyHex: string | undefined): ServerKeys {
+export function serverKeysFrom(
+  privateKeyHex: string | undefined,
+  publicKeyHex: string | undefined,
+): ServerKeys {
   if (privateKeyHex === undefined || publicKeyHex === undefined) {
     throw new ServerKeyError('PRIVATE_KEY and PUBLIC_KEY are required; run `manage generate-keys`');
   }

@@ -11,6 +11,24 @@ import pg from 'pg';
 import type { Database, DatabaseSchema } from './schema.ts';
 
 const INT8_OID = 20;
+const STATEMENT_CACHE_LIMIT = 256;
+
+/**
+ * Kysely prepares every query anew; SQLite's prepare costs more than running these small queries,
+ * so keep prepared statements by SQL text (the login path uses a dozen distinct statements).
+ */
+function cachePreparedStatements(sqlite: SQLite.Database): void {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (statement === undefined) {
+      statement = prepare(source);
+      if (cache.size < STATEMENT_CACHE_LIMIT) cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
+}
 
 /**
  * Opens (and, for SQLite, creates) the database. Call `migrateToLatest(db)` before use and
@@ -33,6 +51,7 @@ export function openDatabase(
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    cachePreparedStatements(sqlite);
     return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   const pool = new pg.Pool({

@@ -43,7 +43,9 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createTable('memberships')
         .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('group_id', 'text', (col) => col.notNull().references('ldap_groups.id').onDelete('cascade'))
+        .addColumn('group_id', 'text', (col) =>
+          col.notNull().references('ldap_groups.id').onDelete('cascade'),
+        )
         .addPrimaryKeyConstraint('memberships_pk', ['user_id', 'group_id'])
         .execute();
       await db.schema.createIndex('memberships_group').on('memberships').column('group_id').execute();
@@ -87,7 +89,14 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
     async down(db: Kysely<unknown>) {
-      for (const table of ['login_throttle', 'audit_events', 'sessions', 'memberships', 'ldap_groups', 'users']) {
+      for (const table of [
+        'login_throttle',
+        'audit_events',
+        'sessions',
+        'memberships',
+        'ldap_groups',
+        'users',
+      ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },
@@ -113,7 +122,9 @@ export async function migrateToLatest(db: Database): Promise<string[]> {
       cause: error,
     });
   }
-  return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  return (results ?? [])
+    .filter((result) => result.status === 'Success')
+    .map((result) => result.migrationName);
 }
 
 /** Cheap round trip used by the health check. */

@@ -1,7 +1,7 @@
 /**
  * The persistence suite, run unchanged on SQLite and on a real PostgreSQL.
  */
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountService } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { syncDirectoryGroups } from '../accounts/groups.ts';
@@ -9,7 +9,12 @@ import { recordAuditEvent } from '../audit.ts';
 import { decryptWithKey } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
 import { SessionStore } from '../sessions/session-store.ts';
-import { type DatabaseBackend, postgresBackend, postgresBackendAvailable, sqliteBackend } from '../test-support/databases.ts';
+import {
+  type DatabaseBackend,
+  postgresBackend,
+  postgresBackendAvailable,
+  sqliteBackend,
+} from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import { createTestApp } from '../test-support/test-app.ts';
 import { LoginThrottle } from '../throttle/login-throttle.ts';
@@ -84,13 +89,17 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     const first = await accounts.recordLogin(directoryUser(), 'pw-1', newSession(sessions));
     expect(first.created).toBe(true);
     const key = await passwordDerivedKey('pw-1', first.user.user_sauce);
-    expect(decryptWithKey({ text: first.user.private_key, nonce: first.user.private_key_nonce }, key)).toMatch(
-      /^[0-9a-f]{64}$/,
-    );
+    expect(
+      decryptWithKey({ text: first.user.private_key, nonce: first.user.private_key_nonce }, key),
+    ).toMatch(/^[0-9a-f]{64}$/);
 
     clock += 1000;
     const renamed = await accounts.recordLogin(
-      directoryUser({ username: 'alice.smith', email: null, dn: 'uid=alice.smith,ou=people,dc=example,dc=com' }),
+      directoryUser({
+        username: 'alice.smith',
+        email: null,
+        dn: 'uid=alice.smith,ou=people,dc=example,dc=com',
+      }),
       'pw-1',
       newSession(sessions),
     );
@@ -185,7 +194,10 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     const throttle = new LoginThrottle(db, limits, () => clock);
     // A second instance (another replica) sees the same counters.
     const replica = new LoginThrottle(db, limits, () => clock);
-    expect(await throttle.check('alice@example.com', '192.0.2.1')).toEqual({ allowed: true, usernameHasFailures: false });
+    expect(await throttle.check('alice@example.com', '192.0.2.1')).toEqual({
+      allowed: true,
+      usernameHasFailures: false,
+    });
     await throttle.recordFailure('alice@example.com', '192.0.2.1');
     await replica.recordFailure('ALICE@example.com', '192.0.2.2');
     expect(await replica.check('alice@example.com', '192.0.2.3')).toEqual({
@@ -195,16 +207,29 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     });
     await throttle.recordFailure('bob@example.com', '192.0.2.1');
     await throttle.recordFailure('carol@example.com', '192.0.2.1');
-    expect(await throttle.check('dave@example.com', '192.0.2.1')).toMatchObject({ allowed: false, key: 'address' });
+    expect(await throttle.check('dave@example.com', '192.0.2.1')).toMatchObject({
+      allowed: false,
+      key: 'address',
+    });
     clock += 30_000;
     expect(await throttle.check('alice@example.com', '192.0.2.9')).toMatchObject({ retryAfterSeconds: 30 });
     clock += 30_000;
-    expect(await throttle.check('alice@example.com', '192.0.2.1')).toEqual({ allowed: true, usernameHasFailures: true });
+    expect(await throttle.check('alice@example.com', '192.0.2.1')).toEqual({
+      allowed: true,
+      usernameHasFailures: true,
+    });
     await throttle.recordFailure('alice@example.com', '192.0.2.9');
-    const row = await db.selectFrom('login_throttle').selectAll().where('key', '=', 'user:alice@example.com').executeTakeFirst();
+    const row = await db
+      .selectFrom('login_throttle')
+      .selectAll()
+      .where('key', '=', 'user:alice@example.com')
+      .executeTakeFirst();
     expect(row).toEqual({ key: 'user:alice@example.com', failures: 1, window_start: clock });
     await throttle.recordSuccess('alice@example.com');
-    expect(await throttle.check('alice@example.com', '192.0.2.9')).toEqual({ allowed: true, usernameHasFailures: false });
+    expect(await throttle.check('alice@example.com', '192.0.2.9')).toEqual({
+      allowed: true,
+      usernameHasFailures: false,
+    });
   });
 
   it('records audit events and synchronises directory groups', async () => {
@@ -239,7 +264,9 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
       ],
     });
     expect(await syncDirectoryGroups(db, directory)).toEqual([{ domain: 'example.com', groups: 2 }]);
-    expect(await syncDirectoryGroups(db, directory, ['example.com'])).toEqual([{ domain: 'example.com', groups: 2 }]);
+    expect(await syncDirectoryGroups(db, directory, ['example.com'])).toEqual([
+      { domain: 'example.com', groups: 2 },
+    ]);
     expect(await db.selectFrom('ldap_groups').select('name').orderBy('name').execute()).toEqual([
       { name: 'one' },
       { name: 'two' },
@@ -255,11 +282,20 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
 
   it('serves the whole encrypted protocol on this database', async () => {
     const directory = new FakeDirectory();
-    directory.add({ login: 'alice', domain: 'example.com', password: 'pw', guid: 'g-1', groups: [{ dn: 'cn=x,dc=e', name: 'x' }] });
+    directory.add({
+      login: 'alice',
+      domain: 'example.com',
+      password: 'pw',
+      guid: 'g-1',
+      groups: [{ dn: 'cn=x,dc=e', name: 'x' }],
+    });
     const t = await createTestApp({ directory, database: database.config });
     try {
       const session = await t.client().login('alice@example.com', 'pw');
-      expect(await session.call('GET', '/user/')).toMatchObject({ username: 'alice@example.com', groups: [{ name: 'x' }] });
+      expect(await session.call('GET', '/user/')).toMatchObject({
+        username: 'alice@example.com',
+        groups: [{ name: 'x' }],
+      });
       await session.logout();
       await expect(session.call('GET', '/user/')).rejects.toMatchObject({ status: 401 });
     } finally {

@@ -88,4 +88,3 @@ export interface DatabaseSchema {
 }
 
 export type Database = Kysely<DatabaseSchema>;
-

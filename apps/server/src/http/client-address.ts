@@ -20,7 +20,8 @@ export class TrustedProxies {
     for (const entry of entries) {
       const [address = '', prefix] = entry.trim().split('/');
       const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      if (isIP(address) === 0) throw new TypeError(`TRUSTED_PROXIES: "${entry}" is not an address or CIDR range`);
+      if (isIP(address) === 0)
+        throw new TypeError(`TRUSTED_PROXIES: "${entry}" is not an address or CIDR range`);
       if (prefix === undefined) this.list.addAddress(address, family);
       else this.list.addSubnet(address, Number(prefix), family);
     }

@@ -25,7 +25,10 @@ function sessionKeyOf(c: Context<AppEnv>): Uint8Array {
 }
 
 /** Decrypts and validates the body; an absent body counts as `{}`. */
-export async function readEncryptedJson<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
+export async function readEncryptedJson<T extends z.ZodType>(
+  c: Context<AppEnv>,
+  schema: T,
+): Promise<z.infer<T>> {
   const raw = await c.req.text();
   let plain: unknown = {};
   if (raw.trim() !== '') {
@@ -50,6 +53,10 @@ export async function readEncryptedJson<T extends z.ZodType>(c: Context<AppEnv>,
 }
 
 /** Replies with the JSON encrypted under the session secret. */
-export function encryptedJson(c: Context<AppEnv>, data: unknown, status: ContentfulStatusCode = 200): Response {
+export function encryptedJson(
+  c: Context<AppEnv>,
+  data: unknown,
+  status: ContentfulStatusCode = 200,
+): Response {
   return c.json(encryptWithKey(JSON.stringify(data), sessionKeyOf(c)), status);
 }

@@ -2,6 +2,7 @@ import type { Settings } from '@ldap-login/config-schema';
 import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { LoginDirectory } from '../accounts/directory-port.ts';
+import type { BoxKeyCache } from '../crypto/box-key-cache.ts';
 import type { ServerKeys } from '../crypto/server-keys.ts';
 import type { Database } from '../db/schema.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
@@ -11,6 +12,8 @@ import type { LoginThrottle } from '../throttle/login-throttle.ts';
 export interface ApiServices {
   settings: Settings;
   keys: ServerKeys;
+  /** Box keys between the server's key and users' public keys. */
+  userBoxKeys: BoxKeyCache;
   directory: LoginDirectory;
   db: Database;
   accounts: AccountService;

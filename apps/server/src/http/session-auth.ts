@@ -25,8 +25,11 @@ const validatorSchema = z.object({
 export interface SessionAuthOptions {
   sessions: SessionStore;
   now: () => number;
-  /** Only `activate-token` accepts a session that has not been activated yet. */
-  allowInactive?: boolean;
+  /**
+   * `active` (default): the token must have been activated; `inactive`: it must not (activate-token);
+   * `any`: either (logout, so a client can end a login it abandoned before activation).
+   */
+  activation?: 'active' | 'inactive' | 'any';
 }
 
 export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppEnv> {
@@ -34,14 +37,17 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
     const match = TOKEN_HEADER.exec(c.req.header('Authorization') ?? '');
     if (!match) throw new ApiError('TOKEN_INVALID', 'no or malformed Authorization header');
     const session = await options.sessions.findByToken(match[1]!);
-    if (!session || session.ended_at !== null) throw new ApiError('TOKEN_INVALID', 'unknown or ended session');
+    if (!session || session.ended_at !== null)
+      throw new ApiError('TOKEN_INVALID', 'unknown or ended session');
     const now = options.now();
     if (session.valid_till <= now) throw new ApiError('SESSION_EXPIRED', `session ${session.id} expired`);
     const key = fromHex(session.secret);
     checkValidator(c.req.header('Authorization-Validator'), key, session.device_fingerprint, now);
-    if (options.allowInactive) {
-      if (session.active === 1) throw new ApiError('TOKEN_ALREADY_ACTIVATED', `session ${session.id}`);
-    } else if (session.active !== 1) {
+    const activation = options.activation ?? 'active';
+    if (activation === 'inactive' && session.active === 1) {
+      throw new ApiError('TOKEN_ALREADY_ACTIVATED', `session ${session.id}`);
+    }
+    if (activation === 'active' && session.active !== 1) {
       throw new ApiError('TOKEN_NOT_ACTIVATED', `session ${session.id}`);
     }
     c.set('session', session);

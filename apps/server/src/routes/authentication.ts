@@ -46,13 +46,16 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
 
   app.post(
     '/activate-token',
-    sessionAuth({ sessions: services.sessions, now: services.now, allowInactive: true }),
+    sessionAuth({ sessions: services.sessions, now: services.now, activation: 'inactive' }),
     async (c) => {
       const session = c.get('session')!;
       const body = await readEncryptedJson(c, activateSchema);
       let returned: string;
       try {
-        returned = decryptWithKey({ text: body.verification, nonce: body.verification_nonce }, c.get('sessionKey')!);
+        returned = decryptWithKey(
+          { text: body.verification, nonce: body.verification_nonce },
+          c.get('sessionKey')!,
+        );
       } catch (error) {
         if (!(error instanceof DecryptionError)) throw error;
         throw new ApiError('VERIFICATION_FAILED', 'verification does not open with the session secret');
@@ -85,22 +88,26 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
     });
   });
 
-  app.post('/logout', authenticated, async (c) => {
-    const current = c.get('session')!;
-    const body = await readEncryptedJson(c, logoutSchema);
-    const target = body.session_id ?? current.id;
-    if (!(await services.sessions.end(current.user_id, target))) {
-      throw new ApiError('SESSION_NOT_FOUND', `session ${target} is not a live session of the caller`);
-    }
-    audit(services, {
-      event: 'logout',
-      outcome: 'success',
-      userId: current.user_id,
-      clientAddress: c.get('clientAddress'),
-      details: { session_id: target, current: target === current.id },
-    });
-    return encryptedJson(c, {});
-  });
+  app.post(
+    '/logout',
+    sessionAuth({ sessions: services.sessions, now: services.now, activation: 'any' }),
+    async (c) => {
+      const current = c.get('session')!;
+      const body = await readEncryptedJson(c, logoutSchema);
+      const target = body.session_id ?? current.id;
+      if (!(await services.sessions.end(current.user_id, target))) {
+        throw new ApiError('SESSION_NOT_FOUND', `session ${target} is not a live session of the caller`);
+      }
+      audit(services, {
+        event: 'logout',
+        outcome: 'success',
+        userId: current.user_id,
+        clientAddress: c.get('clientAddress'),
+        details: { session_id: target, current: target === current.id },
+      });
+      return encryptedJson(c, {});
+    },
+  );
 
   return app;
 }

@@ -1,14 +1,18 @@
 /** `GET /info/` (signed server description) and `GET /healthcheck/`. */
 import { Hono } from 'hono';
+import type { DirectoryServerHealth } from '../accounts/directory-port.ts';
+import { pingDatabase } from '../db/migrations.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
-import { pingDatabase } from '../db/migrations.ts';
 
 /**
  * The Psono API generation this server speaks. Psono's clients refuse servers older than 4.0.14,
  * so the version reported is the protocol's, not this package's.
  */
 export const PROTOCOL_VERSION = '4.0.14';
+
+/** How long one round of directory probes answers the health check. */
+export const HEALTH_CACHE_MS = 5000;
 
 export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>) {
   const { settings, keys } = services;
@@ -37,6 +41,23 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
 
   app.get('/info', (c) => c.json(signed));
 
+  // Directory probes bind to every URL: reuse a recent answer so the public endpoint cannot be
+  // used to flood the directories.
+  let directoryProbe: { at: number; result: Promise<DirectoryServerHealth[]> } | undefined;
+  const probeDirectories = () => {
+    const now = performance.now();
+    if (!directoryProbe || now - directoryProbe.at > HEALTH_CACHE_MS) {
+      directoryProbe = {
+        at: now,
+        result: services.directory.health().catch((error: unknown) => {
+          services.logger.error({ err: error }, 'health check: directory health failed');
+          return [];
+        }),
+      };
+    }
+    return directoryProbe.result;
+  };
+
   app.get('/healthcheck', async (c) => {
     const started = performance.now();
     let dbHealthy = true;
@@ -47,14 +68,15 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
       services.logger.error({ err: error }, 'health check: database unreachable');
     }
     const dbLatency = performance.now() - started;
-    const servers = await services.directory.health().catch((error: unknown) => {
-      services.logger.error({ err: error }, 'health check: directory health failed');
-      return [];
-    });
+    const servers = await probeDirectories();
     const directories = services.settings.LDAP.map((entry) => {
       const own = servers.filter((server) => server.domain === entry.LDAP_DOMAIN);
       for (const server of own) {
-        if (!server.up) services.logger.warn({ domain: server.domain, url: server.url, error: server.error }, 'directory down');
+        if (!server.up)
+          services.logger.warn(
+            { domain: server.domain, url: server.url, error: server.error },
+            'directory down',
+          );
       }
       return {
         domain: entry.LDAP_DOMAIN,

@@ -8,7 +8,7 @@ import { canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { audit } from '../audit-log.ts';
 import { fromHex } from '../crypto/hex.ts';
-import { DecryptionError, decryptFromPublicKey, encryptForPublicKey, generateX25519KeyPair } from '../crypto/nacl.ts';
+import { boxSharedKey, DecryptionError, decryptWithKey, encryptWithKey } from '../crypto/nacl.ts';
 import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
@@ -74,23 +74,29 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
 
   const clientPublicKey = fromHex(body.data.public_key);
   let loginInfo: z.infer<typeof loginInfoSchema>;
+  // The box key of (client session key, server key) opens the request and seals the reply.
+  let replyKey: Uint8Array;
   try {
-    const plain = decryptFromPublicKey(
-      { text: body.data.login_info, nonce: body.data.login_info_nonce },
-      clientPublicKey,
-      keys.box,
-    );
+    replyKey = boxSharedKey(clientPublicKey, keys.box);
+    const plain = decryptWithKey({ text: body.data.login_info, nonce: body.data.login_info_nonce }, replyKey);
     loginInfo = loginInfoSchema.parse(JSON.parse(plain));
   } catch (error) {
     const reason = error instanceof DecryptionError ? error.message : 'login_info is not the expected JSON';
     throw new ApiError('LOGIN_INFO_CANNOT_BE_DECRYPTED', reason);
   }
 
-  const typedUsername = loginInfo.username.toLowerCase();
+  const login = qualifiedUsername(services, loginInfo.username);
+  const loginName = login.username;
   const clientAddress = c.get('clientAddress');
-  const verdict = await throttle.check(typedUsername, clientAddress);
+  const verdict = await throttle.check(loginName, clientAddress);
   if (!verdict.allowed) {
-    audit(services, { event: 'login', outcome: 'failure', username: typedUsername, clientAddress, reason: `THROTTLED_${verdict.key.toUpperCase()}` });
+    audit(services, {
+      event: 'login',
+      outcome: 'failure',
+      username: loginName,
+      clientAddress,
+      reason: `THROTTLED_${verdict.key.toUpperCase()}`,
+    });
     throw new ApiError('TOO_MANY_LOGIN_ATTEMPTS', `throttled by ${verdict.key}`, {
       'Retry-After': String(verdict.retryAfterSeconds),
     });
@@ -99,56 +105,77 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   const start = services.now();
   let directoryUser: DirectoryUser;
   try {
-    directoryUser = await askDirectory(services, typedUsername, loginInfo.password ?? '');
+    directoryUser = await askDirectory(services, login, loginInfo.password ?? '');
   } catch (error) {
     const failure =
       error instanceof LoginRefused
-        ? { apiError: new ApiError('USERNAME_OR_PASSWORD_WRONG', error.message), isRefusal: true, reason: error.message }
+        ? {
+            apiError: new ApiError('USERNAME_OR_PASSWORD_WRONG', error.message),
+            isRefusal: true,
+            reason: error.message,
+          }
         : mapDirectoryError(error);
     if (!failure) throw error;
-    audit(services, { event: 'login', outcome: 'failure', username: typedUsername, clientAddress, reason: failure.reason });
+    audit(services, {
+      event: 'login',
+      outcome: 'failure',
+      username: loginName,
+      clientAddress,
+      reason: failure.reason,
+    });
     if (failure.isRefusal) {
-      await throttle.recordFailure(typedUsername, clientAddress);
+      await throttle.recordFailure(loginName, clientAddress);
       await delayUntil(start, services.refusalFloorMs, services.now);
     }
     throw failure.apiError;
   }
-  if (verdict.usernameHasFailures) await throttle.recordSuccess(typedUsername);
+  if (verdict.usernameHasFailures) await throttle.recordSuccess(loginName);
 
   const durationSeconds = Math.min(
     Math.max(body.data.session_duration ?? settings.DEFAULT_TOKEN_TIME_VALID, MIN_SESSION_SECONDS),
     settings.MAX_WEB_TOKEN_TIME_VALID,
   );
   const issued: { session?: CreatedSession } = {};
-  const { user, created } = await services.accounts.recordLogin(directoryUser, loginInfo.password ?? '', (userId) => {
-    issued.session = services.sessions.buildSession({
-      userId,
-      durationSeconds,
-      deviceFingerprint: loginInfo.device_fingerprint ?? '',
-      deviceDescription: loginInfo.device_description ?? '',
+  const { user, created } = await services.accounts.recordLogin(
+    directoryUser,
+    loginInfo.password ?? '',
+    (userId) => {
+      issued.session = services.sessions.buildSession({
+        userId,
+        durationSeconds,
+        deviceFingerprint: loginInfo.device_fingerprint ?? '',
+        deviceDescription: loginInfo.device_description ?? '',
+        clientAddress,
+      });
+      return issued.session.row;
+    },
+    (account, isNew) => ({
+      event: 'login',
+      outcome: 'success',
+      username: account.username,
+      userId: account.id,
       clientAddress,
-    });
-    return issued.session.row;
-  });
+      details: isNew ? { account_created: true } : null,
+      at: services.now(),
+    }),
+  );
   const { row: session, token } = issued.session!;
-  logger.info({ event: 'login', outcome: 'success', user: user.username, userId: user.id, created, clientAddress }, 'login');
-  audit(services, {
-    event: 'login',
-    outcome: 'success',
-    username: user.username,
-    userId: user.id,
-    clientAddress,
-    details: created ? { account_created: true } : null,
-  });
+  logger.info(
+    { event: 'login', outcome: 'success', user: user.username, userId: user.id, created, clientAddress },
+    'login',
+  );
 
-  // A key pair per session: the validator is boxed from it to the user's key, the secret to the client's.
-  const sessionKeys = generateX25519KeyPair();
-  const sessionSecret = encryptForPublicKey(session.secret, clientPublicKey, sessionKeys);
-  const validator = encryptForPublicKey(session.validator ?? '', fromHex(user.public_key), sessionKeys);
+  // The server's own key stands in for Psono's per-session server key pair (the client reads it
+  // from `session_public_key`). A fresh pair would add no forward secrecy, since `login_info`
+  // (with the password) is boxed to the long-term key anyway, and it would cost a key generation
+  // and two Diffie-Hellman operations per login. So the secret travels under the request's box key,
+  // and the validator under the (server, user) box key, which is cached per user.
+  const sessionSecret = encryptWithKey(session.secret, replyKey);
+  const validator = encryptWithKey(session.validator ?? '', services.userBoxKeys.keyFor(user.public_key));
   const loginData = {
     token,
     session_valid_till: new Date(session.valid_till).toISOString(),
-    session_public_key: Buffer.from(sessionKeys.publicKey).toString('hex'),
+    session_public_key: Buffer.from(keys.box.publicKey).toString('hex'),
     session_secret_key: sessionSecret.text,
     session_secret_key_nonce: sessionSecret.nonce,
     user_validator: validator.text,
@@ -167,18 +194,31 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
       hashing_parameters: SCRYPT_PARAMETERS,
     },
   };
-  const reply = encryptForPublicKey(JSON.stringify(loginData), clientPublicKey, keys.box);
+  const reply = encryptWithKey(JSON.stringify(loginData), replyKey);
   return c.json({ login_info: reply.text, login_info_nonce: reply.nonce });
 }
 
-async function askDirectory(services: ApiServices, typedUsername: string, password: string): Promise<DirectoryUser> {
-  if (password.trim() === '') throw new LoginRefused('EMPTY_PASSWORD');
+/**
+ * The name a login is throttled, audited and looked up under: `name@domain` once the domain is
+ * known, so `alice` and `Alice@Example.com` share one throttling counter.
+ */
+function qualifiedUsername(services: ApiServices, typed: string): { username: string; known: boolean } {
+  const lowered = typed.trim().toLowerCase();
   const domains = services.settings.LDAP.map((entry) => entry.LDAP_DOMAIN);
-  const domain = domainForUsername(typedUsername, domains);
-  if (domain === undefined) throw new LoginRefused('UNKNOWN_DOMAIN');
-  const at = typedUsername.lastIndexOf('@');
-  const loginName = at < 0 ? typedUsername : typedUsername.slice(0, at);
-  const user = await services.directory.authenticate(`${loginName}@${domain}`, password);
+  const domain = domainForUsername(lowered, domains);
+  if (domain === undefined) return { username: lowered, known: false };
+  const at = lowered.lastIndexOf('@');
+  return { username: `${at < 0 ? lowered : lowered.slice(0, at)}@${domain}`, known: true };
+}
+
+async function askDirectory(
+  services: ApiServices,
+  login: { username: string; known: boolean },
+  password: string,
+): Promise<DirectoryUser> {
+  if (password.trim() === '') throw new LoginRefused('EMPTY_PASSWORD');
+  if (!login.known) throw new LoginRefused('UNKNOWN_DOMAIN');
+  const user = await services.directory.authenticate(login.username, password);
   if (canonicalUsername(user) === '') throw new LoginRefused('EMPTY_USERNAME_FROM_DIRECTORY');
   return user;
 }

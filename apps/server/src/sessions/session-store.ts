@@ -61,7 +61,11 @@ export class SessionStore {
   }
 
   async findByToken(token: string): Promise<SessionRow | undefined> {
-    return this.db.selectFrom('sessions').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', hashToken(token))
+      .executeTakeFirst();
   }
 
   async activate(sessionId: string): Promise<boolean> {

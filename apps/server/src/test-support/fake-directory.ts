@@ -3,7 +3,12 @@
  * Everything that concerns the directory itself is tested against a real OpenLDAP
  * (`*.integration.test.ts`).
  */
-import type { DirectoryGroup, DirectoryServerHealth, DirectoryUser, LoginDirectory } from '../accounts/directory-port.ts';
+import type {
+  DirectoryGroup,
+  DirectoryServerHealth,
+  DirectoryUser,
+  LoginDirectory,
+} from '../accounts/directory-port.ts';
 
 /** Carries the same `code` / `reason` fields as the directory layer's `DirectoryError`s. */
 export class FakeDirectoryError extends Error {

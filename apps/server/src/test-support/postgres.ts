@@ -43,7 +43,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-
 async function postgresUserIds(): Promise<{ uid: number; gid: number } | undefined> {
   if (process.getuid?.() !== 0) return undefined;
   const [uid, gid] = await Promise.all([
@@ -73,7 +72,20 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const port = await freePort();
   const [postgres, args] = asPostgres(
     join(POSTGRES_BIN_DIR, 'postgres'),
-    ['-D', dataDir, '-h', '127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off', '-c', 'max_connections=50'],
+    [
+      '-D',
+      dataDir,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'fsync=off',
+      '-c',
+      'max_connections=50',
+    ],
     asRoot,
   );
   const child: ChildProcess = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -11,9 +11,9 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { fromHex, toHex } from '../crypto/hex.ts';
 import {
-  type EncryptedValue,
   decryptFromPublicKey,
   decryptWithKey,
+  type EncryptedValue,
   encryptForPublicKey,
   encryptWithKey,
   generateX25519KeyPair,
@@ -83,7 +83,12 @@ export class ProtocolClient {
     return new ProtocolClient((path, init) => fetch(base + path, init));
   }
 
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     return this.transport(path, {
       method,
       headers: { 'Content-Type': 'application/json', ...headers },
@@ -145,7 +150,11 @@ export class ProtocolClient {
     if (!response.ok) throw await errorOf(response);
     const envelope = (await response.json()) as { login_info: string; login_info_nonce: string };
     const data = JSON.parse(
-      decryptFromPublicKey({ text: envelope.login_info, nonce: envelope.login_info_nonce }, serverPublicKey, sessionKeys),
+      decryptFromPublicKey(
+        { text: envelope.login_info, nonce: envelope.login_info_nonce },
+        serverPublicKey,
+        sessionKeys,
+      ),
     ) as {
       token: string;
       session_valid_till: string;
@@ -172,7 +181,8 @@ export class ProtocolClient {
     try {
       privateKeyHex = decryptWithKey(privateKeyValue, await this.keyFor(password, data.user.user_sauce));
     } catch {
-      if (options.previousPassword === undefined) throw new KeysLockedError('keys do not open with the password');
+      if (options.previousPassword === undefined)
+        throw new KeysLockedError('keys do not open with the password');
       try {
         privateKeyHex = decryptWithKey(
           privateKeyValue,
@@ -190,7 +200,14 @@ export class ProtocolClient {
       userPrivateKey,
     );
 
-    const session = new Session(this, data.token, sessionSecret, deviceFingerprint, data.user, data.session_valid_till);
+    const session = new Session(
+      this,
+      data.token,
+      sessionSecret,
+      deviceFingerprint,
+      data.user,
+      data.session_valid_till,
+    );
     session.privateKey = privateKeyHex;
     if (options.skipActivation) return session;
 
@@ -241,7 +258,10 @@ export class Session {
   /** Headers of an authenticated call, with a fresh `Authorization-Validator`. */
   headers(requestTime: Date = new Date()): Record<string, string> {
     const validator = encryptWithKey(
-      JSON.stringify({ request_time: requestTime.toISOString(), request_device_fingerprint: this.deviceFingerprint }),
+      JSON.stringify({
+        request_time: requestTime.toISOString(),
+        request_device_fingerprint: this.deviceFingerprint,
+      }),
       this.sessionSecret,
     );
     return { Authorization: `Token ${this.token}`, 'Authorization-Validator': JSON.stringify(validator) };
@@ -249,7 +269,8 @@ export class Session {
 
   /** An encrypted call; resolves to the decrypted reply or rejects with `ProtocolError`. */
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const encrypted = body === undefined ? undefined : encryptWithKey(JSON.stringify(body), this.sessionSecret);
+    const encrypted =
+      body === undefined ? undefined : encryptWithKey(JSON.stringify(body), this.sessionSecret);
     const response = await this.client.request(method, path, encrypted, this.headers());
     const text = await response.text();
     const parsed: unknown = text === '' ? undefined : JSON.parse(text);

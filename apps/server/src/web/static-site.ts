@@ -88,7 +88,11 @@ export function staticSite(options: StaticSiteOptions): Hono {
 
     const size = pathname.endsWith('/') ? undefined : await fileSize(candidate);
     if (size !== undefined) {
-      const cache = pathname.startsWith('/assets/') ? IMMUTABLE : extname(candidate) === '.html' ? REVALIDATE : 'public, max-age=3600';
+      const cache = pathname.startsWith('/assets/')
+        ? IMMUTABLE
+        : extname(candidate) === '.html'
+          ? REVALIDATE
+          : 'public, max-age=3600';
       return fileResponse(candidate, size, cache, head);
     }
     // Client-side routes have no extension; a missing asset is a real 404.

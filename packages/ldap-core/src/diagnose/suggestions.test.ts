@@ -38,7 +38,10 @@ const adUser: Entry = {
 describe('loginAttributesMatching', () => {
   it('names every login-like attribute that holds the typed name, as the directory spells it', () => {
     expect(loginAttributesMatching(openldapUser, 'alice', 'example.org')).toEqual(['uid', 'mail']);
-    expect(loginAttributesMatching(adUser, 'ALICE', 'corp.example.net')).toEqual(['sAMAccountName', 'userPrincipalName']);
+    expect(loginAttributesMatching(adUser, 'ALICE', 'corp.example.net')).toEqual([
+      'sAMAccountName',
+      'userPrincipalName',
+    ]);
   });
 
   it('does not take the mail of another domain for the login', () => {
@@ -80,9 +83,9 @@ describe('suggestGuidAttribute', () => {
 
 describe('attributeSpelling', () => {
   it('finds an attribute case-insensitively and ignores options and empty values', () => {
-    expect(attributeSpelling({ dn: 'x', 'userCertificate;binary': Buffer.from('ab') }, 'usercertificate')).toBe(
-      'userCertificate',
-    );
+    expect(
+      attributeSpelling({ dn: 'x', 'userCertificate;binary': Buffer.from('ab') }, 'usercertificate'),
+    ).toBe('userCertificate');
     expect(attributeSpelling({ dn: 'x', mail: [] }, 'mail')).toBeUndefined();
   });
 });
@@ -106,7 +109,10 @@ describe('suggestGroupSettings', () => {
       LDAP_MEMBER_ATTRIBUTE: 'uid',
       groups: 2,
     });
-    expect(suggestGroupSettings([names])).toMatchObject({ LDAP_ATTR_MEMBERS: 'member', LDAP_MEMBER_ATTRIBUTE: 'dn' });
+    expect(suggestGroupSettings([names])).toMatchObject({
+      LDAP_ATTR_MEMBERS: 'member',
+      LDAP_MEMBER_ATTRIBUTE: 'dn',
+    });
     expect(suggestGroupSettings([unique])).toMatchObject({
       LDAP_OBJECT_CLASS_GROUP: 'groupOfUniqueNames',
       LDAP_ATTR_MEMBERS: 'uniqueMember',
@@ -121,7 +127,11 @@ describe('suggestGroupSettings', () => {
 
 describe('DN helpers', () => {
   it('splits at unescaped commas only', () => {
-    expect(splitDn('cn=Smith\\, John,ou=people,dc=example')).toEqual(['cn=Smith\\, John', 'ou=people', 'dc=example']);
+    expect(splitDn('cn=Smith\\, John,ou=people,dc=example')).toEqual([
+      'cn=Smith\\, John',
+      'ou=people',
+      'dc=example',
+    ]);
     expect(splitDn('cn=Smith\\2C John,ou=people')).toEqual(['cn=Smith\\, John', 'ou=people']);
     expect(splitDn('not a dn')).toEqual([]);
   });
@@ -144,7 +154,11 @@ describe('DN helpers', () => {
   });
 
   it('picks the child closest to a mistyped RDN', () => {
-    const children = ['ou=people,dc=example,dc=org', 'ou=groups,dc=example,dc=org', 'ou=services,dc=example,dc=org'];
+    const children = [
+      'ou=people,dc=example,dc=org',
+      'ou=groups,dc=example,dc=org',
+      'ou=services,dc=example,dc=org',
+    ];
     expect(childNearestTo('ou=peeple,dc=example,dc=org', 'dc=example,dc=org', children)).toBe(
       'ou=people,dc=example,dc=org',
     );

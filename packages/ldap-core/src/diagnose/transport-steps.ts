@@ -1,4 +1,4 @@
-import tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { ResultCodeError } from 'ldapts';
 import {
   type ConnectionSettings,
@@ -36,7 +36,7 @@ export function correctedLdapUrl(url: string): string | undefined {
   return `${secure ? 'ldaps' : 'ldap'}://${match[2]}`;
 }
 
-export type CaFile = { ok: true; pem: Buffer } | { ok: false; message: string };
+export type CaFile = { ok: true; pem: Buffer; subject: string } | { ok: false; message: string };
 
 /** Reads `LDAP_CA_CERT_FILE` as a login does, then checks it holds a usable PEM certificate. */
 export async function loadCaFile(path: string): Promise<CaFile> {
@@ -50,12 +50,14 @@ export async function loadCaFile(path: string): Promise<CaFile> {
   if (!pem?.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) {
     return { ok: false, message: `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` };
   }
+  let subject: string;
   try {
-    tls.createSecureContext({ ca: pem });
+    // Node's TLS layer skips certificates it cannot parse without a word: parse the first one here.
+    subject = new X509Certificate(pem).subject.replaceAll('\n', ', ');
   } catch (error) {
     return { ok: false, message: `${path} is not a valid PEM certificate (${(error as Error).message})` };
   }
-  return { ok: true, pem };
+  return { ok: true, pem, subject };
 }
 
 /** Does the port answer LDAP in clear text? Any LDAP answer to a root DSE read counts. */
@@ -215,8 +217,8 @@ async function explainTlsFailure(
     const issuer = certificate ? ` issued by "${certificate.issuer}"` : '';
     return failed(`the directory's certificate${issuer} is not trusted (${outcome.code})`, {
       setting: `${prefix}LDAP_CA_CERT_FILE`,
-      hint: ca
-        ? `${prefix}LDAP_CA_CERT_FILE does not hold the CA that signed this certificate`
+      hint: ca?.ok
+        ? `${prefix}LDAP_CA_CERT_FILE holds "${ca.subject}", not the CA that signed this certificate`
         : 'the system CAs do not trust it: set LDAP_CA_CERT_FILE to the PEM file of the CA that signed it',
       suggestion: certificate
         ? `a PEM file with the CA "${certificate.issuer}"`

@@ -30,7 +30,15 @@ function buildImage(): Promise<GenericContainer> {
         `the container engine has no ${BASE_IMAGE} image and none can be pulled here: run docker/base-images.sh`,
       );
     }
-    return GenericContainer.fromDockerfile(OPENLDAP_IMAGE_DIR).build(OPENLDAP_IMAGE, { deleteOnExit: false });
+    return GenericContainer.fromDockerfile(OPENLDAP_IMAGE_DIR)
+      .build(OPENLDAP_IMAGE, { deleteOnExit: false })
+      .catch((error: unknown) => {
+        throw new TestDirectoryError(
+          'IMAGE_BUILD_FAILED',
+          `building ${OPENLDAP_IMAGE} from docker/openldap failed: ${String(error)}`,
+          { cause: error },
+        );
+      });
   })();
   imageBuild.catch(() => {
     imageBuild = undefined;

@@ -6,6 +6,7 @@ export class TestDirectoryError extends Error {
       | 'NO_BACKEND'
       | 'ENGINE_UNAVAILABLE'
       | 'BASE_IMAGE_MISSING'
+      | 'IMAGE_BUILD_FAILED'
       | 'START_FAILED'
       | 'BAD_OPTIONS',
     message: string,

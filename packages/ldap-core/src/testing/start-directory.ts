@@ -100,8 +100,11 @@ export async function startDirectory(options: StartDirectoryOptions): Promise<Te
       'extraGroups needs at least as many extraUsers: groups must not be empty',
     );
   }
-  const mode = await chooseMode(options.mode ?? 'auto');
-  const backend = mode === 'container' ? await startContainer(launch) : await startNativeDirectory(launch);
+  const choice = await chooseMode(options.mode ?? 'auto');
+  const backend =
+    choice.mode === 'container'
+      ? await startContainer(launch, choice.mayFallBack)
+      : await startNativeDirectory(launch);
   return describe(definition, launch, backend, performance.now() - started);
 }
 
@@ -117,15 +120,24 @@ const HOW_TO_GET_ONE = [
   'or a native slapd: `sudo apt-get install slapd ldap-utils openssl`.',
 ].join('\n');
 
-async function chooseMode(requested: 'auto' | DirectoryMode): Promise<DirectoryMode> {
+interface ModeChoice {
+  mode: DirectoryMode;
+  /** The container was picked automatically outside CI: without its image, a native slapd will do. */
+  mayFallBack: boolean;
+}
+
+async function chooseMode(requested: 'auto' | DirectoryMode): Promise<ModeChoice> {
   const environment = readDirectoryEnvironment();
   const wanted = requested === 'auto' ? (environment.forcedMode ?? 'auto') : requested;
-  if (wanted === 'native') return 'native';
+  if (wanted === 'native') return { mode: 'native', mayFallBack: false };
   const dockerHost = findDockerHost(environment);
   const engineUp = dockerHost !== undefined && (await engineAnswers(dockerHost));
   if (engineUp && dockerHost) {
     configureTestcontainers(dockerHost);
-    return 'container';
+    return {
+      mode: 'container',
+      mayFallBack: wanted === 'auto' && !environment.ci && missingNativePrograms().length === 0,
+    };
   }
   if (wanted === 'container' || environment.ci) {
     throw new TestDirectoryError(
@@ -136,7 +148,7 @@ async function chooseMode(requested: 'auto' | DirectoryMode): Promise<DirectoryM
     );
   }
   const missing = missingNativePrograms();
-  if (missing.length === 0) return 'native';
+  if (missing.length === 0) return { mode: 'native', mayFallBack: false };
   throw new TestDirectoryError(
     'NO_BACKEND',
     `no way to run the test directory: no container engine answers and ${missing.join(', ')} ${
@@ -145,10 +157,21 @@ async function chooseMode(requested: 'auto' | DirectoryMode): Promise<DirectoryM
   );
 }
 
-async function startContainer(launch: DirectoryLaunch): Promise<DirectoryBackend> {
+async function startContainer(launch: DirectoryLaunch, mayFallBack: boolean): Promise<DirectoryBackend> {
   // Loaded on demand so that the native path works where testcontainers is not installed.
   const { startContainerDirectory } = await import('./container-directory.ts');
-  return startContainerDirectory(launch);
+  try {
+    return await startContainerDirectory(launch);
+  } catch (error) {
+    const imageProblem =
+      error instanceof TestDirectoryError &&
+      (error.code === 'BASE_IMAGE_MISSING' || error.code === 'IMAGE_BUILD_FAILED');
+    if (!mayFallBack || !imageProblem) throw error;
+    console.warn(
+      `\n!!! test directory: ${error.message}\n!!! falling back to a native slapd (CI would fail here)\n`,
+    );
+    return startNativeDirectory(launch);
+  }
 }
 
 function describe(

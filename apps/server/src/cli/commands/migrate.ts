@@ -1,5 +1,3 @@
-import { openDatabase } from '../../db/database.ts';
-import { migrateToLatest } from '../../db/migrations.ts';
 import { COMMON_OPTIONS, type Command } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
 import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
@@ -29,6 +27,10 @@ export const migrateCommand: Command = {
     const { database } = loaded.result;
     const where =
       database.kind === 'sqlite' ? database.file : `${database.host}:${database.port}/${database.database}`;
+    const [{ openDatabase }, { migrateToLatest }] = await Promise.all([
+      import('../../db/database.ts'),
+      import('../../db/migrations.ts'),
+    ]);
     const db = openDatabase(database);
     try {
       const applied = await migrateToLatest(db);

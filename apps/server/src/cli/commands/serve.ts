@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SettingsError, startServer } from '../../server.ts';
 import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
 import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
@@ -67,6 +66,7 @@ export const serveCommand: Command = {
       (values['web-root'] as string | undefined) ??
       (existsSync(BUNDLED_WEB_ROOT) ? BUNDLED_WEB_ROOT : undefined);
     const configJson = values['config-json'] as string | undefined;
+    const { SettingsError, startServer } = await import('../../server.ts');
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer({

@@ -1,10 +1,3 @@
-import pino from 'pino';
-import { syncDirectoryGroups } from '../../accounts/groups.ts';
-import { recordAuditEvent } from '../../audit.ts';
-import { openDatabase } from '../../db/database.ts';
-import { migrateToLatest } from '../../db/migrations.ts';
-import { createDirectory } from '../../directory-adapter.ts';
-import { createLogger } from '../../logger.ts';
 import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
 import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
@@ -41,6 +34,23 @@ export const syncldapCommand: Command = {
     if (unknown.length > 0)
       throw new UsageError(`no LDAP entry serves ${unknown.join(', ')} (have: ${domains.join(', ')})`);
 
+    const [
+      { default: pino },
+      { syncDirectoryGroups },
+      { recordAuditEvent },
+      { openDatabase },
+      { migrateToLatest },
+      { createDirectory },
+      { createLogger },
+    ] = await Promise.all([
+      import('pino'),
+      import('../../accounts/groups.ts'),
+      import('../../audit.ts'),
+      import('../../db/database.ts'),
+      import('../../db/migrations.ts'),
+      import('../../directory-adapter.ts'),
+      import('../../logger.ts'),
+    ]);
     // Logs go to standard error so that standard output stays the report.
     const logger = createLogger(
       settings.LOG_LEVEL === 'debug' ? 'debug' : 'warn',

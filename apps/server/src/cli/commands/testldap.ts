@@ -1,7 +1,4 @@
 import type { DatabaseConfig } from '@ldap-login/config-schema';
-import { recordAuditEvent } from '../../audit.ts';
-import { openDatabase } from '../../db/database.ts';
-import { migrateToLatest } from '../../db/migrations.ts';
 import { type CliIo, COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
 import { type DiagnoseResult, type DiagnoseStep, diagnose } from '../ldap-diagnose.ts';
@@ -63,6 +60,12 @@ async function readPassword(argument: string, io: CliIo): Promise<string> {
 /** What the audit log keeps of a run: the outcome and the failed step, never the password. */
 async function recordRun(database: DatabaseConfig, username: string, result: DiagnoseResult): Promise<void> {
   const failedStep = result.steps.find((step) => step.status === 'error');
+  // Loaded on demand: the database drivers are the slowest part of starting the CLI.
+  const [{ openDatabase }, { migrateToLatest }, { recordAuditEvent }] = await Promise.all([
+    import('../../db/database.ts'),
+    import('../../db/migrations.ts'),
+    import('../../audit.ts'),
+  ]);
   const db = openDatabase(database);
   try {
     await migrateToLatest(db);

@@ -1,0 +1,275 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSettingsText, x25519PublicKeyFromPrivate } from '@ldap-login/config-schema';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openDatabase } from '../db/database.ts';
+import type { CliIo } from './command.ts';
+import { generateServerKeys, keysAsYaml } from './commands/generate-keys.ts';
+import { EXIT } from './exit-codes.ts';
+import { runCli } from './main.ts';
+import { locateSettings } from './settings-file.ts';
+import { runManage } from './test-support/run-manage.ts';
+
+/**
+ * The `manage` commands that need no directory: help and usage errors, settings lookup,
+ * generate-keys, check-settings, migrate. A few run as processes (as administrators run them);
+ * the rest call `runCli` in-process with captured output.
+ */
+
+vi.setConfig({ testTimeout: 60_000 });
+
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'manage-cli-'));
+});
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+function captureIo(overrides: Partial<CliIo> = {}): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+    readStdin: async () => '',
+    env: {},
+    cwd: workDir,
+    ...overrides,
+  };
+  return io;
+}
+
+const VALID_LDAP_ENTRY = {
+  LDAP_URL: 'ldaps://dc1.example.com',
+  LDAP_DOMAIN: 'example.com',
+  LDAP_BIND_DN: 'cn=reader,dc=example,dc=com',
+  LDAP_BIND_PASS: 'Service-Secret-123',
+  LDAP_SEARCH_USER_DN: 'ou=people,dc=example,dc=com',
+  LDAP_SEARCH_GROUP_DN: 'ou=groups,dc=example,dc=com',
+};
+
+async function settingsFile(name: string, text: string): Promise<string> {
+  const folder = join(workDir, name);
+  await mkdir(folder, { recursive: true });
+  const file = join(folder, 'settings.yaml');
+  await writeFile(file, text);
+  return file;
+}
+
+describe('manage as a process', () => {
+  it('prints the commands, the settings lookup order and the exit codes', async () => {
+    const run = await runManage(['--help']);
+    expect(run.code).toBe(0);
+    for (const name of ['serve', 'testldap', 'check-settings', 'generate-keys', 'migrate', 'syncldap']) {
+      expect(run.stdout).toContain(`  ${name} `);
+    }
+    expect(run.stdout).toContain('$PSONO_SETTINGS');
+    expect(run.stdout).toContain('~/.psono_server/settings.yaml');
+    expect(run.stdout).toContain('2  wrong command line');
+  });
+
+  it('generate-keys prints a working X25519 pair and a secret key as YAML', async () => {
+    const run = await runManage(['generate-keys']);
+    expect(run.code).toBe(0);
+    // The output pastes into settings.yaml: the loader accepts it as it is.
+    const loaded = loadSettingsText(run.stdout);
+    expect(loaded.ok, JSON.stringify(loaded)).toBe(true);
+    if (!loaded.ok) return;
+    const { PRIVATE_KEY, PUBLIC_KEY, SECRET_KEY } = loaded.settings;
+    expect(PRIVATE_KEY).toMatch(/^[0-9a-f]{64}$/);
+    expect(SECRET_KEY).toMatch(/^[0-9a-f]{64}$/);
+    expect(x25519PublicKeyFromPrivate(PRIVATE_KEY!)).toBe(PUBLIC_KEY);
+  });
+
+  it('check-settings reports every problem with its line and exits 2', async () => {
+    const file = await settingsFile(
+      'broken',
+      [
+        'AUTHENTICATION_METHODS: LDAP',
+        'LDAP:',
+        '  - LDAP_URL: http://dc1.example.com',
+        '    LDAP_DOMAIN: example.com',
+        '    LDAP_BIND_DN: cn=reader,dc=example,dc=com',
+        '    LDAP_BIND_PASS: Service-Secret-123',
+        '    LDAP_SEARCH_USER_DN: ou=people,dc=example,dc=com',
+        '    LDAP_SEARCH_GROUP_DN: ou=groups,dc=example,dc=com',
+        '    LDAP_ATTR_USRNAME: uid',
+        '',
+      ].join('\n'),
+    );
+    const run = await runManage(['check-settings', '--settings', file]);
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stdout).toMatch(/error: LDAP\[0\]\.LDAP_URL \(line 3\): /);
+    expect(run.stdout).toMatch(/error: LDAP\[0\]\.LDAP_ATTR_USRNAME \(line 9\): .*LDAP_ATTR_USERNAME/);
+    expect(run.stdout).not.toContain('Service-Secret-123');
+  });
+
+  it('an unknown option is a usage error with the command help', async () => {
+    const run = await runManage(['testldap', 'alice', 'pw', '--jsn']);
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stderr).toContain("Unknown option '--jsn'");
+    expect(run.stderr).toContain('Usage: manage testldap <username> <password>');
+    expect(run.stdout).toBe('');
+  });
+});
+
+describe('runCli', () => {
+  it('without a command prints the help to standard error and exits 2', async () => {
+    const io = captureIo();
+    expect(await runCli([], io)).toBe(EXIT.USAGE);
+    expect(io.err).toContain('Usage: manage <command>');
+  });
+
+  it('names an unknown command', async () => {
+    const io = captureIo();
+    expect(await runCli(['tesldap'], io)).toBe(EXIT.USAGE);
+    expect(io.err).toContain('unknown command "tesldap"');
+  });
+
+  it.for(['serve', 'testldap', 'check-settings', 'generate-keys', 'migrate', 'syncldap'])(
+    'manage %s --help documents --settings and the exit codes',
+    async (name) => {
+      const io = captureIo();
+      expect(await runCli([name, '--help'], io)).toBe(EXIT.OK);
+      expect(io.out).toContain(`Usage: manage ${name}`);
+      expect(io.out).toContain('Exit codes:');
+      if (name !== 'generate-keys') expect(io.out).toContain('--settings FILE');
+    },
+  );
+
+  it('counts positional arguments', async () => {
+    const io = captureIo();
+    expect(await runCli(['testldap', 'alice'], io)).toBe(EXIT.USAGE);
+    expect(io.err).toContain('expects 2 arguments, got 1');
+    expect(await runCli(['migrate', 'extra'], captureIo())).toBe(EXIT.USAGE);
+  });
+
+  it('testldap without any settings file fails at the first step and exits 2', async () => {
+    const io = captureIo({ cwd: join(workDir, 'nowhere') });
+    expect(await runCli(['testldap', 'alice@example.com', 'Secret-Passw0rd'], io)).toBe(EXIT.USAGE);
+    expect(io.out).toMatch(/^Error: Settings found and valid: no settings file found/);
+    expect(io.out).toContain('The login would fail.');
+    expect(io.out + io.err).not.toContain('Secret-Passw0rd');
+  });
+
+  it('testldap stops at AUTHENTICATION_METHODS without LDAP', async () => {
+    const file = await settingsFile(
+      'no-ldap-method',
+      JSON.stringify({ AUTHENTICATION_METHODS: ['AUTHKEY'], LDAP: [VALID_LDAP_ENTRY] }),
+    );
+    const io = captureIo();
+    expect(
+      await runCli(['testldap', 'alice@example.com', 'pw', '--json', '--no-audit', '--settings', file], io),
+    ).toBe(EXIT.CHECK_FAILED);
+    const result = JSON.parse(io.out) as {
+      steps: { id: string; status: string; setting?: string; suggestion?: string }[];
+    };
+    expect(result.steps.map((step) => [step.id, step.status])).toEqual([
+      ['settings', 'success'],
+      ['authentication-methods', 'error'],
+    ]);
+    expect(result.steps[1]).toMatchObject({ setting: 'AUTHENTICATION_METHODS', suggestion: 'AUTHKEY, LDAP' });
+  });
+
+  it('check-settings prints a redacted summary of each entry', async () => {
+    const file = await settingsFile(
+      'valid',
+      JSON.stringify({
+        AUTHENTICATION_METHODS: 'AUTHKEY, LDAP',
+        SECRET_KEY: 'x'.repeat(40),
+        LDAP: [VALID_LDAP_ENTRY],
+      }),
+    );
+    const io = captureIo();
+    expect(await runCli(['check-settings', '--settings', file], io)).toBe(EXIT.OK);
+    expect(io.out).toContain('LDAP[0]: example.com');
+    expect(io.out).toContain('  LDAP_BIND_PASS: [redacted]');
+    expect(io.out).toContain('  LDAP_URL: ldaps://dc1.example.com');
+    expect(io.out).toContain('SECRET_KEY: [redacted]');
+    expect(io.out).toContain('No errors');
+    expect(io.out).not.toContain('Service-Secret-123');
+    expect(io.out).not.toContain('x'.repeat(40));
+
+    const json = captureIo();
+    expect(await runCli(['check-settings', '--json', '--settings', file], json)).toBe(EXIT.OK);
+    const document = JSON.parse(json.out) as { ok: boolean; summary: { LDAP: Record<string, unknown>[] } };
+    expect(document.ok).toBe(true);
+    expect(document.summary.LDAP[0]).toMatchObject({
+      LDAP_DOMAIN: 'example.com',
+      LDAP_BIND_PASS: '[redacted]',
+    });
+  });
+
+  it('migrate creates the embedded database beside the settings and is idempotent', async () => {
+    const file = await settingsFile('migrate', JSON.stringify({ LDAP: [VALID_LDAP_ENTRY] }));
+    const first = captureIo();
+    expect(await runCli(['migrate', '--settings', file], first)).toBe(EXIT.OK);
+    expect(first.out).toMatch(/^Applied \d+ migration\(s\) to .*db\.sqlite3: /);
+    const second = captureIo();
+    expect(await runCli(['migrate', '--settings', file], second)).toBe(EXIT.OK);
+    expect(second.out).toContain('is up to date');
+
+    const db = openDatabase({ kind: 'sqlite', file: join(file, '..', 'data', 'db.sqlite3') });
+    try {
+      const rows = await db.selectFrom('audit_events').select('id').execute();
+      expect(rows).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('locateSettings', () => {
+  it('follows the documented order', async () => {
+    const home = join(workDir, 'home');
+    const cwd = join(workDir, 'cwd');
+    await mkdir(join(home, '.psono_server'), { recursive: true });
+    await mkdir(cwd, { recursive: true });
+
+    expect(locateSettings('given.yaml', { PSONO_SETTINGS: '/x.yaml' }, cwd, home)).toEqual({
+      path: join(cwd, 'given.yaml'),
+      source: '--settings',
+    });
+    expect(
+      locateSettings(undefined, { PSONO_SETTINGS: '/x.yaml', LDAP_LOGIN_SETTINGS: '/y.yaml' }, cwd, home),
+    ).toEqual({
+      path: '/x.yaml',
+      source: '$PSONO_SETTINGS',
+    });
+    expect(locateSettings(undefined, { LDAP_LOGIN_SETTINGS: 'y.yaml' }, cwd, home)?.source).toBe(
+      '$LDAP_LOGIN_SETTINGS',
+    );
+
+    // Nothing chosen and no file yet: the system-wide file may exist on this machine, nothing else does.
+    expect(locateSettings(undefined, {}, cwd, home)?.source ?? 'none').toMatch(
+      /^(none|\/etc\/ldap-login\/settings\.yaml)$/,
+    );
+    await writeFile(join(home, '.psono_server', 'settings.yaml'), 'LDAP: []\n');
+    expect(locateSettings(undefined, {}, cwd, home)?.source).toBe('~/.psono_server/settings.yaml');
+    await writeFile(join(cwd, 'settings.yaml'), 'LDAP: []\n');
+    expect(locateSettings(undefined, {}, cwd, home)).toEqual({
+      path: join(cwd, 'settings.yaml'),
+      source: './settings.yaml',
+    });
+  });
+});
+
+describe('generateServerKeys', () => {
+  it('gives a fresh pair each time, quoted in YAML', () => {
+    const first = generateServerKeys();
+    const second = generateServerKeys();
+    expect(first.PRIVATE_KEY).not.toBe(second.PRIVATE_KEY);
+    expect(x25519PublicKeyFromPrivate(first.PRIVATE_KEY)).toBe(first.PUBLIC_KEY);
+    const yaml = keysAsYaml({ SECRET_KEY: '1e10', PRIVATE_KEY: '0123', PUBLIC_KEY: 'ab' }, new Date(0));
+    expect(yaml).toContain("SECRET_KEY: '1e10'");
+    expect(yaml).toContain('1970-01-01T00:00:00.000Z');
+  });
+});

@@ -1,0 +1,118 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
+import { openDatabase } from '../db/database.ts';
+import { generateServerKeys } from './commands/generate-keys.ts';
+import { EXIT } from './exit-codes.ts';
+import { startDirectoryOrSkip } from './test-support/directory.ts';
+import { runManage, startManage } from './test-support/run-manage.ts';
+
+/**
+ * `manage syncldap` and `manage serve` as processes, against the real test directory.
+ */
+
+vi.setConfig({ testTimeout: 90_000 });
+
+let directory: TestDirectory | undefined;
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'manage-server-'));
+  directory = await startDirectoryOrSkip({ dataset: 'openldap-memberof', largeGroupSize: 0 });
+}, 180_000);
+
+afterAll(async () => {
+  await directory?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+function need(context: TestContext): TestDirectory {
+  if (!directory) context.skip('no test directory on this machine (see the warning above)');
+  return directory!;
+}
+
+async function writeSettings(name: string, settings: Record<string, unknown>): Promise<string> {
+  const folder = join(workDir, name);
+  await mkdir(folder, { recursive: true });
+  const file = join(folder, 'settings.yaml');
+  await writeFile(file, JSON.stringify({ AUTHENTICATION_METHODS: 'AUTHKEY, LDAP', ...settings }, null, 2));
+  return file;
+}
+
+describe('manage syncldap', () => {
+  it('stores every group of the directory and reports the count', async (context) => {
+    const dir = need(context);
+    const file = await writeSettings('sync', { LDAP: [dir.ldapEntry()] });
+    const run = await runManage(['syncldap', '--settings', file]);
+    expect(run.code, run.stdout + run.stderr).toBe(EXIT.OK);
+    const expected = Object.keys(dir.groups).length;
+    expect(run.stdout.trim()).toBe(`Success: ${dir.domain}: ${expected} group(s) stored`);
+
+    const db = openDatabase({ kind: 'sqlite', file: join(file, '..', 'data', 'db.sqlite3') });
+    try {
+      const audit = await db
+        .selectFrom('audit_events')
+        .select(['outcome', 'details'])
+        .where('event', '=', 'syncldap')
+        .execute();
+      expect(audit).toHaveLength(1);
+      expect(audit[0]!.outcome).toBe('success');
+      expect(JSON.parse(String(audit[0]!.details))).toEqual({ domain: dir.domain, groups: expected });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('exits 1 and names the directory that failed', async (context) => {
+    const dir = need(context);
+    const file = await writeSettings('sync-broken', {
+      LDAP: [dir.ldapEntry({ LDAP_BIND_PASS: 'Wrong-Service-Passw0rd' })],
+    });
+    const run = await runManage(['syncldap', '--json', '--settings', file]);
+    expect(run.code, run.stdout + run.stderr).toBe(EXIT.CHECK_FAILED);
+    const results = run.json<{ domain: string; groups: number; error?: string }[]>();
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ domain: dir.domain, groups: 0 });
+    expect(results[0]!.error).toBeTruthy();
+    expect(run.stdout + run.stderr).not.toContain('Wrong-Service-Passw0rd');
+  });
+
+  it('refuses a domain no entry serves', async (context) => {
+    const dir = need(context);
+    const file = await writeSettings('sync-domain', { LDAP: [dir.ldapEntry()] });
+    const run = await runManage(['syncldap', '--domain', 'elsewhere.test', '--settings', file]);
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stderr).toContain('no LDAP entry serves elsewhere.test');
+  });
+});
+
+describe('manage serve', () => {
+  it('serves the API on the given host and port, and stops cleanly on SIGTERM', async (context) => {
+    const dir = need(context);
+    const file = await writeSettings('serve', { ...generateServerKeys(), LDAP: [dir.ldapEntry()] });
+    const server = startManage(['serve', '--host', '127.0.0.1', '--port', '0', '--settings', file]);
+    try {
+      const [, url] = await server.waitForStderr(/Listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      const response = await fetch(`${url}/server/info/`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { info: string; verify_key: string };
+      expect(JSON.parse(body.info)).toMatchObject({
+        authentication_methods: expect.arrayContaining(['LDAP']),
+      });
+    } finally {
+      const code = await server.stop('SIGTERM');
+      expect(code, JSON.stringify(server.output())).toBe(EXIT.OK);
+    }
+    expect(server.output().stderr).toContain('SIGTERM: stopping');
+  });
+
+  it('exits 2 when the settings are invalid, without listening', async () => {
+    const file = await writeSettings('serve-broken', { LDAP: 'not a list' });
+    const run = await runManage(['serve', '--port', '0', '--settings', file]);
+    expect(run.code).toBe(EXIT.USAGE);
+    expect(run.stderr).toMatch(/error: .*LDAP/);
+    expect(run.stderr).not.toContain('Listening on');
+  });
+});

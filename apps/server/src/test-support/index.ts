@@ -1,0 +1,12 @@
+/** Test and benchmark helpers: the protocol client, a disposable PostgreSQL, an in-memory directory. */
+export { FakeDirectory, FakeDirectoryError, type FakeUser } from './fake-directory.ts';
+export { POSTGRES_BIN_DIR, postgresAvailable, type RunningPostgres, startPostgres } from './postgres.ts';
+export {
+  KeysLockedError,
+  type LoginOptions,
+  ProtocolClient,
+  ProtocolError,
+  type ServerInfo,
+  Session,
+  type Transport,
+} from './protocol-client.ts';

@@ -1,0 +1,99 @@
+/**
+ * A closed-loop load generator: `concurrency` workers each issue one request, wait for it, issue the
+ * next. Every loop is bounded twice, by a request count and by time, and every single request by a
+ * timeout, so a stuck server ends a cell with errors instead of hanging the benchmark.
+ */
+import { createHistogram } from 'node:perf_hooks';
+
+export interface LoadOptions {
+  concurrency: number;
+  /** No request starts after this many milliseconds. */
+  durationMs: number;
+  /** No request starts after this many have started. */
+  maxRequests: number;
+  /** One request fails after this long, whether or not it ever answers. */
+  requestTimeoutMs?: number;
+  /** One request; `worker` is 0..concurrency-1 and `sequence` counts up across all workers. */
+  operation: (worker: number, sequence: number) => Promise<void>;
+}
+
+export interface LoadResult {
+  concurrency: number;
+  /** Successful requests. */
+  requests: number;
+  errors: number;
+  elapsedMs: number;
+  /** Successful requests per second. */
+  throughput: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** The first few distinct error messages, for the log. */
+  errorSamples: string[];
+}
+
+/** The operation took longer than `requestTimeoutMs`. */
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const MAX_ERROR_SAMPLES = 5;
+
+function withTimeout(promise: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestTimeoutError(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs `concurrency` workers until the time or the request budget is spent, and reports. */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { concurrency, operation } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`concurrency must be a whole number >= 1, not ${concurrency}`);
+  }
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Node's built-in HDR histogram: exact enough (3 significant digits) and constant memory.
+  const histogram = createHistogram();
+  let requests = 0;
+  let errors = 0;
+  let issued = 0;
+  const errorSamples = new Set<string>();
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+
+  const worker = async (index: number) => {
+    while (issued < options.maxRequests && performance.now() < deadline) {
+      const sequence = issued++;
+      const begin = performance.now();
+      try {
+        await withTimeout(operation(index, sequence), requestTimeoutMs);
+        requests++;
+        histogram.record(Math.max(1, Math.round((performance.now() - begin) * 1e6)));
+      } catch (error) {
+        errors++;
+        if (errorSamples.size < MAX_ERROR_SAMPLES) errorSamples.add(describeError(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, index) => worker(index)));
+  const elapsedMs = performance.now() - started;
+
+  const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
+  return {
+    concurrency,
+    requests,
+    errors,
+    elapsedMs: Math.round(elapsedMs),
+    throughput: elapsedMs > 0 ? Math.round((requests / elapsedMs) * 1000) : 0,
+    p50Ms: requests > 0 ? nsToMs(histogram.percentile(50)) : 0,
+    p99Ms: requests > 0 ? nsToMs(histogram.percentile(99)) : 0,
+    errorSamples: [...errorSamples],
+  };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
+  return String(error).slice(0, 300);
+}

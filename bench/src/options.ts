@@ -1,0 +1,145 @@
+/** Command-line options of `npm run bench`, with the full and the smoke defaults in one place. */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BenchOptions } from './bench.ts';
+import { TARGET_NAMES, type TargetName, TRANSPORTS, type Transport } from './targets/target.ts';
+
+export const HELP = `Usage: npm run bench -- [options]
+
+Measures the LDAP login against the raw directory limit and a reference peer (Express +
+passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON file.
+
+  --smoke                 a few seconds: small directory, short cells, concurrency 1 and 16
+  --out FILE              JSON result (default: bench/results/latest.json; smoke: smoke.json)
+  --users N               generated users in the directory (default 2000)
+  --login-users N         users the targets cycle through (default 64)
+  --concurrency LIST      e.g. 1,16,64 (default)
+  --targets LIST          raw,product-login,product-user,peer (default: all)
+  --transports LIST       ldap,ldaps (default: both)
+  --cell-ms N             measured milliseconds per cell (default 4000)
+  --warmup-ms N           unmeasured milliseconds before each cell (default 500)
+  --rss-logins N          logins before the final memory figure (default 20000)
+  --budget-s N            time budget of the whole run; the logins towards --rss-logins stop
+                          when it is spent (default 290)
+  --directory-mode M      auto | container | native (default auto)
+  --server-log-level L    the product's LOG_LEVEL (default info, as shipped)
+  --pool-size N           the product's LDAP_POOL_SIZE (default: the product's default)
+  --cpu-prof DIR          write a V8 CPU profile of the product server into DIR
+  --check                 exit with code 2 when a target of the issue is missed
+  -h, --help`;
+
+/** A command-line value is not acceptable. */
+export class OptionError extends Error {
+  override readonly name = 'OptionError';
+}
+
+export interface CommandLine {
+  help: boolean;
+  check: boolean;
+  out: string;
+  bench: Omit<BenchOptions, 'log'>;
+}
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+function positiveInteger(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  allowZero = false,
+): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < (allowZero ? 0 : 1)) {
+    throw new OptionError(`--${name} must be a whole number${allowZero ? '' : ' above 0'}, not "${value}"`);
+  }
+  return number;
+}
+
+function listOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T[] {
+  if (value === undefined) return [...allowed];
+  const items = value.split(',').map((item) => item.trim());
+  for (const item of items) {
+    if (!allowed.includes(item as T)) {
+      throw new OptionError(`--${name}: "${item}" is not one of ${allowed.join(', ')}`);
+    }
+  }
+  return items as T[];
+}
+
+function oneOf<T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new OptionError(`--${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export function parseCommandLine(args: string[]): CommandLine {
+  const { values } = parseArgs({
+    args,
+    options: {
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      users: { type: 'string' },
+      'login-users': { type: 'string' },
+      concurrency: { type: 'string' },
+      targets: { type: 'string' },
+      transports: { type: 'string' },
+      'cell-ms': { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      'rss-logins': { type: 'string' },
+      'budget-s': { type: 'string' },
+      'directory-mode': { type: 'string' },
+      'server-log-level': { type: 'string' },
+      'pool-size': { type: 'string' },
+      'cpu-prof': { type: 'string' },
+      check: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const smoke = values.smoke;
+  const concurrencies = (values.concurrency ?? (smoke ? '1,16' : '1,16,64'))
+    .split(',')
+    .map((item) => positiveInteger(item.trim(), 'concurrency', 1));
+  const directoryUsers = positiveInteger(values.users, 'users', smoke ? 40 : 2000);
+  const loginUsers = positiveInteger(values['login-users'], 'login-users', smoke ? 8 : 64);
+  if (loginUsers > directoryUsers) throw new OptionError('--login-users must not exceed --users');
+  const poolSize = values['pool-size'];
+  return {
+    help: values.help,
+    check: values.check,
+    out: values.out ?? `${RESULTS_DIR}${smoke ? 'smoke.json' : 'latest.json'}`,
+    bench: {
+      mode: smoke ? 'smoke' : 'full',
+      directoryUsers,
+      loginUsers,
+      transports: listOf<Transport>(values.transports, 'transports', TRANSPORTS),
+      concurrencies,
+      targets: listOf<TargetName>(values.targets, 'targets', TARGET_NAMES),
+      cellMs: positiveInteger(values['cell-ms'], 'cell-ms', smoke ? 300 : 4000),
+      warmupMs: positiveInteger(values['warmup-ms'], 'warmup-ms', smoke ? 100 : 500, true),
+      rssLogins: positiveInteger(values['rss-logins'], 'rss-logins', smoke ? 0 : 20_000, true),
+      budgetMs: positiveInteger(values['budget-s'], 'budget-s', smoke ? 60 : 290) * 1000,
+      directoryMode: oneOf(
+        values['directory-mode'],
+        'directory-mode',
+        ['auto', 'container', 'native'],
+        'auto',
+      ),
+      serverLogLevel: oneOf(
+        values['server-log-level'],
+        'server-log-level',
+        ['debug', 'info', 'warn', 'error'],
+        'info',
+      ),
+      ...(poolSize === undefined ? {} : { poolSize: positiveInteger(poolSize, 'pool-size', 4) }),
+      ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
+    },
+  };
+}

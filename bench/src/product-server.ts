@@ -1,0 +1,109 @@
+/**
+ * The product as an administrator runs it: the built `manage serve` in its own process, with a
+ * generated settings.yaml (embedded SQLite in a temporary folder, fresh keys), serving one LDAP
+ * entry per transport so that one process, and one memory figure, covers the whole run.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { type LdapEntryInput, x25519PublicKeyFromPrivate } from '@ldap-login/config-schema';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { type RunningChild, startChild } from './child-process.ts';
+import { directoryUrl } from './targets/raw-target.ts';
+import { TRANSPORTS, type Transport } from './targets/target.ts';
+
+export interface ProductServerOptions {
+  directory: TestDirectory;
+  /** Temporary folder for settings, database and logs. */
+  workDir: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** LDAP_POOL_SIZE of each entry; undefined keeps the product's default. */
+  poolSize?: number;
+  /** Folder for a V8 CPU profile of the server (written when it stops). */
+  cpuProfileDir?: string;
+}
+
+export interface ProductServer extends RunningChild {
+  /** `http://127.0.0.1:P`. */
+  origin: string;
+  /** The API base, `http://127.0.0.1:P/server`. */
+  apiUrl: string;
+  settingsFile: string;
+  logFile: string;
+  /** The login domain whose entry uses `transport`. */
+  domainFor(transport: Transport): string;
+}
+
+/** The ldaps entry gets its own domain: each entry serves one domain (SPEC §2). */
+export function domainFor(directory: TestDirectory, transport: Transport): string {
+  return transport === 'ldap' ? directory.domain : `ldaps.${directory.domain}`;
+}
+
+/** Settings for the server under test. Throttling is raised so that no load is ever refused by it. */
+export function productSettings(options: ProductServerOptions): Record<string, unknown> {
+  const privateKey = randomBytes(32).toString('hex');
+  const ldap: LdapEntryInput[] = TRANSPORTS.map((transport) =>
+    options.directory.ldapEntry({
+      LDAP_URL: directoryUrl(options.directory, transport),
+      LDAP_DOMAIN: domainFor(options.directory, transport),
+      ...(options.poolSize === undefined ? {} : { LDAP_POOL_SIZE: options.poolSize }),
+    }),
+  );
+  return {
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    PRIVATE_KEY: privateKey,
+    PUBLIC_KEY: x25519PublicKeyFromPrivate(privateKey),
+    HOST_URL: 'http://127.0.0.1/server',
+    AUTHENTICATION_METHODS: ['LDAP'],
+    DATA_DIR: join(options.workDir, 'data'),
+    LOGIN_THROTTLE_USERNAME_FAILURES: 1_000_000,
+    LOGIN_THROTTLE_ADDRESS_FAILURES: 1_000_000,
+    LOG_LEVEL: options.logLevel,
+    LDAP: ldap,
+  };
+}
+
+/** The `manage` CLI of the built server package. */
+function manageScript(): string {
+  const serverEntry = createRequire(import.meta.url).resolve('@ldap-login/server');
+  return join(dirname(serverEntry), 'cli', 'main.js');
+}
+
+export async function startProductServer(options: ProductServerOptions): Promise<ProductServer> {
+  const settingsFile = join(options.workDir, 'settings.yaml');
+  // JSON is YAML; the file holds keys and the service password, so only its owner may read it.
+  writeFileSync(settingsFile, `${JSON.stringify(productSettings(options), null, 2)}\n`, { mode: 0o600 });
+  const logFile = join(options.workDir, 'server.log');
+  const child = await startChild({
+    label: 'the product server',
+    nodeArgs: [
+      ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
+      manageScript(),
+      'serve',
+      '--settings',
+      settingsFile,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+    ],
+    env: withoutSettingsOverrides(process.env),
+    cwd: options.workDir,
+    logFile,
+    ready: /Listening on (http:\/\/\S+?) /,
+  });
+  return {
+    ...child,
+    origin: child.readyMatch,
+    apiUrl: `${child.readyMatch}/server`,
+    settingsFile,
+    logFile,
+    domainFor: (transport) => domainFor(options.directory, transport),
+  };
+}
+
+/** `PSONO_*` variables of the caller's shell would override the generated settings. */
+function withoutSettingsOverrides(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('PSONO_')));
+}
