@@ -42,7 +42,12 @@ install_engine() {
   apt-get install -y -q --no-install-recommends docker.io >&2
 }
 
+need_root() {
+  [[ $EUID -eq 0 ]] || fail "dockerd runs as root: run this as root (sudo $0 ${1:-start})"
+}
+
 start() {
+  need_root start
   mkdir -p "$run_dir" "$data_dir"
   # One starter at a time; the others wait here and then find the engine answering.
   exec 9>"$run_dir/engine-start.lock"
@@ -78,6 +83,7 @@ start() {
 }
 
 stop() {
+  need_root stop
   mkdir -p "$run_dir"
   exec 9>"$run_dir/engine-start.lock"
   flock 9

@@ -104,12 +104,28 @@ wait_healthy() {
   return 1
 }
 
+# The CA certificates this machine's Node trusts beyond its bundled ones (NODE_EXTRA_CA_CERTS, for
+# example a TLS-inspecting proxy's), so that npm inside the image build reaches the registry the same
+# way. Only the extra ones: a whole system bundle is too long for a build argument.
+extra_ca_certs() {
+  [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -r "$NODE_EXTRA_CA_CERTS" ]] || return 0
+  node -e '
+    const { rootCertificates } = require("node:tls");
+    const text = require("node:fs").readFileSync(process.env.NODE_EXTRA_CA_CERTS, "utf8");
+    const squash = (pem) => pem.replace(/\s+/g, "");
+    const bundled = new Set(rootCertificates.map(squash));
+    const pems = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    process.stdout.write(pems.filter((pem) => !bundled.has(squash(pem))).join("\n"));
+  '
+}
+
 # --- engine, base images, images ------------------------------------------------------------------
 bash docker/engine.sh start
 eval "$(bash docker/engine.sh env)"
 require 'offline base images' "$work/base-images.log" bash docker/base-images.sh
 require 'build the combined image' "$work/build-server.log" \
-  timeout "$build_timeout_s" docker build --file docker/Dockerfile --tag "$server_image" .
+  timeout "$build_timeout_s" docker build --file docker/Dockerfile --tag "$server_image" \
+  --build-arg EXTRA_CA_CERTS="$(extra_ca_certs)" .
 echo "     image $server_image: $(docker image inspect --format '{{.Size}}' "$server_image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 require 'build the OpenLDAP image' "$work/build-openldap.log" \
   timeout "$build_timeout_s" docker build --tag "$openldap_image" docker/openldap

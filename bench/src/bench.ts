@@ -107,6 +107,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       preparationMs = (await prepareAccounts(server, client, users, counter, PREPARE_TIMEOUT_MS)).elapsedMs;
       log(`  done in ${preparationMs} ms`);
     }
+    const rssAfterAccounts = server.rssMb();
 
     const targets: Target[] = [
       rawTarget(directory, entry, users),
@@ -159,6 +160,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       ratios: ratiosOf(runs),
       rss_mb_after: rssAfter,
       rss_mb_before: rssBefore,
+      rss_mb_after_accounts: rssAfterAccounts,
       rss_logins: counter.logins,
       peer_rss_mb_after: peerRss,
       details,

@@ -53,6 +53,7 @@ describe('checkTargets', () => {
     const text = formatReport({
       ...report(180, 20_000),
       rss_mb_before: 80,
+      rss_mb_after_accounts: 90,
       peer_rss_mb_after: 70,
       details: [],
     });

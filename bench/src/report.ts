@@ -40,6 +40,8 @@ export interface BenchReport {
   /** Product server RSS once it has completed `rss_logins` logins. */
   rss_mb_after: number;
   rss_mb_before: number;
+  /** After the first logins (account creation runs scrypt on the server). */
+  rss_mb_after_accounts: number;
   rss_logins: number;
   peer_rss_mb_after: number;
   details: RunDetail[];
@@ -141,7 +143,8 @@ export function formatReport(report: BenchReport): string {
   lines.push('');
   for (const [name, value] of Object.entries(report.ratios)) lines.push(`${pad(name, 26, true)}${value}`);
   lines.push(
-    `server RSS: ${report.rss_mb_before} MB at start, ${report.rss_mb_after} MB after ${report.rss_logins} logins` +
+    `server RSS: ${report.rss_mb_before} MB at start, ${report.rss_mb_after_accounts} MB after creating the accounts, ` +
+      `${report.rss_mb_after} MB after ${report.rss_logins} logins` +
       ` (peer: ${report.peer_rss_mb_after} MB)`,
   );
   lines.push('');

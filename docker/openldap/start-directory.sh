@@ -25,6 +25,7 @@
 #   EXTRA_LDIF_DIR   directory whose *.ldif files are loaded last        (none)
 #   SLAPD_USER       drop privileges to this user after binding ports    (none)
 #   LOG_TO_STDERR    1: copy the slapd log to stderr                      (0)
+#   STOP_WITH_STDIN  1: stop slapd and delete STATE_DIR when stdin ends   (0)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -174,13 +175,32 @@ else
   slapd "${slapd_args[@]}" 2>>"$state/slapd.log" &
 fi
 slapd_pid=$!
+watcher_pid=
+# Until slapd has been waited for, leaving this script (a failed load, say) must not leave it running.
+trap 'kill "$slapd_pid" 2>/dev/null || true' EXIT
 stop_slapd() {
-  kill "$slapd_pid" 2>/dev/null || true
+  kill -CONT "$slapd_pid" 2>/dev/null || true
+  kill -TERM "$slapd_pid" 2>/dev/null || true
   wait "$slapd_pid" || true
+  trap - EXIT
+  [[ -z "$watcher_pid" ]] || kill "$watcher_pid" 2>/dev/null || true
+  [[ "${STOP_WITH_STDIN:-0}" != 1 ]] || rm -rf "$state"
   exit 0
 }
 trap stop_slapd TERM INT
 echo "slapd pid $slapd_pid"
+if [[ "${STOP_WITH_STDIN:-0}" == 1 ]]; then
+  # The test fixture keeps our stdin open. When its process dies, even by SIGKILL, stdin ends: then
+  # this script stops slapd and deletes its files, so no orphaned directory outlives a crashed test run.
+  main_pid=$$
+  exec 3<&0
+  {
+    cat <&3 >/dev/null
+    kill -TERM "$main_pid" 2>/dev/null
+  } &
+  watcher_pid=$!
+  exec 3<&-
+fi
 
 local_url="ldap://127.0.0.1:$ldap_port"
 for ((attempt = 0; ; attempt++)); do
@@ -225,4 +245,9 @@ rm -f "$state"/*.pw
 
 touch "$state/ready"
 echo "ldap-directory ready"
-wait "$slapd_pid"
+status=0
+wait "$slapd_pid" || status=$?
+trap - EXIT
+# slapd is gone: the watcher must not signal its pid, which the system may hand out again.
+[[ -z "$watcher_pid" ]] || kill "$watcher_pid" 2>/dev/null || true
+exit "$status"

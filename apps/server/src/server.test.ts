@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -46,7 +46,8 @@ describe('startServer', () => {
     } finally {
       await server.close();
     }
-    // The embedded database sits in DATA_DIR and holds the account.
+    // The embedded database sits in DATA_DIR, readable by the server's user only, and holds the account.
+    expect(statSync(join(dir, 'data', 'db.sqlite3')).mode & 0o777).toBe(0o600);
     const db = openDatabase({ kind: 'sqlite', file: join(dir, 'data', 'db.sqlite3') });
     try {
       expect(await db.selectFrom('users').select('username').execute()).toEqual([

@@ -20,10 +20,17 @@ const before = (await dir.log()).split('\n');
 import { readdirSync, readFileSync } from 'node:fs';
 const threads = () => Object.fromEntries(readdirSync(`/proc/${server.pid}/task`).map((tid) => { const st = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8'); const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')')); const f = st.slice(st.lastIndexOf(')') + 2).split(' '); return [`${tid}:${name}`, [Number(f[11]) * 10, Number(f[12]) * 10]]; }));
 const t0threads = threads();
+import { spawn } from 'node:child_process';
+const strace = process.env.STRACE ? spawn('strace', ['-f', '-c', '-e', 'trace=pwrite64,pwritev,fdatasync,fsync,write', '-p', String(server.pid)], { stdio: ['ignore', 'inherit', 'inherit'] }) : undefined;
+if (strace) await new Promise((r) => setTimeout(r, 1000));
+const logBefore = readFileSync(server.logFile, 'utf8').split('\n').length;
 const cpu0 = server.cpuMs();
 const t0 = performance.now();
 for (let i = 0; i < n; i++) { const u = users[i % 4]!; await client.login(`${u.login}@${server.domainFor(transport)}`, u.password); }
 const ms = performance.now() - t0;
+if (strace) { strace.kill('SIGINT'); await new Promise((r) => strace.once('exit', r)); }
+console.log('log lines per login', ((readFileSync(server.logFile, 'utf8').split('\n').length - logBefore) / n).toFixed(2));
+console.log(readFileSync(server.logFile, 'utf8').split('\n').slice(-3).join('\n'));
 const cpu = server.cpuMs() - cpu0;
 const t1threads = threads();
 console.log('proc stat', readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 15), 'cpu0', cpu0, 'cpuNow', server.cpuMs(), 'threads', Object.keys(t1threads).length);

@@ -1,4 +1,4 @@
-import type { DiagnoseStep } from './ldap-diagnose.ts';
+import type { DiagnoseStep } from '@ldap-login/ldap-core';
 
 const LABELS = { success: 'Success', error: 'Error', skipped: 'Skipped' } as const;
 

@@ -7,7 +7,7 @@ import { DATASET_NAMES, type DatasetName, type TestDirectory } from '@ldap-login
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
-import type { DiagnoseStep } from './ldap-diagnose.ts';
+import type { DiagnoseStep } from '@ldap-login/ldap-core';
 import { startDirectoryOrSkip } from './test-support/directory.ts';
 import { type ManageRun, runManage } from './test-support/run-manage.ts';
 
@@ -299,7 +299,9 @@ describe('manage testldap: broken transport settings', () => {
     const step = failedStep(run);
     expect(step.id).toBe('tls');
     expect(step.message).toContain('is not trusted');
-    expect(step.hint).toMatch(/^LDAP\[0\]\.LDAP_CA_CERT_FILE holds ".+", not the CA that signed this certificate$/);
+    expect(step.hint).toMatch(
+      /^LDAP\[0\]\.LDAP_CA_CERT_FILE holds ".+", not the CA that signed this certificate$/,
+    );
     expect(step.setting).toBe('LDAP[0].LDAP_CA_CERT_FILE');
   });
 

@@ -2,7 +2,7 @@
  * Opens the database described by the settings: an embedded SQLite file (WAL) or PostgreSQL,
  * behind one Kysely query layer.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from '@ldap-login/config-schema';
 import SQLite from 'better-sqlite3';
@@ -43,8 +43,12 @@ export function openDatabase(
   options: { onConnectionError?: (error: Error) => void } = {},
 ): Database {
   if (config.kind === 'sqlite') {
-    if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
+    const onDisk = config.file !== ':memory:';
+    // The file holds session secrets and encrypted keys: readable by the server's user only.
+    if (onDisk) mkdirSync(dirname(config.file), { recursive: true, mode: 0o700 });
+    const isNew = onDisk && !existsSync(config.file);
     const sqlite = new SQLite(config.file);
+    if (isNew) chmodSync(config.file, 0o600);
     // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode keeps every committed
     // transaction across a process crash (kill -9) and only risks the last ones on power loss.
     sqlite.pragma('journal_mode = WAL');

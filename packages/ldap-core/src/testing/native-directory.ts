@@ -73,6 +73,8 @@ async function startOnce(launch: DirectoryLaunch): Promise<DirectoryBackend> {
     LISTEN_HOST: '127.0.0.1',
     LDAP_PORT: String(ldapPort),
     LDAPS_PORT: String(ldapsPort),
+    // stdin stays open while this process lives; if it dies without stop(), slapd goes with it.
+    STOP_WITH_STDIN: '1',
   };
   if (launch.extraLdif !== undefined) {
     const extraDir = join(stateDir, 'extra-ldif');
@@ -82,12 +84,13 @@ async function startOnce(launch: DirectoryLaunch): Promise<DirectoryBackend> {
   }
   const script = spawn('bash', [join(OPENLDAP_IMAGE_DIR, 'start-directory.sh')], {
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let slapdPid: number | undefined;
   try {
     slapdPid = await waitUntilReady(script);
   } catch (error) {
+    script.stdin?.end();
     script.kill('SIGKILL');
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
@@ -118,6 +121,8 @@ async function startOnce(launch: DirectoryLaunch): Promise<DirectoryBackend> {
         if (script.exitCode !== null || script.signalCode !== null) resolve();
         else script.once('exit', () => resolve());
       });
+      // Ending stdin makes the script stop slapd (see STOP_WITH_STDIN); signals are the fallback.
+      script.stdin?.end();
       try {
         process.kill(pid, 'SIGCONT');
         process.kill(pid, 'SIGTERM');
