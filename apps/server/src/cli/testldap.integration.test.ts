@@ -3,11 +3,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LdapEntryInput } from '@ldap-login/config-schema';
+import type { DiagnoseStep } from '@ldap-login/ldap-core';
 import { DATASET_NAMES, type DatasetName, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
-import type { DiagnoseStep } from '@ldap-login/ldap-core';
 import { startDirectoryOrSkip } from './test-support/directory.ts';
 import { type ManageRun, runManage } from './test-support/run-manage.ts';
 

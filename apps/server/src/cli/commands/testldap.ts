@@ -1,7 +1,7 @@
 import type { DatabaseConfig } from '@ldap-login/config-schema';
+import { type DiagnoseResult, type DiagnoseStep, diagnose } from '@ldap-login/ldap-core';
 import { type CliIo, COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
-import { type DiagnoseResult, type DiagnoseStep, diagnose } from '@ldap-login/ldap-core';
 import { formatFindings, type LoadedSettings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
 import { formatStep } from '../step-output.ts';
 
