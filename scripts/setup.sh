@@ -23,3 +23,7 @@ bash docker/base-images.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+
+# The test directory image (the fixture would build it too; doing it here keeps its apt-get step out
+# of test timeouts).
+docker build --quiet -t ldap-login/openldap:dev docker/openldap >/dev/null
