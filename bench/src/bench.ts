@@ -51,6 +51,8 @@ export interface BenchOptions {
   poolSize?: number;
   /** Write a V8 CPU profile of the product server into this folder. */
   cpuProfileDir?: string;
+  /** Measure another build of the server's `manage` CLI (to try a change before making it). */
+  manageScript?: string;
   log: (line: string) => void;
 }
 
@@ -90,6 +92,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       logLevel: options.serverLogLevel,
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+      ...(options.manageScript ? { manageScript: options.manageScript } : {}),
     });
     const rssBefore = server.rssMb();
     log(`  product server (pid ${server.pid}) at ${server.apiUrl}, RSS ${rssBefore} MB`);

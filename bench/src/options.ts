@@ -25,6 +25,8 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --server-log-level L    the product's LOG_LEVEL (default info, as shipped)
   --pool-size N           the product's LDAP_POOL_SIZE (default: the product's default)
   --cpu-prof DIR          write a V8 CPU profile of the product server into DIR
+  --server-script FILE    run this build of the manage CLI instead of the built server package
+                          (to measure a change before making it)
   --check                 exit with code 2 when a target of the issue is missed
   -h, --help`;
 
@@ -97,6 +99,7 @@ export function parseCommandLine(args: string[]): CommandLine {
       'server-log-level': { type: 'string' },
       'pool-size': { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'server-script': { type: 'string' },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -140,6 +143,7 @@ export function parseCommandLine(args: string[]): CommandLine {
       ),
       ...(poolSize === undefined ? {} : { poolSize: positiveInteger(poolSize, 'pool-size', 4) }),
       ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
+      ...(values['server-script'] ? { manageScript: values['server-script'] } : {}),
     },
   };
 }

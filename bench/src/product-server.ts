@@ -22,6 +22,8 @@ export interface ProductServerOptions {
   poolSize?: number;
   /** Folder for a V8 CPU profile of the server (written when it stops). */
   cpuProfileDir?: string;
+  /** Another build of the `manage` CLI to measure (default: the built @ldap-login/server). */
+  manageScript?: string;
 }
 
 export interface ProductServer extends RunningChild {
@@ -79,7 +81,7 @@ export async function startProductServer(options: ProductServerOptions): Promise
     label: 'the product server',
     nodeArgs: [
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
-      manageScript(),
+      options.manageScript ?? manageScript(),
       'serve',
       '--settings',
       settingsFile,

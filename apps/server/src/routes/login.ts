@@ -59,8 +59,9 @@ export function domainForUsername(username: string, domains: string[]): string |
   return domains.includes(domain) ? domain : undefined;
 }
 
-async function delayUntil(start: number, floorMs: number, now: () => number): Promise<void> {
-  const remaining = start + floorMs - now();
+/** Waits until `floorMs` have passed since `start` (a `performance.now()` reading). */
+async function delayUntil(start: number, floorMs: number): Promise<void> {
+  const remaining = start + floorMs - performance.now();
   if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 }
 
@@ -102,7 +103,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     });
   }
 
-  const start = services.now();
+  const start = performance.now();
   let directoryUser: DirectoryUser;
   try {
     directoryUser = await askDirectory(services, login, loginInfo.password ?? '');
@@ -125,7 +126,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     });
     if (failure.isRefusal) {
       await throttle.recordFailure(loginName, clientAddress);
-      await delayUntil(start, services.refusalFloorMs, services.now);
+      await delayUntil(start, services.refusalFloorMs);
     }
     throw failure.apiError;
   }
