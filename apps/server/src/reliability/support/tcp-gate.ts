@@ -2,14 +2,15 @@
  * A loopback TCP proxy in front of the directory that a test can cut and restore on the same port,
  * which is what the server sees when the directory goes away and comes back: `cut()` resets every
  * open connection and stops listening (new connections are refused), `restore()` listens again.
- * `dropConnections()` resets the open connections only (a firewall or the server dropping idle
- * connections).
+ * `dropConnections()` resets the open connections only (the directory dropping idle connections),
+ * `stallConnections()` silences them without notice.
  */
 import net from 'node:net';
 
 export class TcpGate {
   private server: net.Server | undefined;
   private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private readonly stalled: net.Socket[] = [];
   /** Connections accepted since the start. */
   accepted = 0;
 
@@ -70,6 +71,21 @@ export class TcpGate {
     this.pairs.clear();
   }
 
+  /**
+   * Open connections go silent without any notice (a NAT or firewall forgot them): nothing passes
+   * any more in either direction. New connections work.
+   */
+  stallConnections(): void {
+    for (const { client, upstream } of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+      this.stalled.push(client, upstream);
+    }
+    this.pairs.clear();
+  }
+
   /** The directory is gone: open connections reset, new ones refused. */
   async cut(): Promise<void> {
     const server = this.server;
@@ -86,5 +102,6 @@ export class TcpGate {
 
   async close(): Promise<void> {
     await this.cut();
+    for (const socket of this.stalled.splice(0)) socket.destroy();
   }
 }
