@@ -104,14 +104,17 @@ wait_healthy() {
   return 1
 }
 
-# The CA certificates this machine's Node trusts beyond its bundled ones (NODE_EXTRA_CA_CERTS, for
-# example a TLS-inspecting proxy's), so that npm inside the image build reaches the registry the same
-# way. Only the extra ones: a whole system bundle is too long for a build argument.
+# The CA certificates this machine's Node or npm trusts beyond Node's bundled ones (NODE_EXTRA_CA_CERTS,
+# else npm's `cafile`: for example a TLS-inspecting proxy's CA), so that npm inside the image build
+# reaches the registry the same way. Only the extra ones: a whole system bundle is too long for a
+# build argument.
 extra_ca_certs() {
-  [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -r "$NODE_EXTRA_CA_CERTS" ]] || return 0
-  node -e '
+  local file=${NODE_EXTRA_CA_CERTS:-}
+  [[ -n "$file" ]] || file=$(npm config get cafile 2>/dev/null || true)
+  [[ -n "$file" && "$file" != null && -r "$file" ]] || return 0
+  CA_FILE=$file node -e '
     const { rootCertificates } = require("node:tls");
-    const text = require("node:fs").readFileSync(process.env.NODE_EXTRA_CA_CERTS, "utf8");
+    const text = require("node:fs").readFileSync(process.env.CA_FILE, "utf8");
     const squash = (pem) => pem.replace(/\s+/g, "");
     const bundled = new Set(rootCertificates.map(squash));
     const pems = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
@@ -166,6 +169,7 @@ echo "     serving on $url"
 check 'runs as a non-root user' bash -c "uid=\$(docker exec '$server' id -u) && echo \"uid \$uid\" && [[ \$uid != 0 ]]"
 check '/server/info/ signature verifies' checks info "$url"
 check 'LDAP login through the container' checks login "$url"
+check 'wrong password refused' checks wrong-password "$url"
 username=$(checks username)
 check 'manage testldap inside the image' bash -c \
   "node_modules/.bin/tsx docker/smoke/checks.ts password | docker exec -i '$server' manage testldap '$username' -"

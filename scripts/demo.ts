@@ -5,7 +5,7 @@
  * `/`, API at `/server/`) on 127.0.0.1, and prints the URL and the demo credentials. Ctrl-C (or
  * SIGTERM) stops everything it started.
  *
- *   npm run demo                      port 8080
+ *   npm run demo                      port 8080 (scripts/demo.sh: npm ci first when needed)
  *   npm run demo -- --port 0          any free port
  *   npm run demo -- --check           start, prove it works (page, signed /server/info/, a full
  *                                     encrypted login), stop, and exit 0 only when all of it passed
@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,10 +143,29 @@ async function startServe(
     });
     server.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`manage serve exited with ${code} before listening:\n${stderr.trim()}`));
+      const hint = stderr.includes('EADDRINUSE')
+        ? `\nport ${port} is taken: try npm run demo -- --port 0`
+        : '';
+      reject(new Error(`manage serve exited with ${code} before listening:\n${stderr.trim()}${hint}`));
     });
   });
   return { url, server, logFile };
+}
+
+/** Whether something still accepts TCP connections at the URL's host and port. */
+function acceptsConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolveOpen) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.setTimeout(2_000);
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolveOpen(open);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
 }
 
 /** SIGTERM, then SIGKILL if it has not exited in time; resolves with the exit code. */
@@ -330,9 +350,14 @@ async function main(): Promise<number> {
     if (options.check) {
       const failed = await checkDemo(demo.url, directory);
       const server = demo.server;
+      const serverUrl = demo.url;
+      const directoryUrl = directory.url;
       await stopAll();
-      const stoppedCleanly = server.exitCode === 0;
-      step(`${stoppedCleanly ? 'PASS' : 'FAIL'} clean stop (exit ${server.exitCode})`);
+      const stillOpen = await Promise.all([serverUrl, directoryUrl].map(acceptsConnections));
+      const stoppedCleanly = server.exitCode === 0 && !stillOpen.some(Boolean);
+      step(
+        `${stoppedCleanly ? 'PASS' : 'FAIL'} clean stop (server exit ${server.exitCode}, server and directory ports closed)`,
+      );
       const total = failed + (stoppedCleanly ? 0 : 1);
       step(total === 0 ? 'check passed' : `check FAILED (${total} failed)`);
       return total === 0 ? 0 : 1;

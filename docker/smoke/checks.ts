@@ -5,6 +5,7 @@
  *   tsx docker/smoke/checks.ts settings <ldap-url> <ca-file-in-container>   settings.yaml on stdout
  *   tsx docker/smoke/checks.ts info <base-url>                              /server/info/ verifies
  *   tsx docker/smoke/checks.ts login <base-url>                             a full encrypted login
+ *   tsx docker/smoke/checks.ts wrong-password <base-url>                    a wrong password is refused
  *   tsx docker/smoke/checks.ts browser <base-url>                           the page in Chromium
  *   tsx docker/smoke/checks.ts username                                     the test user's login name
  *   tsx docker/smoke/checks.ts password                                     its password, to pipe into testldap
@@ -14,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { datasetContent, datasetDefinition } from '@ldap-login/ldap-core/testing';
 import { chromium } from 'playwright-core';
-import { ProtocolClient } from '../../apps/server/src/test-support/protocol-client.ts';
+import { ProtocolClient, ProtocolError } from '../../apps/server/src/test-support/protocol-client.ts';
 
 /** The OpenLDAP image's default dataset; its users and service account come from the catalog. */
 const DATASET = 'openldap-memberof';
@@ -70,6 +71,23 @@ async function login(baseUrl: string): Promise<string> {
   return `${username} logged in (keys decrypted, token activated, ${profile.groups?.length ?? 0} groups), logged out`;
 }
 
+async function wrongPassword(baseUrl: string): Promise<string> {
+  const { username, password } = testUser();
+  try {
+    await ProtocolClient.forUrl(`${baseUrl}/server`).login(username, `${password}-wrong`);
+  } catch (error) {
+    if (
+      error instanceof ProtocolError &&
+      error.status === 400 &&
+      error.code === 'USERNAME_OR_PASSWORD_WRONG'
+    ) {
+      return `refused with ${error.code}`;
+    }
+    throw error;
+  }
+  throw new Error('a wrong password was accepted');
+}
+
 async function browser(baseUrl: string): Promise<string> {
   const instance = await chromium.launch({
     executablePath: CHROMIUM,
@@ -107,9 +125,10 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'info':
     case 'login':
+    case 'wrong-password':
     case 'browser': {
       if (!args[0]) break;
-      const check = { info, login, browser }[command];
+      const check = { info, login, 'wrong-password': wrongPassword, browser }[command];
       try {
         process.stdout.write(`${await check(args[0])}\n`);
         return 0;
@@ -120,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   process.stderr.write(
-    'usage: checks.ts settings <ldap-url> <ca-file> | info|login|browser <base-url> | username | password\n',
+    'usage: checks.ts settings <ldap-url> <ca-file> | info|login|wrong-password|browser <base-url> | username | password\n',
   );
   return 2;
 }

@@ -12,7 +12,7 @@ import { ProtocolClient, Session } from '../test-support/protocol-client.ts';
 import { startSuiteDirectory } from './support/directory.ts';
 import { FigureBook } from './support/figures.ts';
 import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
-import { ServerProcess, type ServerFiles, writeServerSettings } from './support/server-process.ts';
+import { type ServerFiles, ServerProcess, writeServerSettings } from './support/server-process.ts';
 
 const figures = new FigureBook('crash');
 const logs = new LogCapture();

@@ -17,7 +17,9 @@ export interface DirectoryApp {
 export async function directoryApp(
   entry: LdapEntryInput,
   logs: LogCapture,
-  options: Omit<TestAppOptions, 'directory' | 'settings' | 'logger'> & { settings?: Partial<SettingsInput> } = {},
+  options: Omit<TestAppOptions, 'directory' | 'settings' | 'logger'> & {
+    settings?: Partial<SettingsInput>;
+  } = {},
 ): Promise<DirectoryApp> {
   const directory = createDirectory([ldapEntrySchema.parse(entry)], logs.logger());
   const app = await createTestApp({

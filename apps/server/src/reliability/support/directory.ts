@@ -31,7 +31,10 @@ export async function startSuiteDirectory(
 }
 
 /** The settings entry of the directory, parsed, with `overrides` applied. */
-export function parsedEntry(directory: TestDirectory, overrides: Parameters<TestDirectory['ldapEntry']>[0] = {}) {
+export function parsedEntry(
+  directory: TestDirectory,
+  overrides: Parameters<TestDirectory['ldapEntry']>[0] = {},
+) {
   return ldapEntrySchema.parse(directory.ldapEntry(overrides));
 }
 

@@ -2,15 +2,23 @@
  * A loopback TCP proxy in front of the directory that a test can cut and restore on the same port,
  * which is what the server sees when the directory goes away and comes back: `cut()` resets every
  * open connection and stops listening (new connections are refused), `restore()` listens again.
- * `dropConnections()` resets the open connections only (the directory dropping idle connections),
- * `stallConnections()` silences them without notice.
+ * The open connections alone can be reset now (`dropConnections`), reset when the client next
+ * sends anything (`resetOnNextData`: they died unnoticed), or silenced without any notice
+ * (`stallConnections`: a NAT or firewall forgot them). New connections always work while listening.
  */
 import net from 'node:net';
 
+type PairMode = 'pass' | 'reset-on-data' | 'stall';
+
+interface Pair {
+  client: net.Socket;
+  upstream: net.Socket;
+  mode: PairMode;
+}
+
 export class TcpGate {
   private server: net.Server | undefined;
-  private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
-  private readonly stalled: net.Socket[] = [];
+  private readonly pairs = new Set<Pair>();
   /** Connections accepted since the start. */
   accepted = 0;
 
@@ -30,10 +38,6 @@ export class TcpGate {
     return `ldap://127.0.0.1:${this.port}`;
   }
 
-  get isOpen(): boolean {
-    return this.server !== undefined;
-  }
-
   private async listen(): Promise<void> {
     const server = net.createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
@@ -47,10 +51,15 @@ export class TcpGate {
   private accept(client: net.Socket): void {
     this.accepted += 1;
     const upstream = net.connect({ host: this.targetHost, port: this.targetPort });
-    const pair = { client, upstream };
+    const pair: Pair = { client, upstream, mode: 'pass' };
     this.pairs.add(pair);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.on('data', (data) => {
+      if (pair.mode === 'reset-on-data') TcpGate.reset(pair);
+      else if (pair.mode === 'pass') upstream.write(data);
+    });
+    upstream.on('data', (data) => {
+      if (pair.mode === 'pass') client.write(data);
+    });
     const end = () => {
       this.pairs.delete(pair);
       client.destroy();
@@ -62,28 +71,24 @@ export class TcpGate {
     }
   }
 
-  /** Resets every open connection (RST towards both sides). */
-  dropConnections(): void {
-    for (const { client, upstream } of this.pairs) {
-      if (!client.destroyed) client.resetAndDestroy();
-      if (!upstream.destroyed) upstream.resetAndDestroy();
-    }
-    this.pairs.clear();
+  private static reset(pair: Pair): void {
+    if (!pair.client.destroyed) pair.client.resetAndDestroy();
+    if (!pair.upstream.destroyed) pair.upstream.resetAndDestroy();
   }
 
-  /**
-   * Open connections go silent without any notice (a NAT or firewall forgot them): nothing passes
-   * any more in either direction. New connections work.
-   */
+  /** Resets every open connection now (RST towards both sides). */
+  dropConnections(): void {
+    for (const pair of this.pairs) TcpGate.reset(pair);
+  }
+
+  /** Open connections are reset when the client next sends anything. */
+  resetOnNextData(): void {
+    for (const pair of this.pairs) pair.mode = 'reset-on-data';
+  }
+
+  /** Nothing passes on the open connections any more, in either direction, and nobody is told. */
   stallConnections(): void {
-    for (const { client, upstream } of this.pairs) {
-      client.unpipe(upstream);
-      upstream.unpipe(client);
-      client.pause();
-      upstream.pause();
-      this.stalled.push(client, upstream);
-    }
-    this.pairs.clear();
+    for (const pair of this.pairs) pair.mode = 'stall';
   }
 
   /** The directory is gone: open connections reset, new ones refused. */
@@ -102,6 +107,5 @@ export class TcpGate {
 
   async close(): Promise<void> {
     await this.cut();
-    for (const socket of this.stalled.splice(0)) socket.destroy();
   }
 }
