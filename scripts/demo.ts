@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -70,7 +70,8 @@ function demoSettings(keysYaml: string, directory: TestDirectory): string {
     "DATA_DIR: 'data'",
     // The demo runs on loopback only; keep a few wrong passwords from locking the demo users out.
     'LOGIN_THROTTLE_USERNAME_FAILURES: 20',
-    `LDAP: ${JSON.stringify([directory.ldapEntry()], null, 2)}`,
+    // The dataset's disabled user (eve) may not sign in, as a real deployment would configure it.
+    `LDAP: ${JSON.stringify([directory.ldapEntry({ LDAP_CUSTOM_USER_FILTER: directory.definition.enabledFilter })], null, 2)}`,
     '',
   ].join('\n');
 }
@@ -126,6 +127,8 @@ async function startServe(
     ],
     { cwd: ROOT, stdio: ['ignore', log, 'pipe'] },
   );
+  // The child has its own copy of the descriptor.
+  closeSync(log);
   let stderr = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(

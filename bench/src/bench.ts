@@ -72,6 +72,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   let peer: RunningChild | undefined;
   let productHttp: HttpClient | undefined;
   let peerHttp: HttpClient | undefined;
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await Promise.allSettled([productHttp?.close(), peerHttp?.close()]);
+    await Promise.allSettled([peer?.stop(), server?.stop(), directory?.stop()]);
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  activeRelease = release;
   try {
     log(`starting a test directory with ${options.directoryUsers} generated users...`);
     directory = await startDirectory({
@@ -150,6 +159,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         durationMs: remainingMs,
         maxRequests: options.rssLogins - counter.logins,
         operation: cell.operation,
+        signal: interruption.signal,
       });
       await cell.close();
       if (result.errors > 0) log(`  ${result.errors} errors: ${result.errorSamples.join('; ')}`);
@@ -182,13 +192,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       },
     };
   } finally {
-    await productHttp?.close();
-    await peerHttp?.close();
-    await peer?.stop();
-    await server?.stop();
-    await directory?.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    await release();
+    activeRelease = undefined;
   }
+}
+
+let activeRelease: (() => Promise<void>) | undefined;
+/** Aborted on interruption: the load loops stop before the processes they drive go away. */
+const interruption = new AbortController();
+
+/**
+ * Stops what a running `runBench` started (processes, directory, temporary files), for a signal
+ * handler: the benchmark's processes must not outlive it when it is interrupted.
+ */
+export async function stopRunningBench(): Promise<void> {
+  interruption.abort();
+  await activeRelease?.();
 }
 
 async function measureCell(
@@ -206,6 +225,7 @@ async function measureCell(
         durationMs: options.warmupMs,
         maxRequests: MAX_REQUESTS_PER_CELL,
         operation: cell.operation,
+        signal: interruption.signal,
       });
     }
     const serverCpuBefore = answering?.cpuMs();
@@ -215,6 +235,7 @@ async function measureCell(
       durationMs: options.cellMs,
       maxRequests: MAX_REQUESTS_PER_CELL,
       operation: cell.operation,
+      signal: interruption.signal,
     });
     const clientCpu = process.cpuUsage(clientCpuBefore);
     const serverCpuMs =

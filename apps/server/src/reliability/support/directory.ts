@@ -76,7 +76,7 @@ export class SlapdLog {
 
 /** `BIND dn="<dn>" method=128` lines (simple binds) for one DN, compared case-insensitively. */
 export function countBinds(lines: readonly string[], dn: string): number {
-  const wanted = `BIND dn="${dn.toLowerCase()}" method=128`;
+  const wanted = `bind dn="${dn.toLowerCase()}" method=128`;
   return lines.filter((line) => line.toLowerCase().includes(wanted)).length;
 }
 

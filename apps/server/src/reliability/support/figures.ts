@@ -4,7 +4,7 @@
  * printed, followed by the suite's summary over every file that has finished so far. The file
  * that finishes last therefore prints the complete summary.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -78,11 +78,14 @@ export class FigureBook {
     const directory = runDirectory();
     writeFileSync(join(directory, `${this.file}.json`), JSON.stringify(this.figures));
     const rows = Object.entries(this.figures).map(([name, value]) => `  ${name.padEnd(40)} ${String(value)}`);
-    console.log(`\n== reliability: ${this.file} ==\n${rows.join('\n')}\n${suiteSummary(directory)}`);
+    const { text, complete } = suiteSummary(directory);
+    console.log(`\n== reliability: ${this.file} ==\n${rows.join('\n')}\n${text}`);
+    // The last file to finish printed the whole summary: nothing left to collect.
+    if (complete) rmSync(directory, { recursive: true, force: true });
   }
 }
 
-function suiteSummary(directory: string): string {
+function suiteSummary(directory: string): { text: string; complete: boolean } {
   const reported = new Map<string, Figures>();
   for (const name of readdirSync(directory)) {
     if (!name.endsWith('.json')) continue;
@@ -94,7 +97,7 @@ function suiteSummary(directory: string): string {
     .map((figures) => figures.timingDifferenceMs)
     .filter((value): value is number => typeof value === 'number');
   const missing = SUITE_FILES.filter((file) => !reported.has(file));
-  return [
+  const text = [
     `== reliability suite summary (${reported.size} of ${SUITE_FILES.length} files${
       missing.length > 0 ? `; not yet: ${missing.join(', ')}` : ''
     }) ==`,
@@ -104,4 +107,5 @@ function suiteSummary(directory: string): string {
     `  timing difference (ms, median)           ${timing.length > 0 ? timing.map((value) => value.toFixed(3)).join(', ') : 'n/a'}`,
     `  lost records                             ${sum('lostRecords')}`,
   ].join('\n');
+  return { text, complete: missing.length === 0 };
 }

@@ -44,6 +44,7 @@ export const INJECTIONS = [
   '\ud800',
   '../../etc/passwd',
   "'; DROP TABLE users; --",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text of a log4j-style injection.
   '${jndi:ldap://127.0.0.1/a}',
   '%00',
   '%2a',

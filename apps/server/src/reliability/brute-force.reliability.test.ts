@@ -1,0 +1,250 @@
+/**
+ * Brute force: failed logins are throttled per username and per client address before the
+ * directory is asked, so that guessing cannot reach the directory (nor trip its own lockout
+ * policy) past the threshold; slapd's log counts the binds. Other users and addresses go on.
+ */
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ProtocolClient } from '../test-support/protocol-client.ts';
+import { type Attempt, attemptLogin } from './support/attempts.ts';
+import { countBinds, SlapdLog, startSuiteDirectory } from './support/directory.ts';
+import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
+import { FigureBook } from './support/figures.ts';
+import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+
+const figures = new FigureBook('brute-force');
+const logs = new LogCapture();
+const secrets = new SecretRegistry();
+let directory: TestDirectory;
+let slapdLog: SlapdLog;
+let skip: string | undefined;
+const apps: DirectoryApp[] = [];
+
+/** The production defaults: 5 failures per username, 20 per address, in 300 s. */
+const USERNAME_LIMIT = 5;
+const ADDRESS_LIMIT = 20;
+const PROXY = '192.0.2.1';
+
+let clock = Date.now();
+let subject: DirectoryApp;
+
+beforeAll(async () => {
+  const started = await startSuiteDirectory('brute force');
+  if ('skip' in started) {
+    skip = started.skip;
+    return;
+  }
+  directory = started.directory;
+  slapdLog = new SlapdLog(directory);
+  secrets.add('service account password', directory.bindPassword);
+  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
+  subject = await appWith({});
+}, 180_000);
+
+beforeEach((context) => {
+  if (skip !== undefined) context.skip();
+});
+
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await directory?.stop();
+  figures.publish();
+});
+
+async function appWith(settings: NonNullable<Parameters<typeof directoryApp>[2]>['settings']) {
+  const app = await directoryApp(directory.ldapEntry(), logs, {
+    now: () => clock,
+    settings: {
+      LOGIN_THROTTLE_USERNAME_FAILURES: USERNAME_LIMIT,
+      LOGIN_THROTTLE_ADDRESS_FAILURES: ADDRESS_LIMIT,
+      LOGIN_THROTTLE_WINDOW: 300,
+      TRUSTED_PROXIES: [PROXY],
+      ...settings,
+    },
+  });
+  secrets.add('server key', app.app.settings.PRIVATE_KEY, app.app.settings.SECRET_KEY);
+  apps.push(app);
+  return app;
+}
+
+/** A client whose requests come from `peer` (the TCP peer), optionally with X-Forwarded-For. */
+function clientFrom(app: DirectoryApp, peer: string, forwardedFor?: () => string): ProtocolClient {
+  return new ProtocolClient((path, init) => {
+    const headers = new Headers(init.headers);
+    if (forwardedFor) headers.set('X-Forwarded-For', forwardedFor());
+    return app.app.request(path, { ...init, headers }, peer);
+  });
+}
+
+const name = (key: string) => `${directory.users[key]!.login}@${directory.domain}`;
+const dnOf = (key: string) => directory.users[key]!.dn;
+
+function countLockout(attempts: Attempt[]): void {
+  if (attempts.some((attempt) => attempt.status === 429)) figures.add('lockouts', 1);
+  figures.add('cases', attempts.length);
+}
+
+describe('throttling failed logins', () => {
+  it('locks a username after K failures, from any address, before the directory is asked', async () => {
+    await slapdLog.mark();
+    const guesses: Attempt[] = [];
+    for (let index = 0; index < USERNAME_LIMIT; index++) {
+      guesses.push(await attemptLogin(clientFrom(subject, '198.51.100.1'), name('alice'), `guess-${index}`));
+    }
+    const bindsBefore = countBinds(await slapdLog.since(), dnOf('alice'));
+    await slapdLog.mark();
+    const blocked: Attempt[] = [];
+    for (let index = 0; index < 10; index++) {
+      // Other addresses, and even the right password: the username is locked.
+      const password = index % 2 === 0 ? `guess-more-${index}` : directory.users.alice!.password;
+      blocked.push(
+        await attemptLogin(clientFrom(subject, `198.51.100.${10 + index}`), name('alice'), password),
+      );
+    }
+    const bindsAfter = countBinds(await slapdLog.since(), dnOf('alice'));
+
+    expect(guesses.map((attempt) => attempt.code)).toEqual(guesses.map(() => 'USERNAME_OR_PASSWORD_WRONG'));
+    expect(bindsBefore).toBe(USERNAME_LIMIT);
+    expect(blocked.map((attempt) => attempt.status)).toEqual(blocked.map(() => 429));
+    expect(blocked.every((attempt) => attempt.code === 'TOO_MANY_LOGIN_ATTEMPTS')).toBe(true);
+    expect(blocked.every((attempt) => Number(attempt.retryAfter) > 0)).toBe(true);
+    expect(bindsAfter).toBe(0);
+
+    // Other users, even from the guessing address, are unaffected.
+    const bob = await attemptLogin(
+      clientFrom(subject, '198.51.100.1'),
+      name('bob'),
+      directory.users.bob!.password,
+    );
+    expect(bob.status).toBe(200);
+
+    countLockout([...guesses, ...blocked]);
+    figures.set('username: binds before the lockout', bindsBefore);
+    figures.set('username: attempts refused after it', blocked.length);
+    figures.set('username: binds after it (must be 0)', bindsAfter);
+  });
+
+  it('locks an address after K failures over many usernames; other addresses go on', async () => {
+    const attacker = clientFrom(subject, '203.0.113.7');
+    const targets = ['carol', 'dave', 'zoe', 'nomail', 'jsmith', 'mueller'];
+    const guesses: Attempt[] = [];
+    await slapdLog.mark();
+    for (let index = 0; index < ADDRESS_LIMIT; index++) {
+      // Spread out, so that no username reaches its own limit: only the address can stop this.
+      const user =
+        index % 2 === 0 ? `nobody-${index}@${directory.domain}` : name(targets[index % targets.length]!);
+      guesses.push(await attemptLogin(attacker, user, `guess-${index}`));
+    }
+    const bindsBefore = targets.reduce((sum, key) => sum + countBinds([], dnOf(key)), 0);
+    await slapdLog.mark();
+    const blocked: Attempt[] = [];
+    for (const key of ['bob', 'carol', 'dave', 'zoe']) {
+      blocked.push(await attemptLogin(attacker, name(key), directory.users[key]!.password));
+    }
+    const lines = await slapdLog.since();
+    const bindsAfter = ['bob', 'carol', 'dave', 'zoe'].reduce(
+      (sum, key) => sum + countBinds(lines, dnOf(key)),
+      0,
+    );
+    const elsewhere = await attemptLogin(
+      clientFrom(subject, '203.0.113.8'),
+      name('carol'),
+      directory.users.carol!.password,
+    );
+
+    expect(guesses.every((attempt) => attempt.code === 'USERNAME_OR_PASSWORD_WRONG')).toBe(true);
+    expect(bindsBefore).toBe(0);
+    expect(blocked.map((attempt) => attempt.status)).toEqual([429, 429, 429, 429]);
+    expect(bindsAfter).toBe(0);
+    expect(elsewhere.status).toBe(200);
+
+    countLockout([...guesses, ...blocked]);
+    figures.set('address: attempts refused after the lockout', blocked.length);
+    figures.set('address: binds after it (must be 0)', bindsAfter);
+  });
+
+  it('ignores X-Forwarded-For from untrusted peers, and counts each client behind a trusted proxy', async () => {
+    let forwarded = 0;
+    const spoofing = clientFrom(
+      subject,
+      '203.0.113.20',
+      () => `10.9.${Math.floor(forwarded / 250)}.${forwarded++ % 250}`,
+    );
+    const spoofed: Attempt[] = [];
+    for (let index = 0; index < ADDRESS_LIMIT + 3; index++) {
+      spoofed.push(await attemptLogin(spoofing, `nobody-${index}@${directory.domain}`, 'guess'));
+    }
+    expect(spoofed.slice(ADDRESS_LIMIT).map((attempt) => attempt.status)).toEqual([429, 429, 429]);
+
+    // Behind the trusted proxy, one client locks itself out and the next client is unaffected.
+    const first = clientFrom(subject, PROXY, () => '198.18.0.1');
+    const firstAttempts: Attempt[] = [];
+    for (let index = 0; index < ADDRESS_LIMIT + 1; index++) {
+      firstAttempts.push(await attemptLogin(first, `someone-${index}@${directory.domain}`, 'guess'));
+    }
+    const second = await attemptLogin(
+      clientFrom(subject, PROXY, () => '198.18.0.2'),
+      name('dave'),
+      directory.users.dave!.password,
+    );
+    expect(firstAttempts.at(-1)!.status).toBe(429);
+    expect(second.status).toBe(200);
+
+    countLockout(spoofed);
+    countLockout(firstAttempts);
+    figures.set('spoofed X-Forwarded-For: refused after the limit', 3);
+  });
+
+  it('cannot be bypassed by spelling the locked username differently', async () => {
+    const app = await appWith({});
+    const from = (index: number) => clientFrom(app, `198.51.100.${100 + index}`);
+    for (let index = 0; index < USERNAME_LIMIT; index++) {
+      await attemptLogin(from(index), name('bob'), `guess-${index}`);
+    }
+    // Spellings the directory resolves to the same entry (it ignores case, surrounding spaces and,
+    // per RFC 4518, compatibility forms such as full-width letters).
+    const variants = [
+      `BOB@${directory.domain.toUpperCase()}`,
+      'bob',
+      ` bob@${directory.domain} `,
+      `bob @${directory.domain}`,
+      ` bob@${directory.domain}`.replace('bob', ' bob'),
+      `ｂｏｂ@${directory.domain}`,
+    ];
+    await slapdLog.mark();
+    const outcomes: { variant: string; status: number }[] = [];
+    for (const [index, variant] of variants.entries()) {
+      const attempt = await attemptLogin(from(20 + index), variant, `guess-variant-${index}`);
+      outcomes.push({ variant: JSON.stringify(variant), status: attempt.status });
+    }
+    const bindsAfter = countBinds(await slapdLog.since(), dnOf('bob'));
+    figures.set(
+      'variants: statuses',
+      outcomes.map((outcome) => `${outcome.variant}=${outcome.status}`).join(' '),
+    );
+    figures.set('variants: binds of the locked user (must be 0)', bindsAfter);
+    figures.add('cases', variants.length + USERNAME_LIMIT);
+    expect(bindsAfter).toBe(0);
+  });
+
+  it('lets the user in again once the window has passed', async () => {
+    const app = await appWith({ LOGIN_THROTTLE_WINDOW: 60 });
+    const client = clientFrom(app, '198.51.100.200');
+    for (let index = 0; index < USERNAME_LIMIT; index++)
+      await attemptLogin(client, name('carol'), `guess-${index}`);
+    const locked = await attemptLogin(client, name('carol'), directory.users.carol!.password);
+    clock += 61_000;
+    const after = await attemptLogin(client, name('carol'), directory.users.carol!.password);
+    expect(locked.status).toBe(429);
+    expect(after.status).toBe(200);
+    countLockout([locked, after]);
+  });
+});
+
+describe('logs', () => {
+  it('writes no password, key or token to any log line', () => {
+    expect(logs.lines.length).toBeGreaterThan(0);
+    figures.set('log lines scanned', logs.lines.length);
+    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+  });
+});

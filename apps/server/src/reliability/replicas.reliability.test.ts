@@ -1,0 +1,192 @@
+/**
+ * Two server replicas on one PostgreSQL: a session opened on one works on the other and a logout
+ * on one ends it on both; failed logins counted on either lock the username on both, before the
+ * directory is asked; a first login racing on both replicas makes one account; and a database that
+ * turns read-only answers a clear error without bringing either replica down.
+ */
+import { ldapEntrySchema } from '@ldap-login/config-schema';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDirectory } from '../directory-adapter.ts';
+import { type RunningServer, startServer } from '../server.ts';
+import {
+  type DatabaseBackend,
+  postgresBackend,
+  postgresBackendAvailable,
+} from '../test-support/databases.ts';
+import { ProtocolClient } from '../test-support/protocol-client.ts';
+import { testSettings } from '../test-support/test-app.ts';
+import { type Attempt, attemptLogin } from './support/attempts.ts';
+import { countBinds, SlapdLog, startSuiteDirectory } from './support/directory.ts';
+import { FigureBook } from './support/figures.ts';
+import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+import { sessionAt } from './support/session-at.ts';
+
+const figures = new FigureBook('replicas');
+const logs = new LogCapture();
+const secrets = new SecretRegistry();
+let directory: TestDirectory;
+let slapdLog: SlapdLog;
+let skip: string | undefined;
+let backend: DatabaseBackend | undefined;
+let database: Awaited<ReturnType<DatabaseBackend['create']>> | undefined;
+const replicas: { name: string; server: RunningServer; api: string }[] = [];
+
+const USERNAME_LIMIT = 5;
+
+beforeAll(async () => {
+  if (!postgresBackendAvailable()) {
+    skip = 'PostgreSQL is not installed';
+    return;
+  }
+  const started = await startSuiteDirectory('replicas on PostgreSQL');
+  if ('skip' in started) {
+    skip = started.skip;
+    return;
+  }
+  directory = started.directory;
+  slapdLog = new SlapdLog(directory);
+  secrets.add('service account password', directory.bindPassword);
+  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
+  backend = await postgresBackend();
+  database = await backend.create();
+  const entry = directory.ldapEntry();
+  // Both replicas share the keys, as replicas behind one load balancer do.
+  const settings = testSettings({
+    LDAP: [entry],
+    LOGIN_THROTTLE_USERNAME_FAILURES: USERNAME_LIMIT,
+    LOGIN_THROTTLE_ADDRESS_FAILURES: 1000,
+  });
+  secrets.add('server key', settings.PRIVATE_KEY, settings.SECRET_KEY);
+  for (const name of ['A', 'B']) {
+    const logger = logs.logger('debug').child({ replica: name });
+    const server = await startServer({
+      settings,
+      database: database.config,
+      host: '127.0.0.1',
+      port: 0,
+      directory: createDirectory([ldapEntrySchema.parse(entry)], logger),
+      logger,
+    });
+    replicas.push({ name, server, api: `${server.url}/server` });
+  }
+}, 180_000);
+
+beforeEach((context) => {
+  if (skip !== undefined) context.skip();
+});
+
+afterAll(async () => {
+  for (const { server } of replicas) await server.close();
+  await database?.drop();
+  await backend?.stop();
+  await directory?.stop();
+  figures.publish();
+});
+
+const [a, b] = [0, 1];
+const clientOf = (index: number) => ProtocolClient.forUrl(replicas[index]!.api);
+const name = (key: string) => `${directory.users[key]!.login}@${directory.domain}`;
+
+describe('two replicas on one PostgreSQL', () => {
+  it('share sessions: opened on one, used on the other, ended on the other', async () => {
+    const alice = directory.users.alice!;
+    const onA = await clientOf(a).login(name('alice'), alice.password);
+    secrets.add('session token', onA.token, Buffer.from(onA.sessionSecret).toString('hex'));
+    secrets.add('user key', onA.privateKey, onA.secretKey);
+    const onB = sessionAt(replicas[b]!.api, onA);
+    expect(await onB.call('GET', '/user/')).toMatchObject({ username: name('alice') });
+    await onB.logout();
+    await expect(onA.call('GET', '/user/')).rejects.toMatchObject({ status: 401, code: 'TOKEN_INVALID' });
+    figures.add('cases', 3);
+  });
+
+  it('share throttling: failures on either lock the username on both, before the directory', async () => {
+    const failures: Attempt[] = [];
+    for (let index = 0; index < USERNAME_LIMIT; index++) {
+      failures.push(await attemptLogin(clientOf(index % 2), name('bob'), `guess-${index}`));
+    }
+    await slapdLog.mark();
+    const blocked = [
+      await attemptLogin(clientOf(a), name('bob'), directory.users.bob!.password),
+      await attemptLogin(clientOf(b), name('bob'), directory.users.bob!.password),
+    ];
+    const bindsAfter = countBinds(await slapdLog.since(), directory.users.bob!.dn);
+    expect(failures.every((attempt) => attempt.code === 'USERNAME_OR_PASSWORD_WRONG')).toBe(true);
+    expect(blocked.map((attempt) => attempt.status)).toEqual([429, 429]);
+    expect(bindsAfter).toBe(0);
+    // Others are unaffected on both.
+    expect((await attemptLogin(clientOf(b), name('carol'), directory.users.carol!.password)).status).toBe(
+      200,
+    );
+    figures.add('lockouts', 1);
+    figures.add('cases', failures.length + blocked.length + 1);
+    figures.set('shared lockout: binds after it (must be 0)', bindsAfter);
+  });
+
+  it('makes one account when the first login races on both replicas', async () => {
+    const zoe = directory.users.zoe!;
+    const sessions = await Promise.all(
+      [a, b, a, b].map((index) => clientOf(index).login(name('zoe'), zoe.password)),
+    );
+    for (const session of sessions) secrets.add('session token', session.token);
+    expect(new Set(sessions.map((session) => session.user.id)).size).toBe(1);
+    expect(new Set(sessions.map((session) => session.privateKey)).size).toBe(1);
+    figures.add('cases', sessions.length);
+  }, 60_000);
+
+  it('answers a clear error while PostgreSQL is read-only, and recovers without a restart', async () => {
+    const config = database!.config;
+    if (config.kind !== 'postgres') throw new TypeError('the replicas run on PostgreSQL');
+    const { host, port, user, password, database: databaseName } = config;
+    const admin = new pg.Client({ host, port, user, password, database: databaseName });
+    await admin.connect();
+    const reconnectAll = () =>
+      admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [databaseName],
+      );
+    let refused: Attempt[] = [];
+    let info: number[] = [];
+    try {
+      await admin.query(`alter database "${databaseName}" set default_transaction_read_only = on`);
+      await reconnectAll();
+      // Dave has no account yet: logging in must write.
+      refused = [
+        await attemptLogin(clientOf(a), name('dave'), directory.users.dave!.password),
+        await attemptLogin(clientOf(b), name('dave'), directory.users.dave!.password),
+      ];
+      info = await Promise.all(replicas.map(async ({ api }) => (await fetch(`${api}/info/`)).status));
+    } finally {
+      await admin.query(`alter database "${databaseName}" set default_transaction_read_only = off`);
+      await reconnectAll();
+      await admin.end();
+    }
+    // Connections the database ended are noticed on use; a login or two may still meet one.
+    let attemptsToRecover = 1;
+    let after = await attemptLogin(clientOf(a), name('dave'), directory.users.dave!.password);
+    for (; attemptsToRecover < 4 && after.status !== 200; attemptsToRecover++) {
+      after = await attemptLogin(clientOf(a), name('dave'), directory.users.dave!.password);
+    }
+    figures.set('read-only database: logins until recovered', attemptsToRecover);
+    expect(refused.every((attempt) => attempt.status >= 500 && attempt.code !== undefined)).toBe(true);
+    expect(info).toEqual([200, 200]);
+    expect(after.status).toBe(200);
+    expect(logs.text).toMatch(/read-only transaction/);
+    figures.add('faultsSurvived', 1);
+    figures.set(
+      'read-only database: answers',
+      refused.map((attempt) => `${attempt.status} ${attempt.code}`).join(', '),
+    );
+    figures.add('cases', refused.length + 1);
+  }, 60_000);
+});
+
+describe('logs', () => {
+  it('writes no password, key or token to any log line', () => {
+    expect(logs.lines.length).toBeGreaterThan(0);
+    figures.set('log lines scanned', logs.lines.length);
+    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+  });
+});
