@@ -39,6 +39,11 @@ function step(message: string): void {
   process.stdout.write(`demo: ${message}\n`);
 }
 
+/** A check's outcome, as `PASS demo: name` / `FAIL demo: name`, the form CI counts. */
+function result(passed: boolean, message: string): void {
+  process.stdout.write(`${passed ? 'PASS' : 'FAIL'} demo: ${message}\n`);
+}
+
 /** Runs a command to completion with its output shown; rejects on a non-zero exit. */
 async function run(command: string, args: string[]): Promise<void> {
   const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit' });
@@ -255,10 +260,10 @@ async function checkDemo(url: string, directory: TestDirectory): Promise<number>
   for (const check of checks) {
     try {
       await check.run();
-      step(`PASS ${check.name}`);
+      result(true, check.name);
     } catch (error) {
       failed++;
-      step(`FAIL ${check.name}: ${error instanceof Error ? error.message : String(error)}`);
+      result(false, `${check.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return failed;
@@ -358,8 +363,9 @@ async function main(): Promise<number> {
       await stopAll();
       const stillOpen = await Promise.all([serverUrl, directoryUrl].map(acceptsConnections));
       const stoppedCleanly = server.exitCode === 0 && !stillOpen.some(Boolean);
-      step(
-        `${stoppedCleanly ? 'PASS' : 'FAIL'} clean stop (server exit ${server.exitCode}, server and directory ports closed)`,
+      result(
+        stoppedCleanly,
+        `clean stop (server exit ${server.exitCode}, server and directory ports closed)`,
       );
       const total = failed + (stoppedCleanly ? 0 : 1);
       step(total === 0 ? 'check passed' : `check FAILED (${total} failed)`);

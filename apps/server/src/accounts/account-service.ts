@@ -6,11 +6,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { type AuditEvent, recordAuditEvent } from '../audit.ts';
+import { type AuditEvent, auditRow, recordAuditEvent } from '../audit.ts';
 import { toHex } from '../crypto/hex.ts';
 import { encryptWithKey, generateX25519KeyPair } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
-import type { Database, SessionsTable, UsersTable } from '../db/schema.ts';
+import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
+import type { AuditEventsTable, Database, SessionsTable, UsersTable } from '../db/schema.ts';
 import type { DirectoryUser } from './directory-port.ts';
 import { groupsFingerprint, replaceMemberships } from './groups.ts';
 
@@ -56,11 +57,89 @@ export interface LoginOutcome {
   created: boolean;
 }
 
+type AuditRow = Selectable<AuditEventsTable>;
+type SessionRow = Selectable<SessionsTable>;
+
+const SESSION_COLUMNS = [
+  'id',
+  'token_hash',
+  'user_id',
+  'secret',
+  'validator',
+  'active',
+  'device_fingerprint',
+  'device_description',
+  'client_address',
+  'created_at',
+  'valid_till',
+  'ended_at',
+] as const satisfies readonly (keyof SessionRow)[];
+
+const AUDIT_COLUMNS = [
+  'id',
+  'at',
+  'event',
+  'outcome',
+  'username',
+  'user_id',
+  'client_address',
+  'reason',
+  'details',
+] as const satisfies readonly (keyof AuditRow)[];
+
+/** `{column: placeholder}` for every column of a row type (a placeholder object has no own keys to spread). */
+function rowOf<Row>(placeholders: Placeholders<Row>, columns: readonly (keyof Row)[]): Row {
+  return Object.fromEntries(columns.map((column) => [column, placeholders[column]])) as Row;
+}
+type DirectoryFields = Pick<UserRow, 'username' | 'email' | 'user_dn' | 'groups_fingerprint'>;
+
 export class AccountService {
+  // A returning user's login runs these every time: compiled once (see prepared-query.ts).
+  private readonly byDirectoryId: PreparedQuery<{ domain: string; guid: string }, UserRow>;
+  private readonly touchLastLogin: PreparedQuery<{ id: string; now: number }, unknown>;
+  private readonly updateFromDirectory: PreparedQuery<DirectoryFields & { id: string; now: number }, unknown>;
+  private readonly insertSession: PreparedQuery<SessionRow, unknown>;
+  private readonly insertAudit: PreparedQuery<AuditRow, unknown>;
+  private readonly groupsOfUser: PreparedQuery<{ userId: string }, { dn: string; name: string }>;
+
   constructor(
     private readonly db: Database,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.byDirectoryId = new PreparedQuery((p: Placeholders<{ domain: string; guid: string }>) =>
+      db.selectFrom('users').selectAll().where('ldap_domain', '=', p.domain).where('guid', '=', p.guid),
+    );
+    this.touchLastLogin = new PreparedQuery((p: Placeholders<{ id: string; now: number }>) =>
+      db.updateTable('users').set({ last_login: p.now }).where('id', '=', p.id),
+    );
+    this.updateFromDirectory = new PreparedQuery(
+      (p: Placeholders<DirectoryFields & { id: string; now: number }>) =>
+        db
+          .updateTable('users')
+          .set({
+            username: p.username,
+            email: p.email,
+            user_dn: p.user_dn,
+            groups_fingerprint: p.groups_fingerprint,
+            last_login: p.now,
+          })
+          .where('id', '=', p.id),
+    );
+    this.insertSession = new PreparedQuery((p: Placeholders<SessionRow>) =>
+      db.insertInto('sessions').values(rowOf(p, SESSION_COLUMNS)),
+    );
+    this.insertAudit = new PreparedQuery((p: Placeholders<AuditRow>) =>
+      db.insertInto('audit_events').values(rowOf(p, AUDIT_COLUMNS)),
+    );
+    this.groupsOfUser = new PreparedQuery((p: Placeholders<{ userId: string }>) =>
+      db
+        .selectFrom('memberships')
+        .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
+        .select(['ldap_groups.dn', 'ldap_groups.name'])
+        .where('memberships.user_id', '=', p.userId)
+        .orderBy('ldap_groups.name'),
+    );
+  }
 
   findById(id: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -76,12 +155,9 @@ export class AccountService {
     sessionFor: (userId: string) => Selectable<SessionsTable>,
     auditFor?: (user: UserRow, created: boolean) => AuditEvent,
   ): Promise<LoginOutcome> {
-    const existing = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('ldap_domain', '=', directoryUser.domain)
-      .where('guid', '=', directoryUser.guid)
-      .executeTakeFirst();
+    const {
+      rows: [existing],
+    } = await this.byDirectoryId.execute(this.db, { domain: directoryUser.domain, guid: directoryUser.guid });
     if (existing)
       return { user: await this.refresh(existing, directoryUser, sessionFor, auditFor), created: false };
 
@@ -139,23 +215,31 @@ export class AccountService {
       groups_fingerprint: fingerprint,
       last_login: now,
     };
+    const directoryChanged =
+      updated.username !== user.username ||
+      updated.email !== user.email ||
+      updated.user_dn !== user.user_dn ||
+      fingerprint !== user.groups_fingerprint;
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('users')
-        .set({
+      // Only `last_login` changes at most logins: writing just that column leaves the username
+      // index untouched (SQLite rewrites the index entries of every column in SET).
+      if (directoryChanged) {
+        await this.updateFromDirectory.execute(trx, {
+          id: user.id,
+          now,
           username: updated.username,
           email: updated.email,
           user_dn: updated.user_dn,
           groups_fingerprint: fingerprint,
-          last_login: now,
-        })
-        .where('id', '=', user.id)
-        .execute();
+        });
+      } else {
+        await this.touchLastLogin.execute(trx, { id: user.id, now });
+      }
       if (fingerprint !== user.groups_fingerprint) {
         await replaceMemberships(trx, user.id, user.ldap_domain, directoryUser.groups, now);
       }
-      await trx.insertInto('sessions').values(sessionFor(user.id)).execute();
-      if (auditFor) await recordAuditEvent(trx, auditFor(updated, false));
+      await this.insertSession.execute(trx, sessionFor(user.id));
+      if (auditFor) await this.insertAudit.execute(trx, auditRow(auditFor(updated, false)));
     });
     return updated;
   }
@@ -166,12 +250,6 @@ export class AccountService {
   }
 
   async groupsOf(userId: string): Promise<{ dn: string; name: string }[]> {
-    return this.db
-      .selectFrom('memberships')
-      .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
-      .select(['ldap_groups.dn', 'ldap_groups.name'])
-      .where('memberships.user_id', '=', userId)
-      .orderBy('ldap_groups.name')
-      .execute();
+    return (await this.groupsOfUser.execute(this.db, { userId })).rows;
   }
 }

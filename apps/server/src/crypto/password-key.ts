@@ -4,6 +4,11 @@
  *
  * Node's scrypt runs on the libuv thread pool, so the ~50 ms of hashing never blocks the event loop.
  * The server needs it only when it creates an account; clients derive it on every login.
+ *
+ * At most `MAX_CONCURRENT_SCRYPT` derivations run at once: each takes 16 MiB (128 * N * r bytes),
+ * and glibc keeps the freed blocks in a per-thread arena, so a burst of first logins spread over
+ * all of libuv's threads would leave the process 100+ MB larger for good. Two at once keeps both
+ * cores busy; the rest wait their turn (first logins only, a few tens of milliseconds each).
  */
 import { createHash, scrypt } from 'node:crypto';
 import { fromHex, utf8 } from './hex.ts';
@@ -11,7 +16,35 @@ import { fromHex, utf8 } from './hex.ts';
 export const SCRYPT_PARAMETERS = { u: 14, r: 8, p: 1, l: 64 } as const;
 export const HASHING_ALGORITHM = 'scrypt';
 
+export const MAX_CONCURRENT_SCRYPT = 2;
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** Runs `task` once fewer than `MAX_CONCURRENT_SCRYPT` derivations are in flight. */
+async function withScryptSlot<T>(task: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_SCRYPT) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running += 1;
+  try {
+    return await task();
+  } finally {
+    // The slot passes straight to the next waiter, so `running` only drops when nobody waits.
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  }
+}
+
+/** How many derivations run and wait right now (for tests and diagnostics). */
+export function scryptLoad(): { running: number; waiting: number } {
+  return { running, waiting: waiting.length };
+}
+
 function scryptHex(password: string, salt: string): Promise<string> {
+  return withScryptSlot(() => scryptHexNow(password, salt));
+}
+
+function scryptHexNow(password: string, salt: string): Promise<string> {
   const { u, r, p, l } = SCRYPT_PARAMETERS;
   return new Promise((resolve, reject) => {
     scrypt(utf8(password), utf8(salt), l, { N: 2 ** u, r, p, maxmem: 64 * 1024 * 1024 }, (error, key) =>

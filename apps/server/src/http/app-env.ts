@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { UserRow } from '../accounts/account-service.ts';
 import type { SessionRow } from '../sessions/session-store.ts';
 
 /** Hono environment of the API: the Node request (for the peer address) and per-request state. */
@@ -8,6 +9,8 @@ export interface AppEnv {
     clientAddress: string;
     /** Set once the request's token has been found: from then on, replies are encrypted. */
     session?: SessionRow;
+    /** The session's account, read with the session. */
+    user?: UserRow;
     sessionKey?: Uint8Array;
   };
 }

@@ -36,9 +36,10 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
   return async (c, next) => {
     const match = TOKEN_HEADER.exec(c.req.header('Authorization') ?? '');
     if (!match) throw new ApiError('TOKEN_INVALID', 'no or malformed Authorization header');
-    const session = await options.sessions.findByToken(match[1]!);
-    if (!session || session.ended_at !== null)
+    const found = await options.sessions.findWithUserByToken(match[1]!);
+    if (!found || found.session.ended_at !== null)
       throw new ApiError('TOKEN_INVALID', 'unknown or ended session');
+    const { session, user } = found;
     const now = options.now();
     if (session.valid_till <= now) throw new ApiError('SESSION_EXPIRED', `session ${session.id} expired`);
     const key = fromHex(session.secret);
@@ -51,6 +52,7 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
       throw new ApiError('TOKEN_NOT_ACTIVATED', `session ${session.id}`);
     }
     c.set('session', session);
+    c.set('user', user);
     c.set('sessionKey', key);
     await next();
   };

@@ -49,12 +49,16 @@ const switchable: LoginDirectory = {
   close: () => undefined,
 };
 
-function useDirectory(urls: string[]): LoginDirectory {
+function useDirectory(
+  urls: string[],
+  overrides: Parameters<TestDirectory['ldapEntry']>[0] = {},
+): LoginDirectory {
   const entry = ldapEntrySchema.parse(
     directory.ldapEntry({
       LDAP_URL: urls,
       LDAP_CONNECT_TIMEOUT: CONNECT_TIMEOUT,
       LDAP_OPERATION_TIMEOUT: OPERATION_TIMEOUT,
+      ...overrides,
     }),
   );
   current = createDirectory([entry], logs.logger());
@@ -253,7 +257,7 @@ describe('directory faults', () => {
     gate.resetOnNextData();
     const next = await login('alice');
     figures.set('dead pool: next login', `${next.status}${next.code ? ` ${next.code}` : ''}`);
-    expect(next.status).toBe(200);
+    expect(next.status, 'the first login after every pooled connection died unnoticed').toBe(200);
     figures.add('faultsSurvived', 1);
   });
 
@@ -271,13 +275,36 @@ describe('directory faults', () => {
       attempts.map((result) => result.status).join(' '),
     );
     expect(attempts.every((result) => result.status === 200 || result.status === 503)).toBe(true);
-    expect(failed.length).toBeLessThanOrEqual(1);
+    expect(
+      failed.length,
+      'logins that paid a timeout after the pooled connections went silent',
+    ).toBeLessThanOrEqual(1);
     expect(attempts.at(-1)!.status).toBe(200);
     const total = attempts.reduce((sum, result) => sum + result.ms, 0);
     expect(total).toBeLessThan(OPERATION_TIMEOUT * 1000 + SLACK_MS);
     figures.add('faultsSurvived', 1);
     figures.set('silent pool: time of the next 4 logins (ms)', Math.round(total));
   }, 30_000);
+});
+
+describe('TLS', () => {
+  it('refuses a directory whose certificate it cannot verify, by default', async () => {
+    // Without the test CA, the directory's certificate is signed by an unknown authority.
+    const { LDAP_CA_CERT_FILE: _withCa, ...withoutCa } = directory.ldapEntry({
+      LDAP_URL: directory.ldapsUrl,
+    });
+    const entry = ldapEntrySchema.parse(withoutCa);
+    expect(entry.LDAP_TLS_VERIFY).toBe(true);
+    current = createDirectory([entry], logs.logger());
+    const unverified = current;
+    closers.push(() => unverified.close());
+    const refused = await login('alice');
+    useDirectory([directory.ldapsUrl]);
+    const verified = await login('alice');
+    expect(refused).toMatchObject({ status: 503, code: 'DIRECTORY_UNAVAILABLE' });
+    expect(verified.status).toBe(200);
+    figures.set('ldaps without the CA', `${refused.status} ${refused.code}`);
+  });
 });
 
 describe('database faults', () => {

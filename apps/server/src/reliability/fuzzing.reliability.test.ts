@@ -49,7 +49,7 @@ let skip: string | undefined;
 let session: Session;
 let pending: Session;
 
-/** A fixed seed per run is printed by fast-check on failure; the seed itself varies per run. */
+/** One seed per run, different each time; fast-check prints it with a counterexample, to replay it. */
 const runs = { seed: Date.now() % 2 ** 31 };
 const statusCounts = new Map<number, number>();
 let cases = 0;
@@ -105,6 +105,7 @@ afterAll(async () => {
   await subject?.close();
   await directory?.stop();
   figures.set('cases', cases);
+  figures.set('fast-check seed', runs.seed);
   figures.set('fuzzed logins accepted (alice, own password)', logins);
   figures.set(
     'answers by status',

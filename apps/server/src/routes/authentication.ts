@@ -66,9 +66,7 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
       if (!(await services.sessions.activate(session.id))) {
         throw new ApiError('TOKEN_INVALID', 'session ended or was activated meanwhile');
       }
-      const user = await services.accounts.findById(session.user_id);
-      if (!user) throw new ApiError('TOKEN_INVALID', 'account removed');
-      return encryptedJson(c, { user: userKeysReply(user) });
+      return encryptedJson(c, { user: userKeysReply(c.get('user')!) });
     },
   );
 

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { UserRow } from '../accounts/account-service.ts';
 import { audit } from '../audit-log.ts';
 import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
-import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
@@ -66,8 +65,7 @@ export function userRoutes(services: ApiServices): Hono<AppEnv> {
 
   app.get('/', async (c) => {
     const session = c.get('session')!;
-    const user = await services.accounts.findById(session.user_id);
-    if (!user) throw new ApiError('TOKEN_INVALID', 'account removed');
+    const user = c.get('user')!;
     return encryptedJson(c, {
       id: user.id,
       username: user.username,

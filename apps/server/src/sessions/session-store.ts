@@ -5,9 +5,48 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import type { Database, SessionsTable } from '../db/schema.ts';
+import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
+import type { Database, SessionsTable, UsersTable } from '../db/schema.ts';
 
 export type SessionRow = Selectable<SessionsTable>;
+type UserRow = Selectable<UsersTable>;
+
+/** A session with its account, as an authenticated request needs them. */
+export interface SessionWithUser {
+  session: SessionRow;
+  user: UserRow;
+}
+
+/** Every users column but `id` (which is the session's `user_id`), read beside the session as `user_<column>`. */
+const USER_COLUMNS = [
+  'ldap_domain',
+  'guid',
+  'username',
+  'email',
+  'user_dn',
+  'public_key',
+  'private_key',
+  'private_key_nonce',
+  'secret_key',
+  'secret_key_nonce',
+  'user_sauce',
+  'groups_fingerprint',
+  'created_at',
+  'last_login',
+] as const satisfies readonly Exclude<keyof UsersTable, 'id'>[];
+
+type SessionAndUserColumns = SessionRow & { [K in (typeof USER_COLUMNS)[number] as `user_${K}`]: UserRow[K] };
+
+function splitSessionAndUser(row: SessionAndUserColumns): SessionWithUser {
+  const session = {} as Record<string, unknown>;
+  const user = {} as Record<string, unknown>;
+  for (const [column, value] of Object.entries(row)) {
+    if (column.startsWith('user_') && column !== 'user_id') user[column.slice(5)] = value;
+    else session[column] = value;
+  }
+  user.id = row.user_id;
+  return { session: session as SessionRow, user: user as UserRow };
+}
 
 export interface NewSession {
   userId: string;
@@ -35,10 +74,32 @@ export function sameHex(a: string, b: string): boolean {
 }
 
 export class SessionStore {
+  private readonly byTokenHash: PreparedQuery<{ tokenHash: string }, SessionAndUserColumns>;
+  private readonly activation: PreparedQuery<{ id: string }, unknown>;
+
   constructor(
     private readonly db: Database,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Session and account in one statement: every authenticated request reads both.
+    this.byTokenHash = new PreparedQuery(
+      (p: Placeholders<{ tokenHash: string }>) =>
+        db
+          .selectFrom('sessions')
+          .innerJoin('users', 'users.id', 'sessions.user_id')
+          .selectAll('sessions')
+          .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
+          .where('sessions.token_hash', '=', p.tokenHash) as never,
+    );
+    this.activation = new PreparedQuery((p: Placeholders<{ id: string }>) =>
+      db
+        .updateTable('sessions')
+        .set({ active: 1, validator: null })
+        .where('id', '=', p.id)
+        .where('active', '=', 0)
+        .where('ended_at', 'is', null),
+    );
+  }
 
   buildSession(input: NewSession): CreatedSession {
     const token = randomBytes(32).toString('hex');
@@ -68,15 +129,15 @@ export class SessionStore {
       .executeTakeFirst();
   }
 
+  /** The session of `token` with its account; undefined for an unknown token. */
+  async findWithUserByToken(token: string): Promise<SessionWithUser | undefined> {
+    const { rows } = await this.byTokenHash.execute(this.db, { tokenHash: hashToken(token) });
+    return rows[0] === undefined ? undefined : splitSessionAndUser(rows[0]);
+  }
+
   async activate(sessionId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sessions')
-      .set({ active: 1, validator: null })
-      .where('id', '=', sessionId)
-      .where('active', '=', 0)
-      .where('ended_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const result = await this.activation.execute(this.db, { id: sessionId });
+    return Number(result.numAffectedRows ?? 0n) === 1;
   }
 
   /** Ends one session of the user; false when the user has no such live session. */

@@ -5,6 +5,7 @@
  * only failures write.
  */
 import { sql } from 'kysely';
+import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface ThrottleLimits {
@@ -21,20 +22,28 @@ export type ThrottleVerdict =
 const usernameKey = (username: string) => `user:${username.toLowerCase()}`;
 const addressKey = (address: string) => `addr:${address}`;
 
+type CounterRow = { key: string; failures: number; window_start: number };
+
 export class LoginThrottle {
+  /** Runs before every login: compiled once (see prepared-query.ts). */
+  private readonly counters: PreparedQuery<{ usernameKey: string; addressKey: string }, CounterRow>;
+
   constructor(
     private readonly db: Database,
     private readonly limits: ThrottleLimits,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.counters = new PreparedQuery((p: Placeholders<{ usernameKey: string; addressKey: string }>) =>
+      db
+        .selectFrom('login_throttle')
+        .select(['key', 'failures', 'window_start'])
+        .where('key', 'in', [p.usernameKey, p.addressKey]),
+    );
+  }
 
   async check(username: string, address: string): Promise<ThrottleVerdict> {
     const keys = [usernameKey(username), addressKey(address)];
-    const rows = await this.db
-      .selectFrom('login_throttle')
-      .select(['key', 'failures', 'window_start'])
-      .where('key', 'in', keys)
-      .execute();
+    const { rows } = await this.counters.execute(this.db, { usernameKey: keys[0]!, addressKey: keys[1]! });
     const now = this.now();
     const windowMs = this.limits.windowSeconds * 1000;
     for (const row of rows) {

@@ -1,0 +1,40 @@
+import { Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
+import { describe, expect, it } from 'vitest';
+import { presetHeaders, securityHeaderList } from './security-headers.ts';
+
+const POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+  frameAncestors: ["'none'"],
+};
+
+function headersOf(response: Response): Record<string, string> {
+  return Object.fromEntries([...response.headers].filter(([name]) => name !== 'content-type'));
+}
+
+describe('presetHeaders', () => {
+  it("writes the same headers as hono's secureHeaders, on JSON replies, errors and handler-built replies", async () => {
+    const build = (middleware: ReturnType<typeof presetHeaders>) => {
+      const app = new Hono();
+      app.use('*', middleware);
+      app.get('/json', (c) => c.json({ ok: true }));
+      app.get('/raw', () => new Response('file', { headers: { 'Cache-Control': 'no-cache' } }));
+      app.get('/fail', () => {
+        throw new Error('boom');
+      });
+      app.onError((_error, c) => c.json({ failed: true }, 500));
+      return app;
+    };
+    const ours = build(presetHeaders(securityHeaderList(POLICY)));
+    const hono = build(secureHeaders({ contentSecurityPolicy: POLICY, crossOriginEmbedderPolicy: false }));
+    for (const path of ['/json', '/raw', '/fail']) {
+      const expected = headersOf(await hono.request(path));
+      expect(Object.keys(expected).length).toBeGreaterThan(10);
+      expect(headersOf(await ours.request(path)), path).toEqual(expected);
+    }
+    expect((await ours.request('/json')).headers.get('Content-Security-Policy')).toBe(
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
+    );
+  });
+});
