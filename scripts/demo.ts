@@ -24,6 +24,7 @@ import { ProtocolClient } from '../apps/server/src/test-support/protocol-client.
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MANAGE = join(ROOT, 'apps/server/dist/cli/main.js');
 const TURBO = join(ROOT, 'node_modules/.bin/turbo');
+const LDAP_ONLY_CONFIG = join(ROOT, 'packages/config-schema/examples/config.ldap-only.json');
 const DATASET = 'openldap-memberof';
 /** Users shown on the banner: plain ones, one with a tricky DN and password, one non-ASCII. */
 const SHOWN_USERS = ['alice', 'bob', 'jsmith', 'zoe'];
@@ -81,18 +82,20 @@ function demoSettings(keysYaml: string, directory: TestDirectory): string {
   ].join('\n');
 }
 
-/** config.json of the web client: LDAP logins only, against this server, in the demo domain. */
+/**
+ * config.json of the web client: the shipped LDAP-only example, pointed at this server (no `url`: the
+ * page's own origin) in the demo domain, with the demo credentials as its login text.
+ */
 function demoConfig(directory: TestDirectory): string {
+  const { $schema: _schema, ...ldapOnly } = JSON.parse(readFileSync(LDAP_ONLY_CONFIG, 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const alice = directory.users.alice;
   return `${JSON.stringify(
     {
+      ...ldapOnly,
       backend_servers: [{ title: `Demo directory (${directory.domain})`, domain: directory.domain }],
-      authentication_methods: ['LDAP'],
-      allow_custom_server: false,
-      allow_registration: false,
-      allow_lost_password: false,
-      remember_me_default: false,
-      trust_device_default: false,
       login_info_text: alice
         ? `Demo: sign in as ${alice.login} with the password ${alice.password} (more users in the terminal).`
         : undefined,

@@ -90,7 +90,8 @@ export async function startProductServer(options: ProductServerOptions): Promise
       '--port',
       '0',
     ],
-    env: withoutSettingsOverrides(process.env),
+    // The server runs as the image runs it (docker/Dockerfile sets the same glibc tuning).
+    env: { ...withoutSettingsOverrides(process.env), MALLOC_MMAP_THRESHOLD_: '131072' },
     cwd: options.workDir,
     logFile,
     ready: /Listening on (http:\/\/\S+?) /,

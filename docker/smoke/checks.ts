@@ -16,22 +16,12 @@ import { readFileSync } from 'node:fs';
 import { datasetContent, datasetDefinition } from '@ldap-login/ldap-core/testing';
 import { chromium } from 'playwright-core';
 import { ProtocolClient, ProtocolError } from '../../apps/server/src/test-support/protocol-client.ts';
+import { HEADLESS_CHROMIUM_ARGS } from '../../apps/web/e2e/chromium-args.ts';
 
 /** The OpenLDAP image's default dataset; its users and service account come from the catalog. */
 const DATASET = 'openldap-memberof';
 const TEST_USER = 'alice';
 const CHROMIUM = '/usr/bin/chromium';
-/** Keep a headless Chromium from reaching out to the network on its own. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const BROWSER_TIMEOUT_MS = 30_000;
 
 const definition = datasetDefinition(DATASET);
@@ -91,7 +81,7 @@ async function wrongPassword(baseUrl: string): Promise<string> {
 async function browser(baseUrl: string): Promise<string> {
   const instance = await chromium.launch({
     executablePath: CHROMIUM,
-    args: CHROMIUM_ARGS,
+    args: [...HEADLESS_CHROMIUM_ARGS],
     timeout: BROWSER_TIMEOUT_MS,
   });
   try {

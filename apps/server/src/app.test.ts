@@ -332,6 +332,18 @@ describe('login throttling', () => {
       400,
     );
     await expectError(t.client().login('alice@example.com', 'alice-pw'), 429, 'TOO_MANY_LOGIN_ATTEMPTS');
+    // Spellings the directory matches to the same entry (RFC 4518: full-width forms, spaces).
+    const calls = directory.authenticateCalls;
+    for (const [index, spelling] of [
+      'ａｌｉｃｅ@example.com',
+      'alice @example.com',
+      ' alice  @ example.com',
+    ].entries()) {
+      expect((await rawLogin({ username: spelling, password: 'x' }, `198.51.100.${10 + index}`)).status).toBe(
+        429,
+      );
+    }
+    expect(directory.authenticateCalls).toBe(calls);
   });
 
   it('refuses a client address after too many failures across usernames', async () => {

@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { SettingsError, startServer } from './server.ts';
 import { FakeDirectory } from './test-support/fake-directory.ts';
@@ -55,6 +57,85 @@ describe('startServer', () => {
       ]);
     } finally {
       await db.destroy();
+    }
+  });
+
+  it('over real HTTP: security headers on API, error and web replies; bodies above the limit refused, chunked too', async () => {
+    const web = join(dir, 'web');
+    mkdirSync(web);
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>vault</title>');
+    const server = await startServer({
+      settings: testSettings({ DATA_DIR: join(dir, 'data') }),
+      host: '127.0.0.1',
+      port: 0,
+      webRoot: web,
+      directory: new FakeDirectory(),
+      logger: pino({ level: 'silent' }),
+    });
+    // Raw node:http, so that the body goes out exactly as written (with a length or chunked).
+    const post = (path: string, chunks: string[], headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const outgoing = request(`${server.url}${path}`, { method: 'POST', headers }, (reply) => {
+          let body = '';
+          reply.setEncoding('utf8').on('data', (chunk: string) => {
+            body += chunk;
+          });
+          reply.on('end', () => resolve({ status: reply.statusCode ?? 0, headers: reply.headers, body }));
+        });
+        // The server may answer and close before the whole body is sent.
+        outgoing.on('error', reject);
+        for (const chunk of chunks) outgoing.write(chunk);
+        outgoing.end();
+      });
+    try {
+      const small = JSON.stringify({ username: 'alice@example.com' });
+      const prelogin = await post('/server/authentication/prelogin/', [small], {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(small)),
+      });
+      expect(prelogin.status).toBe(200);
+      expect(prelogin.headers['cache-control']).toBe('no-store');
+      expect(prelogin.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(prelogin.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      const chunkedSmall = await post(
+        '/server/authentication/prelogin/',
+        [small.slice(0, 5), small.slice(5)],
+        {
+          'Content-Type': 'application/json',
+          'Transfer-Encoding': 'chunked',
+        },
+      );
+      expect(chunkedSmall.status).toBe(200);
+
+      const big = `{"username":"${'a'.repeat(MAX_BODY_BYTES)}"}`;
+      const declared = await post('/server/authentication/prelogin/', [big], {
+        'Content-Type': 'application/json',
+        'Content-Length': String(big.length),
+      });
+      expect([declared.status, JSON.parse(declared.body)]).toEqual([
+        413,
+        { non_field_errors: ['REQUEST_TOO_LARGE'] },
+      ]);
+      expect(declared.headers['x-content-type-options']).toBe('nosniff');
+      const chunked = await post(
+        '/server/authentication/prelogin/',
+        [big.slice(0, 40_000), big.slice(40_000)],
+        {
+          'Content-Type': 'application/json',
+          'Transfer-Encoding': 'chunked',
+        },
+      );
+      expect([chunked.status, JSON.parse(chunked.body)]).toEqual([
+        413,
+        { non_field_errors: ['REQUEST_TOO_LARGE'] },
+      ]);
+      expect(chunked.headers['cache-control']).toBe('no-store');
+
+      const page = await fetch(`${server.url}/`);
+      expect(page.headers.get('Strict-Transport-Security')).toContain('max-age=');
+      expect(page.headers.get('Referrer-Policy')).toBe('no-referrer');
+    } finally {
+      await server.close();
     }
   });
 

@@ -14,6 +14,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { Attribute, Change, Client } from 'ldapts';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { HEADLESS_CHROMIUM_ARGS } from './chromium-args.ts';
 
 const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SCREENSHOT_DIR = join(WEB_DIR, 'e2e', 'screenshots');
@@ -21,18 +22,6 @@ export const SCREENSHOT_DIR = join(WEB_DIR, 'e2e', 'screenshots');
 // The only place these tests read the environment.
 const CI = ['1', 'true', 'yes'].includes((process.env.CI ?? '').toLowerCase());
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-/** Flags that keep a headless Chromium from reaching out to the network on its own. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export interface Stack {
   directory: TestDirectory;
@@ -104,7 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
     mkdirSync(join(work, 'data'));
     server = await startServer({ settings, host: '127.0.0.1', port: 0, webRoot, configJson, build: 'e2e' });
     const info = (await (await fetch(`${server.url}/server/info/`)).json()) as { verify_key: string };
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...HEADLESS_CHROMIUM_ARGS] });
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const running = server;
     const openBrowser = browser;

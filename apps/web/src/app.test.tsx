@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createFakeServer } from './api/fake-server.test-support.ts';
+import { createFakeServer, fakeServerConfig } from './api/fake-server.test-support.ts';
 import { pinVerifyKey } from './api/trust-store.ts';
 import { App } from './app.tsx';
 
@@ -38,23 +38,7 @@ describe('App', () => {
         fetch={server.fetch}
         loadConfig={async () => ({
           ok: true,
-          config: {
-            backend_servers: [
-              {
-                title: 'Example',
-                url: server.baseUrl,
-                domain: 'example.com',
-                autoapprove_plain_password: true,
-              },
-            ],
-            authentication_methods: ['LDAP'],
-            allow_custom_server: false,
-            allow_registration: false,
-            allow_lost_password: false,
-            remember_me_default: true,
-            trust_device_default: false,
-            base_url: 'https://psono.example.com/',
-          },
+          config: fakeServerConfig(server, { remember_me_default: true }, { autoapprovePlainPassword: true }),
         })}
       />
     ));
@@ -112,23 +96,7 @@ describe('sessions', () => {
         fetch={server.fetch}
         loadConfig={async () => ({
           ok: true,
-          config: {
-            backend_servers: [
-              {
-                title: 'Example',
-                url: server.baseUrl,
-                domain: 'example.com',
-                autoapprove_plain_password: true,
-              },
-            ],
-            authentication_methods: ['LDAP'],
-            allow_custom_server: false,
-            allow_registration: false,
-            allow_lost_password: false,
-            remember_me_default: false,
-            trust_device_default: false,
-            base_url: 'https://psono.example.com/',
-          },
+          config: fakeServerConfig(server, {}, { autoapprovePlainPassword: true }),
         })}
       />
     ));

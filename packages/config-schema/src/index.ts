@@ -1,16 +1,6 @@
 /** Node entry point: settings.yaml (schema, loader, presets, redaction) and config.json. */
-export {
-  type BackendServer,
-  backendServerSchema,
-  type ParseWebConfigResult,
-  PSONO_UNUSED_WEB_CONFIG_KEYS,
-  parseWebConfig,
-  WEB_AUTHENTICATION_METHODS,
-  WEB_CONFIG_DEFAULTS,
-  type WebConfig,
-  type WebConfigInput,
-  webConfigSchema,
-} from './client.ts';
+// Everything the browser entry offers, so the two entry points cannot list different things.
+export * from './client.ts';
 export {
   type DatabaseConfig,
   type DatabaseKind,
@@ -19,7 +9,6 @@ export {
   databaseConfigFrom,
   databaseKindOfEngine,
 } from './database-config.ts';
-export { suggestKey } from './did-you-mean.ts';
 export {
   ENVIRONMENT_PREFIX,
   type Environment,

@@ -1,4 +1,4 @@
-import type { LdapEntryInput } from './settings-schema.ts';
+import { LDAP_ENTRY_DEFAULTS, type LdapEntryInput } from './settings-schema.ts';
 
 /** The keys of an `LDAP` entry that depend on the kind of directory rather than on the site. */
 export type LdapPreset = Readonly<
@@ -28,43 +28,43 @@ export type LdapPreset = Readonly<
  * @example
  * const entry = { ...LDAP_PRESETS.openldap, LDAP_URL: 'ldaps://ldap.example.com', ... };
  */
-export const LDAP_PRESETS = {
-  openldap: {
+export const LDAP_PRESETS = definePresets();
+
+/**
+ * Each preset names only where it departs from the one it builds on, and Active Directory builds on
+ * the schema's defaults (Psono's), so a default changes in one place.
+ */
+function definePresets() {
+  const activeDirectory = {
+    LDAP_ATTR_GUID: LDAP_ENTRY_DEFAULTS.LDAP_ATTR_GUID,
+    LDAP_OBJECT_CLASS_USER: LDAP_ENTRY_DEFAULTS.LDAP_OBJECT_CLASS_USER,
+    LDAP_OBJECT_CLASS_GROUP: LDAP_ENTRY_DEFAULTS.LDAP_OBJECT_CLASS_GROUP,
+    LDAP_ATTR_USERNAME: LDAP_ENTRY_DEFAULTS.LDAP_ATTR_USERNAME,
+    LDAP_ATTR_EMAIL: LDAP_ENTRY_DEFAULTS.LDAP_ATTR_EMAIL,
+    LDAP_ATTR_GROUPS: LDAP_ENTRY_DEFAULTS.LDAP_ATTR_GROUPS,
+    LDAP_MEMBER_OF_OVERLAY: LDAP_ENTRY_DEFAULTS.LDAP_MEMBER_OF_OVERLAY,
+    // AD groups list members by DN; Psono's uid/memberUid defaults are the posixGroup layout.
+    LDAP_MEMBER_ATTRIBUTE: 'dn',
+    LDAP_ATTR_MEMBERS: 'member',
+    LDAP_NESTED_GROUPS: true,
+  } as const satisfies LdapPreset;
+  const openldap = {
+    ...activeDirectory,
     LDAP_ATTR_GUID: 'entryUUID',
     LDAP_OBJECT_CLASS_USER: 'inetOrgPerson',
     LDAP_OBJECT_CLASS_GROUP: 'groupOfNames',
     LDAP_ATTR_USERNAME: 'uid',
-    LDAP_ATTR_EMAIL: 'mail',
-    LDAP_ATTR_GROUPS: 'memberOf',
-    LDAP_MEMBER_OF_OVERLAY: true,
-    LDAP_MEMBER_ATTRIBUTE: 'dn',
-    LDAP_ATTR_MEMBERS: 'member',
-    LDAP_NESTED_GROUPS: false,
-  },
-  openldapPosix: {
-    LDAP_ATTR_GUID: 'entryUUID',
+    LDAP_NESTED_GROUPS: LDAP_ENTRY_DEFAULTS.LDAP_NESTED_GROUPS,
+  } as const satisfies LdapPreset;
+  const openldapPosix = {
+    ...openldap,
     LDAP_OBJECT_CLASS_USER: 'posixAccount',
     LDAP_OBJECT_CLASS_GROUP: 'posixGroup',
-    LDAP_ATTR_USERNAME: 'uid',
-    LDAP_ATTR_EMAIL: 'mail',
-    LDAP_ATTR_GROUPS: 'memberOf',
     LDAP_MEMBER_OF_OVERLAY: false,
-    LDAP_MEMBER_ATTRIBUTE: 'uid',
-    LDAP_ATTR_MEMBERS: 'memberUid',
-    LDAP_NESTED_GROUPS: false,
-  },
-  activeDirectory: {
-    LDAP_ATTR_GUID: 'objectGUID',
-    LDAP_OBJECT_CLASS_USER: 'user',
-    LDAP_OBJECT_CLASS_GROUP: 'group',
-    LDAP_ATTR_USERNAME: 'sAMAccountName',
-    LDAP_ATTR_EMAIL: 'mail',
-    LDAP_ATTR_GROUPS: 'memberOf',
-    LDAP_MEMBER_OF_OVERLAY: true,
-    LDAP_MEMBER_ATTRIBUTE: 'dn',
-    LDAP_ATTR_MEMBERS: 'member',
-    LDAP_NESTED_GROUPS: true,
-  },
-} as const satisfies Record<string, LdapPreset>;
+    LDAP_MEMBER_ATTRIBUTE: LDAP_ENTRY_DEFAULTS.LDAP_MEMBER_ATTRIBUTE,
+    LDAP_ATTR_MEMBERS: LDAP_ENTRY_DEFAULTS.LDAP_ATTR_MEMBERS,
+  } as const satisfies LdapPreset;
+  return { openldap, openldapPosix, activeDirectory } as const;
+}
 
 export type LdapPresetName = keyof typeof LDAP_PRESETS;

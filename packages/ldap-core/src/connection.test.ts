@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DirectoryService } from './directory-service.ts';
 import { DirectoryUnavailableError } from './errors.ts';
 import { testEntry } from './test-support/entry.ts';
+import { freeLoopbackPort } from './testing/index.ts';
 
 /**
  * Transport failures need no directory: a listener that accepts and never answers, and a port
@@ -29,14 +30,6 @@ async function silentListener(): Promise<number> {
       }),
   );
   return (server.address() as net.AddressInfo).port;
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function service(urls: string[], timeoutSeconds = 0.3): DirectoryService {
@@ -98,7 +91,7 @@ describe('directory transport failures', () => {
   });
 
   it('reports a closed port as unreachable at once', async () => {
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const started = performance.now();
     const error = await failure(service([`ldap://127.0.0.1:${port}`], 5).authenticate('alice', 'x'));
     expect(error.reason).toBe('unreachable');
@@ -106,7 +99,7 @@ describe('directory transport failures', () => {
   });
 
   it('tries every URL and names each in the log detail when all fail', async () => {
-    const closed = await closedPort();
+    const closed = await freeLoopbackPort();
     const silent = await silentListener();
     const urls = [`ldap://127.0.0.1:${closed}`, `ldap://127.0.0.1:${silent}`];
     const error = await failure(service(urls).authenticate('alice', 'x'));
@@ -115,7 +108,7 @@ describe('directory transport failures', () => {
   });
 
   it('reports each URL in health() without throwing', async () => {
-    const closed = await closedPort();
+    const closed = await freeLoopbackPort();
     const silent = await silentListener();
     const health = await service([`ldap://127.0.0.1:${closed}`, `ldap://127.0.0.1:${silent}`]).health();
     expect(health.map(({ up, error }) => ({ up, error }))).toEqual([

@@ -5,9 +5,14 @@ import { authenticate, DirectoryService, type DirectoryUser } from './directory-
 import { normalizeDn } from './dn.ts';
 import { DirectoryError } from './errors.ts';
 import { decodeObjectGuid } from './guid.ts';
-import { startDirectoryOrSkip } from './test-support/directory.ts';
 import { startTcpProxy, type TcpProxy } from './test-support/tcp-proxy.ts';
-import { DATASET_NAMES, type DatasetName, type TestDirectory } from './testing/index.ts';
+import {
+  DATASET_NAMES,
+  type DatasetName,
+  freeLoopbackPort,
+  startDirectoryOrSkip,
+  type TestDirectory,
+} from './testing/index.ts';
 
 /**
  * Logins against a real OpenLDAP, for each of the three datasets (see testing/DATASETS.md):
@@ -15,6 +20,7 @@ import { DATASET_NAMES, type DatasetName, type TestDirectory } from './testing/i
  * and the transport (TLS, StartTLS, failover, timeouts, idle resets).
  */
 
+const LDAP_CORE_SUITE = 'directory integration tests of ldap-core';
 const EXTRA_GROUPS = 600; // more groups than one page of a paged search
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -44,14 +50,6 @@ async function outcome(work: Promise<unknown>): Promise<{ code: string; reason: 
   }
 }
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Per slapd connection, the DN of the last successful bind before each search: never a user's. */
 function searchesRunAs(log: string): Set<string> {
   const boundAs = new Map<string, string>();
@@ -70,7 +68,10 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
   const services: DirectoryService[] = [];
 
   beforeAll(async () => {
-    directory = await startDirectoryOrSkip({ dataset, extraUsers: EXTRA_GROUPS, extraGroups: EXTRA_GROUPS });
+    directory = await startDirectoryOrSkip(
+      { dataset, extraUsers: EXTRA_GROUPS, extraGroups: EXTRA_GROUPS },
+      LDAP_CORE_SUITE,
+    );
   }, 120_000);
   afterAll(async () => {
     await directory?.stop();
@@ -449,7 +450,7 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
 
     it('fails over from a closed first URL, and pays for it once', async (context) => {
       const dir = need(context);
-      const closed = `ldap://127.0.0.1:${await closedPort()}`;
+      const closed = `ldap://127.0.0.1:${await freeLoopbackPort()}`;
       const failingOver = service({ LDAP_URL: [closed, dir.url], LDAP_POOL_SIZE: 1 });
       expect(await outcome(failingOver.authenticate(...login(dir, 'alice')))).toBe('success');
       const health = await failingOver.health();
@@ -590,7 +591,7 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
       const lines: unknown[] = [];
       const record = (message: string, fields?: Record<string, unknown>) => lines.push({ message, fields });
       const logger = { debug: record, info: record, warn: record, error: record };
-      const closed = `ldap://127.0.0.1:${await closedPort()}`;
+      const closed = `ldap://127.0.0.1:${await freeLoopbackPort()}`;
       const secret = dir.users.zoe!.password; // no character that JSON would escape
       const logged = new DirectoryService([entry({ LDAP_URL: [closed, dir.url], LDAP_TLS_VERIFY: false })], {
         logger,

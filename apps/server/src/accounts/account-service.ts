@@ -12,6 +12,7 @@ import { encryptWithKey, generateX25519KeyPair } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
 import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
 import type { AuditEventsTable, Database, SessionsTable, UsersTable } from '../db/schema.ts';
+import { SESSION_COLUMNS } from '../sessions/session-store.ts';
 import type { DirectoryUser } from './directory-port.ts';
 import { groupsFingerprint, replaceMemberships } from './groups.ts';
 
@@ -59,21 +60,6 @@ export interface LoginOutcome {
 
 type AuditRow = Selectable<AuditEventsTable>;
 type SessionRow = Selectable<SessionsTable>;
-
-const SESSION_COLUMNS = [
-  'id',
-  'token_hash',
-  'user_id',
-  'secret',
-  'validator',
-  'active',
-  'device_fingerprint',
-  'device_description',
-  'client_address',
-  'created_at',
-  'valid_till',
-  'ended_at',
-] as const satisfies readonly (keyof SessionRow)[];
 
 const AUDIT_COLUMNS = [
   'id',

@@ -1,12 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
 import { generateServerKeys } from './commands/generate-keys.ts';
 import { EXIT } from './exit-codes.ts';
-import { startDirectoryOrSkip } from './test-support/directory.ts';
 import { runManage, startManage } from './test-support/run-manage.ts';
 
 /**
@@ -20,7 +19,10 @@ let workDir: string;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'manage-server-'));
-  directory = await startDirectoryOrSkip({ dataset: 'openldap-memberof', largeGroupSize: 0 });
+  directory = await startDirectoryOrSkip(
+    { dataset: 'openldap-memberof', largeGroupSize: 0 },
+    'manage CLI directory tests',
+  );
 }, 180_000);
 
 afterAll(async () => {

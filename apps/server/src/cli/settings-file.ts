@@ -7,6 +7,7 @@ import {
   type LoadSettingsResult,
   loadSettingsFile,
 } from '@ldap-login/config-schema';
+import type { CliIo } from './command.ts';
 
 /** Where `manage` looks for settings when `--settings` is not given, in this order. */
 export const SETTINGS_LOOKUP_HELP = `Settings file (--settings FILE); without it, the first that exists of:
@@ -77,4 +78,18 @@ export function formatFindings(findings: Finding[], file?: string): string[] {
     const text = finding.path === '' && finding.line === undefined ? finding.message : formatFinding(finding);
     return file ? `${file}: ${text}` : text;
   });
+}
+
+/**
+ * The valid settings for a command that cannot start without them; otherwise each problem goes to
+ * standard error and the result is undefined (the command then exits with EXIT.USAGE).
+ */
+export function loadSettingsOrReport(
+  explicit: string | undefined,
+  io: CliIo,
+): Extract<LoadedSettings, { ok: true }> | undefined {
+  const loaded = loadSettings(explicit, io.env, io.cwd);
+  if (loaded.ok) return loaded;
+  for (const line of formatFindings(loaded.errors, loaded.location?.path)) io.stderr(`error: ${line}\n`);
+  return undefined;
 }

@@ -1,14 +1,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LdapEntryInput } from '@ldap-login/config-schema';
 import type { DiagnoseStep } from '@ldap-login/ldap-core';
-import { DATASET_NAMES, type DatasetName, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import {
+  DATASET_NAMES,
+  type DatasetName,
+  freeLoopbackPort,
+  startDirectoryOrSkip,
+  type TestDirectory,
+} from '@ldap-login/ldap-core/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
-import { startDirectoryOrSkip } from './test-support/directory.ts';
 import { type ManageRun, runManage } from './test-support/run-manage.ts';
 
 /**
@@ -35,7 +39,10 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'manage-testldap-'));
   // Started one after the other: the machine is small and slapd starts in well under a second.
   for (const dataset of DATASET_NAMES) {
-    const directory = await startDirectoryOrSkip({ dataset, largeGroupSize: 0 });
+    const directory = await startDirectoryOrSkip(
+      { dataset, largeGroupSize: 0 },
+      'manage CLI directory tests',
+    );
     if (!directory) return;
     directories.set(dataset, directory);
   }
@@ -50,14 +57,6 @@ function directoryFor(context: TestContext, dataset: DatasetName): TestDirectory
   const directory = directories.get(dataset);
   if (!directory) context.skip('no test directory on this machine (see the warning above)');
   return directory!;
-}
-
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 let settingsCount = 0;
@@ -241,7 +240,7 @@ describe('manage testldap: broken transport settings', () => {
 
   it('a closed port', async (context) => {
     const directory = directoryFor(context, 'openldap-memberof');
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const { run } = await testldap(directory, 'alice', alice(directory).password, {
       overrides: { LDAP_URL: `ldap://127.0.0.1:${port}` },
     });
@@ -253,7 +252,7 @@ describe('manage testldap: broken transport settings', () => {
 
   it('a closed first URL is skipped when the next one answers (failover)', async (context) => {
     const directory = directoryFor(context, 'openldap-memberof');
-    const port = await closedPort();
+    const port = await freeLoopbackPort();
     const { run } = await testldap(directory, 'alice', alice(directory).password, {
       overrides: { LDAP_URL: [`ldap://127.0.0.1:${port}`, directory.url] },
     });

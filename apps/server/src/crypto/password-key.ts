@@ -6,17 +6,19 @@
  * The server needs it only when it creates an account; clients derive it on every login.
  *
  * At most `MAX_CONCURRENT_SCRYPT` derivations run at once: each takes 16 MiB (128 * N * r bytes),
- * and glibc keeps the freed blocks in a per-thread arena, so a burst of first logins spread over
- * all of libuv's threads would leave the process 100+ MB larger for good. Two at once keeps both
- * cores busy; the rest wait their turn (first logins only, a few tens of milliseconds each).
+ * so a burst of first logins holds a bounded amount of memory and leaves libuv's pool threads for
+ * other work; further first logins wait their turn (a few tens of milliseconds each). glibc may still keep freed scrypt buffers in the process: the deployment sets
+ * `MALLOC_MMAP_THRESHOLD_` against that (see the benchmark's README).
  */
 import { createHash, scrypt } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { fromHex, utf8 } from './hex.ts';
 
 export const SCRYPT_PARAMETERS = { u: 14, r: 8, p: 1, l: 64 } as const;
 export const HASHING_ALGORITHM = 'scrypt';
 
-export const MAX_CONCURRENT_SCRYPT = 2;
+/** One derivation per core, at least two and at most libuv's default four threads. */
+export const MAX_CONCURRENT_SCRYPT = Math.min(4, Math.max(2, availableParallelism()));
 
 let running = 0;
 const waiting: (() => void)[] = [];

@@ -1,9 +1,10 @@
 /**
  * Security headers on every reply (the set hono's `secureHeaders` writes, with our CSP), written
  * into the context before the handler runs. Hono's `secureHeaders` sets them after `next()`, which
- * turns @hono/node-server's lightweight reply into a full web `Response` and its slow write path;
- * set beforehand they travel with the reply for free. Replies a handler builds itself (static
- * files) drop the prepared headers, so they get them afterwards, as before.
+ * turns @hono/node-server's lightweight reply into a full web `Response` and its slow write path
+ * (about 0.1 ms per request); set beforehand they travel with the reply for free. Replies a handler
+ * builds itself (static files) drop the prepared headers, so they get them afterwards, as before.
+ * (Setting them on Node's reply object directly measured no faster.)
  */
 import type { MiddlewareHandler } from 'hono';
 

@@ -201,8 +201,9 @@ describe('throttling failed logins', () => {
     for (let index = 0; index < USERNAME_LIMIT; index++) {
       await attemptLogin(from(index), name('bob'), `guess-${index}`);
     }
-    // Spellings the directory resolves to the same entry (it ignores case, surrounding spaces and,
-    // per RFC 4518, compatibility forms such as full-width letters).
+    // Spellings the directory may resolve to the same entry (it ignores case, surrounding spaces
+    // and, per RFC 4518, compatibility forms such as full-width letters; RFC 4518 also drops
+    // zero-width and soft-hyphen characters, which a directory may or may not do).
     const variants = [
       `BOB@${directory.domain.toUpperCase()}`,
       'bob',
@@ -210,6 +211,10 @@ describe('throttling failed logins', () => {
       `bob @${directory.domain}`,
       ` bob@${directory.domain}`.replace('bob', ' bob'),
       `ｂｏｂ@${directory.domain}`,
+      `b\u200bob@${directory.domain}`,
+      `bo\u00adb@${directory.domain}`,
+      `bob\u00a0@${directory.domain}`,
+      `ＢＯＢ@${directory.domain}`,
     ];
     await slapdLog.mark();
     const outcomes: { variant: string; status: number }[] = [];

@@ -200,11 +200,26 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
 }
 
 /**
+ * The spelling the directory would treat as the same name: LDAP matches names after RFC 4518's
+ * preparation (compatibility forms such as full-width letters folded, case ignored, insignificant
+ * spaces dropped), so `ｂｏｂ` or `bob @example.org` reach the same entry as `bob@example.org` and must
+ * share its throttling counter.
+ */
+function directoryEquivalent(typed: string): string {
+  return typed
+    .normalize('NFKC')
+    .toLowerCase()
+    .split('@')
+    .map((part) => part.trim().replace(/\s+/g, ' '))
+    .join('@');
+}
+
+/**
  * The name a login is throttled, audited and looked up under: `name@domain` once the domain is
  * known, so `alice` and `Alice@Example.com` share one throttling counter.
  */
 function qualifiedUsername(services: ApiServices, typed: string): { username: string; known: boolean } {
-  const lowered = typed.trim().toLowerCase();
+  const lowered = directoryEquivalent(typed);
   const domains = services.settings.LDAP.map((entry) => entry.LDAP_DOMAIN);
   const domain = domainForUsername(lowered, domains);
   if (domain === undefined) return { username: lowered, known: false };

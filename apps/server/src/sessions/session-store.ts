@@ -37,14 +37,28 @@ const USER_COLUMNS = [
 
 type SessionAndUserColumns = SessionRow & { [K in (typeof USER_COLUMNS)[number] as `user_${K}`]: UserRow[K] };
 
+/** Every column of a session row, in table order. */
+export const SESSION_COLUMNS = [
+  'id',
+  'token_hash',
+  'user_id',
+  'secret',
+  'validator',
+  'active',
+  'device_fingerprint',
+  'device_description',
+  'client_address',
+  'created_at',
+  'valid_till',
+  'ended_at',
+] as const satisfies readonly (keyof SessionRow)[];
+
 function splitSessionAndUser(row: SessionAndUserColumns): SessionWithUser {
-  const session = {} as Record<string, unknown>;
-  const user = {} as Record<string, unknown>;
-  for (const [column, value] of Object.entries(row)) {
-    if (column.startsWith('user_') && column !== 'user_id') user[column.slice(5)] = value;
-    else session[column] = value;
-  }
-  user.id = row.user_id;
+  const columns = row as unknown as Record<string, unknown>;
+  const session: Record<string, unknown> = {};
+  for (const column of SESSION_COLUMNS) session[column] = columns[column];
+  const user: Record<string, unknown> = { id: row.user_id };
+  for (const column of USER_COLUMNS) user[column] = columns[`user_${column}`];
   return { session: session as SessionRow, user: user as UserRow };
 }
 

@@ -3,6 +3,8 @@
  * tweetnacl rather than this client's crypto code so that the two sides are independent. Used by
  * unit and component tests; the browser tests run against the real server and directory.
  */
+
+import type { WebConfig } from '@ldap-login/config-schema/client';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -294,3 +296,32 @@ export function createFakeServer(options: FakeServerOptions = {}) {
 }
 
 export type FakeServer = ReturnType<typeof createFakeServer>;
+
+/**
+ * The config.json of a site whose one server is `server`, in the `example.com` domain, with LDAP
+ * logins only; `overrides` replace top-level keys.
+ */
+export function fakeServerConfig(
+  server: FakeServer,
+  overrides: Partial<WebConfig> = {},
+  { autoapprovePlainPassword = false } = {},
+): WebConfig {
+  return {
+    backend_servers: [
+      {
+        title: 'Example',
+        url: server.baseUrl,
+        domain: 'example.com',
+        autoapprove_plain_password: autoapprovePlainPassword,
+      },
+    ],
+    authentication_methods: ['LDAP'],
+    allow_custom_server: false,
+    allow_registration: false,
+    allow_lost_password: false,
+    remember_me_default: false,
+    trust_device_default: false,
+    base_url: 'https://psono.example.com/',
+    ...overrides,
+  };
+}

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from './api-error.ts';
-import { createFakeServer } from './fake-server.test-support.ts';
-import { type LoginPrompts, login, qualifyUsername } from './login.ts';
+import { createFakeServer, type FakeServer } from './fake-server.test-support.ts';
+import { type LoginPrompts, type LoginRequest, type LoginServer, login, qualifyUsername } from './login.ts';
 import { fetchProfile, fetchSessions, logout } from './session-client.ts';
 import { pinnedVerifyKey, pinVerifyKey, plainPasswordApproved } from './trust-store.ts';
 
@@ -27,6 +27,21 @@ function prompts(overrides: Partial<LoginPrompts> = {}): LoginPrompts & { asked:
 
 const users = { 'alice@example.com': { password: 'alice-pw', groups: ['developers', 'staff'] } };
 
+/** Alice's login at `server` in the example.com domain, for a minute, unless told otherwise. */
+function loginAt(
+  server: FakeServer,
+  serverOverrides: Partial<LoginServer> = {},
+  overrides: Partial<Omit<LoginRequest, 'server'>> = {},
+): LoginRequest {
+  return {
+    server: { url: server.baseUrl, domain: 'example.com', ...serverOverrides },
+    username: 'alice',
+    password: 'alice-pw',
+    sessionDuration: 60,
+    ...overrides,
+  };
+}
+
 beforeEach(() => localStorage.clear());
 afterEach(() => vi.restoreAllMocks());
 
@@ -42,12 +57,7 @@ describe('login', () => {
   it('signs in, asks once per server, and reads the profile over the encrypted session', async () => {
     const server = createFakeServer({ users });
     const p = prompts();
-    const request = {
-      server: { url: `${server.baseUrl}/`, domain: 'example.com' },
-      username: 'alice',
-      password: 'alice-pw',
-      sessionDuration: 3600,
-    };
+    const request = loginAt(server, { url: `${server.baseUrl}/` }, { sessionDuration: 3600 });
     const { session, keysReencrypted } = await login(request, p, server.fetch);
     expect(keysReencrypted).toBe(false);
     expect(session.username).toBe('alice@example.com');
@@ -76,18 +86,9 @@ describe('login', () => {
   it('sends nothing when the user declines sending the password', async () => {
     const server = createFakeServer({ users });
     const p = prompts({ approvePlainPassword: async () => false });
-    await expect(
-      login(
-        {
-          server: { url: server.baseUrl, domain: 'example.com' },
-          username: 'alice',
-          password: 'alice-pw',
-          sessionDuration: 60,
-        },
-        p,
-        server.fetch,
-      ),
-    ).rejects.toMatchObject({ code: 'PLAIN_PASSWORD_DECLINED' });
+    await expect(login(loginAt(server), p, server.fetch)).rejects.toMatchObject({
+      code: 'PLAIN_PASSWORD_DECLINED',
+    });
     expect(server.calls).toEqual(['GET /info/']);
     expect(plainPasswordApproved(server.baseUrl)).toBe(false);
   });
@@ -95,39 +96,19 @@ describe('login', () => {
   it('skips the consent question when the administrator auto-approves the server', async () => {
     const server = createFakeServer({ users });
     const p = prompts();
-    await login(
-      {
-        server: { url: server.baseUrl, domain: 'example.com', autoapprovePlainPassword: true },
-        username: 'alice',
-        password: 'alice-pw',
-        sessionDuration: 60,
-      },
-      p,
-      server.fetch,
-    );
+    await login(loginAt(server, { autoapprovePlainPassword: true }), p, server.fetch);
     expect(p.asked).toEqual(['new-server']);
   });
 
   it('trusts a key pinned in the configuration without asking, and blocks any other', async () => {
     const server = createFakeServer({ users });
     const p = prompts();
-    const base = {
-      url: server.baseUrl,
-      domain: 'example.com',
-      verifyKey: server.verifyKey,
-      autoapprovePlainPassword: true,
-    };
-    await login(
-      { server: base, username: 'alice', password: 'alice-pw', sessionDuration: 60 },
-      p,
-      server.fetch,
-    );
+    const request = loginAt(server, { verifyKey: server.verifyKey, autoapprovePlainPassword: true });
+    await login(request, p, server.fetch);
     expect(p.asked).toEqual([]);
 
     server.rotateSigningKey();
-    await expect(
-      login({ server: base, username: 'alice', password: 'alice-pw', sessionDuration: 60 }, p, server.fetch),
-    ).rejects.toMatchObject({ code: 'IDENTITY_CHANGED' });
+    await expect(login(request, p, server.fetch)).rejects.toMatchObject({ code: 'IDENTITY_CHANGED' });
   });
 
   it('blocks a server whose key changed since it was pinned in this browser', async () => {
@@ -135,16 +116,7 @@ describe('login', () => {
     pinVerifyKey(server.baseUrl, server.verifyKey);
     server.rotateSigningKey();
     const p = prompts();
-    const error = await login(
-      {
-        server: { url: server.baseUrl, domain: 'example.com' },
-        username: 'alice',
-        password: 'alice-pw',
-        sessionDuration: 60,
-      },
-      p,
-      server.fetch,
-    ).catch((e: unknown) => e);
+    const error = await login(loginAt(server), p, server.fetch).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).code).toBe('IDENTITY_CHANGED');
     expect(p.asked).toEqual([]);
@@ -185,18 +157,9 @@ describe('login', () => {
 
   it('refuses a server that does not offer directory logins before sending the password', async () => {
     const server = createFakeServer({ users, authenticationMethods: ['AUTHKEY'] });
-    await expect(
-      login(
-        {
-          server: { url: server.baseUrl, domain: 'example.com' },
-          username: 'alice',
-          password: 'alice-pw',
-          sessionDuration: 60,
-        },
-        prompts(),
-        server.fetch,
-      ),
-    ).rejects.toMatchObject({ code: 'LDAP_NOT_OFFERED' });
+    await expect(login(loginAt(server), prompts(), server.fetch)).rejects.toMatchObject({
+      code: 'LDAP_NOT_OFFERED',
+    });
     expect(server.calls).toEqual(['GET /info/']);
   });
 
@@ -212,12 +175,11 @@ describe('login', () => {
         return answers.shift() ?? null;
       },
     });
-    const request = {
-      server: { url: server.baseUrl, domain: 'example.com', autoapprovePlainPassword: true },
-      username: 'bob',
-      password: 'new-pw',
-      sessionDuration: 60,
-    };
+    const request = loginAt(
+      server,
+      { autoapprovePlainPassword: true },
+      { username: 'bob', password: 'new-pw' },
+    );
     const result = await login(request, p, server.fetch);
     expect(result.keysReencrypted).toBe(true);
     expect(attempts).toEqual([1, 2]);
@@ -236,12 +198,7 @@ describe('login', () => {
     });
     await expect(
       login(
-        {
-          server: { url: server.baseUrl, domain: 'example.com', autoapprovePlainPassword: true },
-          username: 'bob',
-          password: 'new-pw',
-          sessionDuration: 60,
-        },
+        loginAt(server, { autoapprovePlainPassword: true }, { username: 'bob', password: 'new-pw' }),
         prompts(),
         server.fetch,
       ),

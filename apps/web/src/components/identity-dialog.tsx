@@ -1,4 +1,4 @@
-import { Dialog } from './dialog.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 
 export interface IdentityDialogProps {
   serverUrl: string;
@@ -9,9 +9,11 @@ export interface IdentityDialogProps {
 /** First contact with a server: show its signing key so the user can compare it before trusting it. */
 export function IdentityDialog(props: IdentityDialogProps) {
   return (
-    <Dialog
+    <ConfirmDialog
       title="New server"
-      onCancel={() => props.onAnswer(false)}
+      declineLabel="Cancel"
+      confirmLabel="Trust this server"
+      onAnswer={props.onAnswer}
       description={
         <>
           <p>
@@ -25,15 +27,6 @@ export function IdentityDialog(props: IdentityDialogProps) {
           </code>
         </>
       }
-    >
-      <div class="dialog-actions">
-        <button type="button" class="button secondary" onClick={() => props.onAnswer(false)}>
-          Cancel
-        </button>
-        <button type="button" class="button primary" data-autofocus onClick={() => props.onAnswer(true)}>
-          Trust this server
-        </button>
-      </div>
-    </Dialog>
+    />
   );
 }

@@ -1,30 +1,18 @@
 import type { WebConfig } from '@ldap-login/config-schema/client';
 import { fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeServer, type FakeServer } from '../api/fake-server.test-support.ts';
+import { createFakeServer, type FakeServer, fakeServerConfig } from '../api/fake-server.test-support.ts';
 import { pinVerifyKey } from '../api/trust-store.ts';
 import { SessionProvider } from '../state/session-context.tsx';
 import { LoginPage } from './login-page.tsx';
 
-function configFor(server: FakeServer, overrides: Partial<WebConfig> = {}): WebConfig {
-  return {
-    backend_servers: [
-      { title: 'Example', url: server.baseUrl, domain: 'example.com', autoapprove_plain_password: false },
-    ],
-    authentication_methods: ['LDAP'],
-    allow_custom_server: false,
-    allow_registration: false,
-    allow_lost_password: false,
-    remember_me_default: false,
-    trust_device_default: false,
-    base_url: 'https://psono.example.com/',
-    ...overrides,
-  };
-}
-
-function renderLogin(server: FakeServer, overrides: Partial<WebConfig> = {}) {
+function renderLogin(
+  server: FakeServer,
+  overrides: Partial<WebConfig> = {},
+  backend: { autoapprovePlainPassword?: boolean } = {},
+) {
   return render(() => (
-    <SessionProvider config={configFor(server, overrides)} fetch={server.fetch}>
+    <SessionProvider config={fakeServerConfig(server, overrides, backend)} fetch={server.fetch}>
       <LoginPage />
     </SessionProvider>
   ));
@@ -147,11 +135,7 @@ describe('LoginPage', () => {
   it('reports wrong credentials and the throttling wait in words', async () => {
     const server = createFakeServer({ users });
     pinVerifyKey(server.baseUrl, server.verifyKey);
-    renderLogin(server, {
-      backend_servers: [
-        { title: 'Example', url: server.baseUrl, domain: 'example.com', autoapprove_plain_password: true },
-      ],
-    });
+    renderLogin(server, {}, { autoapprovePlainPassword: true });
     fillAndSubmit('alice', 'wrong');
     expect((await screen.findByTestId('login-error')).textContent).toMatch(
       /username or password is incorrect/,
@@ -182,11 +166,7 @@ describe('LoginPage', () => {
       users: { 'bob@example.com': { password: 'new-pw', previousPassword: 'old-pw' } },
     });
     pinVerifyKey(server.baseUrl, server.verifyKey);
-    renderLogin(server, {
-      backend_servers: [
-        { title: 'Example', url: server.baseUrl, domain: 'example.com', autoapprove_plain_password: true },
-      ],
-    });
+    renderLogin(server, {}, { autoapprovePlainPassword: true });
     fillAndSubmit('bob', 'new-pw');
     await screen.findByRole('dialog', { name: 'Your password has changed' });
     fireEvent.input(screen.getByLabelText('Previous password'), { target: { value: 'guess' } });

@@ -1,4 +1,4 @@
-import { Dialog } from './dialog.tsx';
+import { ConfirmDialog } from './confirm-dialog.tsx';
 
 export interface PlainPasswordDialogProps {
   serverUrl: string;
@@ -11,10 +11,12 @@ export interface PlainPasswordDialogProps {
  */
 export function PlainPasswordDialog(props: PlainPasswordDialogProps) {
   return (
-    <Dialog
+    <ConfirmDialog
       title="Send your password to the server?"
       tone="warning"
-      onCancel={() => props.onAnswer(false)}
+      declineLabel="Don’t send"
+      confirmLabel="Send password"
+      onAnswer={props.onAnswer}
       description={
         <>
           <p>
@@ -28,15 +30,6 @@ export function PlainPasswordDialog(props: PlainPasswordDialogProps) {
           </p>
         </>
       }
-    >
-      <div class="dialog-actions">
-        <button type="button" class="button secondary" onClick={() => props.onAnswer(false)}>
-          Don’t send
-        </button>
-        <button type="button" class="button primary" data-autofocus onClick={() => props.onAnswer(true)}>
-          Send password
-        </button>
-      </div>
-    </Dialog>
+    />
   );
 }

@@ -1,7 +1,6 @@
 import { type LdapEntryInput, type Settings, settingsSchema } from '@ldap-login/config-schema';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { startDirectoryOrSkip } from '../test-support/directory.ts';
-import type { TestDirectory } from '../testing/index.ts';
+import { startDirectoryOrSkip, type TestDirectory } from '../testing/index.ts';
 import { diagnose } from './diagnose.ts';
 import type { DiagnoseResult, DiagnoseStep } from './types.ts';
 
@@ -13,7 +12,10 @@ import type { DiagnoseResult, DiagnoseStep } from './types.ts';
 let posix: TestDirectory | undefined;
 
 beforeAll(async () => {
-  posix = await startDirectoryOrSkip({ dataset: 'openldap-posix', largeGroupSize: 0 });
+  posix = await startDirectoryOrSkip(
+    { dataset: 'openldap-posix', largeGroupSize: 0 },
+    'directory integration tests of ldap-core',
+  );
 }, 120_000);
 
 afterAll(async () => {

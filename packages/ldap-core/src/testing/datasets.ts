@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { LdapEntryInput } from '@ldap-login/config-schema';
+import {
+  LDAP_PRESETS,
+  type LdapEntryInput,
+  type LdapPreset,
+  type LdapPresetName,
+} from '@ldap-login/config-schema';
 
 /**
  * The catalog of the test directory's datasets: who is in them, with which password, in which groups.
@@ -291,18 +296,19 @@ const DEFINITIONS: Record<DatasetName, DatasetDefinition> = {
       LDAP_BIND_PASS: 'Reader-Passw0rd!',
       LDAP_SEARCH_USER_DN: 'OU=Users,DC=corp,DC=example,DC=net',
       LDAP_SEARCH_GROUP_DN: 'OU=Groups,DC=corp,DC=example,DC=net',
-      LDAP_ATTR_GUID: 'objectGUID',
-      LDAP_OBJECT_CLASS_USER: 'user',
-      LDAP_OBJECT_CLASS_GROUP: 'group',
-      LDAP_ATTR_USERNAME: 'sAMAccountName',
-      LDAP_ATTR_EMAIL: 'mail',
-      LDAP_ATTR_GROUPS: 'memberOf',
-      LDAP_MEMBER_OF_OVERLAY: true,
-      LDAP_MEMBER_ATTRIBUTE: 'dn',
-      LDAP_ATTR_MEMBERS: 'member',
+      ...directoryKind('activeDirectory'),
     },
   },
 };
+
+/**
+ * The shipped preset of a directory kind, without `LDAP_NESTED_GROUPS`: the datasets' settings leave
+ * it at its default (off), so that tests turn it on where they compare nested with direct membership.
+ */
+function directoryKind(preset: LdapPresetName): Omit<LdapPreset, 'LDAP_NESTED_GROUPS'> {
+  const { LDAP_NESTED_GROUPS: _nested, ...kind } = LDAP_PRESETS[preset];
+  return kind;
+}
 
 function openldapDefinition(
   name: DatasetName,
@@ -329,15 +335,9 @@ function openldapDefinition(
       LDAP_BIND_PASS: bindPassword,
       LDAP_SEARCH_USER_DN: `ou=people,${baseDn}`,
       LDAP_SEARCH_GROUP_DN: `ou=groups,${baseDn}`,
-      LDAP_ATTR_GUID: 'entryUUID',
+      ...directoryKind(flavor === 'posix' ? 'openldapPosix' : 'openldap'),
+      // Every OpenLDAP dataset's users are inetOrgPerson (the posix ones are posixAccount as well).
       LDAP_OBJECT_CLASS_USER: 'inetOrgPerson',
-      LDAP_OBJECT_CLASS_GROUP: flavor === 'posix' ? 'posixGroup' : 'groupOfNames',
-      LDAP_ATTR_USERNAME: 'uid',
-      LDAP_ATTR_EMAIL: 'mail',
-      LDAP_ATTR_GROUPS: 'memberOf',
-      LDAP_MEMBER_OF_OVERLAY: flavor === 'memberof',
-      LDAP_MEMBER_ATTRIBUTE: flavor === 'posix' ? 'uid' : 'dn',
-      LDAP_ATTR_MEMBERS: flavor === 'posix' ? 'memberUid' : 'member',
     },
   };
 }

@@ -12,5 +12,7 @@ export {
   GENERATED,
 } from './datasets.ts';
 export { TestDirectoryError } from './errors.ts';
+export { freeLoopbackPort } from './free-port.ts';
 export { ldifEntry, ldifLine, sshaHash } from './ldif.ts';
 export { type StartDirectoryOptions, startDirectory, type TestDirectory } from './start-directory.ts';
+export { startDirectoryOrSkip } from './start-directory-or-skip.ts';

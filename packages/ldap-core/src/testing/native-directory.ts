@@ -1,10 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DirectoryBackend, type DirectoryLaunch, launchEnvironment, READY_LINE } from './backend.ts';
 import { TestDirectoryError } from './errors.ts';
+import { freeLoopbackPort } from './free-port.ts';
 import { OPENLDAP_IMAGE_DIR } from './paths.ts';
 
 const START_TIMEOUT_MS = 60_000;
@@ -38,18 +38,6 @@ process.once('exit', () => {
   }
 });
 
-/** A port that was free a moment ago; slapd binds it next, and a lost race is retried. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
 /** Starts Debian's slapd as a child process through the image's own start script. */
 export async function startNativeDirectory(launch: DirectoryLaunch): Promise<DirectoryBackend> {
   for (let attempt = 1; ; attempt++) {
@@ -65,7 +53,7 @@ export async function startNativeDirectory(launch: DirectoryLaunch): Promise<Dir
 
 async function startOnce(launch: DirectoryLaunch): Promise<DirectoryBackend> {
   const stateDir = mkdtempSync(join(tmpdir(), `ldap-directory-${launch.dataset}-`));
-  const [ldapPort, ldapsPort] = [await freePort(), await freePort()];
+  const [ldapPort, ldapsPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const env: Record<string, string> = {
     PATH: `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`,
     ...launchEnvironment(launch),

@@ -14,6 +14,8 @@ describe('choosing how to run the test directory', () => {
   it('requires the container under CI and says how to start an engine', async () => {
     vi.stubEnv('CI', 'true');
     vi.stubEnv('DOCKER_HOST', NO_ENGINE);
+    // A developer's LDAP_TEST_DIRECTORY_MODE=native would otherwise skip the engine question.
+    vi.stubEnv('LDAP_TEST_DIRECTORY_MODE', '');
     const failure = startDirectory({ dataset: 'openldap-memberof' });
     await expect(failure).rejects.toBeInstanceOf(TestDirectoryError);
     await expect(failure).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });

@@ -1,6 +1,6 @@
 import { COMMON_OPTIONS, type Command } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
-import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
+import { loadSettingsOrReport, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
 
 const HELP = `Usage: manage migrate [--settings FILE]
 
@@ -19,11 +19,8 @@ export const migrateCommand: Command = {
   options: { ...COMMON_OPTIONS },
   positionals: [0, 0],
   async run({ values }, io) {
-    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
-    if (!loaded.ok) {
-      for (const line of formatFindings(loaded.errors, loaded.location?.path)) io.stderr(`error: ${line}\n`);
-      return EXIT.USAGE;
-    }
+    const loaded = loadSettingsOrReport(values.settings as string | undefined, io);
+    if (!loaded) return EXIT.USAGE;
     const { database } = loaded.result;
     const where =
       database.kind === 'sqlite' ? database.file : `${database.host}:${database.port}/${database.database}`;

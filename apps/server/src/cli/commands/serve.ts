@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
-import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
+import { loadSettingsOrReport, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
 
 /** The built web client beside this package in the repository and in the image (`apps/web/dist`). */
 const BUNDLED_WEB_ROOT = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
@@ -57,11 +57,8 @@ export const serveCommand: Command = {
   positionals: [0, 0],
   async run({ values }, io) {
     const port = parsePort(values.port as string | undefined);
-    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
-    if (!loaded.ok) {
-      for (const line of formatFindings(loaded.errors, loaded.location?.path)) io.stderr(`error: ${line}\n`);
-      return EXIT.USAGE;
-    }
+    const loaded = loadSettingsOrReport(values.settings as string | undefined, io);
+    if (!loaded) return EXIT.USAGE;
     const webRoot =
       (values['web-root'] as string | undefined) ??
       (existsSync(BUNDLED_WEB_ROOT) ? BUNDLED_WEB_ROOT : undefined);

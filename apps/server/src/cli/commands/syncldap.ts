@@ -1,6 +1,6 @@
 import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
-import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
+import { loadSettingsOrReport, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
 
 const HELP = `Usage: manage syncldap [--domain D] [--json] [--settings FILE]
 
@@ -21,11 +21,8 @@ export const syncldapCommand: Command = {
   options: { ...COMMON_OPTIONS, domain: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [0, 0],
   async run({ values }, io) {
-    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
-    if (!loaded.ok) {
-      for (const line of formatFindings(loaded.errors, loaded.location?.path)) io.stderr(`error: ${line}\n`);
-      return EXIT.USAGE;
-    }
+    const loaded = loadSettingsOrReport(values.settings as string | undefined, io);
+    if (!loaded) return EXIT.USAGE;
     const { settings, database } = loaded.result;
     const domains = settings.LDAP.map((entry) => entry.LDAP_DOMAIN);
     const wanted = values.domain === undefined ? domains : [String(values.domain).toLowerCase()];

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -25,30 +26,39 @@ export interface ManageOptions {
   timeoutMs?: number;
 }
 
+/** Where and with which environment `manage` runs from source for a test. */
+function manageProcess(options: ManageOptions): { cwd: string; env: Record<string, string> } {
+  // Settings (and their PSONO_ overrides) of the developer's shell must not leak into the run.
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !key.startsWith('PSONO_') && key !== 'LDAP_LOGIN_SETTINGS') env[key] = value;
+  }
+  for (const [key, value] of Object.entries(options.env ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return { cwd: options.cwd ?? process.cwd(), env };
+}
+
+/** Everything the process writes, as it arrives. */
+function captureOutput(child: { stdout: Readable; stderr: Readable }): { stdout: string; stderr: string } {
+  const output = { stdout: '', stderr: '' };
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
+  return output;
+}
+
 export function runManage(args: string[], options: ManageOptions = {}): Promise<ManageRun> {
   return new Promise((resolve, reject) => {
-    // Settings (and their PSONO_ overrides) of the developer's shell must not leak into the run.
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && !key.startsWith('PSONO_') && key !== 'LDAP_LOGIN_SETTINGS') env[key] = value;
-    }
-    for (const [key, value] of Object.entries(options.env ?? {})) {
-      if (value === undefined) delete env[key];
-      else env[key] = value;
-    }
     const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-      cwd: options.cwd ?? process.cwd(),
-      env,
+      ...manageProcess(options),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
+    const output = captureOutput(child);
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -56,6 +66,7 @@ export function runManage(args: string[], options: ManageOptions = {}): Promise<
     });
     child.once('close', (code) => {
       clearTimeout(timer);
+      const { stdout, stderr } = output;
       resolve({
         code,
         stdout,
@@ -83,23 +94,11 @@ export interface RunningManage {
 
 /** Starts a long-running command (`serve`) as a process. */
 export function startManage(args: string[], options: ManageOptions = {}): RunningManage {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('PSONO_') && key !== 'LDAP_LOGIN_SETTINGS') env[key] = value;
-  }
   const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-    cwd: options.cwd ?? process.cwd(),
-    env: { ...env, ...options.env } as Record<string, string>,
+    ...manageProcess(options),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
+  const output = captureOutput(child);
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   // Never outlive the test run.
   const guard = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
@@ -108,7 +107,7 @@ export function startManage(args: string[], options: ManageOptions = {}): Runnin
     waitForStderr(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const match = stderr.match(pattern);
+          const match = output.stderr.match(pattern);
           if (match) {
             cleanup();
             resolve(match);
@@ -116,11 +115,13 @@ export function startManage(args: string[], options: ManageOptions = {}): Runnin
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`no ${pattern} in stderr within ${timeoutMs} ms:\n${stderr}`));
+          reject(new Error(`no ${pattern} in stderr within ${timeoutMs} ms:\n${output.stderr}`));
         }, timeoutMs);
         const onExit = () => {
           cleanup();
-          reject(new Error(`the process ended before printing ${pattern}:\n${stdout}\n${stderr}`));
+          reject(
+            new Error(`the process ended before printing ${pattern}:\n${output.stdout}\n${output.stderr}`),
+          );
         };
         const cleanup = () => {
           clearTimeout(timer);
@@ -136,6 +137,6 @@ export function startManage(args: string[], options: ManageOptions = {}): Runnin
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
-    output: () => ({ stdout, stderr }),
+    output: () => ({ ...output }),
   };
 }

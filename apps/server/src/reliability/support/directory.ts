@@ -114,3 +114,20 @@ export function unexpectedUserFilters(
   );
   return filters.filter((filter) => !shape.test(filter));
 }
+
+/**
+ * Connections that the directory image makes to itself (loading data, its health probe that binds
+ * anonymously and reads the root DSE): in a container they come from inside it (127.0.0.1),
+ * while everything from outside arrives through the bridge. Any connection reading the root DSE
+ * counts as a probe too, also while its search line is still to come.
+ */
+export function imageOwnConnections(lines: readonly string[], mode: TestDirectory['mode']): Set<string> {
+  const own = new Set<string>();
+  for (const line of lines) {
+    const conn = / (conn=\d+) /.exec(line)?.[1];
+    if (!conn) continue;
+    if (mode === 'container' && / ACCEPT from IP=127\.0\.0\.1:/.test(line)) own.add(conn);
+    if (/ SRCH base="" scope=0 /.test(line)) own.add(conn);
+  }
+  return own;
+}

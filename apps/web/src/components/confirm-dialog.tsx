@@ -1,0 +1,34 @@
+import type { JSX } from 'solid-js';
+import { Dialog } from './dialog.tsx';
+
+export interface ConfirmDialogProps {
+  title: string;
+  description: JSX.Element;
+  tone?: 'neutral' | 'warning';
+  /** label of the button that declines (Escape declines too) */
+  declineLabel: string;
+  /** label of the button that agrees; it has the focus when the dialog opens */
+  confirmLabel: string;
+  onAnswer: (confirmed: boolean) => void;
+}
+
+/** A question with two answers: declining is the safe one, so Escape gives it. */
+export function ConfirmDialog(props: ConfirmDialogProps) {
+  return (
+    <Dialog
+      title={props.title}
+      tone={props.tone}
+      onCancel={() => props.onAnswer(false)}
+      description={props.description}
+    >
+      <div class="dialog-actions">
+        <button type="button" class="button secondary" onClick={() => props.onAnswer(false)}>
+          {props.declineLabel}
+        </button>
+        <button type="button" class="button primary" data-autofocus onClick={() => props.onAnswer(true)}>
+          {props.confirmLabel}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
