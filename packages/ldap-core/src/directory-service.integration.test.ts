@@ -582,6 +582,91 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
           expect(performance.now() - started).toBeLessThan(1_500);
         },
       );
+
+      /** As many logins at once as the pool has connections: every one of them is opened. */
+      const FULL_POOL = ['alice', 'bob', 'zoe', 'jsmith'];
+      async function fillPools(dir: TestDirectory, directoryService: DirectoryService, proxy: TcpProxy) {
+        const before = proxy.accepted;
+        const results = await Promise.all(
+          FULL_POOL.map((key) => outcome(directoryService.authenticate(...login(dir, key)))),
+        );
+        expect(results).toEqual(FULL_POOL.map(() => 'success'));
+        // The whole service pool, and at least one bind connection.
+        expect(proxy.accepted - before).toBeGreaterThan(FULL_POOL.length);
+      }
+
+      it.for(transports)(
+        'logs in over %s at once when every connection of a full pool died unnoticed',
+        async ([, setup], context) => {
+          const dir = need(context);
+          const { proxy, settings } = setup();
+          const directoryService = service({ ...settings, ...patient, LDAP_POOL_SIZE: FULL_POOL.length });
+          await fillPools(dir, directoryService, proxy);
+          proxy.resetOnNextData();
+          const before = proxy.accepted;
+          const started = performance.now();
+          expect(await outcome(directoryService.authenticate(...login(dir, 'carol')))).toBe('success');
+          expect(performance.now() - started).toBeLessThan(1_500);
+          // One fresh connection per pool, not one attempt per dead connection.
+          expect(proxy.accepted - before).toBe(2);
+        },
+      );
+
+      it.for(transports)(
+        'costs one timeout over %s when every connection of a full pool went silent',
+        async ([, setup], context) => {
+          const dir = need(context);
+          const { proxy, settings } = setup();
+          const directoryService = service({
+            ...settings,
+            LDAP_CONNECT_TIMEOUT: 3,
+            LDAP_OPERATION_TIMEOUT: 1,
+            LDAP_POOL_SIZE: FULL_POOL.length,
+          });
+          await fillPools(dir, directoryService, proxy);
+          proxy.stallAll();
+          const started = performance.now();
+          const results: Awaited<ReturnType<typeof outcome>>[] = [];
+          for (const key of ['carol', 'dave', 'alice', 'bob']) {
+            results.push(await outcome(directoryService.authenticate(...login(dir, key))));
+          }
+          const elapsed = performance.now() - started;
+          // The first login finds the silence; the next ones, binds included, run on fresh connections.
+          expect(results).toEqual([
+            { code: 'DIRECTORY_UNAVAILABLE', reason: 'timeout' },
+            'success',
+            'success',
+            'success',
+          ]);
+          expect(elapsed).toBeGreaterThanOrEqual(950);
+          expect(elapsed).toBeLessThan(1_900);
+        },
+      );
+
+      it('fails over after one timeout when the first URL froze with its pool open', async (context) => {
+        const dir = need(context);
+        const first = await startTcpProxy(Number(new URL(dir.url).port));
+        try {
+          const directoryService = service({
+            LDAP_URL: [`ldap://127.0.0.1:${first.port}`, dir.url],
+            LDAP_CONNECT_TIMEOUT: 1,
+            LDAP_OPERATION_TIMEOUT: 1,
+            LDAP_POOL_SIZE: FULL_POOL.length,
+          });
+          await fillPools(dir, directoryService, first);
+          first.freeze();
+          const stuck = await outcome(directoryService.authenticate(...login(dir, 'carol')));
+          const started = performance.now();
+          const next = await outcome(directoryService.authenticate(...login(dir, 'dave')));
+          const elapsed = performance.now() - started;
+          expect(stuck).toEqual({ code: 'DIRECTORY_UNAVAILABLE', reason: 'timeout' });
+          expect(next).toBe('success');
+          // Straight to the second URL: a frozen server still accepts connections, only to let them wait.
+          expect(elapsed).toBeLessThan(500);
+        } finally {
+          await first.close();
+        }
+      });
     });
   });
 

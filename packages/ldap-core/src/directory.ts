@@ -10,7 +10,7 @@ import { compileEntry, type EntryPlan } from './entry-plan.ts';
 import { DirectoryError } from './errors.ts';
 import { connectWithFailover, UrlFailover } from './failover.ts';
 import type { DirectoryLogger } from './logger.ts';
-import { ConnectionPool } from './pool.ts';
+import { ConnectionPool, type FaultReport } from './pool.ts';
 import { type RootDse, readRootDse } from './root-dse.ts';
 
 /**
@@ -49,11 +49,13 @@ export class Directory {
       open: () => this.open((url, settings) => openServiceConnection(url, entry, settings)),
       isUsable: (connection) => connection.alive && connection.boundAs === 'service',
       close: (connection) => connection.close(),
+      onFault: (report) => this.shareFault('service', report, this.bindPool),
     });
     this.bindPool = new ConnectionPool(entry.LDAP_POOL_SIZE, {
       open: () => this.open(openConnection),
       isUsable: (connection) => connection.alive,
       close: (connection) => connection.close(),
+      onFault: (report) => this.shareFault('bind', report, this.servicePool),
     });
   }
 
@@ -93,6 +95,30 @@ export class Directory {
   close(): void {
     this.servicePool.close();
     this.bindPool.close();
+  }
+
+  /**
+   * Both pools reach the directory over the same path: a connection of one found dead or silent
+   * makes the other's idle connections just as suspect. Without this, a login whose search paid
+   * a timeout would be followed by one whose bind pays another on a bind connection that sat idle
+   * through the same outage. A URL that went silent is also tried last for a while, as if it had
+   * refused a new connection: a frozen server still accepts connections, and the next one opened
+   * there would pay a second timeout before failing over. A lost connection says nothing of the
+   * server (idle resets are routine), so it leaves the URL order alone.
+   */
+  private shareFault(
+    pool: 'service' | 'bind',
+    report: FaultReport<DirectoryConnection>,
+    sibling: ConnectionPool<DirectoryConnection>,
+  ): void {
+    const dropped = report.dropped + sibling.distrustIdle(report.since);
+    const fields = { domain: this.domain, url: report.connection.url, pool, droppedIdle: dropped };
+    if (report.fault === 'silent') {
+      this.failover.markDown(report.connection.url);
+      this.logger.warn('pooled directory connection went silent; idle connections closed', fields);
+    } else {
+      this.logger.info('pooled directory connection was lost; idle connections closed', fields);
+    }
   }
 
   private async open(

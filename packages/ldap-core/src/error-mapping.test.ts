@@ -5,10 +5,17 @@ import {
   InvalidDNSyntaxError,
   InvalidCredentialsError as LdapInvalidCredentialsError,
   NoSuchObjectError,
+  TimeLimitExceededError,
   UnwillingToPerformError,
 } from 'ldapts';
 import { describe, expect, it } from 'vitest';
-import { adSubCode, type DirectoryStep, isConnectionLost, toDirectoryError } from './error-mapping.ts';
+import {
+  adSubCode,
+  type DirectoryStep,
+  isConnectionLost,
+  isSilentConnection,
+  toDirectoryError,
+} from './error-mapping.ts';
 import {
   AccountRestrictedError,
   DirectoryMisconfiguredError,
@@ -193,5 +200,21 @@ describe('isConnectionLost', () => {
     expect(isConnectionLost(new DirectoryUnavailableError('timeout'))).toBe(false);
     expect(isConnectionLost(new Error('SearchRequest: Operation timed out'))).toBe(false);
     expect(isConnectionLost(new LdapInvalidCredentialsError())).toBe(false);
+  });
+});
+
+describe('isSilentConnection', () => {
+  it('is true when the client stopped waiting, false for a time limit the directory answered, and other failures', () => {
+    const clientTimeout = new Error('SearchRequest: Operation timed out');
+    expect(isSilentConnection(clientTimeout)).toBe(true);
+    expect(isSilentConnection(toDirectoryError(clientTimeout, { step: 'user-search' }))).toBe(true);
+    expect(isSilentConnection(new DirectoryUnavailableError('timeout'))).toBe(true);
+    const timeLimit = toDirectoryError(new TimeLimitExceededError(), { step: 'user-search' });
+    expect(timeLimit).toMatchObject({ reason: 'timeout' });
+    expect(isSilentConnection(timeLimit)).toBe(false);
+    expect(isSilentConnection(new TimeLimitExceededError())).toBe(false);
+    expect(isSilentConnection(new DirectoryUnavailableError('connection-lost'))).toBe(false);
+    expect(isSilentConnection(socketError('ECONNRESET'))).toBe(false);
+    expect(isSilentConnection(new LdapInvalidCredentialsError())).toBe(false);
   });
 });

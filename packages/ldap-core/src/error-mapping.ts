@@ -114,6 +114,19 @@ export function isConnectionLost(error: unknown): boolean {
   return CONNECTION_LOST_MESSAGES.some((pattern) => pattern.test(message));
 }
 
+/**
+ * True when the client stopped waiting for an answer (the operation timeout): the connection went
+ * silent, and the request may or may not have reached the directory, so it is not retried. The
+ * directory's own time-limit answer (result code 3) is an answer, not silence.
+ */
+export function isSilentConnection(error: unknown): boolean {
+  if (error instanceof DirectoryUnavailableError) {
+    return error.reason === 'timeout' && !(error.cause instanceof ResultCodeError);
+  }
+  if (error instanceof ResultCodeError) return false;
+  return /timed? ?out/i.test(errorMessage(error)) || errorCode(error) === 'ETIMEDOUT';
+}
+
 /** True for a certificate the client refused (unknown CA, wrong host name, expired). */
 export function isTlsCertificateError(error: unknown): boolean {
   const code = errorCode(error);

@@ -1,6 +1,7 @@
+import { TimeLimitExceededError } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { DirectoryUnavailableError } from './errors.ts';
-import { ConnectionPool } from './pool.ts';
+import { ConnectionPool, type FaultReport } from './pool.ts';
 
 interface FakeConnection {
   id: number;
@@ -8,9 +9,17 @@ interface FakeConnection {
   closed: boolean;
 }
 
-function fakePool(size: number, options: { failOpen?: () => Error | undefined; openDelayMs?: number } = {}) {
+function fakePool(
+  size: number,
+  options: {
+    failOpen?: () => Error | undefined;
+    openDelayMs?: number;
+    onFault?: (report: FaultReport<FakeConnection>) => void;
+  } = {},
+) {
   const opened: FakeConnection[] = [];
   const pool = new ConnectionPool<FakeConnection>(size, {
+    onFault: options.onFault,
     open: async () => {
       if (options.openDelayMs) await new Promise((resolve) => setTimeout(resolve, options.openDelayMs));
       const failure = options.failOpen?.();
@@ -166,5 +175,120 @@ describe('ConnectionPool with a stuck directory', () => {
     await expect(second).rejects.toMatchObject({ reason: 'timeout' });
     expect(secondRan).toBe(false);
     await expect(pool.use(async (connection) => connection.id)).resolves.toBe(2);
+  });
+});
+
+/** A full pool whose connections are all idle: `size` requests at once, each holding its connection a moment. */
+async function fillPool(pool: ConnectionPool<FakeConnection>, size: number): Promise<void> {
+  await Promise.all(
+    Array.from({ length: size }, () => pool.use(() => new Promise((resolve) => setTimeout(resolve, 5)))),
+  );
+}
+
+describe('ConnectionPool when idle connections share a fate', () => {
+  /** Connections the network killed or silenced without telling anyone: they look usable until used. */
+  function workOn(doomed: Set<FakeConnection>, error: () => Error) {
+    return async (connection: FakeConnection) => {
+      if (doomed.has(connection)) {
+        connection.alive = false;
+        throw error();
+      }
+      return connection.id;
+    };
+  }
+
+  it('retries on a fresh connection when every idle connection died unnoticed, at the cost of one failure', async () => {
+    const reports: FaultReport<FakeConnection>[] = [];
+    const { pool, opened } = fakePool(4, { onFault: (report) => reports.push(report) });
+    await fillPool(pool, 4);
+    expect(pool.stats).toMatchObject({ open: 4, idle: 4 });
+    const doomed = new Set(opened);
+    let calls = 0;
+    const work = workOn(doomed, () => new DirectoryUnavailableError('connection-lost'));
+    const id = await pool.use((connection) => {
+      calls += 1;
+      return work(connection);
+    });
+    expect(id).toBe(5);
+    expect(calls).toBe(2);
+    expect(opened.slice(0, 4).every((connection) => connection.closed)).toBe(true);
+    expect(pool.stats).toEqual({ size: 4, open: 1, idle: 1, waiting: 0 });
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ fault: 'lost', dropped: 3 });
+  });
+
+  it('closes the idle connections beside one that went silent, so that only one request pays the timeout', async () => {
+    const reports: FaultReport<FakeConnection>[] = [];
+    const { pool, opened } = fakePool(3, { onFault: (report) => reports.push(report) });
+    await fillPool(pool, 3);
+    const work = workOn(new Set(opened), () => new DirectoryUnavailableError('timeout'));
+    let calls = 0;
+    await expect(
+      pool.use((connection) => {
+        calls += 1;
+        return work(connection);
+      }),
+    ).rejects.toMatchObject({ reason: 'timeout' });
+    expect(calls).toBe(1);
+    expect(opened.every((connection) => connection.closed)).toBe(true);
+    expect(reports).toEqual([expect.objectContaining({ fault: 'silent', dropped: 2 })]);
+    await expect(pool.use(work)).resolves.toBe(4);
+  });
+
+  it('keeps connections that answered after the failed request began', async () => {
+    const { pool, opened } = fakePool(2);
+    await fillPool(pool, 2);
+    let failFirst: () => void = () => undefined;
+    let calls = 0;
+    const first = pool.use((connection) => {
+      calls += 1;
+      if (calls > 1) return Promise.resolve(connection.id);
+      return new Promise<number>((_, reject) => {
+        failFirst = () => {
+          connection.alive = false;
+          reject(new DirectoryUnavailableError('connection-lost'));
+        };
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // The other connection answers, and goes back to the pool, while the first request is running.
+    const answered = await pool.use(async (connection) => connection.id);
+    failFirst();
+    // The retry runs on the connection that answered: it is neither closed nor replaced.
+    await expect(first).resolves.toBe(answered);
+    expect(opened).toHaveLength(2);
+    expect(opened.find((connection) => connection.id === answered)!.closed).toBe(false);
+    expect(pool.stats).toMatchObject({ open: 1, idle: 1 });
+  });
+
+  it('keeps its idle connections after a directory answer or a time limit the directory enforced', async () => {
+    const { pool, opened } = fakePool(2);
+    await fillPool(pool, 2);
+    await expect(
+      pool.use(async () => {
+        throw new Error('wrong password');
+      }),
+    ).rejects.toThrow('wrong password');
+    const timeLimit = new DirectoryUnavailableError('timeout', { cause: new TimeLimitExceededError() });
+    await expect(
+      pool.use(async () => {
+        throw timeLimit;
+      }),
+    ).rejects.toBe(timeLimit);
+    expect(opened.some((connection) => connection.closed)).toBe(false);
+    expect(pool.stats).toMatchObject({ open: 2, idle: 2 });
+  });
+
+  it('lets another pool distrust its idle connections from a fault report', async () => {
+    const { pool: sibling, opened: siblingOpened } = fakePool(2);
+    await fillPool(sibling, 2);
+    const { pool, opened } = fakePool(1, { onFault: (report) => sibling.distrustIdle(report.since) });
+    await fillPool(pool, 1);
+    await expect(
+      pool.use(workOn(new Set(opened), () => new DirectoryUnavailableError('timeout'))),
+    ).rejects.toMatchObject({ reason: 'timeout' });
+    expect(siblingOpened.every((connection) => connection.closed)).toBe(true);
+    expect(sibling.stats).toMatchObject({ open: 0, idle: 0 });
+    await expect(sibling.use(async (connection) => connection.id)).resolves.toBe(3);
   });
 });

@@ -1,4 +1,4 @@
-import { isConnectionLost } from './error-mapping.ts';
+import { isConnectionLost, isSilentConnection } from './error-mapping.ts';
 import { DirectoryUnavailableError } from './errors.ts';
 
 /**
@@ -7,7 +7,32 @@ import { DirectoryUnavailableError } from './errors.ts';
  *
  * A lease is exclusive because a bind changes the whole connection's identity; multiplexing
  * searches would also let one timed-out request tear down its neighbours.
+ *
+ * Idle connections share their fate: what killed or silenced one of them (the server's idle
+ * timeout, a restart, a firewall or NAT that forgot its flows) has usually struck every connection
+ * that sat idle beside it, and nobody is told until a request is sent. So when a request finds its
+ * connection dead or silent, every connection that was already idle when that request began is
+ * closed too, and the next request dials a fresh one instead of paying for each stale connection in
+ * turn (one reset, or one timeout, per connection). Connections released after the request began
+ * have answered since, and stay. This costs nothing on the hot path: no probe before reuse, only a
+ * counter stamped on each release.
  */
+
+/** What a request found out about its connection that makes the connections idle beside it suspect. */
+export type ConnectionFault =
+  /** The connection broke under the request (reset or closed): found out within a round trip. */
+  | 'lost'
+  /** No answer within the operation timeout: the connection went silent. */
+  | 'silent';
+
+export interface FaultReport<T> {
+  connection: T;
+  fault: ConnectionFault;
+  /** The stamp taken when the failed request began; pass it to `distrustIdle` of pools on the same path. */
+  since: number;
+  /** Idle connections of this pool closed because of it. */
+  dropped: number;
+}
 
 export interface PoolHooks<T> {
   /** Opens a ready connection (for the service pool: connected and bound). */
@@ -16,11 +41,23 @@ export interface PoolHooks<T> {
   isUsable(connection: T): boolean;
   /** Ends a connection; must not throw. */
   close(connection: T): void;
+  /**
+   * Called after a request found its connection dead or silent, once this pool has closed that
+   * connection and its own suspect idle ones. Other pools over the same network path should call
+   * `distrustIdle(report.since)`. Must not throw.
+   */
+  onFault?(report: FaultReport<T>): void;
 }
 
 interface Waiter<T> {
   resolve(connection: T): void;
   reject(error: unknown): void;
+}
+
+interface IdleConnection<T> {
+  connection: T;
+  /** Stamp taken when it was released. */
+  since: number;
 }
 
 export interface PoolStats {
@@ -31,14 +68,31 @@ export interface PoolStats {
   waiting: number;
 }
 
-/** How often `use` runs its work when connections keep turning out dead (idle resets of the whole pool). */
+/** How often `use` runs its work when connections keep turning out dead. */
 const MAX_ATTEMPTS = 3;
+
+/**
+ * One sequence for every pool of the process, so that the stamps of two pools over the same
+ * directory compare: "idle since before that request began" holds across pools.
+ */
+let lastStamp = 0;
+function stamp(): number {
+  lastStamp += 1;
+  return lastStamp;
+}
+
+/** Which fault, if any, `error` reveals about the connection the request ran on. */
+function faultOf(error: unknown): ConnectionFault | undefined {
+  if (isConnectionLost(error)) return 'lost';
+  if (isSilentConnection(error)) return 'silent';
+  return undefined;
+}
 
 export class ConnectionPool<T> {
   private readonly size: number;
   private readonly hooks: PoolHooks<T>;
-  /** Idle connections; the most recently used one is reused first, so it is the least likely to be stale. */
-  private readonly idle: T[] = [];
+  /** Idle connections in release order; the most recently used one is reused first, being the least likely to be stale. */
+  private idle: IdleConnection<T>[] = [];
   private readonly waiters: Waiter<T>[] = [];
   private total = 0;
   private closed = false;
@@ -78,7 +132,7 @@ export class ConnectionPool<T> {
     if (waiter) {
       waiter.resolve(connection);
     } else {
-      this.idle.push(connection);
+      this.idle.push({ connection, since: stamp() });
     }
   }
 
@@ -90,25 +144,50 @@ export class ConnectionPool<T> {
   }
 
   /**
+   * Closes every idle connection released before `since` (a stamp from a `FaultReport`): they sat
+   * idle while another connection on the same path died or went silent. Returns how many.
+   */
+  distrustIdle(since: number): number {
+    const suspect = this.idle.filter((idle) => idle.since < since);
+    if (suspect.length === 0) return 0;
+    this.idle = this.idle.filter((idle) => idle.since >= since);
+    for (const { connection } of suspect) {
+      this.hooks.close(connection);
+      this.total -= 1;
+    }
+    this.serveWaiters();
+    return suspect.length;
+  }
+
+  /**
    * Runs `work` on a leased connection and returns it to the pool afterwards. When the connection
    * turns out to have been dropped under the request (an idle reset by the server), the work is
-   * retried on another connection; timeouts and directory answers are not retried. A timeout also
-   * fails every caller waiting for a connection at that moment: a directory that let one request
-   * time out is stuck for them too, and they should not queue for a timeout of their own.
+   * retried, and since the connections idle beside it are closed with it, the retry runs on a
+   * connection that answered recently or on a fresh one. Timeouts and directory answers are not
+   * retried. A timeout also fails every caller waiting for a connection at that moment: a
+   * directory that let one request time out is stuck for them too, and they should not queue for a
+   * timeout of their own.
    */
   async use<R>(work: (connection: T) => Promise<R>): Promise<R> {
     for (let attempt = 1; ; attempt += 1) {
       const connection = await this.acquire();
-      let lost = false;
+      const since = stamp();
+      let fault: ConnectionFault | undefined;
       try {
         return await work(connection);
       } catch (error) {
         if (error instanceof DirectoryUnavailableError && error.reason === 'timeout') this.failWaiters(error);
-        lost = isConnectionLost(error);
-        if (!lost || attempt >= MAX_ATTEMPTS) throw error;
+        fault = faultOf(error);
+        if (fault !== 'lost' || attempt >= MAX_ATTEMPTS) throw error;
       } finally {
-        if (lost) this.discard(connection);
-        else this.release(connection);
+        if (fault === undefined) {
+          this.release(connection);
+        } else {
+          // Suspects first: a waiter served by the discard must not be handed one of them.
+          const dropped = this.distrustIdle(since);
+          this.discard(connection);
+          this.hooks.onFault?.({ connection, fault, since, dropped });
+        }
       }
     }
   }
@@ -119,7 +198,7 @@ export class ConnectionPool<T> {
     for (const waiter of this.waiters.splice(0)) {
       waiter.reject(new DirectoryUnavailableError('closed', { detail: 'the connection pool was closed' }));
     }
-    for (const connection of this.idle.splice(0)) {
+    for (const { connection } of this.idle.splice(0)) {
       this.hooks.close(connection);
       this.total -= 1;
     }
@@ -130,9 +209,9 @@ export class ConnectionPool<T> {
   }
 
   private takeIdle(): T | undefined {
-    for (let connection = this.idle.pop(); connection !== undefined; connection = this.idle.pop()) {
-      if (this.hooks.isUsable(connection)) return connection;
-      this.hooks.close(connection);
+    for (let idle = this.idle.pop(); idle !== undefined; idle = this.idle.pop()) {
+      if (this.hooks.isUsable(idle.connection)) return idle.connection;
+      this.hooks.close(idle.connection);
       this.total -= 1;
     }
     return undefined;
