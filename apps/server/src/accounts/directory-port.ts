@@ -1,29 +1,12 @@
 /**
  * What the server needs from the directory layer (`DirectoryService` of `@ldap-login/ldap-core`
  * satisfies it). The app depends on this small interface so tests and tools can construct it from
- * any implementation.
+ * any implementation; the data types are ldap-core's own.
  */
-export interface DirectoryGroup {
-  dn: string;
-  name: string;
-}
+import type { DirectoryGroup, DirectoryHealth, DirectoryUser } from '@ldap-login/ldap-core';
 
-export interface DirectoryUser {
-  domain: string;
-  dn: string;
-  guid: string;
-  username: string;
-  email: string | null;
-  groups: DirectoryGroup[];
-}
-
-export interface DirectoryServerHealth {
-  domain: string;
-  url: string;
-  up: boolean;
-  latencyMs: number;
-  error?: string;
-}
+export type { DirectoryGroup, DirectoryUser };
+export type DirectoryServerHealth = DirectoryHealth;
 
 export interface LoginDirectory {
   /** Resolves the user or rejects with a `DirectoryError` (see `http/directory-errors.ts`). */
