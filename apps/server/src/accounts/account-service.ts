@@ -19,14 +19,10 @@ import { groupsFingerprint, replaceMemberships } from './groups.ts';
 export type UserRow = Selectable<UsersTable>;
 
 /** The keys as the client receives them: hex ciphertexts under the password-derived key. */
-export interface EncryptedUserKeys {
-  public_key: string;
-  private_key: string;
-  private_key_nonce: string;
-  secret_key: string;
-  secret_key_nonce: string;
-  user_sauce: string;
-}
+export type EncryptedUserKeys = Pick<
+  UsersTable,
+  'public_key' | 'private_key' | 'private_key_nonce' | 'secret_key' | 'secret_key_nonce' | 'user_sauce'
+>;
 
 /** `alice` in `example.com` is `alice@example.com`; lowercase, so it is one account name everywhere. */
 export function canonicalUsername(user: Pick<DirectoryUser, 'username' | 'domain'>): string {
