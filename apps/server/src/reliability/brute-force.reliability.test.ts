@@ -4,20 +4,22 @@
  * policy) past the threshold; slapd's log counts the binds. Other users and addresses go on.
  */
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { type Attempt, attemptLogin } from './support/attempts.ts';
-import { countBinds, SlapdLog, startSuiteDirectory } from './support/directory.ts';
+import { countBinds, SlapdLog } from './support/directory.ts';
 import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
-import { FigureBook } from './support/figures.ts';
-import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+import {
+  expectNoSecretsInLogs,
+  skipGate,
+  startDirectoryWithSecrets,
+  suiteRecorders,
+} from './support/suite.ts';
 
-const figures = new FigureBook('brute-force');
-const logs = new LogCapture();
-const secrets = new SecretRegistry();
+const { figures, logs, secrets } = suiteRecorders('brute-force');
 let directory: TestDirectory;
 let slapdLog: SlapdLog;
-let skip: string | undefined;
+const skip = skipGate();
 const apps: DirectoryApp[] = [];
 
 /** The production defaults: 5 failures per username, 20 per address, in 300 s. */
@@ -29,21 +31,12 @@ let clock = Date.now();
 let subject: DirectoryApp;
 
 beforeAll(async () => {
-  const started = await startSuiteDirectory('brute force');
-  if ('skip' in started) {
-    skip = started.skip;
-    return;
-  }
+  const started = await startDirectoryWithSecrets('brute force', secrets);
+  if ('skip' in started) return skip.because(started.skip);
   directory = started.directory;
   slapdLog = new SlapdLog(directory);
-  secrets.add('service account password', directory.bindPassword);
-  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
   subject = await appWith({});
 }, 180_000);
-
-beforeEach((context) => {
-  if (skip !== undefined) context.skip();
-});
 
 afterAll(async () => {
   for (const app of apps) await app.close();
@@ -251,8 +244,6 @@ describe('throttling failed logins', () => {
 
 describe('logs', () => {
   it('writes no password, key or token to any log line', () => {
-    expect(logs.lines.length).toBeGreaterThan(0);
-    figures.set('log lines scanned', logs.lines.length);
-    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+    expectNoSecretsInLogs(logs, secrets, figures);
   });
 });

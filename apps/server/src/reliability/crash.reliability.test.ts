@@ -7,24 +7,21 @@ import net from 'node:net';
 import { join } from 'node:path';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.ts';
 import { hashToken } from '../sessions/session-store.ts';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { startSuiteDirectory } from './support/directory.ts';
-import { FigureBook } from './support/figures.ts';
 import { hostileString, hugeString } from './support/hostile-input.ts';
-import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
 import { type ServerFiles, ServerProcess, writeServerSettings } from './support/server-process.ts';
 import { sessionAt } from './support/session-at.ts';
+import { expectNoSecretsInLogs, skipGate, suiteRecorders } from './support/suite.ts';
 
-const figures = new FigureBook('crash');
-const logs = new LogCapture();
-const secrets = new SecretRegistry();
+const { figures, logs, secrets } = suiteRecorders('crash');
 let directory: TestDirectory | undefined;
 let files: ServerFiles | undefined;
 let server: ServerProcess | undefined;
-let skip: string | undefined;
+const skip = skipGate();
 
 const KILLS = 2;
 const WORKERS = 6;
@@ -34,20 +31,13 @@ const MAX_LOGINS = 2000;
 
 beforeAll(async () => {
   const started = await startSuiteDirectory('crash safety', { largeGroupSize: 24 });
-  if ('skip' in started) {
-    skip = started.skip;
-    return;
-  }
+  if ('skip' in started) return skip.because(started.skip);
   directory = started.directory;
   files = writeServerSettings(directory.ldapEntry());
   secrets.add('server key', files.secrets.PRIVATE_KEY, files.secrets.SECRET_KEY);
   secrets.add('service account password', directory.bindPassword);
   server = await ServerProcess.start(files.settingsFile, logs);
 }, 180_000);
-
-beforeEach((context) => {
-  if (skip !== undefined) context.skip();
-});
 
 afterAll(async () => {
   await server?.stop();
@@ -251,9 +241,6 @@ describe('kill -9 during a login load', () => {
   }, 60_000);
 
   it('writes no password, key or token to any log line', () => {
-    expect(logs.lines.length).toBeGreaterThan(0);
-    figures.set('log lines scanned', logs.lines.length);
-    figures.set('secrets searched for', secrets.secrets.size);
-    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+    expectNoSecretsInLogs(logs, secrets, figures, { countSecrets: true });
   });
 });

@@ -5,27 +5,26 @@
  * other refusals (empty password, unknown domain, disabled account, ambiguous name, locked out)
  * look the same too.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ldapEntrySchema } from '@ldap-login/config-schema';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDirectory } from '../directory-adapter.ts';
-import { type RunningServer, startServer } from '../server.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../server.ts';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { testSettings } from '../test-support/test-app.ts';
 import { type Attempt, attemptLogin, median } from './support/attempts.ts';
-import { startSuiteDirectory } from './support/directory.ts';
 import { directoryApp } from './support/directory-app.ts';
-import { FigureBook } from './support/figures.ts';
-import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+import {
+  expectNoSecretsInLogs,
+  removeFolder,
+  skipGate,
+  startDirectoryServer,
+  startDirectoryWithFolder,
+  suiteRecorders,
+} from './support/suite.ts';
 
-const figures = new FigureBook('enumeration');
-const logs = new LogCapture();
-const secrets = new SecretRegistry();
+const { figures, logs, secrets } = suiteRecorders('enumeration');
 let directory: TestDirectory;
-let skip: string | undefined;
+const skip = skipGate();
 let server: RunningServer;
 let folder: string;
 
@@ -34,15 +33,9 @@ const WARM_UP = 30;
 const CONCURRENCY = 16;
 
 beforeAll(async () => {
-  const started = await startSuiteDirectory('enumeration');
-  if ('skip' in started) {
-    skip = started.skip;
-    return;
-  }
-  directory = started.directory;
-  secrets.add('service account password', directory.bindPassword);
-  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
-  folder = mkdtempSync(join(tmpdir(), 'ldap-login-reliability-enumeration-'));
+  const started = await startDirectoryWithFolder('enumeration', 'enumeration', secrets);
+  if ('skip' in started) return skip.because(started.skip);
+  ({ directory, folder } = started);
   // eve is disabled in the directory: the required attribute refuses her after a correct bind.
   const entry = directory.ldapEntry({ LDAP_REQUIRED_ATTRIBUTE: [['employeeType', 'active']] });
   const settings = testSettings({
@@ -53,24 +46,18 @@ beforeAll(async () => {
   });
   secrets.add('server key', settings.PRIVATE_KEY, settings.SECRET_KEY);
   const logger = logs.logger('info');
-  server = await startServer({
+  server = await startDirectoryServer({
+    entry,
     settings,
     database: { kind: 'sqlite', file: join(folder, 'db.sqlite3') },
-    host: '127.0.0.1',
-    port: 0,
-    directory: createDirectory([ldapEntrySchema.parse(entry)], logger),
     logger,
   });
 }, 180_000);
 
-beforeEach((context) => {
-  if (skip !== undefined) context.skip();
-});
-
 afterAll(async () => {
   await server?.close();
   await directory?.stop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
+  removeFolder(folder);
   figures.publish();
 });
 
@@ -189,8 +176,6 @@ describe('unknown user and wrong password look the same', () => {
 
 describe('logs', () => {
   it('writes no password, key or token to any log line', () => {
-    expect(logs.lines.length).toBeGreaterThan(0);
-    figures.set('log lines scanned', logs.lines.length);
-    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+    expectNoSecretsInLogs(logs, secrets, figures);
   });
 });

@@ -3,28 +3,28 @@
  * directory, pooled connections cut or silenced, the database unwritable. Each must cost at most a
  * timeout, never crash the server, and the service must come back by itself.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import SQLite from 'better-sqlite3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginDirectory } from '../accounts/directory-port.ts';
 import { createDirectory } from '../directory-adapter.ts';
 import { API_ERRORS } from '../http/api-error.ts';
 import type { ProtocolClient, Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { type Attempt, attemptLogin, sleep } from './support/attempts.ts';
-import { startSuiteDirectory } from './support/directory.ts';
-import { FigureBook } from './support/figures.ts';
-import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+import {
+  expectNoSecretsInLogs,
+  removeFolder,
+  skipGate,
+  startDirectoryWithFolder,
+  suiteRecorders,
+} from './support/suite.ts';
 import { TcpGate } from './support/tcp-gate.ts';
 
-const figures = new FigureBook('faults');
-const logs = new LogCapture();
-const secrets = new SecretRegistry();
+const { figures, logs, secrets } = suiteRecorders('faults');
 
 /** Seconds; small so that the suite measures the timeouts' effect quickly. */
 const CONNECT_TIMEOUT = 1;
@@ -35,7 +35,7 @@ const SLACK_MS = 1000;
 const RECOVERY_MS = 2000;
 
 let directory: TestDirectory;
-let skip: string | undefined;
+const skip = skipGate();
 let app: TestApp;
 let folder: string;
 const closers: (() => Promise<void> | void)[] = [];
@@ -82,15 +82,9 @@ function login(key: string): Promise<Attempt> {
 const LOAD_USERS = ['alice', 'bob', 'carol', 'dave'];
 
 beforeAll(async () => {
-  const started = await startSuiteDirectory('faults');
-  if ('skip' in started) {
-    skip = started.skip;
-    return;
-  }
-  directory = started.directory;
-  secrets.add('service account password', directory.bindPassword);
-  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
-  folder = mkdtempSync(join(tmpdir(), 'ldap-login-reliability-faults-'));
+  const started = await startDirectoryWithFolder('faults', 'faults', secrets);
+  if ('skip' in started) return skip.because(started.skip);
+  ({ directory, folder } = started);
   useDirectory([directory.url]);
   app = await createTestApp({
     directory: switchable,
@@ -108,15 +102,11 @@ beforeAll(async () => {
   for (const key of LOAD_USERS) expect((await login(key)).status).toBe(200);
 }, 180_000);
 
-beforeEach((context) => {
-  if (skip !== undefined) context.skip();
-});
-
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
   await app?.close();
   await directory?.stop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
+  removeFolder(folder);
   figures.publish();
 });
 
@@ -346,8 +336,6 @@ describe('database faults', () => {
 
 describe('logs', () => {
   it('writes no password, key or token to any log line', () => {
-    expect(logs.lines.length).toBeGreaterThan(0);
-    figures.set('log lines scanned', logs.lines.length);
-    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+    expectNoSecretsInLogs(logs, secrets, figures);
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../crypto/hex.ts';
 import {
   boxSharedKey,
@@ -22,11 +22,9 @@ import {
   imageOwnConnections,
   SlapdLog,
   searches,
-  startSuiteDirectory,
   unexpectedUserFilters,
 } from './support/directory.ts';
 import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
-import { FigureBook } from './support/figures.ts';
 import {
   anyJsonValue,
   bodyText,
@@ -37,15 +35,18 @@ import {
   INJECTIONS,
   objectWithKeys,
 } from './support/hostile-input.ts';
-import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+import {
+  expectNoSecretsInLogs,
+  skipGate,
+  startDirectoryWithSecrets,
+  suiteRecorders,
+} from './support/suite.ts';
 
-const figures = new FigureBook('fuzzing');
-const logs = new LogCapture();
-const secrets = new SecretRegistry();
+const { figures, logs, secrets } = suiteRecorders('fuzzing');
 let directory: TestDirectory;
 let slapdLog: SlapdLog;
 let subject: DirectoryApp;
-let skip: string | undefined;
+const skip = skipGate();
 /** An activated session (for the authenticated endpoints) and one left unactivated (activate-token). */
 let session: Session;
 let pending: Session;
@@ -58,11 +59,8 @@ let cases = 0;
 let logins = 0;
 
 beforeAll(async () => {
-  const started = await startSuiteDirectory('fuzzing');
-  if ('skip' in started) {
-    skip = started.skip;
-    return;
-  }
+  const started = await startDirectoryWithSecrets('fuzzing', secrets);
+  if ('skip' in started) return skip.because(started.skip);
   directory = started.directory;
   slapdLog = new SlapdLog(directory);
   subject = await directoryApp(directory.ldapEntry(), logs, {
@@ -75,8 +73,6 @@ beforeAll(async () => {
     },
   });
   secrets.add('server key', subject.app.settings.PRIVATE_KEY, subject.app.settings.SECRET_KEY);
-  secrets.add('service account password', directory.bindPassword);
-  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
   const alice = directory.users.alice!;
   session = await subject.app.client().login(`alice@${directory.domain}`, alice.password);
   pending = await subject.app
@@ -88,10 +84,6 @@ beforeAll(async () => {
   }
   await slapdLog.mark();
 }, 180_000);
-
-beforeEach((context) => {
-  if (skip !== undefined) context.skip();
-});
 
 afterAll(async () => {
   const reasons = new Map<string, number>();
@@ -532,8 +524,6 @@ describe('what reached the directory', () => {
   });
 
   it('writes no password, key or token to any log line', () => {
-    expect(logs.lines.length).toBeGreaterThan(0);
-    figures.set('log lines scanned', logs.lines.length);
-    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+    expectNoSecretsInLogs(logs, secrets, figures);
   });
 });

@@ -4,12 +4,10 @@
  * directory is asked; a first login racing on both replicas makes one account; and a database that
  * turns read-only answers a clear error without bringing either replica down.
  */
-import { ldapEntrySchema } from '@ldap-login/config-schema';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDirectory } from '../directory-adapter.ts';
-import { type RunningServer, startServer } from '../server.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../server.ts';
 import {
   type DatabaseBackend,
   postgresBackend,
@@ -18,17 +16,20 @@ import {
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { testSettings } from '../test-support/test-app.ts';
 import { type Attempt, attemptLogin } from './support/attempts.ts';
-import { countBinds, SlapdLog, startSuiteDirectory } from './support/directory.ts';
-import { FigureBook } from './support/figures.ts';
-import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+import { countBinds, SlapdLog } from './support/directory.ts';
 import { sessionAt } from './support/session-at.ts';
+import {
+  expectNoSecretsInLogs,
+  skipGate,
+  startDirectoryServer,
+  startDirectoryWithSecrets,
+  suiteRecorders,
+} from './support/suite.ts';
 
-const figures = new FigureBook('replicas');
-const logs = new LogCapture();
-const secrets = new SecretRegistry();
+const { figures, logs, secrets } = suiteRecorders('replicas');
 let directory: TestDirectory;
 let slapdLog: SlapdLog;
-let skip: string | undefined;
+const skip = skipGate();
 let backend: DatabaseBackend | undefined;
 let database: Awaited<ReturnType<DatabaseBackend['create']>> | undefined;
 const replicas: { name: string; server: RunningServer; api: string }[] = [];
@@ -37,18 +38,12 @@ const USERNAME_LIMIT = 5;
 
 beforeAll(async () => {
   if (!postgresBackendAvailable()) {
-    skip = 'PostgreSQL is not installed';
-    return;
+    return skip.because('PostgreSQL is not installed');
   }
-  const started = await startSuiteDirectory('replicas on PostgreSQL');
-  if ('skip' in started) {
-    skip = started.skip;
-    return;
-  }
+  const started = await startDirectoryWithSecrets('replicas on PostgreSQL', secrets);
+  if ('skip' in started) return skip.because(started.skip);
   directory = started.directory;
   slapdLog = new SlapdLog(directory);
-  secrets.add('service account password', directory.bindPassword);
-  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
   backend = await postgresBackend();
   database = await backend.create();
   const entry = directory.ldapEntry();
@@ -61,21 +56,10 @@ beforeAll(async () => {
   secrets.add('server key', settings.PRIVATE_KEY, settings.SECRET_KEY);
   for (const name of ['A', 'B']) {
     const logger = logs.logger('debug').child({ replica: name });
-    const server = await startServer({
-      settings,
-      database: database.config,
-      host: '127.0.0.1',
-      port: 0,
-      directory: createDirectory([ldapEntrySchema.parse(entry)], logger),
-      logger,
-    });
+    const server = await startDirectoryServer({ entry, settings, database: database.config, logger });
     replicas.push({ name, server, api: `${server.url}/server` });
   }
 }, 180_000);
-
-beforeEach((context) => {
-  if (skip !== undefined) context.skip();
-});
 
 afterAll(async () => {
   for (const { server } of replicas) await server.close();
@@ -185,8 +169,6 @@ describe('two replicas on one PostgreSQL', () => {
 
 describe('logs', () => {
   it('writes no password, key or token to any log line', () => {
-    expect(logs.lines.length).toBeGreaterThan(0);
-    figures.set('log lines scanned', logs.lines.length);
-    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+    expectNoSecretsInLogs(logs, secrets, figures);
   });
 });

@@ -3,41 +3,36 @@
  * only as hashes and passwords not at all (every value of every table is read); no log line of
  * this file carries a password, key or token.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import SQLite from 'better-sqlite3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../crypto/hex.ts';
 import { encryptWithKey } from '../crypto/nacl.ts';
 import { hashToken } from '../sessions/session-store.ts';
 import { ProtocolError, type Session } from '../test-support/protocol-client.ts';
-import { startSuiteDirectory } from './support/directory.ts';
 import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
-import { FigureBook } from './support/figures.ts';
-import { findSecrets, LogCapture, SecretRegistry } from './support/log-capture.ts';
+import { findSecrets } from './support/log-capture.ts';
+import {
+  expectNoSecretsInLogs,
+  removeFolder,
+  skipGate,
+  startDirectoryWithFolder,
+  suiteRecorders,
+} from './support/suite.ts';
 
-const figures = new FigureBook('sessions');
-const logs = new LogCapture();
-const secrets = new SecretRegistry();
+const { figures, logs, secrets } = suiteRecorders('sessions');
 let directory: TestDirectory;
-let skip: string | undefined;
+const skip = skipGate();
 let subject: DirectoryApp;
 let folder: string;
 let clock = Date.now();
 const tokens: string[] = [];
 
 beforeAll(async () => {
-  const started = await startSuiteDirectory('sessions and secrets');
-  if ('skip' in started) {
-    skip = started.skip;
-    return;
-  }
-  directory = started.directory;
-  secrets.add('service account password', directory.bindPassword);
-  for (const user of Object.values(directory.users)) secrets.add('user password', user.password);
-  folder = mkdtempSync(join(tmpdir(), 'ldap-login-reliability-sessions-'));
+  const started = await startDirectoryWithFolder('sessions and secrets', 'sessions', secrets);
+  if ('skip' in started) return skip.because(started.skip);
+  ({ directory, folder } = started);
   subject = await directoryApp(directory.ldapEntry(), logs, {
     now: () => clock,
     database: { kind: 'sqlite', file: join(folder, 'db.sqlite3') },
@@ -45,14 +40,10 @@ beforeAll(async () => {
   secrets.add('server key', subject.app.settings.PRIVATE_KEY, subject.app.settings.SECRET_KEY);
 }, 180_000);
 
-beforeEach((context) => {
-  if (skip !== undefined) context.skip();
-});
-
 afterAll(async () => {
   await subject?.close();
   await directory?.stop();
-  if (folder) rmSync(folder, { recursive: true, force: true });
+  removeFolder(folder);
   figures.publish();
 });
 
@@ -182,9 +173,6 @@ describe('what the database holds', () => {
 
 describe('logs', () => {
   it('writes no password, key or token to any log line', () => {
-    expect(logs.lines.length).toBeGreaterThan(0);
-    figures.set('log lines scanned', logs.lines.length);
-    figures.set('secrets searched for', secrets.secrets.size);
-    expect(findSecrets(logs.lines, secrets.secrets)).toEqual([]);
+    expectNoSecretsInLogs(logs, secrets, figures, { countSecrets: true });
   });
 });

@@ -5,29 +5,25 @@
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import {
   type StartDirectoryOptions,
-  startDirectory,
+  startDirectoryOrSkip,
   type TestDirectory,
-  TestDirectoryError,
 } from '@ldap-login/ldap-core/testing';
 
 /**
  * Starts the directory, or returns a skip message when this machine has no way to run one. Only a
- * developer machine may skip; under CI a missing directory is a failure.
+ * developer machine may skip (ldap-core's rule, which also prints the loud warning); under CI a
+ * missing directory is a failure.
  */
 export async function startSuiteDirectory(
   what: string,
   options: Partial<StartDirectoryOptions> = {},
 ): Promise<{ directory: TestDirectory } | { skip: string }> {
-  try {
-    return {
-      directory: await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0, ...options }),
-    };
-  } catch (error) {
-    if (!(error instanceof TestDirectoryError) || error.code !== 'NO_BACKEND' || process.env.CI) throw error;
-    const skip = `\n*** SKIPPING the reliability tests of ${what}: ${error.message} ***\n`;
-    console.warn(skip);
-    return { skip };
-  }
+  const suite = `reliability tests of ${what}`;
+  const directory = await startDirectoryOrSkip(
+    { dataset: 'openldap-memberof', largeGroupSize: 0, ...options },
+    suite,
+  );
+  return directory ? { directory } : { skip: `SKIPPING the ${suite}` };
 }
 
 /** The settings entry of the directory, parsed, with `overrides` applied. */
