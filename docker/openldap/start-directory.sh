@@ -41,6 +41,21 @@ extra_groups=${EXTRA_GROUPS:-0}
 schema_dir=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 module_dir=${SLAPD_MODULE_DIR:-/usr/lib/ldap}
 
+# memberOf kept by the overlay for groups of the given objectClass (member DNs), and refint so
+# renames and deletions of users reach the groups.
+memberof_overlays() {
+  cat <<CONF
+index member eq
+overlay memberof
+memberof-group-oc $1
+memberof-member-ad member
+memberof-memberof-ad memberOf
+memberof-refint TRUE
+overlay refint
+refint_attributes member
+CONF
+}
+
 fail() {
   echo "start-directory: $*" >&2
   exit 1
@@ -113,17 +128,8 @@ index cn,mail eq,sub
 CONF
   case "$FLAVOR" in
     memberof)
-      cat <<'CONF'
-index uid eq,sub
-index member eq
-overlay memberof
-memberof-group-oc groupOfNames
-memberof-member-ad member
-memberof-memberof-ad memberOf
-memberof-refint TRUE
-overlay refint
-refint_attributes member
-CONF
+      printf 'index uid eq,sub\n'
+      memberof_overlays groupOfNames
       ;;
     posix)
       cat <<'CONF'
@@ -132,18 +138,8 @@ index memberUid eq
 CONF
       ;;
     ad)
-      cat <<'CONF'
-index sAMAccountName,userPrincipalName eq,sub
-index objectGUID eq
-index member eq
-overlay memberof
-memberof-group-oc group
-memberof-member-ad member
-memberof-memberof-ad memberOf
-memberof-refint TRUE
-overlay refint
-refint_attributes member
-CONF
+      printf 'index sAMAccountName,userPrincipalName eq,sub\nindex objectGUID eq\n'
+      memberof_overlays group
       ;;
     *) fail "dataset.env of $dataset has an unknown FLAVOR '$FLAVOR'" ;;
   esac
