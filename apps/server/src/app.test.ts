@@ -623,6 +623,20 @@ describe('HTTP hygiene', () => {
     });
     expect(big.status).toBe(413);
     expect(await big.json()).toEqual({ non_field_errors: ['REQUEST_TOO_LARGE'] });
+    const unauthenticated = await t.request('/user/');
+    expect(unauthenticated.status).toBe(401);
+    const badJson = await t.request('/authentication/login/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{',
+    });
+    expect(badJson.status).toBe(400);
+    // The API's replies, errors included, carry the security headers (see security-headers.ts).
+    for (const response of [missing, big, unauthenticated, badJson]) {
+      expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
+      expect(response.headers.get('Content-Security-Policy')).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('Cache-Control')).toBe('no-store');
+    }
   });
 
   it('accepts paths without the trailing slash and sets security headers', async () => {

@@ -124,7 +124,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   const app = new Hono<AppEnv>({ strict: false });
-  app.use('*', presetHeaders(SECURITY_HEADERS));
+  // Every API reply is built through the context (routes, the 404 route, the error handler).
+  const isApiPath = (path: string) => path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`);
+  app.use('*', presetHeaders(SECURITY_HEADERS, isApiPath));
   app.route(API_BASE_PATH, api);
   if (deps.web) app.route('/', staticSite(deps.web));
 

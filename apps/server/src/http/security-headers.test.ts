@@ -33,6 +33,11 @@ describe('presetHeaders', () => {
       expect(Object.keys(expected).length).toBeGreaterThan(10);
       expect(headersOf(await ours.request(path)), path).toEqual(expected);
     }
+    // Replies built through the context carry the headers without the check afterwards.
+    const unchecked = build(presetHeaders(securityHeaderList(POLICY), (path) => path !== '/raw'));
+    for (const path of ['/json', '/raw', '/fail']) {
+      expect(headersOf(await unchecked.request(path)), path).toEqual(headersOf(await hono.request(path)));
+    }
     expect((await ours.request('/json')).headers.get('Content-Security-Policy')).toBe(
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
     );

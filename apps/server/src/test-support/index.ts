@@ -9,4 +9,6 @@ export {
   type ServerInfo,
   Session,
   type Transport,
+  type TransportResponse,
 } from './protocol-client.ts';
+export { testSettings } from './test-app.ts';

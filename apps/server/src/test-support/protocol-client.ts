@@ -11,17 +11,26 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { fromHex, toHex } from '../crypto/hex.ts';
 import {
-  decryptFromPublicKey,
+  boxSharedKey,
   decryptWithKey,
   type EncryptedValue,
-  encryptForPublicKey,
   encryptWithKey,
   generateX25519KeyPair,
+  type X25519PrivateKey,
   x25519PrivateKey,
 } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
 
-export type Transport = (path: string, init: RequestInit) => Promise<Response>;
+/** What the client reads of an answer; a `fetch` `Response` is one. */
+export interface TransportResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+export type Transport = (path: string, init: RequestInit) => Promise<TransportResponse>;
 
 /** The server answered with an error: HTTP status and the `non_field_errors` code. */
 export class ProtocolError extends Error {
@@ -75,6 +84,12 @@ export class ProtocolClient {
   // Psono's client keeps a short-lived lookup table of scrypt results; so does this one, so that
   // a benchmark logging the same users in repeatedly measures the server, not client-side scrypt.
   private readonly derivedKeys = new Map<string, Uint8Array>();
+  // The same for the user's private key and its box key with the server's session key: both stay
+  // the same from one login of a user to the next.
+  private readonly userBoxKeys = new Map<
+    string,
+    { key: X25519PrivateKey; boxKeys: Map<string, Uint8Array> }
+  >();
 
   constructor(private readonly transport: Transport) {}
 
@@ -88,7 +103,7 @@ export class ProtocolClient {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<Response> {
+  ): Promise<TransportResponse> {
     return this.transport(path, {
       method,
       headers: { 'Content-Type': 'application/json', ...headers },
@@ -124,13 +139,29 @@ export class ProtocolClient {
     return key;
   }
 
+  private userBoxKey(privateKeyHex: string, serverSessionKeyHex: string): Uint8Array {
+    let user = this.userBoxKeys.get(privateKeyHex);
+    if (!user) {
+      user = { key: x25519PrivateKey(fromHex(privateKeyHex)), boxKeys: new Map() };
+      this.userBoxKeys.set(privateKeyHex, user);
+    }
+    let boxKey = user.boxKeys.get(serverSessionKeyHex);
+    if (!boxKey) {
+      boxKey = boxSharedKey(fromHex(serverSessionKeyHex), user.key);
+      user.boxKeys.set(serverSessionKeyHex, boxKey);
+    }
+    return boxKey;
+  }
+
   /** Full login: boxed login info, key decryption (previous-password path), activate-token. */
   async login(username: string, password: string, options: LoginOptions = {}): Promise<Session> {
     const info = await this.info();
     const serverPublicKey = fromHex(info.public_key);
     const sessionKeys = generateX25519KeyPair();
+    // One Diffie-Hellman per pair of keys: the request and its reply share the box key.
+    const replyKey = boxSharedKey(serverPublicKey, sessionKeys);
     const deviceFingerprint = options.deviceFingerprint ?? 'protocol-client';
-    const loginInfo = encryptForPublicKey(
+    const loginInfo = encryptWithKey(
       JSON.stringify({
         username,
         password,
@@ -138,8 +169,7 @@ export class ProtocolClient {
         device_description: options.deviceDescription ?? 'protocol client',
         device_time: new Date().toISOString(),
       }),
-      serverPublicKey,
-      sessionKeys,
+      replyKey,
     );
     const response = await this.request('POST', '/authentication/login/', {
       login_info: loginInfo.text,
@@ -150,11 +180,7 @@ export class ProtocolClient {
     if (!response.ok) throw await errorOf(response);
     const envelope = (await response.json()) as { login_info: string; login_info_nonce: string };
     const data = JSON.parse(
-      decryptFromPublicKey(
-        { text: envelope.login_info, nonce: envelope.login_info_nonce },
-        serverPublicKey,
-        sessionKeys,
-      ),
+      decryptWithKey({ text: envelope.login_info, nonce: envelope.login_info_nonce }, replyKey),
     ) as {
       token: string;
       session_valid_till: string;
@@ -166,13 +192,12 @@ export class ProtocolClient {
       required_multifactors: unknown[];
       user: LoginUser;
     };
-    const serverSessionKey = fromHex(data.session_public_key);
+    const sessionBoxKey =
+      data.session_public_key.toLowerCase() === info.public_key.toLowerCase()
+        ? replyKey
+        : boxSharedKey(fromHex(data.session_public_key), sessionKeys);
     const sessionSecret = fromHex(
-      decryptFromPublicKey(
-        { text: data.session_secret_key, nonce: data.session_secret_key_nonce },
-        serverSessionKey,
-        sessionKeys,
-      ),
+      decryptWithKey({ text: data.session_secret_key, nonce: data.session_secret_key_nonce }, sessionBoxKey),
     );
 
     const privateKeyValue = { text: data.user.private_key, nonce: data.user.private_key_nonce };
@@ -193,11 +218,9 @@ export class ProtocolClient {
       }
       keyPassword = options.previousPassword;
     }
-    const userPrivateKey = x25519PrivateKey(fromHex(privateKeyHex));
-    const validator = decryptFromPublicKey(
+    const validator = decryptWithKey(
       { text: data.user_validator, nonce: data.user_validator_nonce },
-      serverSessionKey,
-      userPrivateKey,
+      this.userBoxKey(privateKeyHex, data.session_public_key.toLowerCase()),
     );
 
     const session = new Session(
@@ -295,7 +318,7 @@ function codeOf(body: unknown): string | undefined {
   return Array.isArray(errors) && typeof errors[0] === 'string' ? errors[0] : undefined;
 }
 
-async function errorOf(response: Response): Promise<ProtocolError> {
+async function errorOf(response: TransportResponse): Promise<ProtocolError> {
   const body: unknown = await response.json().catch(() => undefined);
   return new ProtocolError(response.status, codeOf(body), response.headers.get('Retry-After'));
 }
