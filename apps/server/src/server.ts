@@ -85,6 +85,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const db = openDatabase(database, {
     onConnectionError: (error) =>
       logger.warn({ err: error }, 'database connection lost; reconnecting on next use'),
+    onCheckpointerFailure: (error) =>
+      logger.warn(
+        { err: error },
+        'the WAL checkpoint worker stopped; checkpoints run in the server thread again',
+      ),
   });
   let directory: LoginDirectory | undefined;
   try {

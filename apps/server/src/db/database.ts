@@ -6,9 +6,15 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from '@ldap-login/config-schema';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseSchema } from './schema.ts';
+import {
+  DEFAULT_AUTOCHECKPOINT_PAGES,
+  FALLBACK_AUTOCHECKPOINT_PAGES,
+  startWalCheckpointer,
+  type WalCheckpointer,
+} from './wal-checkpointer.ts';
 
 const INT8_OID = 20;
 const STATEMENT_CACHE_LIMIT = 256;
@@ -30,6 +36,26 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
   }) as typeof sqlite.prepare;
 }
 
+/** SQLite through kysely, with the WAL checkpointer stopped when the database is destroyed. */
+class CheckpointedSqliteDialect extends SqliteDialect {
+  constructor(
+    database: SQLite.Database,
+    private readonly checkpointer: WalCheckpointer,
+  ) {
+    super({ database });
+  }
+
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const destroy = driver.destroy.bind(driver);
+    driver.destroy = async () => {
+      await this.checkpointer.stop();
+      await destroy();
+    };
+    return driver;
+  }
+}
+
 /**
  * Opens (and, for SQLite, creates) the database. Call `migrateToLatest(db)` before use and
  * `db.destroy()` at the end.
@@ -40,7 +66,11 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
  */
 export function openDatabase(
   config: DatabaseConfig,
-  options: { onConnectionError?: (error: Error) => void } = {},
+  options: {
+    onConnectionError?: (error: Error) => void;
+    /** SQLite: the checkpoint worker failed; checkpoints run in the calling thread again. */
+    onCheckpointerFailure?: (error: Error) => void;
+  } = {},
 ): Database {
   if (config.kind === 'sqlite') {
     const onDisk = config.file !== ':memory:';
@@ -56,7 +86,17 @@ export function openDatabase(
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     cachePreparedStatements(sqlite);
-    return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    if (!onDisk) return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    // Checkpoints run in a worker thread (see wal-checkpointer.ts); should it fail, this connection
+    // checkpoints at SQLite's default threshold again.
+    const checkpointer = startWalCheckpointer(config.file, {
+      onFailure: (error) => {
+        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+        options.onCheckpointerFailure?.(error);
+      },
+    });
+    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    return new Kysely<DatabaseSchema>({ dialect: new CheckpointedSqliteDialect(sqlite, checkpointer) });
   }
   const pool = new pg.Pool({
     host: config.host,
