@@ -5,6 +5,7 @@
  * the login password: this is the only place the server runs scrypt.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import { type AuditEvent, auditRow, recordAuditEvent } from '../audit.ts';
 import { toHex } from '../crypto/hex.ts';
@@ -12,6 +13,7 @@ import { encryptWithKey, generateX25519KeyPair } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
 import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
 import type { AuditEventsTable, Database, SessionsTable, UsersTable } from '../db/schema.ts';
+import { exclusively, sqliteHandleOf } from '../db/sqlite-direct.ts';
 import { SESSION_COLUMNS } from '../sessions/session-store.ts';
 import type { DirectoryUser } from './directory-port.ts';
 import { groupsFingerprint, replaceMemberships } from './groups.ts';
@@ -83,11 +85,13 @@ export class AccountService {
   private readonly insertSession: PreparedQuery<SessionRow, unknown>;
   private readonly insertAudit: PreparedQuery<AuditRow, unknown>;
   private readonly groupsOfUser: PreparedQuery<{ userId: string }, { dn: string; name: string }>;
+  private readonly sqlite: SQLite.Database | undefined;
 
   constructor(
     private readonly db: Database,
     private readonly now: () => number = Date.now,
   ) {
+    this.sqlite = sqliteHandleOf(db);
     this.byDirectoryId = new PreparedQuery((p: Placeholders<{ domain: string; guid: string }>) =>
       db.selectFrom('users').selectAll().where('ldap_domain', '=', p.domain).where('guid', '=', p.guid),
     );
@@ -137,6 +141,13 @@ export class AccountService {
     sessionFor: (userId: string) => Selectable<SessionsTable>,
     auditFor?: (user: UserRow, created: boolean) => AuditEvent,
   ): Promise<LoginOutcome> {
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      const user = await exclusively(this.db, () =>
+        this.refreshOnSqlite(sqlite, directoryUser, sessionFor, auditFor),
+      );
+      if (user) return { user, created: false };
+    }
     const {
       rows: [existing],
     } = await this.byDirectoryId.execute(this.db, { domain: directoryUser.domain, guid: directoryUser.guid });
@@ -181,13 +192,8 @@ export class AccountService {
     return { user: await this.refresh(winner, directoryUser, sessionFor, auditFor), created: false };
   }
 
-  private async refresh(
-    user: UserRow,
-    directoryUser: DirectoryUser,
-    sessionFor: (userId: string) => Selectable<SessionsTable>,
-    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
-  ): Promise<UserRow> {
-    const now = this.now();
+  /** The account as the directory describes it now, and what that changes. */
+  private planRefresh(user: UserRow, directoryUser: DirectoryUser) {
     const fingerprint = groupsFingerprint(directoryUser.groups);
     const updated: UserRow = {
       ...user,
@@ -195,30 +201,72 @@ export class AccountService {
       email: directoryUser.email,
       user_dn: directoryUser.dn,
       groups_fingerprint: fingerprint,
-      last_login: now,
+      last_login: this.now(),
     };
     const directoryChanged =
       updated.username !== user.username ||
       updated.email !== user.email ||
       updated.user_dn !== user.user_dn ||
       fingerprint !== user.groups_fingerprint;
+    return { updated, directoryChanged, groupsChanged: fingerprint !== user.groups_fingerprint };
+  }
+
+  /** The users row's new columns: only `last_login` at most logins (see `refresh`). */
+  private userUpdate(updated: UserRow) {
+    return {
+      id: updated.id,
+      now: updated.last_login,
+      username: updated.username,
+      email: updated.email,
+      user_dn: updated.user_dn,
+      groups_fingerprint: updated.groups_fingerprint,
+    };
+  }
+
+  /**
+   * A returning user's login on SQLite (see sqlite-direct.ts): the same reads and writes as
+   * `refresh`, in one synchronous transaction. Undefined, with nothing written, for a first login
+   * or changed groups (memberships are rewritten on the Kysely path).
+   */
+  private refreshOnSqlite(
+    sqlite: SQLite.Database,
+    directoryUser: DirectoryUser,
+    sessionFor: (userId: string) => Selectable<SessionsTable>,
+    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
+  ): UserRow | undefined {
+    const [existing] = this.byDirectoryId.runOnSqlite(sqlite, {
+      domain: directoryUser.domain,
+      guid: directoryUser.guid,
+    }).rows;
+    if (!existing) return undefined;
+    const { updated, directoryChanged, groupsChanged } = this.planRefresh(existing, directoryUser);
+    if (groupsChanged) return undefined;
+    sqlite.transaction(() => {
+      if (directoryChanged) this.updateFromDirectory.runOnSqlite(sqlite, this.userUpdate(updated));
+      else this.touchLastLogin.runOnSqlite(sqlite, { id: updated.id, now: updated.last_login });
+      this.insertSession.runOnSqlite(sqlite, sessionFor(updated.id));
+      if (auditFor) this.insertAudit.runOnSqlite(sqlite, auditRow(auditFor(updated, false)));
+    })();
+    return updated;
+  }
+
+  private async refresh(
+    user: UserRow,
+    directoryUser: DirectoryUser,
+    sessionFor: (userId: string) => Selectable<SessionsTable>,
+    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
+  ): Promise<UserRow> {
+    const { updated, directoryChanged, groupsChanged } = this.planRefresh(user, directoryUser);
     await this.db.transaction().execute(async (trx) => {
       // Only `last_login` changes at most logins: writing just that column leaves the username
       // index untouched (SQLite rewrites the index entries of every column in SET).
       if (directoryChanged) {
-        await this.updateFromDirectory.execute(trx, {
-          id: user.id,
-          now,
-          username: updated.username,
-          email: updated.email,
-          user_dn: updated.user_dn,
-          groups_fingerprint: fingerprint,
-        });
+        await this.updateFromDirectory.execute(trx, this.userUpdate(updated));
       } else {
-        await this.touchLastLogin.execute(trx, { id: user.id, now });
+        await this.touchLastLogin.execute(trx, { id: user.id, now: updated.last_login });
       }
-      if (fingerprint !== user.groups_fingerprint) {
-        await replaceMemberships(trx, user.id, user.ldap_domain, directoryUser.groups, now);
+      if (groupsChanged) {
+        await replaceMemberships(trx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
       }
       await this.insertSession.execute(trx, sessionFor(user.id));
       if (auditFor) await this.insertAudit.execute(trx, auditRow(auditFor(updated, false)));

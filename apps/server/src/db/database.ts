@@ -9,6 +9,7 @@ import SQLite from 'better-sqlite3';
 import { type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, DatabaseSchema } from './schema.ts';
+import { registerSqliteHandle } from './sqlite-direct.ts';
 import {
   DEFAULT_AUTOCHECKPOINT_PAGES,
   FALLBACK_AUTOCHECKPOINT_PAGES,
@@ -86,7 +87,11 @@ export function openDatabase(
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     cachePreparedStatements(sqlite);
-    if (!onDisk) return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    if (!onDisk) {
+      const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+      registerSqliteHandle(db, sqlite);
+      return db;
+    }
     // Checkpoints run in a worker thread (see wal-checkpointer.ts); should it fail, this connection
     // checkpoints at SQLite's default threshold again.
     const checkpointer = startWalCheckpointer(config.file, {
@@ -96,7 +101,9 @@ export function openDatabase(
       },
     });
     sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    return new Kysely<DatabaseSchema>({ dialect: new CheckpointedSqliteDialect(sqlite, checkpointer) });
+    const db = new Kysely<DatabaseSchema>({ dialect: new CheckpointedSqliteDialect(sqlite, checkpointer) });
+    registerSqliteHandle(db, sqlite);
+    return db;
   }
   const pool = new pg.Pool({
     host: config.host,

@@ -118,6 +118,46 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     expect(await db.selectFrom('sessions').select('id').execute()).toHaveLength(2);
   });
 
+  it('records a returning login (nothing changed in the directory): last_login, the session and the audit row', async () => {
+    const accounts = new AccountService(db, () => clock);
+    const sessions = sessionsAt();
+    const first = await accounts.recordLogin(directoryUser(), 'pw', newSession(sessions));
+    clock += 5000;
+    let sessionId = '';
+    const again = await accounts.recordLogin(
+      directoryUser(),
+      'pw',
+      (userId) => {
+        const row = newSession(sessions)(userId);
+        sessionId = row.id;
+        return row;
+      },
+      (user, created) => ({
+        event: 'login',
+        outcome: 'success',
+        username: user.username,
+        userId: user.id,
+        details: { created },
+        at: clock,
+      }),
+    );
+    expect(again).toMatchObject({ created: false, user: { id: first.user.id, last_login: clock } });
+    expect(await accounts.findById(first.user.id)).toMatchObject({
+      last_login: clock,
+      username: 'alice@example.com',
+    });
+    expect(
+      await db.selectFrom('sessions').select(['id', 'user_id']).where('id', '=', sessionId).execute(),
+    ).toEqual([{ id: sessionId, user_id: first.user.id }]);
+    expect(await db.selectFrom('audit_events').select(['user_id', 'at', 'details']).execute()).toEqual([
+      { user_id: first.user.id, at: clock, details: '{"created":false}' },
+    ]);
+    expect((await accounts.groupsOf(first.user.id)).map((group) => group.name)).toEqual([
+      'developers',
+      'staff',
+    ]);
+  });
+
   it('creates one account when two first logins race', async () => {
     const accounts = new AccountService(db, () => clock);
     const sessions = sessionsAt();

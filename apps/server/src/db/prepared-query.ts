@@ -4,6 +4,7 @@
  * placeholder values, and afterwards only fills in the parameters. The SQL text is then identical
  * at every call, so SQLite's statement cache (see `database.ts`) reuses the prepared statement.
  */
+import type SQLite from 'better-sqlite3';
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { DatabaseSchema } from './schema.ts';
 
@@ -31,6 +32,19 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
     const { query, slots } = this.compiled;
     const parameters = slots.map((slot) => ('param' in slot ? params[slot.param] : slot.constant));
     return executor.executeQuery<R>({ ...query, parameters });
+  }
+
+  /**
+   * Runs the query on SQLite directly (see sqlite-direct.ts): rows for a query that returns rows,
+   * otherwise the number of rows changed. Call it inside `exclusively`.
+   */
+  runOnSqlite(sqlite: SQLite.Database, params: P): { rows: R[]; changes: number } {
+    if (this.compiled === undefined) this.compiled = this.compile();
+    const { query, slots } = this.compiled;
+    const parameters = slots.map((slot) => ('param' in slot ? params[slot.param] : slot.constant));
+    const statement = sqlite.prepare(query.sql);
+    if (statement.reader) return { rows: statement.all(parameters) as R[], changes: 0 };
+    return { rows: [], changes: statement.run(parameters).changes };
   }
 
   private compile(): { query: CompiledQuery<R>; slots: Slot[] } {
