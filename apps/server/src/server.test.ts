@@ -131,6 +131,16 @@ describe('startServer', () => {
       ]);
       expect(chunked.headers['cache-control']).toBe('no-store');
 
+      // The API's headers on a real server: a success and an error.
+      for (const path of ['/server/info/', '/server/no/such/route/']) {
+        const reply = await fetch(`${server.url}${path}`);
+        expect(reply.headers.get('X-Content-Type-Options'), path).toBe('nosniff');
+        expect(reply.headers.get('Content-Security-Policy'), path).toContain("frame-ancestors 'none'");
+        expect(reply.headers.get('Strict-Transport-Security'), path).toContain('max-age=');
+        expect(reply.headers.get('Cache-Control'), path).toBe('no-store');
+        expect(reply.headers.get('Content-Type'), path).toBe('application/json');
+      }
+
       const page = await fetch(`${server.url}/`);
       expect(page.headers.get('Strict-Transport-Security')).toContain('max-age=');
       expect(page.headers.get('Referrer-Policy')).toBe('no-referrer');
