@@ -18,6 +18,8 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --transports LIST       ldap,ldaps (default: both)
   --cell-ms N             measured milliseconds per cell (default 4000)
   --warmup-ms N           unmeasured milliseconds before each cell (default 500)
+  --first-warmup-ms N     the same before a target's first cell, while its code is still
+                          being compiled (default 3000)
   --rss-logins N          logins before the final memory figure (default 20000)
   --budget-s N            time budget of the whole run; the logins towards --rss-logins stop
                           when it is spent (default 290)
@@ -93,6 +95,7 @@ export function parseCommandLine(args: string[]): CommandLine {
       transports: { type: 'string' },
       'cell-ms': { type: 'string' },
       'warmup-ms': { type: 'string' },
+      'first-warmup-ms': { type: 'string' },
       'rss-logins': { type: 'string' },
       'budget-s': { type: 'string' },
       'directory-mode': { type: 'string' },
@@ -127,6 +130,7 @@ export function parseCommandLine(args: string[]): CommandLine {
       targets: listOf<TargetName>(values.targets, 'targets', TARGET_NAMES),
       cellMs: positiveInteger(values['cell-ms'], 'cell-ms', smoke ? 300 : 4000),
       warmupMs: positiveInteger(values['warmup-ms'], 'warmup-ms', smoke ? 100 : 500, true),
+      firstWarmupMs: positiveInteger(values['first-warmup-ms'], 'first-warmup-ms', smoke ? 100 : 3000, true),
       rssLogins: positiveInteger(values['rss-logins'], 'rss-logins', smoke ? 0 : 20_000, true),
       budgetMs: positiveInteger(values['budget-s'], 'budget-s', smoke ? 60 : 290) * 1000,
       directoryMode: oneOf(

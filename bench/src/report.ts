@@ -56,6 +56,7 @@ export interface BenchReport {
     login_users: number;
     cell_ms: number;
     warmup_ms: number;
+    first_warmup_ms: number;
     account_preparation_ms: number;
   };
 }
