@@ -18,6 +18,7 @@
  * the TypeScript sources in tests and from the built files; it loads the same better-sqlite3.
  */
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 /** WAL pages at which the server's own connection checkpoints while the worker runs. */
@@ -27,27 +28,37 @@ export const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 const INTERVAL_MS = 100;
 const STOP_TIMEOUT_MS = 2000;
 
+// Dynamic imports only: the evaluated code is a CommonJS script, or a module when the process runs
+// with a default type of module (`--input-type=module`, say); this code runs as either.
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.sqlitePath);
-const db = new Database(workerData.file, { fileMustExist: true });
-// PASSIVE never waits for a lock; a busy database only means this round copies less.
-db.pragma('busy_timeout = 0');
-const timer = setInterval(() => {
-  try {
-    const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result && result.checkpointed > 0) parentPort.postMessage({ checkpointed: result.checkpointed });
-  } catch (error) {
-    if (error && error.code === 'SQLITE_BUSY') return;
+(async () => {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  const { default: Database } = await import(workerData.sqliteUrl);
+  const db = new Database(workerData.file, { fileMustExist: true });
+  // PASSIVE never waits for a lock; a busy database only means this round copies less.
+  db.pragma('busy_timeout = 0');
+  // The pragma reports how many of the WAL's frames are copied so far, not how many this round
+  // copied; the count starts again when a writer rewinds the WAL.
+  let copiedBefore = 0;
+  const timer = setInterval(() => {
+    try {
+      const [result] = db.pragma('wal_checkpoint(PASSIVE)');
+      const copied = result ? result.checkpointed : 0;
+      const fresh = copied >= copiedBefore ? copied - copiedBefore : copied;
+      copiedBefore = copied;
+      if (fresh > 0) parentPort.postMessage({ checkpointed: fresh });
+    } catch (error) {
+      if (error && error.code === 'SQLITE_BUSY') return;
+      clearInterval(timer);
+      throw error;
+    }
+  }, workerData.intervalMs);
+  parentPort.on('message', () => {
     clearInterval(timer);
-    throw error;
-  }
-}, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
-  db.close();
-  parentPort.close();
-});
+    db.close();
+    parentPort.close();
+  });
+})();
 `;
 
 export interface WalCheckpointer {
@@ -69,9 +80,11 @@ export function startWalCheckpointer(file: string, options: WalCheckpointerOptio
     eval: true,
     workerData: {
       file,
-      sqlitePath: createRequire(import.meta.url).resolve('better-sqlite3'),
+      sqliteUrl: pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href,
       intervalMs: options.intervalMs ?? INTERVAL_MS,
     },
+    // The server's own flags (a CPU profile, say) are not for this thread.
+    execArgv: [],
   });
   // The worker must not keep a process alive that is otherwise done (a CLI command, say).
   worker.unref();
