@@ -178,6 +178,8 @@ check 'mounted config.json is served' bash -c \
 check 'web page loads in Chromium' checks browser "$url"
 check 'database in the data volume' bash -c \
   "docker exec '$server' sh -c 'ls /var/lib/ldap-login/*.sqlite3' | head -n 1"
+check 'WAL checkpoint worker running' bash -c \
+  "! docker logs '$server' 2>&1 | grep -F 'checkpoint worker stopped' && echo 'no checkpoint worker failure in the log'"
 
 if ((failed > 0)); then
   echo '--- combined container log (last 40 lines) ---'
