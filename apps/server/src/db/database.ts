@@ -37,13 +37,23 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
   }) as typeof sqlite.prepare;
 }
 
-/** SQLite through kysely, with the WAL checkpointer stopped when the database is destroyed. */
+/**
+ * SQLite on disk through kysely, its WAL checkpointed by a worker thread (see wal-checkpointer.ts),
+ * which stops when the database is destroyed. Should the worker fail, the connection checkpoints at
+ * SQLite's default threshold again.
+ */
 class CheckpointedSqliteDialect extends SqliteDialect {
-  constructor(
-    database: SQLite.Database,
-    private readonly checkpointer: WalCheckpointer,
-  ) {
+  private readonly checkpointer: WalCheckpointer;
+
+  constructor(database: SQLite.Database, file: string, onFailure?: (error: Error) => void) {
     super({ database });
+    this.checkpointer = startWalCheckpointer(file, {
+      onFailure: (error) => {
+        if (database.open) database.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+        onFailure?.(error);
+      },
+    });
+    database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   }
 
   override createDriver(): Driver {
@@ -87,21 +97,10 @@ export function openDatabase(
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     cachePreparedStatements(sqlite);
-    if (!onDisk) {
-      const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-      registerSqliteHandle(db, sqlite);
-      return db;
-    }
-    // Checkpoints run in a worker thread (see wal-checkpointer.ts); should it fail, this connection
-    // checkpoints at SQLite's default threshold again.
-    const checkpointer = startWalCheckpointer(config.file, {
-      onFailure: (error) => {
-        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
-        options.onCheckpointerFailure?.(error);
-      },
-    });
-    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    const db = new Kysely<DatabaseSchema>({ dialect: new CheckpointedSqliteDialect(sqlite, checkpointer) });
+    const dialect = onDisk
+      ? new CheckpointedSqliteDialect(sqlite, config.file, options.onCheckpointerFailure)
+      : new SqliteDialect({ database: sqlite });
+    const db = new Kysely<DatabaseSchema>({ dialect });
     registerSqliteHandle(db, sqlite);
     return db;
   }
