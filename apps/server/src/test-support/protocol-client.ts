@@ -9,14 +9,13 @@
  * const profile = await session.call('GET', '/user/');
  */
 import { createHash, createPublicKey, verify } from 'node:crypto';
+import { BoxKeyCache } from '../crypto/box-key-cache.ts';
 import { fromHex, toHex } from '../crypto/hex.ts';
 import {
-  boxSharedKey,
   decryptWithKey,
   type EncryptedValue,
   encryptWithKey,
   generateX25519KeyPair,
-  type X25519PrivateKey,
   x25519PrivateKey,
 } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
@@ -86,10 +85,7 @@ export class ProtocolClient {
   private readonly derivedKeys = new Map<string, Uint8Array>();
   // The same for the user's private key and its box key with the server's session key: both stay
   // the same from one login of a user to the next.
-  private readonly userBoxKeys = new Map<
-    string,
-    { key: X25519PrivateKey; boxKeys: Map<string, Uint8Array> }
-  >();
+  private readonly userBoxKeys = new Map<string, BoxKeyCache>();
 
   constructor(private readonly transport: Transport) {}
 
@@ -139,27 +135,23 @@ export class ProtocolClient {
     return key;
   }
 
-  private userBoxKey(privateKeyHex: string, serverSessionKeyHex: string): Uint8Array {
-    let user = this.userBoxKeys.get(privateKeyHex);
-    if (!user) {
-      user = { key: x25519PrivateKey(fromHex(privateKeyHex)), boxKeys: new Map() };
-      this.userBoxKeys.set(privateKeyHex, user);
+  private userBoxKeysFor(privateKeyHex: string): BoxKeyCache {
+    let boxKeys = this.userBoxKeys.get(privateKeyHex);
+    if (!boxKeys) {
+      boxKeys = new BoxKeyCache(x25519PrivateKey(fromHex(privateKeyHex)));
+      this.userBoxKeys.set(privateKeyHex, boxKeys);
     }
-    let boxKey = user.boxKeys.get(serverSessionKeyHex);
-    if (!boxKey) {
-      boxKey = boxSharedKey(fromHex(serverSessionKeyHex), user.key);
-      user.boxKeys.set(serverSessionKeyHex, boxKey);
-    }
-    return boxKey;
+    return boxKeys;
   }
 
   /** Full login: boxed login info, key decryption (previous-password path), activate-token. */
   async login(username: string, password: string, options: LoginOptions = {}): Promise<Session> {
     const info = await this.info();
-    const serverPublicKey = fromHex(info.public_key);
+    // One Diffie-Hellman per pair of keys: the request and its reply share the box key, and so does
+    // the session secret when the server answers with the same key.
     const sessionKeys = generateX25519KeyPair();
-    // One Diffie-Hellman per pair of keys: the request and its reply share the box key.
-    const replyKey = boxSharedKey(serverPublicKey, sessionKeys);
+    const sessionBoxKeys = new BoxKeyCache(sessionKeys);
+    const replyKey = sessionBoxKeys.keyFor(info.public_key.toLowerCase());
     const deviceFingerprint = options.deviceFingerprint ?? 'protocol-client';
     const loginInfo = encryptWithKey(
       JSON.stringify({
@@ -192,10 +184,7 @@ export class ProtocolClient {
       required_multifactors: unknown[];
       user: LoginUser;
     };
-    const sessionBoxKey =
-      data.session_public_key.toLowerCase() === info.public_key.toLowerCase()
-        ? replyKey
-        : boxSharedKey(fromHex(data.session_public_key), sessionKeys);
+    const sessionBoxKey = sessionBoxKeys.keyFor(data.session_public_key.toLowerCase());
     const sessionSecret = fromHex(
       decryptWithKey({ text: data.session_secret_key, nonce: data.session_secret_key_nonce }, sessionBoxKey),
     );
@@ -220,7 +209,7 @@ export class ProtocolClient {
     }
     const validator = decryptWithKey(
       { text: data.user_validator, nonce: data.user_validator_nonce },
-      this.userBoxKey(privateKeyHex, data.session_public_key.toLowerCase()),
+      this.userBoxKeysFor(privateKeyHex).keyFor(data.session_public_key.toLowerCase()),
     );
 
     const session = new Session(
