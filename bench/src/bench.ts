@@ -11,7 +11,7 @@ import { startDirectory, type TestDirectory } from '@ldap-login/ldap-core/testin
 import { benchUsers } from './bench-users.ts';
 import type { RunningChild } from './child-process.ts';
 import { HttpClient } from './http-client.ts';
-import { runLoad } from './load-runner.ts';
+import { measureLoad, runLoad } from './load-runner.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
 import { type BenchReport, type RunDetail, type RunRecord, ratiosOf } from './report.ts';
 import { peerTarget, startPeerServer } from './targets/peer-target.ts';
@@ -63,7 +63,6 @@ export interface BenchOptions {
 
 /** Bounds of the loops that are not cells: account creation and session setup. */
 const PREPARE_TIMEOUT_MS = 120_000;
-const MAX_REQUESTS_PER_CELL = 1_000_000;
 /** Stopping the processes and the directory, and writing the result. */
 const SHUTDOWN_RESERVE_MS = 10_000;
 
@@ -231,29 +230,14 @@ async function measureCell(
 ): Promise<{ run: RunRecord; detail: RunDetail }> {
   const cell = await target.openCell(transport, concurrency);
   try {
-    if (options.warmupMs > 0) {
-      await runLoad({
-        concurrency,
-        durationMs: options.warmupMs,
-        maxRequests: MAX_REQUESTS_PER_CELL,
-        operation: cell.operation,
-        signal: interruption.signal,
-      });
-    }
-    const serverCpuBefore = answering?.cpuMs();
-    const clientCpuBefore = process.cpuUsage();
-    const result = await runLoad({
+    const { result, serverCpuMsPerRequest, clientCpuMsPerRequest } = await measureLoad({
       concurrency,
+      warmupMs: options.warmupMs,
       durationMs: options.cellMs,
-      maxRequests: MAX_REQUESTS_PER_CELL,
       operation: cell.operation,
+      ...(answering ? { answering } : {}),
       signal: interruption.signal,
     });
-    const clientCpu = process.cpuUsage(clientCpuBefore);
-    const serverCpuMs =
-      answering && serverCpuBefore !== undefined ? answering.cpuMs() - serverCpuBefore : undefined;
-    const perRequest = (ms: number) =>
-      result.requests > 0 ? Math.round((ms / result.requests) * 1000) / 1000 : 0;
     return {
       run: {
         target: target.name,
@@ -270,8 +254,8 @@ async function measureCell(
         concurrency,
         requests: result.requests,
         elapsed_ms: result.elapsedMs,
-        server_cpu_ms_per_request: serverCpuMs === undefined ? null : perRequest(serverCpuMs),
-        client_cpu_ms_per_request: perRequest((clientCpu.user + clientCpu.system) / 1000),
+        server_cpu_ms_per_request: serverCpuMsPerRequest,
+        client_cpu_ms_per_request: clientCpuMsPerRequest,
         error_samples: result.errorSamples,
       },
     };

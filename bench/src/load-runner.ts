@@ -99,3 +99,51 @@ function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 300);
   return String(error).slice(0, 300);
 }
+
+export interface MeasuredLoad {
+  result: LoadResult;
+  /** CPU milliseconds per successful request of the answering process (null without one). */
+  serverCpuMsPerRequest: number | null;
+  /** The same for this process, the load generator. */
+  clientCpuMsPerRequest: number;
+}
+
+const MAX_REQUESTS_PER_MEASUREMENT = 1_000_000;
+
+/**
+ * One measurement: `warmupMs` of unmeasured load (pools, JIT), then `durationMs` measured, with the
+ * CPU per request of the process that answers (`answering.cpuMs()`) and of this one.
+ */
+export async function measureLoad(options: {
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  operation: LoadOptions['operation'];
+  answering?: { cpuMs(): number };
+  signal?: AbortSignal;
+}): Promise<MeasuredLoad> {
+  const load = (durationMs: number) =>
+    runLoad({
+      concurrency: options.concurrency,
+      durationMs,
+      maxRequests: MAX_REQUESTS_PER_MEASUREMENT,
+      operation: options.operation,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  if (options.warmupMs > 0) await load(options.warmupMs);
+  const serverCpuBefore = options.answering?.cpuMs();
+  const clientCpuBefore = process.cpuUsage();
+  const result = await load(options.durationMs);
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  const serverCpuMs =
+    options.answering && serverCpuBefore !== undefined
+      ? options.answering.cpuMs() - serverCpuBefore
+      : undefined;
+  const perRequest = (ms: number) =>
+    result.requests > 0 ? Math.round((ms / result.requests) * 1000) / 1000 : 0;
+  return {
+    result,
+    serverCpuMsPerRequest: serverCpuMs === undefined ? null : perRequest(serverCpuMs),
+    clientCpuMsPerRequest: perRequest((clientCpu.user + clientCpu.system) / 1000),
+  };
+}

@@ -1,9 +1,9 @@
 /**
  * The product server with an in-memory directory, for `server-cost.ts`: the built `startServer`
  * with the settings an administrator would use (SQLite in a temporary folder, LOG_LEVEL info to
- * standard output, which the parent discards), and a `FakeDirectory` instead of LDAP, so that the
- * process's CPU is the server's own work. Sends `{url}` to the parent when listening; answers
- * `'cpu'` with its CPU time and RSS; stops on `'stop'`.
+ * standard output), and a `FakeDirectory` instead of LDAP, so that the process's CPU is the server's
+ * own work. Prints `listening on URL` on standard error when ready (for `startChild`); stops on
+ * SIGTERM.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,16 +29,10 @@ const server = await startServer({
   logger: createLogger('info'),
 });
 
-process.on('message', (message) => {
-  if (message === 'cpu') {
-    const cpu = process.cpuUsage();
-    process.send?.({ cpuMs: (cpu.user + cpu.system) / 1000, rssBytes: process.memoryUsage().rss });
-  } else if (message === 'stop') {
-    void server.close().finally(() => {
-      rmSync(dataDir, { recursive: true, force: true });
-      process.exit(0);
-    });
-  }
+process.once('SIGTERM', () => {
+  void server.close().finally(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(0);
+  });
 });
-process.on('disconnect', () => process.exit(0));
-process.send?.({ url: server.url });
+console.error(`listening on ${server.url}`);

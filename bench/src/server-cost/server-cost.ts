@@ -8,13 +8,17 @@
  *
  * Usage: npm run server-cost -w @ldap-login/bench -- [--concurrency 16] [--cell-ms 5000] [--users 64]
  */
-import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { API_BASE_PATH } from '@ldap-login/server';
 import { ProtocolClient, type Session } from '@ldap-login/server/testing';
+import { userFor } from '../bench-users.ts';
+import { startChild } from '../child-process.ts';
 import { HttpClient } from '../http-client.ts';
-import { runLoad } from '../load-runner.ts';
+import { measureLoad } from '../load-runner.ts';
 import { FAKE_DOMAIN, fakeUsers } from './fake-users.ts';
 
 const { values } = parseArgs({
@@ -35,28 +39,19 @@ for (const [name, value] of [
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a whole number above 0`);
 }
 
-const child = fork(fileURLToPath(new URL('./fake-directory-server.ts', import.meta.url)), [], {
-  execArgv: ['--import', 'tsx'],
-  stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+const workDir = mkdtempSync(join(tmpdir(), 'ldap-login-server-cost-log-'));
+const server = await startChild({
+  label: 'server with an in-memory directory',
+  nodeArgs: ['--import', 'tsx', fileURLToPath(new URL('./fake-directory-server.ts', import.meta.url))],
   env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', SERVER_COST_USERS: String(userCount) },
+  logFile: join(workDir, 'server.log'),
+  ready: /listening on (\S+)/,
 });
-const nextMessage = <T>() =>
-  new Promise<T>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as T));
-    child.once('exit', (code) => reject(new Error(`the server exited with code ${code}`)));
-  });
-const serverCpu = async () => {
-  const answer = nextMessage<{ cpuMs: number; rssBytes: number }>();
-  child.send('cpu');
-  return answer;
-};
-
-const { url } = await nextMessage<{ url: string }>();
-const http = new HttpClient(url);
+const http = new HttpClient(server.readyMatch);
 const client = new ProtocolClient(http.transport(API_BASE_PATH));
 const users = fakeUsers(userCount);
-const logIn = (index: number) => {
-  const user = users[index % users.length]!;
+const logIn = (sequence: number) => {
+  const user = userFor(users, sequence);
   return client.login(`${user.login}@${FAKE_DOMAIN}`, user.password);
 };
 
@@ -73,23 +68,15 @@ try {
   console.log(`server with an in-memory directory, ${users.length} users, concurrency ${concurrency}`);
   console.log('target        req/s   p50 ms   p99 ms  errors  server CPU ms/req  load-gen CPU ms/req');
   for (const [name, operation] of targets) {
-    const load = (durationMs: number) =>
-      runLoad({
-        concurrency,
-        durationMs,
-        maxRequests: 1_000_000,
-        requestTimeoutMs: 10_000,
-        operation: async (worker, sequence) => {
-          await operation(worker, sequence);
-        },
-      });
-    await load(Math.min(1000, cellMs));
-    const serverBefore = await serverCpu();
-    const clientBefore = process.cpuUsage();
-    const result = await load(cellMs);
-    const clientCpu = process.cpuUsage(clientBefore);
-    const serverAfter = await serverCpu();
-    const perRequest = (ms: number) => (result.requests > 0 ? (ms / result.requests).toFixed(3) : '-');
+    const { result, serverCpuMsPerRequest, clientCpuMsPerRequest } = await measureLoad({
+      concurrency,
+      warmupMs: Math.min(1000, cellMs),
+      durationMs: cellMs,
+      operation: async (worker, sequence) => {
+        await operation(worker, sequence);
+      },
+      answering: server,
+    });
     console.log(
       [
         name.padEnd(12),
@@ -97,14 +84,15 @@ try {
         result.p50Ms.toFixed(2).padStart(8),
         result.p99Ms.toFixed(2).padStart(8),
         String(result.errors).padStart(7),
-        perRequest(serverAfter.cpuMs - serverBefore.cpuMs).padStart(18),
-        perRequest((clientCpu.user + clientCpu.system) / 1000).padStart(20),
+        (serverCpuMsPerRequest?.toFixed(3) ?? '-').padStart(18),
+        clientCpuMsPerRequest.toFixed(3).padStart(20),
       ].join(' '),
     );
     if (result.errors > 0) console.log(`  errors: ${result.errorSamples.join('; ')}`);
   }
-  console.log(`server RSS ${((await serverCpu()).rssBytes / 1e6).toFixed(1)} MB`);
+  console.log(`server RSS ${server.rssMb()} MB`);
 } finally {
   await http.close();
-  child.send('stop');
+  await server.stop();
+  rmSync(workDir, { recursive: true, force: true });
 }
