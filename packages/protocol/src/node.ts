@@ -1,0 +1,2 @@
+/** Node-only entry: the libsodium (sodium-native) crypto backend. */
+export {};
