@@ -11,6 +11,7 @@ import type { LoginDirectory } from './accounts/directory-port.ts';
 import { BoxKeyCache } from './crypto/box-key-cache.ts';
 import { encryptWithKey } from './crypto/nacl.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
+import { executorFor } from './db/executor.ts';
 import type { Database } from './db/schema.ts';
 import { ApiError, errorBody } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
@@ -78,16 +79,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(deps.settings.LOG_LEVEL);
   const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
+  const executor = executorFor(deps.db);
+  const sessions = new SessionStore(executor, now);
   const services: ApiServices = {
     settings: deps.settings,
     keys,
     userBoxKeys: new BoxKeyCache(keys.box),
     directory: deps.directory,
     db: deps.db,
-    accounts: new AccountService(deps.db, now),
-    sessions: new SessionStore(deps.db, now),
+    executor,
+    accounts: new AccountService(executor, sessions, now),
+    sessions,
     throttle: new LoginThrottle(
-      deps.db,
       {
         usernameFailures: deps.settings.LOGIN_THROTTLE_USERNAME_FAILURES,
         addressFailures: deps.settings.LOGIN_THROTTLE_ADDRESS_FAILURES,
@@ -134,7 +137,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const apiError = toApiError(error);
     if (apiError.status >= 500 && apiError.code !== 'DIRECTORY_UNAVAILABLE') {
       logger.error({ err: error, path: c.req.path, method: c.req.method }, 'request failed');
-    } else {
+    } else if (apiError.code !== 'TOO_MANY_LOGIN_ATTEMPTS' && apiError.code !== 'LOGIN_REQUEST_REPLAYED') {
+      // Throttled and replayed logins are logged once per key and window by their audit summary.
       logger.info({ code: apiError.code, reason: apiError.reason, path: c.req.path }, 'request refused');
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);

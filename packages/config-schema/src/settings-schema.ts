@@ -46,6 +46,12 @@ export const SETTINGS_DEFAULTS = {
   LOGIN_THROTTLE_WINDOW: 300,
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
   TRUSTED_PROXIES: [] as string[],
+  /** Days audit events are kept before the periodic cleanup removes them. */
+  AUDIT_LOG_RETENTION_DAYS: 90,
+  /** Days ended or expired sessions stay listed before the periodic cleanup removes them. */
+  SESSION_RETENTION_DAYS: 7,
+  /** Seconds between two runs of the cleanup of old audit events, sessions and throttling records. */
+  CLEANUP_INTERVAL: 600,
   LOG_LEVEL: 'info' as 'debug' | 'info' | 'warn' | 'error',
   LDAP: [] as never[],
 } as const;
@@ -325,6 +331,23 @@ export const settingsSchema = z
     TRUSTED_PROXIES: listOrCommaString
       .default(SETTINGS_DEFAULTS.TRUSTED_PROXIES)
       .describe('Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed.'),
+    AUDIT_LOG_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(SETTINGS_DEFAULTS.AUDIT_LOG_RETENTION_DAYS)
+      .describe('Days audit events are kept before the periodic cleanup removes them.'),
+    SESSION_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(SETTINGS_DEFAULTS.SESSION_RETENTION_DAYS)
+      .describe('Days ended or expired sessions stay listed before the periodic cleanup removes them.'),
+    CLEANUP_INTERVAL: seconds
+      .default(SETTINGS_DEFAULTS.CLEANUP_INTERVAL)
+      .describe(
+        'Seconds between two runs of the cleanup of old audit events, sessions and throttling records.',
+      ),
     LOG_LEVEL: z
       .enum(['debug', 'info', 'warn', 'error'])
       .default(SETTINGS_DEFAULTS.LOG_LEVEL)
