@@ -104,7 +104,8 @@ const migrations: Record<string, Migration> = {
   '0003_throttle_replay_retention': {
     async up(db: Kysely<unknown>) {
       // Hashes of login requests already used (public key + nonce), kept until the request could
-      // no longer be accepted anyway (see login-requests.ts).
+      // no longer be accepted anyway (see replay-guard.ts). The cleanup of throttling counters and
+      // sessions scans their tables instead of keeping an index that every login would write.
       await db.schema
         .createTable('login_requests')
         .addColumn('hash', 'text', (col) => col.primaryKey())
@@ -115,22 +116,14 @@ const migrations: Record<string, Migration> = {
         .on('login_requests')
         .column('expires_at')
         .execute();
-      await db.schema
-        .createIndex('login_throttle_window')
-        .on('login_throttle')
-        .column('window_start')
-        .execute();
       // Repeated refusals of one throttling key in one window share one audit row that counts them.
       await db.schema
         .alterTable('audit_events')
         .addColumn('occurrences', 'integer', (col) => col.notNull().defaultTo(1))
         .execute();
-      await db.schema.createIndex('sessions_valid_till').on('sessions').column('valid_till').execute();
     },
     async down(db: Kysely<unknown>) {
-      await db.schema.dropIndex('sessions_valid_till').ifExists().execute();
       await db.schema.alterTable('audit_events').dropColumn('occurrences').execute();
-      await db.schema.dropIndex('login_throttle_window').ifExists().execute();
       await db.schema.dropTable('login_requests').ifExists().execute();
     },
   },
