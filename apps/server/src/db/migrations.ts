@@ -2,7 +2,7 @@
  * Schema migrations, kept in code (not files on disk) so the built server and the Docker image carry
  * them. Each migration is written once for both SQLite and PostgreSQL through Kysely's schema builder.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, SqliteAdapter, sql } from 'kysely';
 import type { Database } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
@@ -106,15 +106,16 @@ const migrations: Record<string, Migration> = {
       // Hashes of login requests already used (public key + nonce), kept until the request could
       // no longer be accepted anyway (see replay-guard.ts). The cleanup of throttling counters and
       // sessions scans their tables instead of keeping an index that every login would write.
+      // Keyed by expiry first: inserts land at the end of one B-tree (device times grow), the
+      // cleanup removes a range from its start, and a replay (the same box, so the same
+      // device_time) still meets its own key. SQLite keeps it in one B-tree (WITHOUT ROWID).
+      const isSqlite = db.getExecutor().adapter instanceof SqliteAdapter;
       await db.schema
         .createTable('login_requests')
-        .addColumn('hash', 'text', (col) => col.primaryKey())
         .addColumn('expires_at', 'bigint', (col) => col.notNull())
-        .execute();
-      await db.schema
-        .createIndex('login_requests_expiry')
-        .on('login_requests')
-        .column('expires_at')
+        .addColumn('hash', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('login_requests_pk', ['expires_at', 'hash'])
+        .$call((table) => (isSqlite ? table.modifyEnd(sql`without rowid`) : table))
         .execute();
       // Repeated refusals of one throttling key in one window share one audit row that counts them.
       await db.schema

@@ -81,7 +81,7 @@ export interface LoginThrottleTable {
 }
 
 export interface LoginRequestsTable {
-  /** SHA-256 (hex) of the request's client public key and nonce. */
+  /** SHA-256 (hex, first 128 bits) of the request's client public key and nonce. */
   hash: string;
   /** When the request would be refused as too old anyway; the row can go then. */
   expires_at: number;

@@ -7,7 +7,8 @@
  * cannot all read "below the limit" before any of them is counted. An attempt over either limit is
  * rolled back (it counted nothing) and refused. What happens to a reservation afterwards:
  * - the directory refused the password: it stays, as the failure;
- * - the login succeeded: the username's counter is cleared and the address's reservation returned;
+ * - the login succeeded: the username's counter is cleared (one statement with the next point)
+ *   and the address's reservation returned;
  * - the directory could not answer: both reservations are returned (an outage is nobody's failure).
  */
 import { sql } from 'kysely';
@@ -65,8 +66,24 @@ const countAttempt = defineStatement(
       .returning(['key', 'failures', 'window_start']),
 );
 
-const clearCounter = defineStatement((db, p: Placeholders<{ key: string }>) =>
-  db.deleteFrom('login_throttle').where('key', '=', p.key),
+/** After a success: the username's counter starts afresh, the address gets this attempt back. */
+const releaseAfterSuccess = defineStatement(
+  (db, p: Placeholders<{ usernameKey: string; addressKey: string; addressWindowStart: number }>) =>
+    db
+      .updateTable('login_throttle')
+      .set({
+        failures: sql<number>`case when key = ${p.usernameKey} then 0 else failures - 1 end`,
+      })
+      .where((eb) =>
+        eb.or([
+          eb('key', '=', p.usernameKey),
+          eb.and([
+            eb('key', '=', p.addressKey),
+            eb('window_start', '=', p.addressWindowStart),
+            eb('failures', '>', 0),
+          ]),
+        ]),
+      ),
 );
 
 /** Gives one attempt back, unless its window has run out meanwhile (a new window never counted it). */
@@ -128,8 +145,7 @@ export class LoginThrottle {
 
   /** After a successful login, in its transaction: the username starts afresh, the address gets its attempt back. */
   async releaseAfterSuccess(tx: Executor, reservation: ThrottleReservation): Promise<void> {
-    await tx.run(clearCounter, { key: reservation.usernameKey });
-    await tx.run(returnAttempt, { key: reservation.addressKey, windowStart: reservation.addressWindowStart });
+    await tx.run(releaseAfterSuccess, reservation);
   }
 
   /** After an attempt that the directory could not answer: neither key counts it. */
