@@ -63,6 +63,38 @@ describe('normalizeDn', () => {
     expect(normalizeDn(input)).toBe(expected);
   });
 
+  // RFC 4514 / 4517 / 4518: spellings that name one entry (OpenLDAP agrees: dn.integration.test.ts).
+  it.each([
+    ['character escape and hex escape', 'cn=Smith\\, John,dc=x', 'cn=Smith\\2C John,dc=x'],
+    ['lowercase hex escape', 'cn=Smith\\2c John,dc=x', 'cn=Smith\\, John,dc=x'],
+    ['escaped backslash and its hex escape', 'cn=a\\\\b,dc=x', 'cn=a\\5Cb,dc=x'],
+    ['RDN case', 'CN=Admins,OU=Groups,DC=Corp', 'cn=admins,ou=groups,dc=corp'],
+    ['spaces around separators and "="', 'cn = Admins , ou=Groups ,dc=corp', 'cn=Admins,ou=Groups,dc=corp'],
+    ['runs of inner spaces', 'cn=John   Smith,dc=x', 'cn=John Smith,dc=x'],
+    ['escaped leading and trailing spaces', 'cn=\\ Admins\\ ,dc=x', 'cn=Admins,dc=x'],
+    ['hex-escaped spaces', 'cn=John\\20\\20Smith,dc=x', 'cn=John Smith,dc=x'],
+    ['OID attribute type', '2.5.4.3=Admins,dc=x', 'cn=Admins,dc=x'],
+    ['OID attribute type with "oid." prefix', 'OID.2.5.4.3=Admins,dc=x', 'CN=Admins,dc=x'],
+    ['multi-valued RDN order', 'ou=Part+cn=Multi,dc=x', 'cn=Multi+ou=Part,dc=x'],
+    ['quoted value (RFC 2253)', 'cn="Smith, John",dc=x', 'cn=Smith\\, John,dc=x'],
+    ['semicolon separator (RFC 2253)', 'cn=Admins;dc=x', 'cn=Admins,dc=x'],
+    ['UTF-8 hex escapes', 'cn=Zo\\C3\\AB,dc=x', 'cn=ZOË,dc=x'],
+    ['escaped "#" and its hex escape', 'cn=\\#1,dc=x', 'cn=\\231,dc=x'],
+  ])('%s: %j equals %j', (_case, left, right) => {
+    expect(normalizeDn(left)).toBe(normalizeDn(right));
+    expect(dnEquals(left, right)).toBe(true);
+  });
+
+  it.each([
+    ['an escaped comma is not a separator', 'cn=a\\,b,dc=x', 'cn=a,b=x,dc=x'],
+    ['an escaped plus is not a multi-valued RDN', 'cn=a\\+ou=b,dc=x', 'cn=a+ou=b,dc=x'],
+    ['inner spaces count', 'cn=JohnSmith,dc=x', 'cn=John Smith,dc=x'],
+    ['another attribute type', 'cn=Admins,dc=x', 'ou=Admins,dc=x'],
+    ['one backslash is not two', 'cn=a\\5Cb,dc=x', 'cn=a\\5C\\5Cb,dc=x'],
+  ])('%s: %j differs from %j', (_case, left, right) => {
+    expect(normalizeDn(left)).not.toBe(normalizeDn(right));
+  });
+
   it('makes the spellings of one DN equal and different DNs unequal', () => {
     expect(dnEquals('CN=Admins,OU=Groups,DC=corp', 'cn=admins, ou=groups, dc=corp')).toBe(true);
     expect(dnEquals('cn=admins,ou=groups,dc=corp', 'cn=admins2,ou=groups,dc=corp')).toBe(false);

@@ -195,14 +195,18 @@ function normalizeType(type: string): string {
 
 function normalizeValue(attribute: DnAttribute): string {
   if (attribute.ber) return `#${attribute.value}`;
-  // Case-insensitive, with runs of spaces treated as one (what caseIgnoreMatch does in the directory).
-  return escapeDnValue(attribute.value.toLowerCase().replace(/ {2,}/g, ' '));
+  // What caseIgnoreMatch does in the directory (RFC 4518 insignificant space handling): case folded,
+  // leading and trailing spaces dropped even when they were escaped, inner runs of spaces count as one.
+  return escapeDnValue(attribute.value.toLowerCase().replace(/ {2,}/g, ' ').replace(/^ | $/g, ''));
 }
 
 /**
- * The canonical form of a DN for comparison: attribute types lowercased (known OIDs named),
- * values unescaped, lowercased and re-escaped one way, spaces around separators dropped, the parts of
- * a multi-valued RDN sorted. Directories compare DNs case-insensitively; so does this project.
+ * The canonical form of a DN for comparison, and the one rule of this project for "same DN" (the
+ * server stores it as a group's key): attribute types lowercased (known OIDs named, `2.5.4.3` is
+ * `cn`), values unescaped (`\,` and `\2C` are one character), lowercased and re-escaped one way,
+ * spaces around separators and at either end of a value dropped, inner runs of spaces counted as one,
+ * the parts of a multi-valued RDN sorted. This is how OpenLDAP matches DNs (checked against it in
+ * dn.integration.test.ts); Active Directory compares case-insensitively as well.
  * Throws `DnSyntaxError` for a string that is not a DN.
  *
  * @example

@@ -69,7 +69,13 @@ export function groupsFromDns(dns: Iterable<string>): DirectoryGroup[] {
   return groups;
 }
 
-/** The normalised DN of a group, for comparisons (from the same bounded memory). */
+/**
+ * The key of a group: its `normalizeDn` form, remembered in the same bounded memory as above (a DN
+ * that does not parse is only lowercased). The server stores it as `ldap_groups.dn_key`.
+ *
+ * @example
+ * groupKey('CN=Smith\\2C John, OU=Groups,DC=corp') // 'cn=smith\\, john,ou=groups,dc=corp'
+ */
 export function groupKey(dn: string): string {
   return parsedGroupDn(dn).key;
 }

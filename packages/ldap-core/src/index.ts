@@ -83,6 +83,7 @@ export {
   type DirectoryGroup,
   followNestedGroups,
   GROUP_PAGE_SIZE,
+  groupKey,
   groupsFromDns,
   groupsFromUserEntry,
   listAllGroups,
