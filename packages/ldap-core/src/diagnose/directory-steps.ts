@@ -1,12 +1,12 @@
 import type { Entry } from 'ldapts';
-import { attributeStrings } from '../attributes.ts';
-import { bindAsService, type ConnectionSettings, type LdapTarget } from '../connection.ts';
-import { DnSyntaxError, parseDn } from '../dn.ts';
-import type { EntryPlan } from '../entry-plan.ts';
-import { toDirectoryError } from '../error-mapping.ts';
-import { escapeFilterValue } from '../escape.ts';
-import { readUserProfile, type UserProfile } from '../user-profile.ts';
-import { searchUserEntries } from '../user-search.ts';
+import { bindAsService, type ConnectionSettings, type LdapTarget } from '../connection/connection.ts';
+import { DnSyntaxError, parseDn } from '../dn/dn.ts';
+import { escapeFilterValue } from '../dn/escape.ts';
+import { attributeStrings } from '../entries/attributes.ts';
+import type { EntryPlan } from '../entries/entry-plan.ts';
+import { toDirectoryError } from '../errors/error-mapping.ts';
+import { readUserProfile, type UserProfile } from '../login/user-profile.ts';
+import { searchUserEntries } from '../login/user-search.ts';
 import {
   containerOf,
   type NearestEntry,

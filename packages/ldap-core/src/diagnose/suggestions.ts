@@ -1,7 +1,7 @@
 import type { Entry } from 'ldapts';
-import { attributeStrings } from '../attributes.ts';
-import { DnSyntaxError, parseDn, type Rdn } from '../dn.ts';
-import { escapeDnValue } from '../escape.ts';
+import { DnSyntaxError, parseDn, type Rdn } from '../dn/dn.ts';
+import { escapeDnValue } from '../dn/escape.ts';
+import { attributeStrings } from '../entries/attributes.ts';
 
 /**
  * The reasoning behind testldap's hints: given entries the directory actually holds, which setting
@@ -13,7 +13,7 @@ export const LOGIN_NAME_ATTRIBUTES = ['uid', 'sAMAccountName', 'userPrincipalNam
 
 /** Attributes that hold a stable, never reused identifier, by directory family. */
 // objectGUID first: an Active Directory (or a directory shaped like one) carries it as its canonical id.
-export const GUID_ATTRIBUTES = ['objectGUID', 'entryUUID', 'nsUniqueId', 'ipaUniqueID', 'GUID'] as const;
+const GUID_ATTRIBUTES = ['objectGUID', 'entryUUID', 'nsUniqueId', 'ipaUniqueID', 'GUID'] as const;
 
 /** User object classes from the most to the least specific; `top` and mix-ins never suggested alone. */
 const USER_CLASS_PREFERENCE = [

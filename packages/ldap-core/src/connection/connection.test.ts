@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DirectoryService } from './directory-service.ts';
-import { DirectoryUnavailableError } from './errors.ts';
-import { testEntry } from './test-support/entry.ts';
-import { freeLoopbackPort } from './testing/index.ts';
+import { DirectoryService } from '../directory-service.ts';
+import { DirectoryUnavailableError } from '../errors/errors.ts';
+import { testEntry } from '../test-support/entry.ts';
+import { freeLoopbackPort } from '../testing/index.ts';
 
 /**
  * Transport failures need no directory: a listener that accepts and never answers, and a port

@@ -3,8 +3,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { LdapEntry } from '@ldap-login/config-schema';
 import { Client } from 'ldapts';
-import { toDirectoryError } from './error-mapping.ts';
-import { DirectoryMisconfiguredError, DirectoryUnavailableError } from './errors.ts';
+import { toDirectoryError } from '../errors/error-mapping.ts';
+import { DirectoryMisconfiguredError, DirectoryUnavailableError } from '../errors/errors.ts';
 
 /**
  * Opening one connection to one directory URL: TCP (or TLS for `ldaps://`), StartTLS when asked,
@@ -100,7 +100,7 @@ export function tlsOptionsFor(host: string, settings: ConnectionSettings): tls.C
 const KEEP_ALIVE_DELAY_MS = 30_000;
 
 /** Dials TCP (or TLS for `ldaps://`) within the connect timeout. */
-export function dialSocket(target: LdapTarget, settings: ConnectionSettings): Promise<net.Socket> {
+function dialSocket(target: LdapTarget, settings: ConnectionSettings): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = target.secure
       ? tls.connect({ port: target.port, ...tlsOptionsFor(target.host, settings) })

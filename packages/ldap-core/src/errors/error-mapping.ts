@@ -23,7 +23,7 @@ export type DirectoryStep =
   | 'user-bind'
   | 'group-search';
 
-export interface ErrorContext {
+interface ErrorContext {
   step: DirectoryStep;
   domain?: string;
   url?: string;
@@ -32,7 +32,7 @@ export interface ErrorContext {
 }
 
 /** Active Directory's bind sub-codes (`data 775` in the diagnostic message of result code 49). */
-export const AD_BIND_SUB_CODES: Record<string, { meaning: string; restriction?: AccountRestrictedReason }> = {
+const AD_BIND_SUB_CODES: Record<string, { meaning: string; restriction?: AccountRestrictedReason }> = {
   '525': { meaning: 'user not found' },
   '52e': { meaning: 'invalid credentials' },
   '530': { meaning: 'not permitted to log on at this time', restriction: 'logon-hours' },
@@ -125,12 +125,6 @@ export function isSilentConnection(error: unknown): boolean {
   }
   if (error instanceof ResultCodeError) return false;
   return /timed? ?out/i.test(errorMessage(error)) || errorCode(error) === 'ETIMEDOUT';
-}
-
-/** True for a certificate the client refused (unknown CA, wrong host name, expired). */
-export function isTlsCertificateError(error: unknown): boolean {
-  const code = errorCode(error);
-  return code !== undefined && TLS_CERTIFICATE_ERROR_CODES.has(code);
 }
 
 function describe(context: ErrorContext, message: string): string {

@@ -1,12 +1,12 @@
 import type { LdapEntry } from '@ldap-login/config-schema';
-import { InvalidCredentialsError } from './errors.ts';
+import { InvalidCredentialsError } from '../errors/errors.ts';
 
 /**
  * What a login brings before any network I/O: which directory entry the username belongs to,
  * the name to look up there, and whether the password can be sent at all.
  */
 
-export interface SplitUsername {
+interface SplitUsername {
   /** The part before the last `@` (the whole trimmed username when there is none). */
   localPart: string;
   /** The part after the last `@`, lowercased; `null` when the username has no `@`. */
@@ -22,13 +22,13 @@ export function splitUsername(username: string): SplitUsername {
 }
 
 /** Anything that serves one domain: a settings entry, or the live directory built from one. */
-export type ServesDomain = { LDAP_DOMAIN: string } | { domain: string };
+type ServesDomain = { LDAP_DOMAIN: string } | { domain: string };
 
 function domainOf(candidate: ServesDomain): string {
   return ('domain' in candidate ? candidate.domain : candidate.LDAP_DOMAIN).toLowerCase();
 }
 
-export interface SelectedEntry<E extends ServesDomain = LdapEntry> {
+interface SelectedEntry<E extends ServesDomain = LdapEntry> {
   entry: E;
   localPart: string;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { compileEntry } from '../entries/entry-plan.ts';
+import { NotPermittedError } from '../errors/errors.ts';
+import { testEntry } from '../test-support/entry.ts';
 import { checkRequiredAttributes, checkRequiredGroups } from './access-rules.ts';
-import { compileEntry } from './entry-plan.ts';
-import { NotPermittedError } from './errors.ts';
-import { testEntry } from './test-support/entry.ts';
 
 const groups = [{ dn: 'cn=Staff,ou=groups,dc=example,dc=org', name: 'Staff' }];
 const user = { dn: 'uid=alice,ou=people,dc=example,dc=org', employeeType: ['staff', 'remote'], mail: 'a@x' };

@@ -1,8 +1,8 @@
 import type { Entry } from 'ldapts';
-import type { DirectoryConnection } from './connection.ts';
-import type { EntryPlan } from './entry-plan.ts';
-import { toDirectoryError } from './error-mapping.ts';
-import { InvalidCredentialsError } from './errors.ts';
+import type { DirectoryConnection } from '../connection/connection.ts';
+import type { EntryPlan } from '../entries/entry-plan.ts';
+import { toDirectoryError } from '../errors/error-mapping.ts';
+import { InvalidCredentialsError } from '../errors/errors.ts';
 
 /**
  * The one user search of a login: under `LDAP_SEARCH_USER_DN`, for the user's object class and
@@ -40,7 +40,7 @@ export async function searchUserEntries(
 }
 
 /** Exactly one entry, or invalid credentials: `user-not-found` for none, `ambiguous-user` for several. */
-export function selectUserEntry(entries: Entry[], plan: EntryPlan, name: string): Entry {
+function selectUserEntry(entries: Entry[], plan: EntryPlan, name: string): Entry {
   if (entries.length === 1) return entries[0]!;
   if (entries.length === 0) {
     throw new InvalidCredentialsError('user-not-found', {

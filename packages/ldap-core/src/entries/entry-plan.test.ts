@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DirectoryMisconfiguredError } from '../errors/errors.ts';
+import { testEntry } from '../test-support/entry.ts';
 import { compileEntry } from './entry-plan.ts';
-import { DirectoryMisconfiguredError } from './errors.ts';
-import { testEntry } from './test-support/entry.ts';
 
 function misconfiguredReason(work: () => unknown): string | undefined {
   try {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compileEntry } from './entry-plan.ts';
-import { DirectoryMisconfiguredError } from './errors.ts';
-import { testEntry } from './test-support/entry.ts';
+import { compileEntry } from '../entries/entry-plan.ts';
+import { DirectoryMisconfiguredError } from '../errors/errors.ts';
+import { testEntry } from '../test-support/entry.ts';
 import { readUserProfile } from './user-profile.ts';
 
 const adPlan = compileEntry(testEntry({ LDAP_DOMAIN: 'Corp.Example.NET' }));

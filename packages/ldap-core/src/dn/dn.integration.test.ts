@@ -1,7 +1,7 @@
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDirectoryOrSkip, type TestDirectory } from '../testing/index.ts';
 import { normalizeDn } from './dn.ts';
-import { startDirectoryOrSkip, type TestDirectory } from './testing/index.ts';
 
 /**
  * normalizeDn against the directory's own DN matching: OpenLDAP is the judge of which spellings name

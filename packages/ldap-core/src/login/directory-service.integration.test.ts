@@ -1,18 +1,18 @@
 import net from 'node:net';
 import { type LdapEntry, type LdapEntryInput, ldapEntrySchema } from '@ldap-login/config-schema';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { authenticate, DirectoryService, type DirectoryUser } from './directory-service.ts';
-import { normalizeDn } from './dn.ts';
-import { DirectoryError } from './errors.ts';
-import { decodeObjectGuid } from './guid.ts';
-import { startTcpProxy, type TcpProxy } from './test-support/tcp-proxy.ts';
+import { authenticate, DirectoryService, type DirectoryUser } from '../directory-service.ts';
+import { normalizeDn } from '../dn/dn.ts';
+import { decodeObjectGuid } from '../entries/guid.ts';
+import { DirectoryError } from '../errors/errors.ts';
+import { startTcpProxy, type TcpProxy } from '../test-support/tcp-proxy.ts';
 import {
   DATASET_NAMES,
   type DatasetName,
   freeLoopbackPort,
   startDirectoryOrSkip,
   type TestDirectory,
-} from './testing/index.ts';
+} from '../testing/index.ts';
 
 /**
  * Logins against a real OpenLDAP, for each of the three datasets (see testing/DATASETS.md):

@@ -1,8 +1,8 @@
 import type { LdapEntry } from '@ldap-login/config-schema';
 import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter, FilterParser, OrFilter } from 'ldapts';
+import { DnSyntaxError, normalizeDn } from '../dn/dn.ts';
+import { DirectoryMisconfiguredError, type DirectoryMisconfiguredReason } from '../errors/errors.ts';
 import { isValidAttributeName } from './attributes.ts';
-import { DnSyntaxError, normalizeDn } from './dn.ts';
-import { DirectoryMisconfiguredError, type DirectoryMisconfiguredReason } from './errors.ts';
 
 /**
  * Everything about a directory entry that can be worked out once instead of at every login:
@@ -35,7 +35,7 @@ export interface EntryPlan {
 }
 
 /** Active Directory's LDAP_MATCHING_RULE_IN_CHAIN: membership through any number of nested groups. */
-export const MATCHING_RULE_IN_CHAIN = '1.2.840.113556.1.4.1941';
+const MATCHING_RULE_IN_CHAIN = '1.2.840.113556.1.4.1941';
 
 function misconfigured(
   entry: LdapEntry,
@@ -50,7 +50,7 @@ function misconfigured(
  * Parses a custom filter from the settings (`LDAP_CUSTOM_USER_FILTER` / `_GROUP_FILTER`); the
  * outer parentheses may be left out. Throws `DirectoryMisconfiguredError('invalid-filter')`.
  */
-export function parseCustomFilter(text: string | undefined, key = 'filter'): Filter | undefined {
+function parseCustomFilter(text: string | undefined, key = 'filter'): Filter | undefined {
   const trimmed = text?.trim();
   if (!trimmed) return undefined;
   const wrapped = trimmed.startsWith('(') ? trimmed : `(${trimmed})`;

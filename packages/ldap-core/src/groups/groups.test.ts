@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compileEntry } from './entry-plan.ts';
+import { compileEntry } from '../entries/entry-plan.ts';
+import { testEntry } from '../test-support/entry.ts';
 import { groupsFromDns, groupsFromUserEntry, memberValuesOf } from './groups.ts';
-import { testEntry } from './test-support/entry.ts';
 
 describe('groupsFromDns', () => {
   it('names each group by its first RDN and drops spellings of the same DN', () => {

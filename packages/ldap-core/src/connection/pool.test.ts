@@ -1,6 +1,6 @@
 import { TimeLimitExceededError } from 'ldapts';
 import { describe, expect, it } from 'vitest';
-import { DirectoryUnavailableError } from './errors.ts';
+import { DirectoryUnavailableError } from '../errors/errors.ts';
 import { ConnectionPool, type FaultReport } from './pool.ts';
 
 interface FakeConnection {

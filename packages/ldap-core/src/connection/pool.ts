@@ -1,5 +1,5 @@
-import { isConnectionLost, isSilentConnection } from './error-mapping.ts';
-import { DirectoryUnavailableError } from './errors.ts';
+import { isConnectionLost, isSilentConnection } from '../errors/error-mapping.ts';
+import { DirectoryUnavailableError } from '../errors/errors.ts';
 
 /**
  * A small pool of connections with exclusive leases: at most `size` connections, opened lazily,
@@ -19,7 +19,7 @@ import { DirectoryUnavailableError } from './errors.ts';
  */
 
 /** What a request found out about its connection that makes the connections idle beside it suspect. */
-export type ConnectionFault =
+type ConnectionFault =
   /** The connection broke under the request (reset or closed): found out within a round trip. */
   | 'lost'
   /** No answer within the operation timeout: the connection went silent. */
@@ -34,7 +34,7 @@ export interface FaultReport<T> {
   dropped: number;
 }
 
-export interface PoolHooks<T> {
+interface PoolHooks<T> {
   /** Opens a ready connection (for the service pool: connected and bound). */
   open(): Promise<T>;
   /** Whether an idle connection may be handed out again (still connected, still bound as expected). */
@@ -60,7 +60,7 @@ interface IdleConnection<T> {
   since: number;
 }
 
-export interface PoolStats {
+interface PoolStats {
   size: number;
   /** Connections open or being opened, leased or idle. */
   open: number;

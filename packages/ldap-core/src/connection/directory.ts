@@ -1,4 +1,7 @@
 import type { LdapEntry } from '@ldap-login/config-schema';
+import { compileEntry, type EntryPlan } from '../entries/entry-plan.ts';
+import { DirectoryError } from '../errors/errors.ts';
+import type { DirectoryLogger } from '../logger.ts';
 import {
   type ConnectionSettings,
   type DirectoryConnection,
@@ -6,10 +9,7 @@ import {
   openServiceConnection,
   resolveConnectionSettings,
 } from './connection.ts';
-import { compileEntry, type EntryPlan } from './entry-plan.ts';
-import { DirectoryError } from './errors.ts';
 import { connectWithFailover, UrlFailover } from './failover.ts';
-import type { DirectoryLogger } from './logger.ts';
 import { ConnectionPool, type FaultReport } from './pool.ts';
 import { type RootDse, readRootDse } from './root-dse.ts';
 

@@ -1,5 +1,5 @@
-import type { DirectoryConnection } from './connection.ts';
-import { toDirectoryError } from './error-mapping.ts';
+import type { DirectoryConnection } from '../connection/connection.ts';
+import { toDirectoryError } from '../errors/error-mapping.ts';
 
 /**
  * Proves the password: a simple bind as the user's DN with the password exactly as typed (never

@@ -1,6 +1,6 @@
-import { attributeStrings } from './attributes.ts';
+import { attributeStrings } from '../entries/attributes.ts';
+import { toDirectoryError } from '../errors/error-mapping.ts';
 import type { DirectoryConnection } from './connection.ts';
-import { toDirectoryError } from './error-mapping.ts';
 
 /** What the server says about itself in its root DSE. */
 export interface RootDse {

@@ -1,8 +1,8 @@
 import type { Entry } from 'ldapts';
-import { attributeStrings, attributeValues } from './attributes.ts';
-import type { EntryPlan } from './entry-plan.ts';
-import { DirectoryMisconfiguredError } from './errors.ts';
-import { guidFromAttributeValue } from './guid.ts';
+import { attributeStrings, attributeValues } from '../entries/attributes.ts';
+import type { EntryPlan } from '../entries/entry-plan.ts';
+import { guidFromAttributeValue } from '../entries/guid.ts';
+import { DirectoryMisconfiguredError } from '../errors/errors.ts';
 
 /** Who a directory entry is: the stable id, the canonical username and the e-mail. */
 export interface UserProfile {

@@ -5,7 +5,7 @@ import type { Entry } from 'ldapts';
  * an array, keyed by the attribute name as the server spelt it; these helpers hide both.
  */
 
-export type AttributeValue = string | Buffer;
+type AttributeValue = string | Buffer;
 
 /** Each entry's values by lowercase attribute name, built on first use: a login reads several attributes. */
 const indexes = new WeakMap<Entry, Map<string, AttributeValue[]>>();
@@ -41,11 +41,6 @@ export function attributeStrings(entry: Entry, name: string): string[] {
   return attributeValues(entry, name)
     .map((value) => (typeof value === 'string' ? value : value.toString('utf8')))
     .filter((value) => value !== '');
-}
-
-/** The first text value of `name`, or `null` when the entry has none. */
-export function firstAttributeString(entry: Entry, name: string): string | null {
-  return attributeStrings(entry, name)[0] ?? null;
 }
 
 /** True when the entry carries `name` with at least one value. */

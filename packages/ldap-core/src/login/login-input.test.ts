@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidCredentialsError } from './errors.ts';
+import { InvalidCredentialsError } from '../errors/errors.ts';
 import { assertPasswordGiven, selectEntry, splitUsername } from './login-input.ts';
 
 const entries = [{ LDAP_DOMAIN: 'example.org' }, { LDAP_DOMAIN: 'corp.example.net' }];

@@ -6,7 +6,7 @@ import { escapeDnValue } from './escape.ts';
  */
 
 /** One attribute-value assertion of an RDN, with the value unescaped. */
-export interface DnAttribute {
+interface DnAttribute {
   type: string;
   value: string;
   /** The value was given in `#hex` (BER) form; `value` then holds the lowercase hex digits. */

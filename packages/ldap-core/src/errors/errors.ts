@@ -13,7 +13,7 @@ export type DirectoryErrorCode =
   | 'DIRECTORY_UNAVAILABLE'
   | 'DIRECTORY_MISCONFIGURED';
 
-export interface DirectoryErrorOptions {
+interface DirectoryErrorOptions {
   /** Free text for logs: the URL, DN or directory message that explains the reason. */
   detail?: string;
   /** The `LDAP_DOMAIN` of the entry involved, when one was chosen. */
@@ -36,7 +36,7 @@ export abstract class DirectoryError extends Error {
   }
 }
 
-export type InvalidCredentialsReason =
+type InvalidCredentialsReason =
   | 'unknown-domain'
   | 'empty-password'
   | 'user-not-found'
@@ -79,7 +79,7 @@ export class AccountRestrictedError extends DirectoryError {
   }
 }
 
-export type NotPermittedReason = 'required-group' | 'required-attribute';
+type NotPermittedReason = 'required-group' | 'required-attribute';
 
 /** The credentials are right, but `LDAP_REQUIRED_GROUP` or `LDAP_REQUIRED_ATTRIBUTE` refuse the user. */
 export class NotPermittedError extends DirectoryError {
@@ -91,7 +91,7 @@ export class NotPermittedError extends DirectoryError {
   }
 }
 
-export type DirectoryUnavailableReason = 'unreachable' | 'timeout' | 'connection-lost' | 'busy' | 'closed';
+type DirectoryUnavailableReason = 'unreachable' | 'timeout' | 'connection-lost' | 'busy' | 'closed';
 
 /** No URL of the entry answered in time (or the directory said it is busy or unavailable). */
 export class DirectoryUnavailableError extends DirectoryError {

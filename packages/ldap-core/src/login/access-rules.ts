@@ -1,8 +1,8 @@
 import type { Entry } from 'ldapts';
-import { attributeStrings, hasAttribute } from './attributes.ts';
-import type { EntryPlan } from './entry-plan.ts';
-import { NotPermittedError } from './errors.ts';
-import { type DirectoryGroup, groupKey } from './groups.ts';
+import { attributeStrings, hasAttribute } from '../entries/attributes.ts';
+import type { EntryPlan } from '../entries/entry-plan.ts';
+import { NotPermittedError } from '../errors/errors.ts';
+import { type DirectoryGroup, groupKey } from '../groups/groups.ts';
 
 /**
  * Who may log in beyond having the right password: `LDAP_REQUIRED_GROUP` (member of at least one

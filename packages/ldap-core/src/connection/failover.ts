@@ -3,8 +3,8 @@ import {
   DirectoryMisconfiguredError,
   DirectoryUnavailableError,
   isDirectoryError,
-} from './errors.ts';
-import type { DirectoryLogger } from './logger.ts';
+} from '../errors/errors.ts';
+import type { DirectoryLogger } from '../logger.ts';
 
 /**
  * Trying the URLs of an entry in order. A URL that just failed is tried last for a while

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DirectoryMisconfiguredError, DirectoryUnavailableError } from './errors.ts';
+import { DirectoryMisconfiguredError, DirectoryUnavailableError } from '../errors/errors.ts';
+import { type DirectoryLogger, silentLogger } from '../logger.ts';
 import { connectWithFailover, UrlFailover } from './failover.ts';
-import { type DirectoryLogger, silentLogger } from './logger.ts';
 
 const URLS = ['ldap://a', 'ldap://b', 'ldap://c'];
 

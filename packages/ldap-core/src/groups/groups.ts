@@ -1,10 +1,10 @@
 import { type Entry, type Filter, ResultCodeError } from 'ldapts';
-import { attributeStrings } from './attributes.ts';
-import type { DirectoryConnection } from './connection.ts';
-import { DnSyntaxError, firstRdnValue, normalizeDn } from './dn.ts';
-import type { EntryPlan } from './entry-plan.ts';
-import { toDirectoryError } from './error-mapping.ts';
-import type { RootDse } from './root-dse.ts';
+import type { DirectoryConnection } from '../connection/connection.ts';
+import type { RootDse } from '../connection/root-dse.ts';
+import { DnSyntaxError, firstRdnValue, normalizeDn } from '../dn/dn.ts';
+import { attributeStrings } from '../entries/attributes.ts';
+import type { EntryPlan } from '../entries/entry-plan.ts';
+import { toDirectoryError } from '../errors/error-mapping.ts';
 
 /**
  * A user's groups, by one of three roads:
@@ -23,7 +23,7 @@ export interface DirectoryGroup {
 }
 
 /** Page size for group searches: below Active Directory's default MaxPageSize (1000). */
-export const GROUP_PAGE_SIZE = 500;
+const GROUP_PAGE_SIZE = 500;
 /** How deep nested groups are followed, and how many groups at most, when the directory cannot do it. */
 const NESTING_DEPTH_LIMIT = 10;
 const NESTED_GROUP_LIMIT = 5_000;
@@ -91,7 +91,7 @@ export function memberValuesOf(plan: EntryPlan, userEntry: Entry): string[] {
 }
 
 /** A paged search for groups under `LDAP_SEARCH_GROUP_DN`; only DNs are fetched. */
-export async function searchGroups(
+async function searchGroups(
   connection: DirectoryConnection,
   plan: EntryPlan,
   filter: Filter,
@@ -116,7 +116,7 @@ export async function searchGroups(
 }
 
 /** The groups whose members attribute holds this user (no memberOf overlay). */
-export async function searchGroupsOfMember(
+async function searchGroupsOfMember(
   connection: DirectoryConnection,
   plan: EntryPlan,
   userEntry: Entry,
@@ -161,7 +161,7 @@ async function parentsByMemberOf(
  * Follows group nesting upwards from `direct`, level by level, for directories without a
  * transitive matching rule. Cycles end; depth and count are bounded.
  */
-export async function followNestedGroups(
+async function followNestedGroups(
   connection: DirectoryConnection,
   plan: EntryPlan,
   direct: DirectoryGroup[],
