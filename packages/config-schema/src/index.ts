@@ -2,6 +2,7 @@
 // Everything the browser entry offers, so the two entry points cannot list different things.
 export * from './client.ts';
 export { type DatabaseConfig, databaseConfigFrom } from './database-config.ts';
+export { closestNames } from './did-you-mean.ts';
 export { type Finding, formatFinding, formatPath } from './finding.ts';
 export { LDAP_PRESETS, type LdapPreset, type LdapPresetName } from './ldap-presets.ts';
 export { redactSettings } from './redact-settings.ts';

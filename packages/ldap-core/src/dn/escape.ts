@@ -1,44 +1,8 @@
 /**
- * Escaping of untrusted values for the two LDAP string syntaxes.
- *
- * The login path itself sends filters as ldapts filter objects (the value travels as a BER octet
- * string, so there is no syntax to break out of); these functions serve every place where a filter
- * or DN is written as text: custom filters combined with input, diagnostics, logs.
+ * Escaping of untrusted values in DNs. Filters need no function here: the login path sends ldapts
+ * filter objects (the value travels as a BER octet string, with no syntax to break out of), and
+ * where a filter is written as text, ldapts' own `Filter.escape` (RFC 4515) escapes the values.
  */
-
-/**
- * Escapes a value for use inside an LDAP search filter (RFC 4515, section 3): `*`, `(`, `)`, `\`
- * and NUL become `\2a`, `\28`, `\29`, `\5c`, `\00`. Other characters, including non-ASCII ones, are
- * left as UTF-8, which RFC 4515 allows.
- *
- * @example
- * escapeFilterValue('admin)(|(uid=*') // 'admin\\29\\28|\\28uid=\\2a'
- */
-export function escapeFilterValue(value: string): string {
-  let escaped = '';
-  for (const char of value) {
-    switch (char) {
-      case '*':
-        escaped += '\\2a';
-        break;
-      case '(':
-        escaped += '\\28';
-        break;
-      case ')':
-        escaped += '\\29';
-        break;
-      case '\\':
-        escaped += '\\5c';
-        break;
-      case '\0':
-        escaped += '\\00';
-        break;
-      default:
-        escaped += char;
-    }
-  }
-  return escaped;
-}
 
 const DN_SPECIAL = new Set(['"', '+', ',', ';', '<', '>', '\\', '=']);
 
