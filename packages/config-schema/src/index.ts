@@ -5,7 +5,7 @@ export { type DatabaseConfig, databaseConfigFrom } from './database-config.ts';
 export { closestNames } from './did-you-mean.ts';
 export { type Finding, formatFinding, formatPath } from './finding.ts';
 export { LDAP_PRESETS, type LdapPreset, type LdapPresetName } from './ldap-presets.ts';
-export { redactSettings } from './redact-settings.ts';
+export { REDACTED, redactSettings, SECRET_FIELD_NAMES } from './redact-settings.ts';
 export { type LoadSettingsResult, loadSettingsFile, loadSettingsText } from './settings-loader.ts';
 export {
   type LdapEntry,

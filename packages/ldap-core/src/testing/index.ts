@@ -8,6 +8,7 @@ export {
   datasetContent,
   datasetDefinition,
 } from './datasets.ts';
+export { runningInCi } from './environment.ts';
 export { TestDirectoryError } from './errors.ts';
 export { freeLoopbackPort } from './free-port.ts';
 export { type StartDirectoryOptions, startDirectory, type TestDirectory } from './start-directory.ts';
