@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import {
   type DatabaseConfig,
   databaseConfigFrom,
+  type Finding,
   formatFinding,
   loadSettingsFile,
   type Settings,
@@ -25,6 +26,8 @@ export interface StartServerOptions {
   /** Path of `settings.yaml`; or pass `settings` directly. */
   settingsFile?: string;
   settings?: Settings;
+  /** The loader's warnings about `settings` (when passed directly): each is logged at start. */
+  settingsWarnings?: Finding[];
   /** Overrides the database derived from the settings. */
   database?: DatabaseConfig;
   host?: string;
@@ -53,12 +56,17 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-function loadSettings(options: StartServerOptions): { settings: Settings; database: DatabaseConfig } {
+function loadSettings(options: StartServerOptions): {
+  settings: Settings;
+  database: DatabaseConfig;
+  warnings: Finding[];
+} {
   if (options.settings) {
     const dataDir = resolve(options.settings.DATA_DIR ?? 'data');
     return {
       settings: options.settings,
       database: options.database ?? databaseConfigFrom(options.settings, dataDir),
+      warnings: options.settingsWarnings ?? [],
     };
   }
   if (!options.settingsFile) throw new SettingsError('either settingsFile or settings is required');
@@ -68,7 +76,25 @@ function loadSettings(options: StartServerOptions): { settings: Settings; databa
       `${options.settingsFile}:\n${loaded.errors.map((error) => `  ${formatFinding(error)}`).join('\n')}`,
     );
   }
-  return { settings: loaded.settings, database: options.database ?? loaded.database };
+  return {
+    settings: loaded.settings,
+    database: options.database ?? loaded.database,
+    warnings: loaded.warnings,
+  };
+}
+
+/**
+ * Node's limits on slow clients: headers within HTTP_HEADERS_TIMEOUT, the whole request within
+ * HTTP_REQUEST_TIMEOUT (Node's defaults are 60 s and 300 s). Node looks for overdue requests every
+ * `connectionsCheckingInterval` (30 s by default, which would add up to 30 s to each limit).
+ */
+export function httpServerOptions(settings: Settings) {
+  const headersTimeout = settings.HTTP_HEADERS_TIMEOUT * 1000;
+  return {
+    headersTimeout,
+    requestTimeout: settings.HTTP_REQUEST_TIMEOUT * 1000,
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  };
 }
 
 /**
@@ -80,8 +106,15 @@ function loadSettings(options: StartServerOptions): { settings: Settings; databa
  * await server.close();
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { settings, database } = loadSettings(options);
+  const { settings, database, warnings } = loadSettings(options);
   const logger = options.logger ?? createLogger(settings.LOG_LEVEL);
+  // Findings never carry a value from the file (see the loader), so they are safe to log.
+  for (const warning of warnings) {
+    logger.warn(
+      { setting: warning.path === '' ? null : warning.path, line: warning.line ?? null },
+      `settings: ${formatFinding(warning)}`,
+    );
+  }
   const db = openDatabase(database, {
     onConnectionError: (error) =>
       logger.warn({ err: error }, 'database connection lost; reconnecting on next use'),
@@ -109,7 +142,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         : {}),
     });
     const host = options.host ?? '127.0.0.1';
-    const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 });
+    const server = serve({
+      fetch: app.fetch,
+      hostname: host,
+      port: options.port ?? 8080,
+      serverOptions: httpServerOptions(settings),
+    });
     await new Promise<void>((resolveListening, reject) => {
       server.once('listening', () => resolveListening());
       server.once('error', reject);
