@@ -115,7 +115,12 @@ describe('GET /healthcheck/', () => {
     const body = (await response.json()) as { directories: unknown[] };
     expect(body).toMatchObject({ healthy: true, db_read: { healthy: true } });
     expect(body.directories).toEqual([
-      { domain: 'example.com', healthy: true, servers: [{ index: 0, up: true, latency_ms: 1.3 }] },
+      {
+        domain: 'example.com',
+        healthy: true,
+        probed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        servers: [{ index: 0, up: true, latency_ms: 1.3 }],
+      },
     ]);
     expect(JSON.stringify(body)).not.toContain('internal-');
   });

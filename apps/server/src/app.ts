@@ -12,6 +12,7 @@ import { BoxKeyCache } from './crypto/box-key-cache.ts';
 import { encryptWithKey } from './crypto/nacl.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import type { Database } from './db/schema.ts';
+import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { ApiError, errorBody } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBodySize } from './http/body-limit.ts';
@@ -40,6 +41,8 @@ export interface AppDeps {
   /** Migrated database (`openDatabase` + `migrateToLatest`). */
   db: Database;
   directory: LoginDirectory;
+  /** Started by the server; without one, the health check probes on demand in the background. */
+  directoryHealth?: DirectoryHealthMonitor;
   logger?: Logger;
   /** Defaults to the keys in `settings` (`PRIVATE_KEY` / `PUBLIC_KEY`). */
   keys?: ServerKeys;
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     keys,
     userBoxKeys: new BoxKeyCache(keys.box),
     directory: deps.directory,
+    directoryHealth: deps.directoryHealth ?? new DirectoryHealthMonitor(deps.directory, logger),
     db: deps.db,
     accounts: new AccountService(deps.db, now),
     sessions: new SessionStore(deps.db, now),

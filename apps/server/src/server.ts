@@ -19,6 +19,7 @@ import { createApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { createDirectory } from './directory-adapter.ts';
+import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { createLogger } from './logger.ts';
 import { SessionStore } from './sessions/session-store.ts';
 
@@ -41,6 +42,8 @@ export interface StartServerOptions {
   directory?: LoginDirectory;
   logger?: Logger;
   build?: string;
+  /** Time between background probes of the directories for the health check (default 10 s). */
+  directoryProbeIntervalMs?: number;
   /** Process environment for `PSONO_<KEY>` overrides when reading `settingsFile`. */
   env?: Record<string, string | undefined>;
 }
@@ -125,14 +128,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ),
   });
   let directory: LoginDirectory | undefined;
+  let directoryHealth: DirectoryHealthMonitor | undefined;
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     directory = options.directory ?? createDirectory(settings.LDAP, logger);
+    directoryHealth = new DirectoryHealthMonitor(directory, logger, {
+      ...(options.directoryProbeIntervalMs ? { intervalMs: options.directoryProbeIntervalMs } : {}),
+    });
     const app = createApp({
       settings,
       db,
       directory,
+      directoryHealth,
       logger,
       ...(options.build ? { build: options.build } : {}),
       ...(options.webRoot
@@ -156,6 +164,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${shownHost}:${address.port}`;
     logger.info({ url, database: database.kind, webRoot: options.webRoot ?? null }, 'server listening');
+    directoryHealth.start();
+    const openHealth = directoryHealth;
 
     // Ended and expired sessions are kept a week for the sessions list and audit, then removed.
     const sessions = new SessionStore(db);
@@ -169,6 +179,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       url,
       async close() {
         clearInterval(purge);
+        openHealth.stop();
         await new Promise<void>((resolveClosed) => {
           server.close(() => resolveClosed());
           // Keep-alive connections would hold close() open.
@@ -180,6 +191,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     };
   } catch (error) {
+    directoryHealth?.stop();
     await directory?.close();
     await db.destroy();
     throw error;
