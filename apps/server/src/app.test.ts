@@ -713,6 +713,13 @@ describe('Strict-Transport-Security', () => {
     }
   });
 
+  it('is sent on a TLS socket, whoever the peer is', async () => {
+    const tls = await t.app.request('/server/info/', {}, {
+      incoming: { socket: { remoteAddress: '198.51.100.7', encrypted: true } },
+    } as never);
+    expect(tls.headers.get('Strict-Transport-Security')).toBe('max-age=15552000');
+  });
+
   it('follows HSTS_MAX_AGE and HSTS_INCLUDE_SUBDOMAINS, and is off with 0', async () => {
     for (const [settings, expected] of [
       [{ HSTS_MAX_AGE: 31_536_000, HSTS_INCLUDE_SUBDOMAINS: true }, 'max-age=31536000; includeSubDomains'],
