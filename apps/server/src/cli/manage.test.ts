@@ -194,6 +194,7 @@ describe('runCli', () => {
     expect(io.out).toContain('  LDAP_BIND_PASS: [redacted]');
     expect(io.out).toContain('  LDAP_URL: ldaps://dc1.example.com');
     expect(io.out).toContain('SECRET_KEY: [redacted]');
+    expect(io.out).toContain('TRUSTED_PROXIES: (none: X-Forwarded-For and X-Forwarded-Proto ignored)');
     expect(io.out).toContain('No errors');
     expect(io.out).not.toContain('Service-Secret-123');
     expect(io.out).not.toContain('x'.repeat(40));
@@ -244,6 +245,7 @@ describe('runCli', () => {
     const clean = captureIo();
     expect(await runCli(['check-settings', '--settings', file], clean)).toBe(EXIT.OK);
     expect(clean.out).toContain('No errors, 0 warning(s).');
+    expect(clean.out).toContain('TRUSTED_PROXIES: 10.1.2.3\n');
   });
 
   it('migrate creates the embedded database beside the settings and is idempotent', async () => {
