@@ -218,7 +218,13 @@ describe('slow clients', () => {
       ' ',
       300,
     );
+    const logged = logs.lines.length;
     const [slowHeaders, slowBody] = await Promise.all([headers, body]);
+    // Cut clients are no server error: nothing at level error (50) or above in the log.
+    await sleep(200);
+    const errors = logs.lines
+      .slice(logged)
+      .filter((line) => (JSON.parse(line) as { level: number }).level >= 50);
 
     expect(slowHeaders.reply).toMatch(/^HTTP\/1\.1 408 /);
     expect(slowHeaders.heldMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_S * 1000 - 50);
@@ -226,6 +232,7 @@ describe('slow clients', () => {
     expect(slowBody.reply).toMatch(/^HTTP\/1\.1 408 /);
     expect(slowBody.heldMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_S * 1000 - 50);
     expect(slowBody.heldMs).toBeLessThan(REQUEST_TIMEOUT_S * 1000 + CUT_SLACK_MS);
+    expect(errors).toEqual([]);
     // The server still answers others.
     expect((await fetch(`${proxied.url}/server/info/`)).status).toBe(200);
     figures.add('cases', 2);
