@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { groupKey } from '@ldap-login/ldap-core';
 import type { Executor } from '../db/executor.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
 import type { DirectoryGroup, LoginDirectory } from './directory-port.ts';
-import { dnKey } from './group-dn.ts';
 
 /** Fingerprint of a membership list, independent of order and DN spelling. */
 export function groupsFingerprint(groups: DirectoryGroup[]): string {
-  const keys = [...new Set(groups.map((group) => dnKey(group.dn)))].sort();
+  const keys = [...new Set(groups.map((group) => groupKey(group.dn)))].sort();
   return createHash('sha256').update(keys.join('\n'), 'utf8').digest('hex');
 }
 
@@ -49,7 +49,7 @@ export async function upsertGroups(
   now: number,
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
-  const unique = new Map(groups.map((group) => [dnKey(group.dn), group]));
+  const unique = new Map(groups.map((group) => [groupKey(group.dn), group]));
   for (const [key, group] of unique) {
     const { rows } = await tx.run(upsertGroup, {
       id: randomUUID(),
@@ -110,7 +110,7 @@ export async function syncDirectoryGroups(
     try {
       const groups = await directory.listGroups(domain);
       await executor.transaction((tx) => upsertGroups(tx, domain, groups, Date.now()));
-      results.push({ domain, groups: new Set(groups.map((group) => dnKey(group.dn))).size });
+      results.push({ domain, groups: new Set(groups.map((group) => groupKey(group.dn))).size });
     } catch (error) {
       results.push({ domain, groups: 0, error: error instanceof Error ? error.message : String(error) });
     }

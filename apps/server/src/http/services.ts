@@ -6,6 +6,7 @@ import type { BoxKeyCache } from '../crypto/box-key-cache.ts';
 import type { ServerKeys } from '../crypto/server-keys.ts';
 import type { Executor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
+import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 
@@ -16,6 +17,8 @@ export interface ApiServices {
   /** Box keys between the server's key and users' public keys. */
   userBoxKeys: BoxKeyCache;
   directory: LoginDirectory;
+  /** The directories' health from the last background probe. */
+  directoryHealth: DirectoryHealthMonitor;
   db: Database;
   /** The one path of the routes' queries (see db/executor.ts). */
   executor: Executor;

@@ -13,6 +13,7 @@ import { boxSharedKey, DecryptionError, decryptWithKey, encryptWithKey } from '.
 import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
+import { throttlingAddress } from '../http/client-address.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
 import type { ApiServices } from '../http/services.ts';
 import type { CreatedSession } from '../sessions/session-store.ts';
@@ -97,9 +98,12 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   const login = qualifiedUsername(services, loginInfo.username);
   const loginName = login.username;
   const clientAddress = c.get('clientAddress');
+  // Audit and logs keep the full address; the throttle counts IPv6 clients per network.
+  const throttledAddress = throttlingAddress(clientAddress, settings.LOGIN_THROTTLE_IPV6_PREFIX);
   const reservation = await admitAttempt(services, {
     loginName,
     clientAddress,
+    throttledAddress,
     publicKey: body.data.public_key,
     nonce: body.data.login_info_nonce,
     deviceTime: loginInfo.device_time,
@@ -210,6 +214,8 @@ async function admitAttempt(
   attempt: {
     loginName: string;
     clientAddress: string;
+    /** The address as the throttle counts it (IPv6 aggregated by prefix). */
+    throttledAddress: string;
     publicKey: string;
     nonce: string;
     deviceTime: string | null | undefined;
@@ -219,7 +225,7 @@ async function admitAttempt(
   try {
     return await services.executor.transaction(async (tx) => {
       await claimLoginRequest(tx, attempt, services.now());
-      return services.throttle.reserve(tx, loginName, clientAddress);
+      return services.throttle.reserve(tx, loginName, attempt.throttledAddress);
     });
   } catch (error) {
     if (error instanceof LoginThrottled) {
