@@ -43,10 +43,10 @@ export class LoginThrottled extends Error {
   }
 }
 
-export const usernameKey = (username: string) => `user:${username.toLowerCase()}`;
-export const addressKey = (address: string) => `addr:${address}`;
-
-type CounterRow = { key: string; failures: number; window_start: number };
+const USERNAME_PREFIX = 'user:';
+const ADDRESS_PREFIX = 'addr:';
+export const usernameKey = (username: string) => `${USERNAME_PREFIX}${username.toLowerCase()}`;
+export const addressKey = (address: string) => `${ADDRESS_PREFIX}${address}`;
 
 /** Counts one attempt for both keys (a window that has run out starts again at 1); returns both counts. */
 const countAttempt = defineStatement(
@@ -124,9 +124,11 @@ export class LoginThrottle {
     const now = this.now();
     const keys = { usernameKey: usernameKey(username), addressKey: addressKey(address) };
     const { rows } = await tx.run(countAttempt, { ...keys, now, expired: now - this.windowMs });
-    const byKey = new Map<string, CounterRow>(rows.map((row) => [row.key, row]));
-    const forUsername = byKey.get(keys.usernameKey)!;
-    const forAddress = byKey.get(keys.addressKey)!;
+    // Told apart by prefix, not by the whole key: SQLite hands text back only up to a NUL character,
+    // which a hostile username may hold.
+    const forUsername = rows.find((row) => row.key.startsWith(USERNAME_PREFIX));
+    const forAddress = rows.find((row) => row.key.startsWith(ADDRESS_PREFIX));
+    if (!forUsername || !forAddress) throw new Error('the throttle counters were not returned');
     for (const [which, row, limit] of [
       ['username', forUsername, this.limits.usernameFailures],
       ['address', forAddress, this.limits.addressFailures],
