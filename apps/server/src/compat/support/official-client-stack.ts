@@ -148,6 +148,8 @@ function officialClientConfig(serverUrl: string, domain: string): Record<string,
     allow_lost_password: false,
     allow_delete_account: false,
     authentication_methods: ['LDAP'],
+    // The banner advertises app stores and covers the user menu.
+    disable_download_bar: true,
   };
 }
 

@@ -4,7 +4,7 @@
  * its generated CSS class names change from build to build and are never used.
  */
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { OUTPUT_DIR } from './environment.ts';
 
 /** scrypt runs in the page: 5-20 s from LOGIN to the main screen on a busy 2-core machine. */
@@ -55,14 +55,19 @@ export async function logIn(
   const approveSending = page.getByRole('button', { name: 'Approve (unsafe)', exact: true });
   const decrypt = page.getByRole('button', { name: 'Decrypt', exact: true });
   const vault = page.locator('button[aria-label="trash bin"]');
+  // The login form's error list (MUI's stable class name, not a generated one).
+  const refused = page.locator('.MuiAlert-standardError');
   const deadline = Date.now() + LOGIN_TIMEOUT_MS;
   for (;;) {
     const left = deadline - Date.now();
     if (left <= 0)
       throw new Error(`the login did not reach the datastore within ${LOGIN_TIMEOUT_MS / 1000} s`);
-    const next = approveServer.or(approveSending).or(decrypt).or(vault).first();
+    const next = approveServer.or(approveSending).or(decrypt).or(vault).or(refused).first();
     await next.waitFor({ timeout: left });
     if (await vault.isVisible()) return outcome;
+    if (await refused.first().isVisible()) {
+      throw new Error(`the client refused the login: ${await refused.first().innerText()}`);
+    }
     if (await decrypt.isVisible()) {
       throw new PreviousPasswordPromptError('the client asked for the previous password to open the keys');
     }
@@ -75,5 +80,123 @@ export async function logIn(
     }
     // The clicked button goes away once the client moves on; wait for that before looking again.
     await page.waitForTimeout(200);
+  }
+}
+
+/** The datastore has been read and decrypted: its tree (or its empty state) replaced the spinner. */
+export async function waitForEmptyDatastore(page: Page): Promise<void> {
+  await page.getByText('Your datastore is empty').waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+/** A menu entry of whichever menu is open (closed menus stay mounted, hidden). */
+function openMenuItem(page: Page, name: string) {
+  return page.getByRole('menuitem', { name, exact: true }).filter({ visible: true });
+}
+
+/** The row of a folder in the tree: the innermost element holding its name and its own menu. */
+function folderRow(page: Page, folder: string) {
+  return page
+    .locator('div')
+    .filter({ has: page.getByText(folder, { exact: true }) })
+    .filter({ has: page.locator('button[aria-label="settings"]') })
+    .last();
+}
+
+/** The entry's name in the tree (the row shows the name, then the username). */
+function entryInTree(page: Page, title: string) {
+  return page.getByText(title).filter({ visible: true }).first();
+}
+
+/** Toolbar menu, New Folder, a name, Create: the folder shows in the tree. */
+export async function createFolder(page: Page, folder: string): Promise<void> {
+  await page.locator('button[aria-label="menu"]').filter({ visible: true }).first().click();
+  await openMenuItem(page, 'New Folder').click();
+  await page.locator('#folderName').fill(folder);
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.getByText(folder, { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+/** The folder's own menu, New Entry, the website-password form, Create. */
+export async function createWebsitePassword(
+  page: Page,
+  folder: string,
+  entry: WebsitePassword,
+): Promise<void> {
+  await folderRow(page, folder).locator('button[aria-label="settings"]').first().click();
+  await openMenuItem(page, 'New Entry').click();
+  // "Website Password" is the form's default type.
+  await page.locator('#websitePasswordTitle').fill(entry.title);
+  await page.locator('#websitePasswordUrl').fill(entry.url);
+  await page.locator('#websitePasswordUsername').fill(entry.username);
+  await page.locator('#websitePasswordPassword').fill(entry.password);
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.locator('#websitePasswordTitle').waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
+}
+
+/** Expands the folder unless its entry already shows (a click on a folder toggles it). */
+export async function showFolderContent(page: Page, folder: string, title: string): Promise<void> {
+  await page.getByText(folder, { exact: true }).waitFor({ timeout: UI_TIMEOUT_MS });
+  if (await entryInTree(page, title).isVisible()) return;
+  await page.getByText(folder, { exact: true }).click();
+  await entryInTree(page, title).waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+/**
+ * Opens the entry (a click on its row) and reads the form the client filled from the decrypted
+ * secret. The form reads the secret from the server each time it opens.
+ */
+export async function readWebsitePassword(page: Page, title: string): Promise<WebsitePassword> {
+  await entryInTree(page, title).click();
+  const form = {
+    title: page.locator('#websitePasswordTitle'),
+    url: page.locator('#websitePasswordUrl'),
+    username: page.locator('#websitePasswordUsername'),
+    password: page.locator('#websitePasswordPassword'),
+  };
+  // The fields show before the secret's request answers; they are filled when it did.
+  await expectValue(form.title, title);
+  return {
+    title: await form.title.inputValue(),
+    url: await form.url.inputValue(),
+    username: await form.username.inputValue(),
+    password: await form.password.inputValue(),
+  };
+}
+
+/** Changes fields of the open entry and saves; the client writes the secret, then the datastore. */
+export async function editOpenWebsitePassword(page: Page, changes: Partial<WebsitePassword>): Promise<void> {
+  const ids: Record<keyof WebsitePassword, string> = {
+    title: '#websitePasswordTitle',
+    url: '#websitePasswordUrl',
+    username: '#websitePasswordUsername',
+    password: '#websitePasswordPassword',
+  };
+  for (const [field, value] of Object.entries(changes) as [keyof WebsitePassword, string][]) {
+    await page.locator(ids[field]).fill(value);
+  }
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+}
+
+/** Closes the open entry's form. */
+export async function closeOpenEntry(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Close', exact: true }).filter({ visible: true }).first().click();
+  await page.locator('#websitePasswordTitle').waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
+}
+
+/** The user menu at the top right, Logout: the client ends the session on the server. */
+export async function logOut(page: Page): Promise<void> {
+  await page.locator('button[aria-controls="top-menu"]').click();
+  await openMenuItem(page, 'Logout').click();
+  await page.waitForURL(/logout-success\.html/, { timeout: UI_TIMEOUT_MS });
+  await page.getByText('You have successfully logged out').waitFor({ timeout: UI_TIMEOUT_MS });
+}
+
+async function expectValue(field: Locator, value: string): Promise<void> {
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  while ((await field.inputValue({ timeout: UI_TIMEOUT_MS })) !== value) {
+    if (Date.now() > deadline) {
+      throw new Error(`the field ${await field.getAttribute('id')} never showed "${value}"`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
