@@ -66,7 +66,7 @@ export async function logIn(
     await next.waitFor({ timeout: left });
     if (await vault.isVisible()) return outcome;
     if (await refused.first().isVisible()) {
-      throw new Error(`the client refused the login: ${await refused.first().innerText()}`);
+      throw new Error(`the client refused the login: ${await refused.first().textContent()}`);
     }
     if (await decrypt.isVisible()) {
       throw new PreviousPasswordPromptError('the client asked for the previous password to open the keys');
