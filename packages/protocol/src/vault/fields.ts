@@ -1,0 +1,35 @@
+/**
+ * Field types shared by the vault's requests: everything the client encrypts arrives as hex, every
+ * id as a UUID. Lengths follow Psono's serializers where they set one.
+ */
+import { z } from 'zod';
+
+const HEX = /^[0-9a-fA-F]*$/;
+
+/** Hex of a secretbox nonce (24 bytes). */
+export const nonceHex = z.string().length(48).regex(HEX, 'must be hex');
+
+/**
+ * Hex ciphertext of any length; the route's body limit bounds it. Lowercased, so that equal
+ * ciphertexts compare equal.
+ */
+export const cipherHex = z
+  .string()
+  .regex(HEX, 'must be hex')
+  .refine((text) => text.length % 2 === 0, 'must be whole bytes')
+  .transform((text) => text.toLowerCase());
+
+/** Hex ciphertext of a key (Psono: at most 256 characters). */
+export const keyCipherHex = z
+  .string()
+  .min(32)
+  .max(256)
+  .regex(HEX, 'must be hex')
+  .transform((text) => text.toLowerCase());
+
+export const vaultId = z.uuid().transform((id) => id.toLowerCase());
+
+/** Psono's callback fields: plain strings the server stores for the owner. */
+export const callbackUrl = z.string().max(2048);
+export const callbackUser = z.string().max(128);
+export const callbackPass = z.string().max(128);
