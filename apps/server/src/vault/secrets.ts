@@ -67,13 +67,12 @@ export class Secrets {
     private readonly now: () => number,
   ) {}
 
-  private async requireParent(userId: string, parent: VaultParent): Promise<void> {
-    const rights = await this.access.rightsOnParent(userId, parent);
+  private async requireParent(userId: string, parent: VaultParent, on: Database): Promise<void> {
+    const rights = await this.access.rightsOnParent(userId, parent, on);
     if (!rights.write) throw denied(`parent ${parent.datastoreId ?? parent.shareId}`);
   }
 
   async create(userId: string, input: NewSecret): Promise<string> {
-    await this.requireParent(userId, input.parent);
     const now = this.now();
     const secret: SecretRow = {
       id: randomUUID(),
@@ -88,6 +87,7 @@ export class Secrets {
       write_date: now,
     };
     await this.db.transaction().execute(async (trx) => {
+      await this.requireParent(userId, input.parent, trx);
       const existingLink = await trx
         .selectFrom('secret_links')
         .select('link_id')
@@ -142,8 +142,9 @@ export class Secrets {
 
   /** Writes a new version; the one it replaces goes to the history in the same transaction. */
   async update(userId: string, secretId: string, changes: SecretChanges): Promise<void> {
-    if (!(await this.access.rightsOnSecret(userId, secretId)).write) throw denied(`secret ${secretId}`);
     await this.db.transaction().execute(async (trx) => {
+      if (!(await this.access.rightsOnSecret(userId, secretId, trx)).write)
+        throw denied(`secret ${secretId}`);
       const current = await trx
         .selectFrom('secrets')
         .selectAll()
@@ -238,15 +239,15 @@ export class Secrets {
         link.parent_datastore_id !== null
           ? { datastoreId: link.parent_datastore_id }
           : { shareId: link.parent_share_id ?? '' };
-      if (!(await this.access.rightsOnParent(userId, parent)).write) throw denied(`link ${linkId}`);
+      if (!(await this.access.rightsOnParent(userId, parent, trx)).write) throw denied(`link ${linkId}`);
     }
     return links.map((link) => link.secret_id);
   }
 
   /** Moves the link under a new parent (drag and drop in the client's tree). */
   async moveLink(userId: string, linkId: string, newParent: VaultParent): Promise<void> {
-    await this.requireParent(userId, newParent);
     await this.db.transaction().execute(async (trx) => {
+      await this.requireParent(userId, newParent, trx);
       await this.linkedSecrets(trx, userId, linkId);
       await trx
         .updateTable('secret_links')

@@ -18,11 +18,15 @@ export type VaultParent =
   | { datastoreId: string; shareId?: undefined }
   | { shareId: string; datastoreId?: undefined };
 
+/**
+ * Every check takes the executor to run on (`on`): inside a transaction it must be the
+ * transaction, since SQLite's one connection is held by it.
+ */
 export class VaultAccess {
   constructor(private readonly db: Database) {}
 
-  async ownsDatastore(userId: string, datastoreId: string): Promise<boolean> {
-    const row = await this.db
+  async ownsDatastore(userId: string, datastoreId: string, on: Database = this.db): Promise<boolean> {
+    const row = await on
       .selectFrom('datastores')
       .select('id')
       .where('id', '=', datastoreId)
@@ -32,19 +36,19 @@ export class VaultAccess {
   }
 
   /** Rights of the user on a share: none until sharing exists. */
-  async shareRights(_userId: string, _shareId: string): Promise<Rights> {
+  async shareRights(_userId: string, _shareId: string, _on: Database = this.db): Promise<Rights> {
     return NONE;
   }
 
-  async rightsOnParent(userId: string, parent: VaultParent): Promise<Rights> {
+  async rightsOnParent(userId: string, parent: VaultParent, on: Database = this.db): Promise<Rights> {
     if (parent.datastoreId !== undefined)
-      return (await this.ownsDatastore(userId, parent.datastoreId)) ? FULL : NONE;
-    return this.shareRights(userId, parent.shareId);
+      return (await this.ownsDatastore(userId, parent.datastoreId, on)) ? FULL : NONE;
+    return this.shareRights(userId, parent.shareId, on);
   }
 
   /** Rights on a secret: the union of the rights on every parent that links it. */
-  async rightsOnSecret(userId: string, secretId: string): Promise<Rights> {
-    const links = await this.db
+  async rightsOnSecret(userId: string, secretId: string, on: Database = this.db): Promise<Rights> {
+    const links = await on
       .selectFrom('secret_links')
       .leftJoin('datastores', 'datastores.id', 'secret_links.parent_datastore_id')
       .select(['secret_links.parent_share_id', 'datastores.user_id as datastore_owner'])
@@ -56,7 +60,7 @@ export class VaultAccess {
         link.datastore_owner === userId
           ? FULL
           : link.parent_share_id !== null
-            ? await this.shareRights(userId, link.parent_share_id)
+            ? await this.shareRights(userId, link.parent_share_id, on)
             : NONE;
       rights.read ||= granted.read;
       rights.write ||= granted.write;
