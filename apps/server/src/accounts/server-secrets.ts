@@ -109,13 +109,18 @@ export class ServerSecrets {
       authkeyMac === null || (row?.authkey_mac != null && sameHex(row.authkey_mac, authkeyMac));
     const copy = row ? this.open(row) : undefined;
     const dropCopy = !this.keepsCopies && this.secretKeyring !== undefined && row?.server_secret != null;
-    if (passwordSeen && authkeyUnchanged && !dropCopy) return user;
+    // Without a copy to keep or to use, a password needs no work here (and is not remembered, so
+    // that a later move to `auto` looks at it again).
+    const passwordDone = passwordSeen || (copy === undefined && !this.keepsCopies);
+    if (passwordDone && authkeyUnchanged && !dropCopy) return user;
 
     let account = user;
-    const update: Partial<LoginSecretsRow> = { password_mac: passwordMac, updated_at: this.now() };
+    const update: Partial<LoginSecretsRow> = {
+      password_mac: this.keepsCopies ? passwordMac : null,
+      updated_at: this.now(),
+    };
     if (authkeyMac !== null) update.authkey_mac = authkeyMac;
-    // Without a copy to keep or to use, a new password needs no scrypt here.
-    if (!passwordSeen && (copy !== undefined || this.keepsCopies)) {
+    if (!passwordDone) {
       const key = await passwordDerivedKey(password, user.user_sauce);
       try {
         let opened = copy;
