@@ -66,20 +66,25 @@ export async function logIn(
     await next.waitFor({ timeout: left });
     if (await vault.isVisible()) return outcome;
     if (await refused.first().isVisible()) {
-      throw new Error(`the client refused the login: ${await refused.first().textContent()}`);
+      throw new Error(`the client refused the login: ${(await refused.allTextContents()).join(' ')}`);
     }
     if (await decrypt.isVisible()) {
       throw new PreviousPasswordPromptError('the client asked for the previous password to open the keys');
     }
-    if (await approveServer.isVisible()) {
+    // Each approval is clicked once: its button stays while scrypt blocks the page, and a second
+    // click would start a second login (with the password field already cleared).
+    if (!outcome.approvedNewServer && (await approveServer.isVisible())) {
       await approveServer.click();
       outcome.approvedNewServer = true;
-    } else if (await approveSending.isVisible()) {
+      await approveServer.waitFor({ state: 'hidden', timeout: left });
+    } else if (!outcome.approvedSendingPassword && (await approveSending.isVisible())) {
       await approveSending.click();
       outcome.approvedSendingPassword = true;
+      await approveSending.waitFor({ state: 'hidden', timeout: left });
+    } else {
+      // Shown again after it was approved, or a step in between: look again shortly.
+      await page.waitForTimeout(250);
     }
-    // The clicked button goes away once the client moves on; wait for that before looking again.
-    await page.waitForTimeout(200);
   }
 }
 
@@ -163,7 +168,10 @@ export async function readWebsitePassword(page: Page, title: string): Promise<We
   };
 }
 
-/** Changes fields of the open entry and saves; the client writes the secret, then the datastore. */
+/**
+ * Changes fields of the open entry and saves. The client writes the secret, closes the form once
+ * the server accepted it, then writes the datastore (the tree shows the new username).
+ */
 export async function editOpenWebsitePassword(page: Page, changes: Partial<WebsitePassword>): Promise<void> {
   const ids: Record<keyof WebsitePassword, string> = {
     title: '#websitePasswordTitle',
@@ -175,11 +183,6 @@ export async function editOpenWebsitePassword(page: Page, changes: Partial<Websi
     await page.locator(ids[field]).fill(value);
   }
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-}
-
-/** Closes the open entry's form. */
-export async function closeOpenEntry(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Close', exact: true }).filter({ visible: true }).first().click();
   await page.locator('#websitePasswordTitle').waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
 }
 
