@@ -72,6 +72,7 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
         expect(api.sinceStep().filter((call) => call.status >= 500)).toEqual([]);
       } catch (error) {
         failedStep = name;
+        // Evidence only: a page that crashed cannot be photographed, and the step's own error matters.
         await screenshot(page, `${name}-FAILED`).catch(() => undefined);
         if (error instanceof Error) {
           error.message = `${error.message}\n${api.report()}\n${serverErrors(stack.logs.lines.slice(logStart))}`;
@@ -172,15 +173,17 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
     expect(api.succeeded('GET', '/secret/<id>/')).toBe(true);
   });
 
-  step('09-no-secret-in-the-server-log', STEP_MS, async ({ directory, logs }) => {
-    const alice = directory.users.alice!;
+  // Not a step: the log must be clean whatever became of the steps.
+  it('keeps the passwords out of the server log', ({ skip }) => {
+    if (!stack) return skip();
+    const alice = stack.directory.users.alice!;
     const secrets = new Map([
       [alice.password, 'previous directory password'],
       [NEW_DIRECTORY_PASSWORD, 'new directory password'],
       [ENTRY.password, 'entry password'],
       [EDITED.password, 'edited entry password'],
     ]);
-    expect(logs.lines.length).toBeGreaterThan(0);
-    expect(findSecrets(logs.lines, secrets)).toEqual([]);
+    expect(stack.logs.lines.length).toBeGreaterThan(0);
+    expect(findSecrets(stack.logs.lines, secrets)).toEqual([]);
   });
 });

@@ -43,7 +43,7 @@ export interface OfficialClientStack {
   browser: Browser;
   /** `http://127.0.0.1:P/`: the official client's start page. */
   origin: string;
-  /** Every line the server logged (info and above). */
+  /** Every line the server logged, debug included (the test scans them for passwords). */
   logs: LogCapture;
   close(): Promise<void>;
 }
@@ -74,7 +74,7 @@ export async function startOfficialClientStack(
   try {
     const webRoot = await unpackWebClient(environment, work);
     const configJson = join(work, 'config.json');
-    const logger = logs.logger('info');
+    const logger = logs.logger('debug');
     const entry = ldapEntrySchema.parse(directory.ldapEntry());
     const keys = generateX25519KeyPair();
     const dataDir = join(work, 'data');
