@@ -183,8 +183,8 @@ describe('LDAP login with the full encrypted protocol', () => {
     );
   });
 
-  it('keeps the keys open after a directory password change (previous-password path)', async () => {
-    const { app } = await appFor();
+  it('keeps the keys open after a directory password change (previous-password path, no server secrets)', async () => {
+    const { app } = await appFor({}, { settings: { COMPLIANCE_SERVER_SECRETS: 'noone' } });
     const dave = directory.users.dave!;
     const first = await app.client().login(`dave@${directory.domain}`, dave.password);
     const newPassword = 'Dave-New-Passw0rd!';
@@ -217,6 +217,33 @@ describe('LDAP login with the full encrypted protocol', () => {
         }),
       ]);
     }
+  });
+
+  it('opens the keys with the new directory password alone when server secrets are on (auto)', async () => {
+    const { app } = await appFor();
+    const dave = directory.users.dave!;
+    const first = await app.client().login(`dave@${directory.domain}`, dave.password);
+    expect(first.serverSecretExists).toBe(true);
+    const newPassword = 'Dave-Other-Passw0rd!';
+    const setPassword = (password: string) =>
+      admin.modify(dave.dn, [
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'userPassword', values: [password] }),
+        }),
+      ]);
+    await setPassword(newPassword);
+    try {
+      const after = await app.client().login(`dave@${directory.domain}`, newPassword);
+      expect(after.keysReencrypted).toBe(false);
+      expect(after.privateKey).toBe(first.privateKey);
+      expect(after.secretKey).toBe(first.secretKey);
+    } finally {
+      await setPassword(dave.password);
+    }
+    // And back: the keys follow the password the directory accepts.
+    const again = await app.client().login(`dave@${directory.domain}`, dave.password);
+    expect(again.privateKey).toBe(first.privateKey);
   });
 
   it('ends sessions at logout and refuses expired ones', async () => {
