@@ -5,9 +5,11 @@
  * tampering and body limits. Bad input gets a clear 4xx and leaves nothing stored.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decryptWithKey, encryptWithKey } from '../crypto/nacl.ts';
 import type { Database } from '../db/schema.ts';
+import { anyJsonValue, bodyText, hexLike, objectWithKeys } from '../reliability/support/hostile-input.ts';
 import {
   type DatabaseBackend,
   postgresBackend,
@@ -469,6 +471,20 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
         ['PUT', '/datastore/', { ...newDatastore(), description: 'x'.repeat(65) }, 400, 'INVALID_REQUEST'],
         ['PUT', '/datastore/', { ...newDatastore(), data: cipher() }, 400, 'INVALID_REQUEST'],
         ['PUT', '/datastore/', { ...newDatastore(), owner: 'bob' }, 400, 'INVALID_REQUEST'],
+        ['PUT', '/datastore/', { ...newDatastore(), description: 'a\u0000b' }, 400, 'INVALID_REQUEST'],
+        [
+          'PUT',
+          '/secret/',
+          {
+            data: cipher(),
+            data_nonce: nonce(),
+            link_id: randomUUID(),
+            parent_datastore_id: datastore,
+            callback_user: '\u0000',
+          },
+          400,
+          'INVALID_REQUEST',
+        ],
         ['POST', '/datastore/', { datastore_id: 5 }, 400, 'INVALID_REQUEST'],
         ['POST', '/datastore/', { datastore_id: 'not-a-uuid' }, 400, 'INVALID_REQUEST'],
         [
@@ -668,6 +684,124 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
       });
       expect((await vaultRows(t.db)).history).toBe(1);
     });
+  });
+
+  describe('fuzzing', () => {
+    beforeEach(() => start());
+
+    it("answers hostile bodies on every vault route below 500 and never touches another user's rows", async () => {
+      const aliceDatastore = await createDatastore(alice);
+      const alicesSecret = await createSecret(alice, aliceDatastore);
+      const bobDatastore = await createDatastore(bob);
+      const bobSecret = await createSecret(bob, bobDatastore);
+      const bobRows = async () => ({
+        datastores: await t.db.selectFrom('datastores').selectAll().where('id', '=', bobDatastore).execute(),
+        secrets: await t.db.selectFrom('secrets').selectAll().where('id', '=', bobSecret.secretId).execute(),
+        links: await t.db
+          .selectFrom('secret_links')
+          .selectAll()
+          .where('link_id', '=', bobSecret.linkId)
+          .execute(),
+      });
+      const before = await bobRows();
+      const id = fc.oneof(
+        fc.constantFrom(
+          aliceDatastore,
+          bobDatastore,
+          alicesSecret.secretId,
+          bobSecret.secretId,
+          bobSecret.linkId,
+        ),
+        fc.uuid(),
+        anyJsonValue,
+      );
+      const hexData = fc.oneof(hexLike(160), fc.constant(cipher()));
+      const routes = [
+        {
+          method: 'PUT',
+          path: '/datastore/',
+          shape: objectWithKeys({
+            type: anyJsonValue,
+            description: anyJsonValue,
+            data: hexData,
+            data_nonce: hexLike(48),
+            is_default: anyJsonValue,
+            secret_key: hexLike(160),
+            secret_key_nonce: hexLike(48),
+          }),
+        },
+        {
+          method: 'POST',
+          path: '/datastore/',
+          shape: objectWithKeys({
+            datastore_id: id,
+            data: hexData,
+            data_nonce: hexLike(48),
+            description: anyJsonValue,
+            is_default: anyJsonValue,
+            old_write_date: anyJsonValue,
+          }),
+        },
+        {
+          method: 'DELETE',
+          path: '/datastore/',
+          shape: objectWithKeys({ datastore_id: id, authkey: hexLike(128) }),
+        },
+        {
+          method: 'PUT',
+          path: '/secret/',
+          shape: objectWithKeys({
+            data: hexData,
+            data_nonce: hexLike(48),
+            link_id: id,
+            parent_datastore_id: id,
+            parent_share_id: id,
+            callback_url: anyJsonValue,
+            callback_pass: anyJsonValue,
+          }),
+        },
+        {
+          method: 'POST',
+          path: '/secret/',
+          shape: objectWithKeys({
+            secret_id: id,
+            data: hexData,
+            data_nonce: hexLike(48),
+            callback_user: anyJsonValue,
+          }),
+        },
+        {
+          method: 'POST',
+          path: '/secret/link/',
+          shape: objectWithKeys({ link_id: id, new_parent_datastore_id: id, new_parent_share_id: id }),
+        },
+        {
+          method: 'DELETE',
+          path: '/secret/link/',
+          shape: objectWithKeys({ link_id: id, log_audit_title: anyJsonValue }),
+        },
+      ];
+      const cases = fc.oneof(
+        ...routes.map((route) =>
+          fc
+            .tuple(bodyText(route.shape), fc.boolean())
+            .map(([plain, encrypt]) => ({ ...route, plain, encrypt })),
+        ),
+      );
+      await fc.assert(
+        fc.asyncProperty(cases, async ({ method, path, plain, encrypt }) => {
+          const body = encrypt ? JSON.stringify(encryptWithKey(plain, alice.sessionSecret)) : plain;
+          const response = await t.request(path, {
+            method,
+            headers: { 'Content-Type': 'application/json', ...alice.headers() },
+            body,
+          });
+          expect(response.status).toBeLessThan(500);
+        }),
+        { numRuns: 300, seed: 20261205 },
+      );
+      expect(await bobRows()).toEqual(before);
+    }, 240_000);
   });
 
   describe('body limits', () => {

@@ -1,12 +1,12 @@
 /** `/datastore/`: the user's datastores (Psono's shapes: its `api-client.js` and `DatastoreView`). */
 import { z } from 'zod';
-import { cipherHex, keyCipherHex, nonceHex, vaultId } from './fields.ts';
+import { cipherHex, keyCipherHex, nonceHex, storedText, vaultId } from './fields.ts';
 
 /** `PUT /datastore/`: `data` is empty for a new datastore (the client writes it afterwards). */
 export const createDatastoreRequest = z
   .object({
-    type: z.string().trim().min(1).max(64),
-    description: z.string().max(64),
+    type: storedText(64).pipe(z.string().trim().min(1)),
+    description: storedText(64),
     data: cipherHex.nullish(),
     data_nonce: z.union([nonceHex, z.literal('')]).nullish(),
     secret_key: keyCipherHex,
@@ -25,7 +25,7 @@ export const updateDatastoreRequest = z
     data_nonce: nonceHex.nullish(),
     secret_key: keyCipherHex.nullish(),
     secret_key_nonce: nonceHex.nullish(),
-    description: z.string().max(64).nullish(),
+    description: storedText(64).nullish(),
     is_default: z.boolean().nullish(),
     /** When given, the write happens only if the datastore still has this write date. */
     old_write_date: z.iso.datetime({ offset: true }).nullish(),

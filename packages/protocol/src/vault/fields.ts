@@ -29,7 +29,18 @@ export const keyCipherHex = z
 
 export const vaultId = z.uuid().transform((id) => id.toLowerCase());
 
+/**
+ * A plain string the server stores: at most `max` characters, no NUL (PostgreSQL's text cannot hold
+ * one, so it must be refused at the edge on every database alike).
+ */
+export function storedText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((text) => !text.includes('\u0000'), 'must not contain NUL characters');
+}
+
 /** Psono's callback fields: plain strings the server stores for the owner. */
-export const callbackUrl = z.string().max(2048);
-export const callbackUser = z.string().max(128);
-export const callbackPass = z.string().max(128);
+export const callbackUrl = storedText(2048);
+export const callbackUser = storedText(128);
+export const callbackPass = storedText(128);
