@@ -42,9 +42,12 @@ const ENTRY: WebsitePassword = {
 const EDITED: WebsitePassword = { ...ENTRY, username: 'alice.intranet', password: 'Portal-Secret-2-edited' };
 const NEW_DIRECTORY_PASSWORD = 'Alice-New-Passw0rd-2';
 
-/** One login: scrypt in the page (5-20 s here) plus the vault's first requests. */
-const LOGIN_STEP_MS = 90_000;
-const STEP_MS = 45_000;
+/**
+ * Bounds per step: a login (scrypt in the page, 5-30 s here) and the datastore's load after it, or
+ * a page reload; anything else. One run takes 1-2.5 minutes.
+ */
+const LOGIN_STEP_MS = 150_000;
+const STEP_MS = 60_000;
 /** A write the client sends after the screen already changed. */
 const POLL = { timeout: UI_TIMEOUT_MS };
 
@@ -139,11 +142,11 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
   step('03-create-entry', STEP_MS, async () => {
     await createWebsitePassword(page, FOLDER, ENTRY);
     await showFolderContent(page, FOLDER, ENTRY.title);
-    expect(api.succeeded('PUT', '/secret/')).toBe(true);
+    await expect.poll(() => api.succeeded('PUT', '/secret/'), POLL).toBe(true);
     await expect.poll(() => api.succeeded('POST', '/datastore/'), POLL).toBe(true);
   });
 
-  step('04-reload-and-read', STEP_MS, async () => {
+  step('04-reload-and-read', LOGIN_STEP_MS, async () => {
     await page.reload();
     await showFolderContent(page, FOLDER, ENTRY.title);
     expect(await readWebsitePassword(page, ENTRY.title)).toEqual(ENTRY);
