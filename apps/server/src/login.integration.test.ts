@@ -246,6 +246,33 @@ describe('LDAP login with the full encrypted protocol', () => {
     expect(again.privateKey).toBe(first.privateKey);
   });
 
+  it('deletes a datastore only with the password the directory accepts', async () => {
+    const { app } = await appFor();
+    const bob = directory.users.bob!;
+    const session = await app.client().login(`${bob.login}@${directory.domain}`, bob.password);
+    const datastore = (description: string, isDefault: boolean) =>
+      session.call<{ datastore_id: string }>('PUT', '/datastore/', {
+        type: 'password',
+        description,
+        data: '',
+        data_nonce: '',
+        is_default: isDefault,
+        secret_key: 'ab'.repeat(80),
+        secret_key_nonce: 'cd'.repeat(24),
+      });
+    await datastore('default', true);
+    const { datastore_id: extra } = await datastore('old', false);
+    const wrong = await session
+      .call('DELETE', '/datastore/', { datastore_id: extra, password: `${bob.password}-not` })
+      .catch((error: unknown) => error);
+    expect(wrong).toMatchObject({ status: 403, code: 'PASSWORD_INCORRECT' });
+    expect(
+      await session.call('DELETE', '/datastore/', { datastore_id: extra, password: bob.password }),
+    ).toEqual({});
+    const { datastores } = await session.call<{ datastores: { id: string }[] }>('GET', '/datastore/');
+    expect(datastores.map((entry) => entry.id)).not.toContain(extra);
+  });
+
   it('ends sessions at logout and refuses expired ones', async () => {
     let clock = Date.now();
     const { app } = await appFor({}, { now: () => clock });

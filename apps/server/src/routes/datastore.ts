@@ -2,9 +2,11 @@
 import { createDatastoreRequest, deleteDatastoreRequest, updateDatastoreRequest } from '@ldap-login/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import type { UserRow } from '../accounts/account-service.ts';
 import { audit } from '../audit-log.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
+import { mapDirectoryError } from '../http/directory-errors.ts';
 import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
@@ -90,8 +92,10 @@ export function datastoreRoutes(services: ApiServices): Hono<AppEnv> {
     return encryptedJson(c, { success: 'Data updated.', write_date: new Date(writeDate).toISOString() });
   });
 
-  // Psono asks for the authkey, so a stolen session alone cannot delete a datastore. Wrong
-  // authkeys count as failed logins of the user: this route is no way around the login throttle.
+  // Psono asks for the authkey, so a stolen session alone cannot delete a datastore. An LDAP user
+  // has no authkey of their own: it is compared with the one the client sent with the password the
+  // directory accepted at the last login; a password is checked against the directory itself.
+  // Wrong ones count as failed logins of the user: this route is no way around the login throttle.
   app.delete('/', async (c) => {
     const user = c.get('user')!;
     const body = await readEncryptedJson(c, deleteDatastoreRequest);
@@ -104,16 +108,22 @@ export function datastoreRoutes(services: ApiServices): Hono<AppEnv> {
     }
     const owned = await datastores.find(user.id, body.datastore_id);
     if (!owned) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', `datastore ${body.datastore_id}`);
-    if (!(await services.serverSecrets.authkeyMatches(user.id, body.authkey))) {
+    const refusal = body.password
+      ? await passwordRefusal(services, user, body.password)
+      : (await services.serverSecrets.authkeyMatches(user.id, body.authkey!))
+        ? undefined
+        : 'authkey differs from the last login';
+    if (refusal !== undefined) {
       await services.throttle.recordFailure(user.username, clientAddress);
       audit(services, {
         event: 'datastore_delete',
         outcome: 'failure',
         userId: user.id,
+        username: user.username,
         clientAddress,
-        reason: 'PASSWORD_INCORRECT',
+        reason: refusal,
       });
-      throw new ApiError('PASSWORD_INCORRECT', 'authkey differs from the last login');
+      throw new ApiError('PASSWORD_INCORRECT', refusal);
     }
     await asApiErrors(() => datastores.delete(user.id, body.datastore_id));
     audit(services, {
@@ -127,4 +137,24 @@ export function datastoreRoutes(services: ApiServices): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** Why the directory refuses `password` for this account; undefined when it accepts it. */
+async function passwordRefusal(
+  services: ApiServices,
+  user: UserRow,
+  password: string,
+): Promise<string | undefined> {
+  try {
+    const found = await services.directory.authenticate(user.username, password);
+    // The same name could meanwhile belong to another directory entry.
+    if (found.domain !== user.ldap_domain || found.guid !== user.guid)
+      return 'password of another directory entry';
+    return undefined;
+  } catch (error) {
+    const failure = mapDirectoryError(error);
+    if (!failure) throw error;
+    if (!failure.isRefusal) throw failure.apiError;
+    return failure.reason;
+  }
 }

@@ -229,6 +229,42 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
       expect(await t.db.selectFrom('secrets').select('id').where('id', '=', secretId).execute()).toEqual([]);
     });
 
+    it('deletes a datastore with the password, checked against the directory', async () => {
+      await createDatastore(alice);
+      const extra = await createDatastore(alice, { description: 'old', is_default: false });
+      expect(
+        await refusal(alice.call('DELETE', '/datastore/', { datastore_id: extra, password: 'not-it' })),
+      ).toEqual({ status: 403, code: 'PASSWORD_INCORRECT' });
+      expect(
+        await refusal(
+          alice.call('DELETE', '/datastore/', {
+            datastore_id: extra,
+            password: 'alice-pw',
+            authkey: AUTHKEY_ALICE,
+          }),
+        ),
+      ).toEqual({ status: 400, code: 'INVALID_REQUEST' });
+      directory.unavailable = true;
+      expect(
+        await refusal(alice.call('DELETE', '/datastore/', { datastore_id: extra, password: 'alice-pw' })),
+      ).toEqual({ status: 503, code: 'DIRECTORY_UNAVAILABLE' });
+      directory.unavailable = false;
+      // Bob's password is a valid directory password, but not Alice's.
+      expect(
+        await refusal(alice.call('DELETE', '/datastore/', { datastore_id: extra, password: 'bob-pw' })),
+      ).toEqual({ status: 403, code: 'PASSWORD_INCORRECT' });
+      const throttled = await t.db
+        .selectFrom('login_throttle')
+        .select('failures')
+        .where('key', '=', 'user:alice@example.com')
+        .executeTakeFirst();
+      expect(throttled?.failures).toBe(2);
+      expect(
+        await alice.call('DELETE', '/datastore/', { datastore_id: extra, password: 'alice-pw' }),
+      ).toEqual({});
+      expect(await refusal(alice.call('GET', `/datastore/${extra}/`))).toMatchObject({ status: 403 });
+    });
+
     it('refuses a datastore deletion once the username is throttled, even with the right authkey', async () => {
       await createDatastore(alice);
       const extra = await createDatastore(alice, { description: 'old', is_default: false });

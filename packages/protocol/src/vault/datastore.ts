@@ -34,16 +34,26 @@ export const updateDatastoreRequest = z
 
 export const updateDatastoreReply = z.object({ success: z.string(), write_date: z.string() });
 
-/** `DELETE /datastore/`: the authkey proves the password (Psono's client derives it from the typed password). */
+/**
+ * `DELETE /datastore/`: proof of the password. Psono's client sends the authkey (derived from the
+ * typed password); a client that has the password itself may send `password` instead, which the
+ * server checks against the directory. Exactly one of the two.
+ */
 export const deleteDatastoreRequest = z
   .object({
     datastore_id: vaultId,
     authkey: z
       .string()
       .length(128)
-      .regex(/^[0-9a-fA-F]*$/),
+      .regex(/^[0-9a-fA-F]*$/)
+      .nullish(),
+    password: z.string().min(1).max(4096).nullish(),
   })
-  .strict();
+  .strict()
+  .refine((body) => (body.authkey == null) !== (body.password == null), {
+    message: 'send either authkey or password',
+    path: ['authkey'],
+  });
 
 export const datastoreSummary = z.object({
   id: z.uuid(),
