@@ -21,6 +21,7 @@ import { fromHex, toHex } from '../crypto/hex.ts';
 import { DecryptionError, decryptWithKey, encryptWithKey, x25519PrivateKey } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
 import type { SecretKeyring } from '../crypto/secret-key.ts';
+import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
 import type { Database, UserLoginSecretsTable } from '../db/schema.ts';
 import { sameHex } from '../sessions/session-store.ts';
 import type { UserRow } from './account-service.ts';
@@ -42,6 +43,8 @@ interface OpenedKeys {
 export class ServerSecrets {
   /** The mode in force: `noone` without SECRET_KEY, since nothing could encrypt the copies. */
   readonly mode: ServerSecretsMode;
+  // Every login reads the row: compiled once (see prepared-query.ts).
+  private readonly byUser: PreparedQuery<{ userId: string }, LoginSecretsRow>;
 
   constructor(
     private readonly db: Database,
@@ -53,6 +56,9 @@ export class ServerSecrets {
     private readonly now: () => number,
   ) {
     this.mode = secretKeyring ? configured : 'noone';
+    this.byUser = new PreparedQuery((p: Placeholders<{ userId: string }>) =>
+      db.selectFrom('user_login_secrets').selectAll().where('user_id', '=', p.userId),
+    );
   }
 
   /** Whether LDAP users have a server-kept copy of their keys in the mode in force. */
@@ -60,12 +66,8 @@ export class ServerSecrets {
     return this.mode !== 'noone';
   }
 
-  private row(userId: string): Promise<LoginSecretsRow | undefined> {
-    return this.db
-      .selectFrom('user_login_secrets')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+  private async row(userId: string): Promise<LoginSecretsRow | undefined> {
+    return (await this.byUser.execute(this.db, { userId })).rows[0];
   }
 
   async exists(userId: string): Promise<boolean> {
