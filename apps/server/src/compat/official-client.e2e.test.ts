@@ -1,7 +1,8 @@
 /**
  * Psono's official web client, unchanged, against this server: a real OpenLDAP user logs in, keeps
- * an entry in the vault, edits it, and still opens it after the directory changed the password
- * (server secrets, `COMPLIANCE_SERVER_SECRETS: auto`, the default).
+ * an entry in a folder of the vault, edits it, finds the earlier version in its history, and still
+ * opens it after the directory changed the password (server secrets, `COMPLIANCE_SERVER_SECRETS:
+ * auto`, the default).
  *
  * The steps run in order in one browser profile, each ending with a screenshot in
  * `apps/server/test-output/official-client/`. A step whose predecessor failed fails at once,
@@ -24,6 +25,7 @@ import {
   editOpenWebsitePassword,
   logIn,
   logOut,
+  readOnlyEarlierVersion,
   readWebsitePassword,
   screenshot,
   showFolderContent,
@@ -160,12 +162,22 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
     expect(await readWebsitePassword(page, ENTRY.title)).toEqual(EDITED);
   });
 
-  step('06-logout', STEP_MS, async () => {
+  step('06-history', STEP_MS, async () => {
+    // Psono keeps the version a write replaced: the one edit left the entry as first created.
+    expect(await readOnlyEarlierVersion(page, '06-history-earlier-version')).toEqual({
+      versions: 1,
+      earlier: ENTRY,
+    });
+    expect(api.succeeded('GET', '/secret/history/<id>/')).toBe(true);
+    expect(api.succeeded('GET', '/history/<id>/')).toBe(true);
+  });
+
+  step('07-logout', STEP_MS, async () => {
     await logOut(page);
     expect(api.succeeded('POST', '/authentication/logout/')).toBe(true);
   });
 
-  step('07-login-again-and-read', LOGIN_STEP_MS, async ({ directory, origin }) => {
+  step('08-login-again-and-read', LOGIN_STEP_MS, async ({ directory, origin }) => {
     const alice = directory.users.alice!;
     const outcome = await logIn(page, origin, alice.login, alice.password);
     expect(outcome.approvedNewServer).toBe(false);
@@ -174,7 +186,7 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
     expect(api.succeeded('GET', '/secret/<id>/')).toBe(true);
   });
 
-  step('08-directory-password-change', LOGIN_STEP_MS, async ({ directory, origin }) => {
+  step('09-directory-password-change', LOGIN_STEP_MS, async ({ directory, origin }) => {
     const alice = directory.users.alice!;
     await logOut(page);
     await setDirectoryPassword(directory, alice.dn, NEW_DIRECTORY_PASSWORD);

@@ -192,6 +192,42 @@ export async function editOpenWebsitePassword(page: Page, changes: Partial<Websi
 }
 
 /**
+ * The open entry's history ("Show history"): one row per earlier version. Opens the only row and
+ * reads the version the client decrypted from it, then closes both dialogs.
+ */
+export async function readOnlyEarlierVersion(
+  page: Page,
+  /** A screenshot of the open version, under this name. */
+  shot: string,
+): Promise<{ versions: number; earlier: WebsitePassword }> {
+  // The button's aria-label is "settings"; its text names it.
+  await page.locator('button', { hasText: /^Show history$/ }).click();
+  const history = page.getByRole('dialog').filter({ hasText: 'History' });
+  const show = history.locator('tbody button');
+  await show.first().waitFor({ timeout: UI_TIMEOUT_MS });
+  const versions = await show.count();
+  await show.first().click();
+  // The version opens in a second dialog, above the history, with the same field ids as the form.
+  const version = page.getByRole('dialog').last();
+  const field = (id: string) => version.locator(`#${id}`);
+  await field('websitePasswordTitle').waitFor({ timeout: UI_TIMEOUT_MS });
+  await expectFilled(field('websitePasswordTitle'));
+  const earlier = {
+    title: await field('websitePasswordTitle').inputValue(),
+    url: await field('websitePasswordUrl').inputValue(),
+    username: await field('websitePasswordUsername').inputValue(),
+    password: await field('websitePasswordPassword').inputValue(),
+  };
+  await screenshot(page, shot);
+  // `last()` finds the history again once the version closed: count the dialogs instead.
+  await version.getByRole('button', { name: 'Close', exact: true }).click();
+  await waitForCount(page.getByRole('dialog'), 1);
+  await history.getByRole('button', { name: 'Close', exact: true }).click();
+  await waitForCount(page.getByRole('dialog'), 0);
+  return { versions, earlier };
+}
+
+/**
  * The user menu at the top right, Logout. The goodbye page shows at once and ends the session on
  * the server after: this waits for that request too, so that a next page cannot cancel it.
  */
@@ -206,6 +242,23 @@ export async function logOut(page: Page): Promise<void> {
   await page.waitForURL(/logout-success\.html/, { timeout: UI_TIMEOUT_MS });
   await page.getByText('You have successfully logged out').waitFor({ timeout: UI_TIMEOUT_MS });
   await sessionEnded;
+}
+
+async function waitForCount(locator: Locator, count: number): Promise<void> {
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  while ((await locator.count()) !== count) {
+    if (Date.now() > deadline)
+      throw new Error(`expected ${count} of ${locator}, found ${await locator.count()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function expectFilled(field: Locator): Promise<void> {
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  while ((await field.inputValue({ timeout: UI_TIMEOUT_MS })) === '') {
+    if (Date.now() > deadline) throw new Error(`the field ${await field.getAttribute('id')} stayed empty`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function expectValue(field: Locator, value: string): Promise<void> {
