@@ -59,6 +59,7 @@ export function summariseSettings(settings: Settings): Record<string, unknown> {
     COMPLIANCE_SERVER_SECRETS: effectiveServerSecretsMode(settings),
     CORS_ALLOWED_ORIGINS: settings.CORS_ALLOWED_ORIGINS,
     VAULT_MAX_BODY_SIZE: settings.VAULT_MAX_BODY_SIZE,
+    TRUSTED_PROXIES: redacted.TRUSTED_PROXIES,
     LDAP: redacted.LDAP.map((entry) =>
       Object.fromEntries(
         SUMMARY_KEYS.filter((key) => entry[key] !== undefined).map((key) => [key, entry[key]]),
@@ -76,6 +77,7 @@ function summaryLines(settings: Settings, dataDir: string, database: string): st
     `COMPLIANCE_SERVER_SECRETS: ${show(summary.COMPLIANCE_SERVER_SECRETS)}`,
     `CORS_ALLOWED_ORIGINS: ${show(summary.CORS_ALLOWED_ORIGINS)}`,
     `VAULT_MAX_BODY_SIZE: ${show(summary.VAULT_MAX_BODY_SIZE)}`,
+    `TRUSTED_PROXIES: ${settings.TRUSTED_PROXIES.length === 0 ? '(none: X-Forwarded-For and X-Forwarded-Proto ignored)' : show(summary.TRUSTED_PROXIES)}`,
     `DATA_DIR: ${dataDir}`,
     `database: ${database}`,
   ];
