@@ -35,8 +35,12 @@ export class PreviousPasswordPromptError extends Error {
   override readonly name = 'PreviousPasswordPromptError';
 }
 
+/**
+ * The viewport only: a full-page shot widens the window for a moment (the client's layout overflows
+ * it), the client re-renders for the new width and closes open dialogs.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(OUTPUT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(OUTPUT_DIR, `${name}.png`) });
 }
 
 /**
