@@ -5,10 +5,11 @@
  * auto`, the default).
  *
  * The steps run in order in one browser profile, each ending with a screenshot in
- * `apps/server/test-output/official-client/`. A step whose predecessor failed fails at once,
+ * `apps/server/test-output/official-client/server-secrets-auto/`. A step whose predecessor failed fails at once,
  * naming it, instead of failing in a confusing way. Under CI nothing is skipped.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSecrets } from '../reliability/support/log-capture.ts';
@@ -53,6 +54,9 @@ const STEP_MS = 60_000;
 /** A write the client sends after the screen already changed. */
 const POLL = { timeout: UI_TIMEOUT_MS };
 
+/** This file's screenshots, a folder of the test output. */
+const SHOTS = 'server-secrets-auto';
+
 let stack: OfficialClientStack | undefined;
 let context: BrowserContext;
 let page: Page;
@@ -76,12 +80,12 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
       const logStart = stack.logs.lines.length;
       try {
         await body(stack);
-        await screenshot(page, name);
+        await screenshot(page, `${SHOTS}/${name}`);
         expect(api.sinceStep().filter((call) => call.status >= 500)).toEqual([]);
       } catch (error) {
         failedStep = name;
         // Evidence only: a page that crashed cannot be photographed, and the step's own error matters.
-        await screenshot(page, `${name}-FAILED`).catch(() => undefined);
+        await screenshot(page, `${SHOTS}/${name}-FAILED`).catch(() => undefined);
         if (error instanceof Error) {
           error.message = `${error.message}\n${api.report()}\n${serverErrors(stack.logs.lines.slice(logStart))}`;
         }
@@ -112,8 +116,7 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
       return;
     }
     stack = started;
-    rmSync(OUTPUT_DIR, { recursive: true, force: true });
-    mkdirSync(OUTPUT_DIR, { recursive: true });
+    rmSync(join(OUTPUT_DIR, SHOTS), { recursive: true, force: true });
     context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
     page = await context.newPage();
     api = new ApiRecorder(page, `${stack.server.url}/server`);
@@ -128,7 +131,11 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
     const alice = directory.users.alice!;
     const outcome = await logIn(page, origin, alice.login, alice.password);
     // A first visit asks to trust the server's key, and LDAP needs the password itself.
-    expect(outcome).toEqual({ approvedNewServer: true, approvedSendingPassword: true });
+    expect(outcome).toEqual({
+      approvedNewServer: true,
+      approvedSendingPassword: true,
+      gavePreviousPassword: false,
+    });
     expect(api.sinceStep().filter((call) => call.path === '/authentication/login/')).toEqual([
       { method: 'POST', path: '/authentication/login/', status: 200 },
     ]);
@@ -164,7 +171,7 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
 
   step('06-history', STEP_MS, async () => {
     // Psono keeps the version a write replaced: the one edit left the entry as first created.
-    expect(await readOnlyEarlierVersion(page, '06-history-earlier-version')).toEqual({
+    expect(await readOnlyEarlierVersion(page, `${SHOTS}/06-history-earlier-version`)).toEqual({
       versions: 1,
       earlier: ENTRY,
     });

@@ -3,7 +3,8 @@
  * public source (element ids such as `#websitePasswordTitle`, `aria-label`s, English button texts);
  * its generated CSS class names change from build to build and are never used.
  */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { OUTPUT_DIR } from './environment.ts';
 
@@ -28,6 +29,8 @@ export interface WebsitePassword {
 export interface LoginOutcome {
   approvedNewServer: boolean;
   approvedSendingPassword: boolean;
+  /** The client asked for the previous password ("Decrypt") and was given it. */
+  gavePreviousPassword: boolean;
 }
 
 /** The client asked for the previous password to open the keys (server secrets did not apply). */
@@ -40,18 +43,23 @@ export class PreviousPasswordPromptError extends Error {
  * it), the client re-renders for the new width and closes open dialogs.
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(OUTPUT_DIR, `${name}.png`) });
+  const path = join(OUTPUT_DIR, `${name}.png`);
+  mkdirSync(dirname(path), { recursive: true });
+  await page.screenshot({ path });
 }
 
 /**
  * Logs in with the login form, approving what a first login asks: the "New Server" fingerprint
  * and sending the password to the server (LDAP needs it). Resolves once the datastore view shows.
+ * A prompt for the previous password fails the login with `PreviousPasswordPromptError`, unless
+ * `previousPassword` is given: then it is typed in.
  */
 export async function logIn(
   page: Page,
   origin: string,
   username: string,
   password: string,
+  previousPassword?: string,
 ): Promise<LoginOutcome> {
   await page.goto(origin);
   await page.locator('#username').waitFor({ timeout: PAGE_LOAD_TIMEOUT_MS });
@@ -59,7 +67,11 @@ export async function logIn(
   await page.locator('#password').fill(password);
   await page.getByRole('button', { name: 'Login', exact: true }).click();
 
-  const outcome: LoginOutcome = { approvedNewServer: false, approvedSendingPassword: false };
+  const outcome: LoginOutcome = {
+    approvedNewServer: false,
+    approvedSendingPassword: false,
+    gavePreviousPassword: false,
+  };
   const approveServer = page.getByRole('button', { name: 'Approve', exact: true });
   const approveSending = page.getByRole('button', { name: 'Approve (unsafe)', exact: true });
   const decrypt = page.getByRole('button', { name: 'Decrypt', exact: true });
@@ -78,7 +90,16 @@ export async function logIn(
       throw new Error(`the client refused the login: ${(await refused.allTextContents()).join(' ')}`);
     }
     if (await decrypt.isVisible()) {
-      throw new PreviousPasswordPromptError('the client asked for the previous password to open the keys');
+      if (previousPassword === undefined || outcome.gavePreviousPassword) {
+        throw new PreviousPasswordPromptError('the client asked for the previous password to open the keys');
+      }
+      await page.locator('#password').fill(previousPassword);
+      await decrypt.click();
+      outcome.gavePreviousPassword = true;
+      await decrypt.waitFor({ state: 'hidden', timeout: left }).catch(() => {
+        throw new PreviousPasswordPromptError('the previous password did not open the keys');
+      });
+      continue;
     }
     // Each approval is clicked once: its button stays while scrypt blocks the page, and a second
     // click would start a second login (with the password field already cleared).
