@@ -142,29 +142,35 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     settings.MAX_WEB_TOKEN_TIME_VALID,
   );
   const issued: { session?: CreatedSession } = {};
-  const { user, created } = await services.accounts.recordLogin(directoryUser, loginInfo.password ?? '', {
-    session: (userId) => {
-      issued.session = services.sessions.buildSession({
-        userId,
-        durationSeconds,
-        deviceFingerprint: loginInfo.device_fingerprint ?? '',
-        deviceDescription: loginInfo.device_description ?? '',
+  const { user: recorded, created } = await services.accounts.recordLogin(
+    directoryUser,
+    loginInfo.password ?? '',
+    {
+      session: (userId) => {
+        issued.session = services.sessions.buildSession({
+          userId,
+          durationSeconds,
+          deviceFingerprint: loginInfo.device_fingerprint ?? '',
+          deviceDescription: loginInfo.device_description ?? '',
+          clientAddress,
+        });
+        return issued.session.row;
+      },
+      audit: (account, isNew) => ({
+        event: 'login',
+        outcome: 'success',
+        username: account.username,
+        userId: account.id,
         clientAddress,
-      });
-      return issued.session.row;
+        details: isNew ? { account_created: true } : null,
+        at: services.now(),
+      }),
+      alsoInTransaction: (tx) => throttle.releaseAfterSuccess(tx, reservation),
     },
-    audit: (account, isNew) => ({
-      event: 'login',
-      outcome: 'success',
-      username: account.username,
-      userId: account.id,
-      clientAddress,
-      details: isNew ? { account_created: true } : null,
-      at: services.now(),
-    }),
-    alsoInTransaction: (tx) => throttle.releaseAfterSuccess(tx, reservation),
-  });
+  );
   const { row: session, token } = issued.session!;
+  // Server secrets (SPEC 11): the keys handed out open with the password the directory just accepted.
+  const user = await services.serverSecrets.afterLogin(recorded, loginInfo.password ?? '', loginInfo.authkey);
   logger.info(
     { event: 'login', outcome: 'success', user: user.username, userId: user.id, created, clientAddress },
     'login',
