@@ -24,6 +24,7 @@ import { infoRoutes } from './routes/info.ts';
 import { userRoutes } from './routes/user.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { LoginThrottle } from './throttle/login-throttle.ts';
+import { productVersion } from './version.ts';
 import { type StaticSiteOptions, staticSite } from './web/static-site.ts';
 
 /** Largest request body the API reads; login and key updates are a few kilobytes. */
@@ -45,7 +46,7 @@ export interface AppDeps {
   /** Clock in milliseconds; tests move it to expire sessions and throttling windows. */
   now?: () => number;
   refusalFloorMs?: number;
-  /** Build id shown in `/info/` (`version: "X.Y.Z (Build <build>)"`). */
+  /** Build id shown in `/info/` (`version: "X.Y.Z (Build <build>)"`); defaults to the git revision. */
   build?: string;
   /** Serve the web client at `/` (combined mode). */
   web?: StaticSiteOptions;
@@ -98,7 +99,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     logger,
     now,
     refusalFloorMs: deps.refusalFloorMs ?? DEFAULT_REFUSAL_FLOOR_MS,
-    build: deps.build ?? 'dev',
+    build: deps.build ?? productVersion().revision,
   };
   const proxies = new TrustedProxies(deps.settings.TRUSTED_PROXIES);
 
