@@ -46,6 +46,10 @@ export const SETTINGS_DEFAULTS = {
   LOGIN_THROTTLE_WINDOW: 300,
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
   TRUSTED_PROXIES: [] as string[],
+  /** Addresses or CIDR ranges that may read /server/metrics without METRICS_SECRET. */
+  METRICS_ALLOWED_ADDRESSES: ['127.0.0.1', '::1'] as string[],
+  /** Seconds that a stopping server (SIGTERM) waits for requests in flight before it closes them. */
+  SHUTDOWN_DRAIN_TIMEOUT: 8,
   LOG_LEVEL: 'info' as 'debug' | 'info' | 'warn' | 'error',
   LDAP: [] as never[],
 } as const;
@@ -325,6 +329,24 @@ export const settingsSchema = z
     TRUSTED_PROXIES: listOrCommaString
       .default(SETTINGS_DEFAULTS.TRUSTED_PROXIES)
       .describe('Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed.'),
+    METRICS_ALLOWED_ADDRESSES: listOrCommaString
+      .default(SETTINGS_DEFAULTS.METRICS_ALLOWED_ADDRESSES)
+      .describe(
+        'Addresses or CIDR ranges (the client address, after TRUSTED_PROXIES) that may read /server/metrics. Default: loopback.',
+      ),
+    METRICS_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters (for example 64 hex characters from openssl rand -hex 32)')
+      .optional()
+      .describe('Bearer token that opens /server/metrics from any address (Authorization: Bearer <value>).'),
+    SHUTDOWN_DRAIN_TIMEOUT: z.coerce
+      .number()
+      .min(0)
+      .max(3600)
+      .default(SETTINGS_DEFAULTS.SHUTDOWN_DRAIN_TIMEOUT)
+      .describe(
+        "Seconds a stopping server (SIGTERM) waits for requests in flight before closing them; keep it below the orchestrator's stop timeout (Docker: 10 s).",
+      ),
     LOG_LEVEL: z
       .enum(['debug', 'info', 'warn', 'error'])
       .default(SETTINGS_DEFAULTS.LOG_LEVEL)

@@ -8,6 +8,7 @@ import { InvalidCredentialsError, isDirectoryError } from './errors.ts';
 import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups.ts';
 import { type DirectoryLogger, silentLogger } from './logger.ts';
 import { assertPasswordGiven, selectEntry } from './login-input.ts';
+import type { PoolStats } from './pool.ts';
 import { bindAsUser } from './user-bind.ts';
 import { readUserProfile } from './user-profile.ts';
 import { findUserEntry } from './user-search.ts';
@@ -51,6 +52,11 @@ export interface DirectoryServiceOptions {
  * const user = await directory.authenticate('alice@example.com', password);
  * // { domain: 'example.com', guid: '...', username: 'alice@example.com', email, groups: [...] }
  */
+export interface DirectoryPoolStats extends PoolStats {
+  domain: string;
+  pool: 'service' | 'bind';
+}
+
 export class DirectoryService {
   private readonly directories: Directory[];
   private readonly logger: DirectoryLogger;
@@ -132,6 +138,14 @@ export class DirectoryService {
       }),
     );
     return Promise.all(checks);
+  }
+
+  /** Connection use of each entry's two pools (service searches, user binds), for metrics. */
+  poolStats(): DirectoryPoolStats[] {
+    return this.directories.flatMap((directory) => [
+      { domain: directory.domain, pool: 'service' as const, ...directory.servicePool.stats },
+      { domain: directory.domain, pool: 'bind' as const, ...directory.bindPool.stats },
+    ]);
   }
 
   /** Ends every pooled connection; logins after this fail as unavailable. */

@@ -38,6 +38,7 @@ export { Directory } from './directory.ts';
 export {
   authenticate,
   type DirectoryHealth,
+  type DirectoryPoolStats,
   DirectoryService,
   type DirectoryServiceOptions,
   type DirectoryUser,
