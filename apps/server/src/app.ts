@@ -18,9 +18,16 @@ import { limitBodySize } from './http/body-limit.ts';
 import { TrustedProxies } from './http/client-address.ts';
 import { presetHeaders, securityHeaderList } from './http/security-headers.ts';
 import type { ApiServices } from './http/services.ts';
+import { ServerLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
+import { countActiveSessions } from './metrics/active-sessions.ts';
+import { measuredDirectory } from './metrics/measured-directory.ts';
+import { PrometheusMetrics } from './metrics/server-metrics.ts';
+import { countVaultOperations, VAULT_RESOURCES } from './metrics/vault-operations.ts';
 import { authenticationRoutes } from './routes/authentication.ts';
 import { infoRoutes } from './routes/info.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { probeRoutes } from './routes/probes.ts';
 import { userRoutes } from './routes/user.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { LoginThrottle } from './throttle/login-throttle.ts';
@@ -50,6 +57,8 @@ export interface AppDeps {
   build?: string;
   /** Serve the web client at `/` (combined mode). */
   web?: StaticSiteOptions;
+  /** Whether the server is stopping (readiness answers 503 then); `startServer` shares it. */
+  lifecycle?: ServerLifecycle;
 }
 
 const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
@@ -79,11 +88,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(deps.settings.LOG_LEVEL);
   const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
+  const metrics = new PrometheusMetrics({
+    activeSessions: () => countActiveSessions(deps.db, now()),
+    poolStats: () => deps.directory.poolStats?.() ?? [],
+  });
+  const directory = measuredDirectory(
+    deps.directory,
+    metrics,
+    deps.settings.LDAP.map((entry) => entry.LDAP_DOMAIN),
+  );
   const services: ApiServices = {
     settings: deps.settings,
     keys,
     userBoxKeys: new BoxKeyCache(keys.box),
-    directory: deps.directory,
+    directory,
     db: deps.db,
     accounts: new AccountService(deps.db, now),
     sessions: new SessionStore(deps.db, now),
@@ -100,6 +118,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     now,
     refusalFloorMs: deps.refusalFloorMs ?? DEFAULT_REFUSAL_FLOOR_MS,
     build: deps.build ?? productVersion().revision,
+    metrics,
   };
   const proxies = new TrustedProxies(deps.settings.TRUSTED_PROXIES);
 
@@ -117,7 +136,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     '*',
     limitBodySize(MAX_BODY_BYTES, (reason) => new ApiError('REQUEST_TOO_LARGE', reason)),
   );
+  for (const resource of VAULT_RESOURCES) {
+    api.use(`/${resource}/*`, countVaultOperations(metrics, resource));
+  }
   api.route('/', infoRoutes(services));
+  api.route('/', probeRoutes(services, deps.lifecycle ?? new ServerLifecycle()));
+  api.route(
+    '/',
+    metricsRoutes(metrics, {
+      allowedAddresses: deps.settings.METRICS_ALLOWED_ADDRESSES,
+      secret: deps.settings.METRICS_SECRET,
+    }),
+  );
   api.route('/authentication', authenticationRoutes(services));
   api.route('/user', userRoutes(services));
   api.all('*', () => {

@@ -5,6 +5,7 @@ import type { LoginDirectory } from '../accounts/directory-port.ts';
 import type { BoxKeyCache } from '../crypto/box-key-cache.ts';
 import type { ServerKeys } from '../crypto/server-keys.ts';
 import type { Database } from '../db/schema.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 
@@ -24,4 +25,6 @@ export interface ApiServices {
   /** Every refused login answers no sooner than this, so refusals cannot be told apart by timing. */
   refusalFloorMs: number;
   build: string;
+  /** Counters and timings for `/server/metrics`; vault routes record reads and writes here. */
+  metrics: ServerMetrics;
 }

@@ -91,6 +91,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   const clientAddress = c.get('clientAddress');
   const verdict = await throttle.check(loginName, clientAddress);
   if (!verdict.allowed) {
+    services.metrics.throttleRefused(verdict.key);
     audit(services, {
       event: 'login',
       outcome: 'failure',
