@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatVersion } from '../version.ts';
 import { type CliIo, type Command, UsageError } from './command.ts';
+import { backupCommand } from './commands/backup.ts';
 import { checkSettingsCommand } from './commands/check-settings.ts';
 import { fingerprintCommand } from './commands/fingerprint.ts';
 import { generateKeysCommand } from './commands/generate-keys.ts';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   generateKeysCommand,
   fingerprintCommand,
   migrateCommand,
+  backupCommand,
   syncldapCommand,
 ];
 

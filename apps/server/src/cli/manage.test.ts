@@ -323,6 +323,54 @@ describe('generateServerKeys', () => {
   });
 });
 
+describe('manage backup', () => {
+  it('copies the SQLite database while it is open and being written, and refuses to overwrite', async () => {
+    const folder = join(workDir, 'backup');
+    await mkdir(folder, { recursive: true });
+    const settings = join(folder, 'settings.yaml');
+    await writeFile(settings, 'AUTHENTICATION_METHODS: [LDAP]\n');
+    expect(await runCli(['migrate', '--settings', settings], captureIo())).toBe(EXIT.OK);
+    const live = openDatabase({ kind: 'sqlite', file: join(folder, 'data', 'db.sqlite3') });
+    try {
+      await live
+        .insertInto('login_throttle')
+        .values({ key: 'user:alice@example.com', failures: 3, window_start: 1 })
+        .execute();
+      const io = captureIo();
+      expect(await runCli(['backup', join(folder, 'copy.sqlite3'), '--settings', settings], io)).toBe(
+        EXIT.OK,
+      );
+      expect(io.out).toMatch(/^Backed up .*db\.sqlite3 to .*copy\.sqlite3 \(\d+ pages\)\.\n$/);
+      const again = captureIo();
+      expect(await runCli(['backup', join(folder, 'copy.sqlite3'), '--settings', settings], again)).toBe(
+        EXIT.USAGE,
+      );
+      expect(again.err).toContain('exists');
+    } finally {
+      await live.destroy();
+    }
+    const copy = openDatabase({ kind: 'sqlite', file: join(folder, 'copy.sqlite3') });
+    try {
+      expect(await copy.selectFrom('login_throttle').selectAll().execute()).toEqual([
+        { key: 'user:alice@example.com', failures: 3, window_start: 1 },
+      ]);
+    } finally {
+      await copy.destroy();
+    }
+  });
+
+  it('points PostgreSQL users to pg_dump', async () => {
+    const settings = join(workDir, 'backup-pg.yaml');
+    await writeFile(
+      settings,
+      "DATABASES: {default: {ENGINE: 'django.db.backends.postgresql', NAME: x, USER: x, HOST: 127.0.0.1}}\n",
+    );
+    const io = captureIo();
+    expect(await runCli(['backup', 'x.sqlite3', '--settings', settings], io)).toBe(EXIT.USAGE);
+    expect(io.err).toContain('pg_dump');
+  });
+});
+
 describe('manage --version', () => {
   it('prints the product version and the git revision', async () => {
     const run = await runManage(['--version']);
