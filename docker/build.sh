@@ -49,11 +49,11 @@ remove_build_stages() {
 }
 trap remove_build_stages EXIT
 
-docker build --file docker/Dockerfile --tag "$tag" \
+docker build --force-rm --file docker/Dockerfile --tag "$tag" \
   --build-arg EXTRA_CA_CERTS="$(extra_ca_certs)" \
   --build-arg BUILD_ID="$build_id" \
   --build-arg VERSION="$version" \
   --build-arg REVISION="$revision" \
   --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   "$@" .
-echo "built $tag: ldap-login $version ($revision)" >&2
+echo "built $tag: ldap-login $version ($revision), build stages labelled $build_id" >&2
