@@ -127,7 +127,8 @@ build_id=$(grep -oE 'build stages labelled [^ ]+' "$work/build-server.log" | awk
 check 'the build left none of its stage images' bash -c \
   "[[ -n '$build_id' ]] && n=\$(docker images --all --quiet --filter 'label=org.ldap-login.build-stage=$build_id' | wc -l) && echo \"\$n images of build $build_id\" && [[ \$n == 0 ]]"
 version=$(node -p 'require("./package.json").version')
-revision=$(git rev-parse --short=7 HEAD)
+# The revision the build script baked in (HEAD may have moved since the build started).
+revision=$(grep -oE 'ldap-login [0-9.]+ \([0-9a-f]+\)' "$work/build-server.log" | tail -n 1 | sed -E 's/.*\((.*)\)/\1/')
 check 'OCI labels: version and revision' bash -c \
   "labels=\$(docker image inspect --format '{{index .Config.Labels \"org.opencontainers.image.version\"}} {{index .Config.Labels \"org.opencontainers.image.revision\"}} {{index .Config.Labels \"org.opencontainers.image.licenses\"}}' '$server_image') && echo \"\$labels\" && [[ \$labels == '$version $revision Apache-2.0' ]]"
 check 'manage --version in the image' bash -c \

@@ -5,7 +5,8 @@ set -eu
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   pwfile=$(mktemp)
   printf '%s\n' "$POSTGRES_PASSWORD" >"$pwfile"
-  initdb --auth=scram-sha-256 --username="$POSTGRES_USER" --pwfile="$pwfile" >/dev/null
+  # Unix socket inside the container: trust; TCP from the network: password.
+  initdb --auth-local=trust --auth-host=scram-sha-256 --username="$POSTGRES_USER" --pwfile="$pwfile" >/dev/null
   rm -f "$pwfile"
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
   pg_ctl -w -o "-c listen_addresses=''" start >/dev/null
