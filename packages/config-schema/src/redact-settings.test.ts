@@ -1,9 +1,25 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSettings } from './redact-settings.ts';
+import { z } from 'zod';
+import { REDACTED, redactSettings, SECRET_FIELD_NAMES } from './redact-settings.ts';
 import { settingsSchema } from './settings-schema.ts';
+import { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';
 
-const PRIVATE_KEY = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
-const PUBLIC_KEY = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
+/** Every property name anywhere in the settings schema (top level, LDAP entries, DATABASES.default). */
+function settingsKeyNames(): Set<string> {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const properties = (node as { properties?: Record<string, unknown> }).properties;
+    if (properties) for (const name of Object.keys(properties)) names.add(name);
+    for (const inner of Object.values(node)) walk(inner);
+  };
+  walk(z.toJSONSchema(settingsSchema, { io: 'input', unrepresentable: 'any' }));
+  return names;
+}
+
+const PRIVATE_KEY = randomBytes(32).toString('hex');
+const PUBLIC_KEY = x25519PublicKeyFromPrivate(PRIVATE_KEY);
 
 describe('redactSettings', () => {
   const settings = settingsSchema.parse({
@@ -24,6 +40,13 @@ describe('redactSettings', () => {
   });
   const redacted = redactSettings(settings);
   const printed = JSON.stringify(redacted);
+
+  it('lists every settings key whose name says PASS, KEY or SECRET, except PUBLIC_KEY', () => {
+    const names = settingsKeyNames();
+    expect(names).toContain('LDAP_BIND_PASS');
+    const secretLooking = [...names].filter((name) => /pass|key|secret/i.test(name) && name !== 'PUBLIC_KEY');
+    expect(secretLooking.filter((name) => !SECRET_FIELD_NAMES.includes(name))).toEqual([]);
+  });
 
   it('hides every password, key and secret', () => {
     expect(redacted.SECRET_KEY).toBe(REDACTED);

@@ -132,6 +132,14 @@ describe('manage serve', () => {
     expect(String(listening.fingerprint).replaceAll(' ', '')).toBe(listening.verify_key);
     expect(listening.config_json).toBe(`"verify_key": "${listening.verify_key}"`);
     expect(lines).toContainEqual(expect.objectContaining({ msg: 'stopping', signal: 'SIGTERM' }));
+    // The loader's warnings reach the log once each: plain ldap:// and a file readable by others.
+    const warnings = (server.output().stdout + server.output().stderr)
+      .split('\n')
+      .filter((line) => line.includes('"msg":"settings: '));
+    expect(warnings).toEqual([
+      expect.stringContaining('the file is readable by'),
+      expect.stringContaining('passwords travel unencrypted'),
+    ]);
   });
 
   it('lets a login in flight finish on SIGTERM, then refuses new connections and exits 0', async (context) => {

@@ -12,6 +12,7 @@ import { boxSharedKey, DecryptionError, decryptWithKey, encryptWithKey } from '.
 import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
+import { throttlingAddress } from '../http/client-address.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
 import type { ApiServices } from '../http/services.ts';
 import type { CreatedSession } from '../sessions/session-store.ts';
@@ -89,7 +90,9 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   const login = qualifiedUsername(services, loginInfo.username);
   const loginName = login.username;
   const clientAddress = c.get('clientAddress');
-  const verdict = await throttle.check(loginName, clientAddress);
+  // Audit and logs keep the full address; the throttle counts IPv6 clients per network.
+  const throttledAddress = throttlingAddress(clientAddress, settings.LOGIN_THROTTLE_IPV6_PREFIX);
+  const verdict = await throttle.check(loginName, throttledAddress);
   if (!verdict.allowed) {
     services.metrics.throttleRefused(verdict.key);
     audit(services, {
@@ -126,7 +129,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
       reason: failure.reason,
     });
     if (failure.isRefusal) {
-      await throttle.recordFailure(loginName, clientAddress);
+      await throttle.recordFailure(loginName, throttledAddress);
       await delayUntil(start, services.refusalFloorMs);
     }
     throw failure.apiError;

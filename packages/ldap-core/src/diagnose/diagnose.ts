@@ -1,7 +1,7 @@
-import type { ConnectionSettings, LdapTarget } from '../connection.ts';
-import { compileEntry, type EntryPlan } from '../entry-plan.ts';
-import { isDirectoryError } from '../errors.ts';
-import { selectEntry, splitUsername } from '../login-input.ts';
+import type { ConnectionSettings, LdapTarget } from '../connection/connection.ts';
+import { compileEntry, type EntryPlan } from '../entries/entry-plan.ts';
+import { isDirectoryError } from '../errors/errors.ts';
+import { selectEntry, splitUsername } from '../login/login-input.ts';
 import type { DirectoryReader } from './directory-reader.ts';
 import {
   checkServiceBind,
