@@ -2,6 +2,7 @@ import type { LdapEntry } from '@ldap-login/config-schema';
 import type { Entry } from 'ldapts';
 import { openServiceConnection } from './connection/connection.ts';
 import { Directory } from './connection/directory.ts';
+import type { ConnectionPool } from './connection/pool.ts';
 import type { EntryPlan } from './entries/entry-plan.ts';
 import { InvalidCredentialsError, isDirectoryError } from './errors/errors.ts';
 import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups/groups.ts';
@@ -11,7 +12,6 @@ import { assertPasswordGiven, selectEntry } from './login/login-input.ts';
 import { bindAsUser } from './login/user-bind.ts';
 import { readUserProfile } from './login/user-profile.ts';
 import { findUserEntry } from './login/user-search.ts';
-import type { PoolStats } from './pool.ts';
 
 /** A user the directory vouched for. */
 export interface DirectoryUser {
@@ -52,6 +52,8 @@ interface DirectoryServiceOptions {
  * const user = await directory.authenticate('alice@example.com', password);
  * // { domain: 'example.com', guid: '...', username: 'alice@example.com', email, groups: [...] }
  */
+type PoolStats = ConnectionPool<unknown>['stats'];
+
 export interface DirectoryPoolStats extends PoolStats {
   domain: string;
   pool: 'service' | 'bind';

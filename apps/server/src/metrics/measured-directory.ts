@@ -3,7 +3,7 @@
  * so that ldap-core stays free of them. A user's wrong password or missing group is an outcome of
  * the login, not an error of the directory: only unavailable and misconfigured count as errors.
  */
-import { isDirectoryError } from '@ldap-login/ldap-core';
+import { DirectoryError } from '@ldap-login/ldap-core';
 import type { LoginDirectory } from '../accounts/directory-port.ts';
 import type { ServerMetrics } from './server-metrics.ts';
 
@@ -26,7 +26,7 @@ export function measuredDirectory(
     try {
       return await run();
     } catch (error) {
-      if (isDirectoryError(error) && DIRECTORY_SIDE_ERRORS.has(error.code)) {
+      if (error instanceof DirectoryError && DIRECTORY_SIDE_ERRORS.has(error.code)) {
         metrics.directoryError(domainLabel(error.domain ?? domain), error.code);
       }
       throw error;
