@@ -7,7 +7,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { VaultMetrics } from './server-metrics.ts';
 
 /** Psono's vault resources (SPEC 9 and 10), by the first segment of their path under `/server/`. */
-export const VAULT_RESOURCES = ['datastore', 'secret', 'share', 'group', 'membership'] as const;
+export const VAULT_RESOURCES = ['datastore', 'secret', 'history', 'share', 'group', 'membership'] as const;
 
 export function countVaultOperations(metrics: VaultMetrics, resource: string): MiddlewareHandler {
   return async (c, next) => {

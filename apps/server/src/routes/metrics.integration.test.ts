@@ -94,7 +94,9 @@ describe('GET /server/metrics', () => {
     const bob = dir.users.bob!;
     const name = (login: string) => `${login}@${dir.domain}`;
 
-    await app.client().login(name(alice.login), alice.password);
+    const session = await app.client().login(name(alice.login), alice.password);
+    // The vault routes are counted at their edge: a datastore list is a read.
+    await session.call('GET', '/datastore/');
     for (let attempt = 0; attempt < 3; attempt++) {
       await app
         .client()
@@ -116,6 +118,9 @@ describe('GET /server/metrics', () => {
       }),
     ).toBe(3);
     expect(sample(text, 'ldap_login_active_sessions')).toBe(1);
+    expect(
+      sample(text, 'ldap_login_vault_operations_total', { operation: 'read', resource: 'datastore' }),
+    ).toBe(1);
     expect(
       sample(text, 'ldap_login_directory_pool_connections', {
         domain: dir.domain,
