@@ -24,10 +24,17 @@ import { apiCors } from './http/cors.ts';
 import { requireJsonBody } from './http/json-content-type.ts';
 import { presetHeaders, securityHeaderList, strictTransportSecurity } from './http/security-headers.ts';
 import type { ApiServices } from './http/services.ts';
+import { ServerLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
+import { countActiveSessions } from './metrics/active-sessions.ts';
+import { measuredDirectory } from './metrics/measured-directory.ts';
+import { PrometheusMetrics } from './metrics/server-metrics.ts';
+import { countVaultOperations, VAULT_RESOURCES } from './metrics/vault-operations.ts';
 import { authenticationRoutes } from './routes/authentication.ts';
 import { datastoreRoutes } from './routes/datastore.ts';
 import { infoRoutes } from './routes/info.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { probeRoutes } from './routes/probes.ts';
 import { historyRoutes, secretRoutes } from './routes/secret.ts';
 import { userRoutes } from './routes/user.ts';
 import { avatarRoutes, serverSecretRoutes, shareRoutes } from './routes/vault-status.ts';
@@ -37,6 +44,7 @@ import { CallbackPassCipher } from './vault/callback-pass.ts';
 import { Datastores } from './vault/datastores.ts';
 import { Secrets } from './vault/secrets.ts';
 import { VaultAccess } from './vault/vault-access.ts';
+import { productVersion } from './version.ts';
 import { type StaticSiteOptions, staticSite } from './web/static-site.ts';
 
 /** Largest request body of every route but the vault writes; login and key updates are a few kilobytes. */
@@ -63,10 +71,12 @@ export interface AppDeps {
   /** Clock in milliseconds; tests move it to expire sessions and throttling windows. */
   now?: () => number;
   refusalFloorMs?: number;
-  /** Build id shown in `/info/` (`version: "X.Y.Z (Build <build>)"`). */
+  /** Build id shown in `/info/` (`version: "X.Y.Z (Build <build>)"`); defaults to the git revision. */
   build?: string;
   /** Serve the web client at `/` (combined mode). */
   web?: StaticSiteOptions;
+  /** Whether the server is stopping (readiness answers 503 then); `startServer` shares it. */
+  lifecycle?: ServerLifecycle;
 }
 
 const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
@@ -98,6 +108,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
   const executor = executorFor(deps.db);
   const sessions = new SessionStore(executor, now);
+  const metrics = new PrometheusMetrics({
+    activeSessions: () => countActiveSessions(deps.db, now()),
+    poolStats: () => deps.directory.poolStats?.() ?? [],
+  });
+  const directory = measuredDirectory(
+    deps.directory,
+    metrics,
+    deps.settings.LDAP.map((entry) => entry.LDAP_DOMAIN),
+  );
   const secretKeyring = deps.settings.SECRET_KEY ? new SecretKeyring(deps.settings.SECRET_KEY) : undefined;
   // The verifiers need a server-only key even without SECRET_KEY: the private key serves then.
   const macKeyring = secretKeyring ?? new SecretKeyring(Buffer.from(keys.box.raw).toString('hex'));
@@ -111,7 +130,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     settings: deps.settings,
     keys,
     userBoxKeys: new BoxKeyCache(keys.box),
-    directory: deps.directory,
+    directory,
     directoryHealth: deps.directoryHealth ?? new DirectoryHealthMonitor(deps.directory, logger),
     db: deps.db,
     executor,
@@ -140,7 +159,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     logger,
     now,
     refusalFloorMs: deps.refusalFloorMs ?? DEFAULT_REFUSAL_FLOOR_MS,
-    build: deps.build ?? 'dev',
+    build: deps.build ?? productVersion().revision,
+    metrics,
   };
   const proxies = new TrustedProxies(deps.settings.TRUSTED_PROXIES);
 
@@ -168,7 +188,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ? vaultBodies(c, next)
       : smallBodies(c, next),
   );
+  for (const resource of VAULT_RESOURCES) {
+    api.use(`/${resource}/*`, countVaultOperations(metrics, resource));
+  }
   api.route('/', infoRoutes(services));
+  api.route('/', probeRoutes(services, deps.lifecycle ?? new ServerLifecycle()));
+  api.route(
+    '/',
+    metricsRoutes(metrics, {
+      allowedAddresses: deps.settings.METRICS_ALLOWED_ADDRESSES,
+      secret: deps.settings.METRICS_SECRET,
+    }),
+  );
   api.route('/authentication', authenticationRoutes(services));
   api.route('/user', userRoutes(services));
   api.route('/datastore', datastoreRoutes(services));

@@ -64,6 +64,10 @@ export const SETTINGS_DEFAULTS = {
   HSTS_MAX_AGE: 15_552_000,
   /** Add `includeSubDomains` to Strict-Transport-Security. */
   HSTS_INCLUDE_SUBDOMAINS: false,
+  /** Addresses or CIDR ranges that may read /server/metrics without METRICS_SECRET. */
+  METRICS_ALLOWED_ADDRESSES: ['127.0.0.1', '::1'] as string[],
+  /** Seconds that a stopping server (SIGTERM) waits for requests in flight before it closes them. */
+  SHUTDOWN_DRAIN_TIMEOUT: 8,
   LOG_LEVEL: 'info' as 'debug' | 'info' | 'warn' | 'error',
   /**
    * Psono's server secrets: `auto` keeps a copy of each LDAP user's keys on the server (encrypted
@@ -444,6 +448,24 @@ export const settingsSchema = z
       .default(SETTINGS_DEFAULTS.HSTS_INCLUDE_SUBDOMAINS)
       .describe(
         'Add includeSubDomains to Strict-Transport-Security: only when every subdomain serves https.',
+      ),
+    METRICS_ALLOWED_ADDRESSES: listOrCommaString
+      .default(SETTINGS_DEFAULTS.METRICS_ALLOWED_ADDRESSES)
+      .describe(
+        'Addresses or CIDR ranges (the client address, after TRUSTED_PROXIES) that may read /server/metrics. Default: loopback.',
+      ),
+    METRICS_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters (for example 64 hex characters from openssl rand -hex 32)')
+      .optional()
+      .describe('Bearer token that opens /server/metrics from any address (Authorization: Bearer <value>).'),
+    SHUTDOWN_DRAIN_TIMEOUT: z.coerce
+      .number()
+      .min(0)
+      .max(3600)
+      .default(SETTINGS_DEFAULTS.SHUTDOWN_DRAIN_TIMEOUT)
+      .describe(
+        "Seconds a stopping server (SIGTERM) waits for requests in flight before closing them; keep it below the orchestrator's stop timeout (Docker: 10 s).",
       ),
     LOG_LEVEL: z
       .enum(['debug', 'info', 'warn', 'error'])

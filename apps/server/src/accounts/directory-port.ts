@@ -3,7 +3,12 @@
  * satisfies it). The app depends on this small interface so tests and tools can construct it from
  * any implementation; the data types are ldap-core's own.
  */
-import type { DirectoryGroup, DirectoryHealth, DirectoryUser } from '@ldap-login/ldap-core';
+import type {
+  DirectoryGroup,
+  DirectoryHealth,
+  DirectoryPoolStats,
+  DirectoryUser,
+} from '@ldap-login/ldap-core';
 
 export type { DirectoryGroup, DirectoryUser };
 export type DirectoryServerHealth = DirectoryHealth;
@@ -14,4 +19,6 @@ export interface LoginDirectory {
   listGroups(domain: string): Promise<DirectoryGroup[]>;
   health(): Promise<DirectoryServerHealth[]>;
   close(): Promise<void> | void;
+  /** Connection use of the pools, for the metrics (ldap-core's `DirectoryService` has it). */
+  poolStats?(): DirectoryPoolStats[];
 }

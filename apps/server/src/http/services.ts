@@ -8,6 +8,7 @@ import type { ServerKeys } from '../crypto/server-keys.ts';
 import type { Executor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 import type { Datastores } from '../vault/datastores.ts';
@@ -36,4 +37,6 @@ export interface ApiServices {
   /** Every refused login answers no sooner than this, so refusals cannot be told apart by timing. */
   refusalFloorMs: number;
   build: string;
+  /** Counters and timings for `/server/metrics`; vault routes record reads and writes here. */
+  metrics: ServerMetrics;
 }

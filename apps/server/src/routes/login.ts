@@ -235,6 +235,7 @@ async function admitAttempt(
     });
   } catch (error) {
     if (error instanceof LoginThrottled) {
+      services.metrics.throttleRefused(error.key);
       auditRepeatedRefusal(
         services,
         {
