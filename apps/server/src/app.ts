@@ -11,6 +11,7 @@ import type { LoginDirectory } from './accounts/directory-port.ts';
 import { BoxKeyCache } from './crypto/box-key-cache.ts';
 import { encryptWithKey } from './crypto/nacl.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
+import { executorFor } from './db/executor.ts';
 import type { Database } from './db/schema.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { ApiError, errorBody } from './http/api-error.ts';
@@ -82,6 +83,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(deps.settings.LOG_LEVEL);
   const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
+  const executor = executorFor(deps.db);
+  const sessions = new SessionStore(executor, now);
   const services: ApiServices = {
     settings: deps.settings,
     keys,
@@ -89,10 +92,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     directory: deps.directory,
     directoryHealth: deps.directoryHealth ?? new DirectoryHealthMonitor(deps.directory, logger),
     db: deps.db,
-    accounts: new AccountService(deps.db, now),
-    sessions: new SessionStore(deps.db, now),
+    executor,
+    accounts: new AccountService(executor, sessions, now),
+    sessions,
     throttle: new LoginThrottle(
-      deps.db,
       {
         usernameFailures: deps.settings.LOGIN_THROTTLE_USERNAME_FAILURES,
         addressFailures: deps.settings.LOGIN_THROTTLE_ADDRESS_FAILURES,
@@ -159,7 +162,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const apiError = toApiError(error);
     if (apiError.status >= 500 && apiError.code !== 'DIRECTORY_UNAVAILABLE') {
       logger.error({ err: error, path: c.req.path, method: c.req.method }, 'request failed');
-    } else {
+    } else if (apiError.code !== 'TOO_MANY_LOGIN_ATTEMPTS' && apiError.code !== 'LOGIN_REQUEST_REPLAYED') {
+      // Throttled and replayed logins are logged once per key and window by their audit summary.
       logger.info({ code: apiError.code, reason: apiError.reason, path: c.req.path }, 'request refused');
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);

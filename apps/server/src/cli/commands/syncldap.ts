@@ -36,6 +36,7 @@ export const syncldapCommand: Command = {
       { syncDirectoryGroups },
       { recordAuditEvent },
       { openDatabase },
+      { executorFor },
       { migrateToLatest },
       { createDirectory },
       { createLogger },
@@ -44,6 +45,7 @@ export const syncldapCommand: Command = {
       import('../../accounts/groups.ts'),
       import('../../audit.ts'),
       import('../../db/database.ts'),
+      import('../../db/executor.ts'),
       import('../../db/migrations.ts'),
       import('../../directory-adapter.ts'),
       import('../../logger.ts'),
@@ -64,12 +66,12 @@ export const syncldapCommand: Command = {
       const directory = await createDirectory(settings.LDAP, logger);
       let results: Awaited<ReturnType<typeof syncDirectoryGroups>>;
       try {
-        results = await syncDirectoryGroups(db, directory, wanted);
+        results = await syncDirectoryGroups(executorFor(db), directory, wanted);
       } finally {
         await directory.close();
       }
       for (const result of results) {
-        await recordAuditEvent(db, {
+        await recordAuditEvent(executorFor(db), {
           event: 'syncldap',
           outcome: result.error ? 'failure' : 'success',
           reason: result.error ?? null,
