@@ -240,7 +240,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('counts attempts per username and address before the directory, shared through the database', async () => {
-    const limits = { usernameFailures: 2, addressFailures: 3, windowSeconds: 60 };
+    const limits = { usernameFailures: 2, deviceFailures: 2, addressFailures: 3, windowSeconds: 60 };
     const executor = executorFor(db);
     const throttle = new LoginThrottle(limits, () => clock);
     // A second database connection and instance (another replica) sees the same counters.
@@ -304,7 +304,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('lets concurrent attempts through only up to the limit, from two instances at once', async () => {
-    const limits = { usernameFailures: 5, addressFailures: 20, windowSeconds: 300 };
+    const limits = { usernameFailures: 5, deviceFailures: 3, addressFailures: 20, windowSeconds: 300 };
     // PostgreSQL: two pools, as two replicas have. SQLite serves one process through one
     // connection (another process would wait for the file's lock instead).
     const other = database.config.kind === 'postgres' ? openDatabase(database.config) : db;

@@ -8,6 +8,7 @@ import type { Executor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import type { DeviceTokens } from '../throttle/device-token.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 
 /** Everything the API routes use, built once by `createApp`. */
@@ -25,6 +26,8 @@ export interface ApiServices {
   accounts: AccountService;
   sessions: SessionStore;
   throttle: LoginThrottle;
+  /** Device tokens: what lets a device that logged in before past its username's lockout. */
+  deviceTokens: DeviceTokens;
   logger: Logger;
   now: () => number;
   /** Every refused login answers no sooner than this, so refusals cannot be told apart by timing. */
