@@ -303,11 +303,12 @@ describe('concurrent attempts', () => {
 });
 
 /** A browser: a client from `peer` with a cookie jar (what a login's Set-Cookie leaves is sent back). */
-function browserFrom(app: DirectoryApp, peer: string) {
+function browserFrom(app: DirectoryApp, peer: string, extraHeaders: Record<string, string> = {}) {
   const jar = new Map<string, string>();
   const setCookies: string[] = [];
   const client = new ProtocolClient(async (path, init) => {
     const headers = new Headers(init.headers);
+    for (const [key, value] of Object.entries(extraHeaders)) headers.set(key, value);
     if (jar.size > 0) headers.set('Cookie', [...jar].map(([key, value]) => `${key}=${value}`).join('; '));
     const response = await app.app.request(path, { ...init, headers }, peer);
     for (const line of response.headers.getSetCookie()) {
@@ -449,6 +450,17 @@ describe('device tokens: a stranger cannot lock a named user out', () => {
     );
     figures.set('devices together: attempts sent', attempts.length);
     figures.set('devices together: binds reached (username limit)', binds);
+
+    // Over https (here a trusted proxy says so) the cookie is Secure.
+    const overHttps = browserFrom(app, PROXY, {
+      'X-Forwarded-For': '203.0.113.30',
+      'X-Forwarded-Proto': 'https',
+    });
+    expect((await attemptLogin(overHttps.client, name('bob'), directory.users.bob!.password)).status).toBe(
+      200,
+    );
+    const cookie = overHttps.setCookies.find((line) => line.startsWith(`${deviceCookieName(name('bob'))}=`));
+    expect(cookie).toMatch(/; Secure/);
   });
 });
 
