@@ -229,6 +229,7 @@ async function admitAttempt(
   attempt: {
     loginName: string;
     clientAddress: string;
+    /** The address as the throttle counts it (IPv6 aggregated by prefix). */
     throttledAddress: string;
     deviceId: string | undefined;
     publicKey: string;

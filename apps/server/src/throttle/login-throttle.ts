@@ -57,10 +57,14 @@ export class LoginThrottled extends Error {
   }
 }
 
-export const usernameKey = (username: string) => `user:${username.toLowerCase()}`;
-export const addressKey = (address: string) => `addr:${address}`;
-export const deviceKey = (deviceId: string) => `device:${deviceId}`;
-export const knownDevicesKey = (username: string) => `devices:${username.toLowerCase()}`;
+const USERNAME_PREFIX = 'user:';
+const ADDRESS_PREFIX = 'addr:';
+const DEVICE_PREFIX = 'device:';
+const KNOWN_DEVICES_PREFIX = 'devices:';
+export const usernameKey = (username: string) => `${USERNAME_PREFIX}${username.toLowerCase()}`;
+export const addressKey = (address: string) => `${ADDRESS_PREFIX}${address}`;
+export const deviceKey = (deviceId: string) => `${DEVICE_PREFIX}${deviceId}`;
+export const knownDevicesKey = (username: string) => `${KNOWN_DEVICES_PREFIX}${username.toLowerCase()}`;
 
 type CounterRow = { key: string; failures: number; window_start: number };
 
@@ -190,13 +194,21 @@ export class LoginThrottle {
             now,
             expired,
           });
-    const byKey = new Map<string, CounterRow>(rows.map((row) => [row.key, row]));
+    // Told apart by prefix, not by the whole key: SQLite hands text back only up to a NUL character,
+    // which a hostile username may hold.
+    const byPrefix = (prefix: string): CounterRow => {
+      const row = rows.find((candidate) => candidate.key.startsWith(prefix));
+      if (!row) throw new Error('the throttle counters were not returned');
+      return row;
+    };
+    const usernameRow = byPrefix(deviceId === undefined ? USERNAME_PREFIX : KNOWN_DEVICES_PREFIX);
+    const addressRow = byPrefix(ADDRESS_PREFIX);
+    const deviceRow = forDevice === undefined ? undefined : byPrefix(DEVICE_PREFIX);
     const checks: [LoginThrottled['key'], CounterRow, number][] = [
-      [deviceId === undefined ? 'username' : 'device', byKey.get(forUsername)!, this.limits.usernameFailures],
-      ['address', byKey.get(forAddress)!, this.limits.addressFailures],
+      [deviceId === undefined ? 'username' : 'device', usernameRow, this.limits.usernameFailures],
+      ['address', addressRow, this.limits.addressFailures],
     ];
-    if (forDevice !== undefined)
-      checks.unshift(['device', byKey.get(forDevice)!, this.limits.deviceFailures]);
+    if (deviceRow) checks.unshift(['device', deviceRow, this.limits.deviceFailures]);
     for (const [which, row, limit] of checks) {
       if (row.failures > limit) {
         const retryAfterSeconds = Math.max(1, Math.ceil((row.window_start + this.windowMs - now) / 1000));
@@ -206,11 +218,11 @@ export class LoginThrottle {
     return {
       usernameKey: forUsername,
       addressKey: forAddress,
-      usernameWindowStart: byKey.get(forUsername)!.window_start,
-      addressWindowStart: byKey.get(forAddress)!.window_start,
+      usernameWindowStart: usernameRow.window_start,
+      addressWindowStart: addressRow.window_start,
       ...(forDevice === undefined
         ? {}
-        : { device: { key: forDevice, windowStart: byKey.get(forDevice)!.window_start } }),
+        : { device: { key: forDevice, windowStart: deviceRow!.window_start } }),
     };
   }
 
