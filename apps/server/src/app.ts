@@ -39,6 +39,7 @@ import { historyRoutes, secretRoutes } from './routes/secret.ts';
 import { userRoutes } from './routes/user.ts';
 import { avatarRoutes, serverSecretRoutes, shareRoutes } from './routes/vault-status.ts';
 import { SessionStore } from './sessions/session-store.ts';
+import { DeviceTokens } from './throttle/device-token.ts';
 import { LoginThrottle } from './throttle/login-throttle.ts';
 import { CallbackPassCipher } from './vault/callback-pass.ts';
 import { Datastores } from './vault/datastores.ts';
@@ -139,6 +140,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throttle: new LoginThrottle(
       {
         usernameFailures: deps.settings.LOGIN_THROTTLE_USERNAME_FAILURES,
+        deviceFailures: deps.settings.LOGIN_THROTTLE_DEVICE_FAILURES,
         addressFailures: deps.settings.LOGIN_THROTTLE_ADDRESS_FAILURES,
         windowSeconds: deps.settings.LOGIN_THROTTLE_WINDOW,
       },
@@ -156,6 +158,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       datastores: new Datastores(deps.db, now),
       secrets: new Secrets(deps.db, access, new CallbackPassCipher(secretKeyring), now),
     },
+    // Without a SECRET_KEY the private key (as secret, and never shown) is what device tokens derive from.
+    deviceTokens: new DeviceTokens(
+      deps.settings.SECRET_KEY ?? Buffer.from(keys.box.raw).toString('hex'),
+      deps.settings.DEVICE_TOKEN_LIFETIME,
+      now,
+    ),
     logger,
     now,
     refusalFloorMs: deps.refusalFloorMs ?? DEFAULT_REFUSAL_FLOOR_MS,
@@ -164,6 +172,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const proxies = new TrustedProxies(deps.settings.TRUSTED_PROXIES);
 
+  const overHttps = (c: Context<AppEnv>) => {
+    const socket = c.env?.incoming?.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
+    return (
+      socket?.encrypted === true ||
+      proxies.forwardedHttps(socket?.remoteAddress, c.req.header('X-Forwarded-Proto'))
+    );
+  };
+
   const api = new Hono<AppEnv>({ strict: false });
   // Headers are set before `next()`: set afterwards they cost the slow reply path (see security-headers.ts).
   api.use('*', (c, next) => {
@@ -171,6 +187,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       'clientAddress',
       proxies.clientAddress(c.env?.incoming?.socket?.remoteAddress, c.req.header('X-Forwarded-For')),
     );
+    c.set('https', overHttps(c));
     c.header('Cache-Control', 'no-store');
     return next();
   });
@@ -221,13 +238,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     hsts === undefined
       ? SECURITY_HEADERS
       : [...SECURITY_HEADERS, ['Strict-Transport-Security', hsts] as const];
-  const overHttps = (c: Context<AppEnv>) => {
-    const socket = c.env?.incoming?.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
-    return (
-      socket?.encrypted === true ||
-      proxies.forwardedHttps(socket?.remoteAddress, c.req.header('X-Forwarded-Proto'))
-    );
-  };
   app.use(
     '*',
     presetHeaders((c) => (overHttps(c) ? httpsHeaders : SECURITY_HEADERS), isApiPath),

@@ -46,6 +46,10 @@ export const SETTINGS_DEFAULTS = {
   LOGIN_THROTTLE_ADDRESS_FAILURES: 20,
   /** Length of the throttling window and of the lockout, in seconds. */
   LOGIN_THROTTLE_WINDOW: 300,
+  /** Failed logins per window allowed to one device that logged in as the username before. */
+  LOGIN_THROTTLE_DEVICE_FAILURES: 3,
+  /** Seconds a device token (the cookie of a device that logged in) stays valid: 90 days. */
+  DEVICE_TOKEN_LIFETIME: 7_776_000,
   /** IPv6 clients are counted per network of this prefix length (one /64 is one household or host). */
   LOGIN_THROTTLE_IPV6_PREFIX: 64,
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed: none. */
@@ -387,6 +391,17 @@ export const settingsSchema = z
     LOGIN_THROTTLE_WINDOW: seconds
       .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_WINDOW)
       .describe('Length of the throttling window and of the lockout, in seconds.'),
+    LOGIN_THROTTLE_DEVICE_FAILURES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_DEVICE_FAILURES)
+      .describe(
+        "Failed logins per window allowed to one device that logged in as the username before (it presents a device token); such attempts do not count against the username's lockout. All of a username's devices together are also held to LOGIN_THROTTLE_USERNAME_FAILURES, so the directory sees at most twice that per window.",
+      ),
+    DEVICE_TOKEN_LIFETIME: seconds
+      .default(SETTINGS_DEFAULTS.DEVICE_TOKEN_LIFETIME)
+      .describe('Seconds a device token stays valid after the login that issued it (each login renews it).'),
     LOGIN_THROTTLE_IPV6_PREFIX: z.coerce
       .number()
       .int()

@@ -10,6 +10,7 @@ import type { Database } from '../db/schema.ts';
 import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
 import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import type { DeviceTokens } from '../throttle/device-token.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 import type { Datastores } from '../vault/datastores.ts';
 import type { Secrets } from '../vault/secrets.ts';
@@ -32,6 +33,8 @@ export interface ApiServices {
   throttle: LoginThrottle;
   serverSecrets: ServerSecrets;
   vault: { access: VaultAccess; datastores: Datastores; secrets: Secrets };
+  /** Device tokens: what lets a device that logged in before past its username's lockout. */
+  deviceTokens: DeviceTokens;
   logger: Logger;
   now: () => number;
   /** Every refused login answers no sooner than this, so refusals cannot be told apart by timing. */

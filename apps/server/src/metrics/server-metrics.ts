@@ -25,7 +25,7 @@ export interface VaultMetrics {
 
 export interface ServerMetrics extends VaultMetrics {
   loginFinished(outcome: LoginOutcome, seconds: number): void;
-  throttleRefused(key: 'username' | 'address'): void;
+  throttleRefused(key: 'username' | 'address' | 'device'): void;
   directoryRequest(domain: string, operation: string, seconds: number): void;
   /** A directory that could not answer or is misconfigured (not a user's wrong password). */
   directoryError(domain: string, code: string): void;
@@ -136,7 +136,7 @@ export class PrometheusMetrics implements ServerMetrics {
     this.loginSeconds.observe({ outcome }, seconds);
   }
 
-  throttleRefused(key: 'username' | 'address'): void {
+  throttleRefused(key: 'username' | 'address' | 'device'): void {
     this.throttleRefusals.inc({ key });
   }
 
