@@ -3,16 +3,16 @@
  * tested with `app.request()`. `server.ts` opens the real resources and listens.
  */
 import type { Settings } from '@ldap-login/config-schema';
+import { ApiError, errorBody } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/account-service.ts';
 import type { LoginDirectory } from './accounts/directory-port.ts';
 import { BoxKeyCache } from './crypto/box-key-cache.ts';
-import { encryptWithKey } from './crypto/nacl.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import type { Database } from './db/schema.ts';
-import { ApiError, errorBody } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBodySize } from './http/body-limit.ts';
 import { TrustedProxies } from './http/client-address.ts';
@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const services: ApiServices = {
     settings: deps.settings,
     keys,
-    userBoxKeys: new BoxKeyCache(keys.box),
+    userBoxKeys: new BoxKeyCache(keys.box.privateKey),
     directory: deps.directory,
     db: deps.db,
     accounts: new AccountService(deps.db, now),
@@ -141,7 +141,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header('Cache-Control', 'no-store');
     const key = c.get('sessionKey');
     if (key && apiError.status !== 401) {
-      return c.json(encryptWithKey(JSON.stringify(errorBody(apiError.code)), key), apiError.status);
+      return c.json(
+        sodiumCrypto.secretboxSeal(JSON.stringify(errorBody(apiError.code)), key),
+        apiError.status,
+      );
     }
     return c.json(errorBody(apiError.code), apiError.status);
   });

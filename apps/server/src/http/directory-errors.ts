@@ -3,7 +3,7 @@
  * password, disabled or locked account, not in the required group) becomes the same
  * USERNAME_OR_PASSWORD_WRONG; only "no directory answered" is told apart, as 503.
  */
-import { ApiError } from './api-error.ts';
+import { ApiError } from '@ldap-login/protocol';
 
 /** Codes of `DirectoryError` subclasses from the directory layer. */
 export const DIRECTORY_ERROR_CODES = [

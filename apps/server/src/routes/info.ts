@@ -1,26 +1,26 @@
 /** `GET /info/` (signed server description) and `GET /healthcheck/`. */
+import {
+  type HealthcheckReply,
+  PROTOCOL_VERSION,
+  type ServerInfo,
+  type SignedInfo,
+} from '@ldap-login/protocol';
 import { Hono } from 'hono';
 import type { DirectoryServerHealth } from '../accounts/directory-port.ts';
 import { pingDatabase } from '../db/migrations.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
 
-/**
- * The Psono API generation this server speaks. Psono's clients refuse servers older than 4.0.14,
- * so the version reported is the protocol's, not this package's.
- */
-export const PROTOCOL_VERSION = '4.0.14';
-
 /** How long one round of directory probes answers the health check. */
 export const HEALTH_CACHE_MS = 5000;
 
-export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>) {
+export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>): ServerInfo {
   const { settings, keys } = services;
   return {
     version: `${PROTOCOL_VERSION} (Build ${services.build})`,
     api: 1,
     type: 'CE',
-    public_key: Buffer.from(keys.box.publicKey).toString('hex'),
+    public_key: keys.publicKey,
     authentication_methods: settings.AUTHENTICATION_METHODS,
     web_client: settings.WEB_CLIENT_URL ?? '',
     log_audit: false,
@@ -37,7 +37,11 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   // The info never changes while the server runs: sign it once.
   const info = JSON.stringify(serverInfo(services));
-  const signed = { info, signature: services.keys.signHex(info), verify_key: services.keys.verifyKey };
+  const signed: SignedInfo = {
+    info,
+    signature: services.keys.signHex(info),
+    verify_key: services.keys.verifyKey,
+  };
 
   app.get('/info', (c) => c.json(signed));
 
@@ -89,15 +93,13 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
         })),
       };
     });
-    return c.json(
-      {
-        healthy: dbHealthy,
-        db_read: { healthy: dbHealthy, latency_ms: Math.round(dbLatency * 10) / 10 },
-        time_sync: { healthy: true },
-        directories,
-      },
-      dbHealthy ? 200 : 503,
-    );
+    const reply: HealthcheckReply = {
+      healthy: dbHealthy,
+      db_read: { healthy: dbHealthy, latency_ms: Math.round(dbLatency * 10) / 10 },
+      time_sync: { healthy: true },
+      directories,
+    };
+    return c.json(reply, dbHealthy ? 200 : 503);
   });
   return app;
 }

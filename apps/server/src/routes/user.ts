@@ -1,55 +1,28 @@
 /** `/user/*`: the profile with directory groups, and the re-encrypted keys after a password change. */
+import {
+  type ActivateTokenReply,
+  AUTHENTICATION,
+  type EmptyReply,
+  HASHING_ALGORITHM,
+  SCRYPT_PARAMETERS,
+  type UserProfile,
+  userUpdateRequestSchema,
+} from '@ldap-login/protocol';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { UserRow } from '../accounts/account-service.ts';
 import { audit } from '../audit-log.ts';
-import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
-
-const hex = (length: number) =>
-  z
-    .string()
-    .length(length)
-    .regex(/^[0-9a-fA-F]*$/);
-
-/** Secretbox of a 64-character hex key: 64 bytes of plaintext + 16 bytes of tag, as hex. */
-const ENCRYPTED_KEY_HEX_LENGTH = 160;
-
-const updateSchema = z
-  .object({
-    private_key: hex(ENCRYPTED_KEY_HEX_LENGTH),
-    private_key_nonce: hex(48),
-    secret_key: hex(ENCRYPTED_KEY_HEX_LENGTH),
-    secret_key_nonce: hex(48),
-    user_sauce: hex(64),
-    // Psono's updateUser sends these too; the directory owns the e-mail and the password.
-    email: z.null().optional(),
-    authkey: z.null().optional(),
-    authkey_old: z.null().optional(),
-    language: z.null().optional(),
-    hashing_algorithm: z.literal(HASHING_ALGORITHM).nullish(),
-    hashing_parameters: z
-      .object({
-        u: z.literal(SCRYPT_PARAMETERS.u),
-        r: z.literal(SCRYPT_PARAMETERS.r),
-        p: z.literal(SCRYPT_PARAMETERS.p),
-        l: z.literal(SCRYPT_PARAMETERS.l),
-      })
-      .strict()
-      .nullish(),
-  })
-  .strict();
+import { encryptedBody, encryptedJson } from '../http/validated-body.ts';
 
 /** The account as `activate-token` returns it (with the encrypted secret key). */
-export function userKeysReply(user: UserRow) {
+export function accountWithSecretKey(user: UserRow): ActivateTokenReply['user'] {
   return {
     id: user.id,
     username: user.username,
     email: user.email,
-    authentication: 'LDAP',
+    authentication: AUTHENTICATION,
     public_key: user.public_key,
     secret_key: user.secret_key,
     secret_key_nonce: user.secret_key_nonce,
@@ -70,19 +43,19 @@ export function userRoutes(services: ApiServices): Hono<AppEnv> {
       id: user.id,
       username: user.username,
       email: user.email,
-      authentication: 'LDAP',
+      authentication: AUTHENTICATION,
       domain: user.ldap_domain,
       public_key: user.public_key,
       groups: await services.accounts.groupsOf(user.id),
       session_valid_till: new Date(session.valid_till).toISOString(),
       created_at: new Date(user.created_at).toISOString(),
       last_login: new Date(user.last_login).toISOString(),
-    });
+    } satisfies UserProfile);
   });
 
-  app.put('/update', async (c) => {
+  app.put('/update', encryptedBody(userUpdateRequestSchema), async (c) => {
     const session = c.get('session')!;
-    const body = await readEncryptedJson(c, updateSchema);
+    const body = c.req.valid('json');
     await services.accounts.replaceEncryptedKeys(session.user_id, {
       private_key: body.private_key.toLowerCase(),
       private_key_nonce: body.private_key_nonce.toLowerCase(),
@@ -96,7 +69,7 @@ export function userRoutes(services: ApiServices): Hono<AppEnv> {
       userId: session.user_id,
       clientAddress: c.get('clientAddress'),
     });
-    return encryptedJson(c, {});
+    return encryptedJson(c, {} satisfies EmptyReply);
   });
 
   return app;
