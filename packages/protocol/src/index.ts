@@ -80,6 +80,7 @@ export {
 } from './crypto/crypto-backend.ts';
 export { DecryptionError } from './crypto/decryption-error.ts';
 export { nobleCrypto } from './crypto/noble-crypto.ts';
+export { nobleScrypt } from './crypto/noble-scrypt.ts';
 export {
   authkey,
   authkeySalt,

@@ -4,9 +4,7 @@
  */
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { scryptAsync } from '@noble/hashes/scrypt.js';
 import type { Encrypted } from '../api/encrypted.ts';
-import type { ScryptParameters } from '../api/scrypt-parameters.ts';
 import { fromHex, fromUtf8, toHex, utf8 } from '../hex.ts';
 import {
   type CryptoBackend,
@@ -17,6 +15,7 @@ import {
 } from './crypto-backend.ts';
 import { DecryptionError } from './decryption-error.ts';
 import { hsalsaKey } from './hsalsa-key.ts';
+import { nobleScrypt } from './noble-scrypt.ts';
 
 function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
@@ -99,6 +98,5 @@ export const nobleCrypto: CryptoBackend = {
       return false;
     }
   },
-  scrypt: (password: string, salt: string, { u, r, p, l }: ScryptParameters) =>
-    scryptAsync(utf8(password), utf8(salt), { N: 2 ** u, r, p, dkLen: l }),
+  scrypt: nobleScrypt,
 };
