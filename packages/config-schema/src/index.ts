@@ -39,4 +39,3 @@ export {
   type SettingsInput,
   settingsSchema,
 } from './settings-schema.ts';
-export { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';

@@ -96,9 +96,7 @@ export { type DirectoryLogger, silentLogger } from './logger.ts';
 export {
   assertPasswordGiven,
   type SelectedEntry,
-  type SplitUsername,
   selectEntry,
-  splitUsername,
 } from './login-input.ts';
 export { ConnectionPool, type PoolHooks, type PoolStats } from './pool.ts';
 export { type RootDse, readRootDse } from './root-dse.ts';
