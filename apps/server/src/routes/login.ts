@@ -45,7 +45,7 @@ export async function handleLogin(
   services: ApiServices,
 ): Promise<Response> {
   const { settings, keys, logger, throttle } = services;
-  if (!settings.AUTHENTICATION_METHODS.includes('LDAP')) {
+  if (!settings.AUTHENTICATION_METHODS.includes(AUTHENTICATION)) {
     throw new ApiError('AUTHENTICATION_METHOD_NOT_ALLOWED', 'LDAP is not in AUTHENTICATION_METHODS');
   }
 

@@ -1,5 +1,6 @@
 import {
   type ActivateTokenRequest,
+  AUTHENTICATION,
   activateTokenReplySchema,
   DecryptionError,
   fromHex,
@@ -161,7 +162,7 @@ export async function login(
   const serverUrl = normaliseServerUrl(request.server.url);
   prompts.onStep?.('identity');
   const info = await establishIdentity(request.server, prompts, fetchImpl);
-  if (!info.authenticationMethods.includes('LDAP')) {
+  if (!info.authenticationMethods.includes(AUTHENTICATION)) {
     throw new ClientError('LDAP_NOT_OFFERED', { detail: info.authenticationMethods.join(',') });
   }
   await consentToSendPassword(request.server, prompts);

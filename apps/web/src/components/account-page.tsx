@@ -123,9 +123,8 @@ export function AccountPage(props: { session: Session }) {
                   <dt>E-mail</dt>
                   <dd data-testid="account-email">{p().email || 'Not set in the directory'}</dd>
                   <dt>Sign-in method</dt>
-                  <dd>
-                    {p().authentication === 'LDAP' ? 'Company directory (LDAP)' : (p().authentication ?? '—')}
-                  </dd>
+                  {/* The protocol's schema admits only directory accounts. */}
+                  <dd>Company directory (LDAP)</dd>
                   <Show when={p().domain}>
                     <dt>Directory domain</dt>
                     <dd>{p().domain}</dd>
