@@ -109,7 +109,12 @@ describe('GET /healthcheck/', () => {
     const body = (await response.json()) as { directories: unknown[] };
     expect(body).toMatchObject({ healthy: true, db_read: { healthy: true } });
     expect(body.directories).toEqual([
-      { domain: 'example.com', healthy: true, servers: [{ index: 0, up: true, latency_ms: 1.3 }] },
+      {
+        domain: 'example.com',
+        healthy: true,
+        probed_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        servers: [{ index: 0, up: true, latency_ms: 1.3 }],
+      },
     ]);
     expect(JSON.stringify(body)).not.toContain('internal-');
   });
@@ -407,7 +412,7 @@ describe('POST /authentication/activate-token/', () => {
     );
     const raw = await t.request('/authentication/activate-token/', {
       method: 'POST',
-      headers: session.headers(),
+      headers: { 'Content-Type': 'application/json', ...session.headers() },
       body: JSON.stringify(
         sodiumCrypto.secretboxSeal(
           JSON.stringify({ verification: wrong.text, verification_nonce: wrong.nonce }),
@@ -427,7 +432,7 @@ describe('POST /authentication/activate-token/', () => {
     const foreign = sodiumCrypto.secretboxSeal('{}', new Uint8Array(32));
     const response = await t.request('/authentication/activate-token/', {
       method: 'POST',
-      headers: session.headers(),
+      headers: { 'Content-Type': 'application/json', ...session.headers() },
       body: JSON.stringify(foreign),
     });
     expect(response.status).toBe(400);
@@ -438,7 +443,7 @@ describe('POST /authentication/activate-token/', () => {
     });
     const notEnvelope = await t.request('/authentication/activate-token/', {
       method: 'POST',
-      headers: session.headers(),
+      headers: { 'Content-Type': 'application/json', ...session.headers() },
       body: JSON.stringify({ verification: 'x' }),
     });
     expect(
@@ -641,7 +646,89 @@ describe('HTTP hygiene', () => {
     expect(response.headers.get('X-Content-Type-Options')).toBe('nosniff');
     expect(response.headers.get('X-Frame-Options')).toBe('SAMEORIGIN');
     expect(response.headers.get('Content-Security-Policy')).toContain("frame-ancestors 'none'");
-    expect(response.headers.get('Strict-Transport-Security')).toContain('max-age=');
+    // Plain http: no Strict-Transport-Security (see the HSTS tests below).
+    expect(response.headers.get('Strict-Transport-Security')).toBeNull();
+  });
+
+  it('refuses a body that is not declared as JSON with 415 UNSUPPORTED_MEDIA_TYPE, before the route', async () => {
+    const body = JSON.stringify({ username: 'alice@example.com' });
+    for (const contentType of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/json-patch+json',
+    ]) {
+      const response = await t.request('/authentication/prelogin/', {
+        method: 'POST',
+        headers: { 'Content-Type': contentType },
+        body,
+      });
+      expect([contentType, response.status, await response.json()]).toEqual([
+        contentType,
+        415,
+        { non_field_errors: ['UNSUPPORTED_MEDIA_TYPE'] },
+      ]);
+    }
+    const json = await t.request('/authentication/prelogin/', {
+      method: 'POST',
+      headers: { 'Content-Type': 'Application/JSON; charset=utf-8' },
+      body,
+    });
+    expect(json.status).toBe(200);
+  });
+});
+
+describe('Strict-Transport-Security', () => {
+  const PROXY = '10.9.9.9';
+
+  it('is sent only over https: through a trusted proxy saying X-Forwarded-Proto: https', async () => {
+    const proxied = await createTestApp({ directory, settings: { TRUSTED_PROXIES: [PROXY] } });
+    try {
+      const https = await proxied.request('/info/', { headers: { 'X-Forwarded-Proto': 'https' } }, PROXY);
+      expect(https.headers.get('Strict-Transport-Security')).toBe('max-age=15552000');
+      const http = await proxied.request('/info/', { headers: { 'X-Forwarded-Proto': 'http' } }, PROXY);
+      expect(http.headers.get('Strict-Transport-Security')).toBeNull();
+      const forged = await proxied.request(
+        '/info/',
+        { headers: { 'X-Forwarded-Proto': 'https' } },
+        '198.51.100.7',
+      );
+      expect(forged.headers.get('Strict-Transport-Security')).toBeNull();
+      // Errors carry it too.
+      const missing = await proxied.request(
+        '/no/such/',
+        { headers: { 'X-Forwarded-Proto': 'https' } },
+        PROXY,
+      );
+      expect([missing.status, missing.headers.get('Strict-Transport-Security')]).toEqual([
+        404,
+        'max-age=15552000',
+      ]);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('is sent on a TLS socket, whoever the peer is', async () => {
+    const tls = await t.app.request('/server/info/', {}, {
+      incoming: { socket: { remoteAddress: '198.51.100.7', encrypted: true } },
+    } as never);
+    expect(tls.headers.get('Strict-Transport-Security')).toBe('max-age=15552000');
+  });
+
+  it('follows HSTS_MAX_AGE and HSTS_INCLUDE_SUBDOMAINS, and is off with 0', async () => {
+    for (const [settings, expected] of [
+      [{ HSTS_MAX_AGE: 31_536_000, HSTS_INCLUDE_SUBDOMAINS: true }, 'max-age=31536000; includeSubDomains'],
+      [{ HSTS_MAX_AGE: 0, HSTS_INCLUDE_SUBDOMAINS: true }, null],
+    ] as const) {
+      const app = await createTestApp({ directory, settings: { ...settings, TRUSTED_PROXIES: [PROXY] } });
+      try {
+        const reply = await app.request('/info/', { headers: { 'X-Forwarded-Proto': 'https' } }, PROXY);
+        expect(reply.headers.get('Strict-Transport-Security')).toBe(expected);
+      } finally {
+        await app.close();
+      }
+    }
   });
 });
 

@@ -5,7 +5,7 @@
 import type { Settings } from '@ldap-login/config-schema';
 import { ApiError, errorBody } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/account-service.ts';
@@ -13,10 +13,12 @@ import type { LoginDirectory } from './accounts/directory-port.ts';
 import { BoxKeyCache } from './crypto/box-key-cache.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import type { Database } from './db/schema.ts';
+import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBodySize } from './http/body-limit.ts';
 import { TrustedProxies } from './http/client-address.ts';
-import { presetHeaders, securityHeaderList } from './http/security-headers.ts';
+import { requireJsonBody } from './http/json-content-type.ts';
+import { presetHeaders, securityHeaderList, strictTransportSecurity } from './http/security-headers.ts';
 import type { ApiServices } from './http/services.ts';
 import { createLogger } from './logger.ts';
 import { authenticationRoutes } from './routes/authentication.ts';
@@ -39,6 +41,8 @@ export interface AppDeps {
   /** Migrated database (`openDatabase` + `migrateToLatest`). */
   db: Database;
   directory: LoginDirectory;
+  /** Started by the server; without one, the health check probes on demand in the background. */
+  directoryHealth?: DirectoryHealthMonitor;
   logger?: Logger;
   /** Defaults to the keys in `settings` (`PRIVATE_KEY` / `PUBLIC_KEY`). */
   keys?: ServerKeys;
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     keys,
     userBoxKeys: new BoxKeyCache(keys.box.privateKey),
     directory: deps.directory,
+    directoryHealth: deps.directoryHealth ?? new DirectoryHealthMonitor(deps.directory, logger),
     db: deps.db,
     accounts: new AccountService(deps.db, now),
     sessions: new SessionStore(deps.db, now),
@@ -114,6 +119,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   api.use(
     '*',
+    requireJsonBody((reason) => new ApiError('UNSUPPORTED_MEDIA_TYPE', reason)),
+  );
+  api.use(
+    '*',
     limitBodySize(MAX_BODY_BYTES, (reason) => new ApiError('REQUEST_TOO_LARGE', reason)),
   );
   api.route('/', infoRoutes(services));
@@ -126,7 +135,23 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   // Every API reply is built through the context (routes, the 404 route, the error handler).
   const isApiPath = (path: string) => path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`);
-  app.use('*', presetHeaders(SECURITY_HEADERS, isApiPath));
+  // HSTS only on https: the socket's own TLS, or a trusted proxy's X-Forwarded-Proto.
+  const hsts = strictTransportSecurity(deps.settings.HSTS_MAX_AGE, deps.settings.HSTS_INCLUDE_SUBDOMAINS);
+  const httpsHeaders =
+    hsts === undefined
+      ? SECURITY_HEADERS
+      : [...SECURITY_HEADERS, ['Strict-Transport-Security', hsts] as const];
+  const overHttps = (c: Context<AppEnv>) => {
+    const socket = c.env?.incoming?.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
+    return (
+      socket?.encrypted === true ||
+      proxies.forwardedHttps(socket?.remoteAddress, c.req.header('X-Forwarded-Proto'))
+    );
+  };
+  app.use(
+    '*',
+    presetHeaders((c) => (overHttps(c) ? httpsHeaders : SECURITY_HEADERS), isApiPath),
+  );
   app.route(API_BASE_PATH, api);
   if (deps.web) app.route('/', staticSite(deps.web));
 

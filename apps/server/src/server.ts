@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import {
   type DatabaseConfig,
   databaseConfigFrom,
+  type Finding,
   formatFinding,
   loadSettingsFile,
   type Settings,
@@ -18,6 +19,7 @@ import { createApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { createDirectory } from './directory-adapter.ts';
+import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { createLogger } from './logger.ts';
 import { SessionStore } from './sessions/session-store.ts';
 
@@ -25,6 +27,8 @@ export interface StartServerOptions {
   /** Path of `settings.yaml`; or pass `settings` directly. */
   settingsFile?: string;
   settings?: Settings;
+  /** The loader's warnings about `settings` (when passed directly): each is logged at start. */
+  settingsWarnings?: Finding[];
   /** Overrides the database derived from the settings. */
   database?: DatabaseConfig;
   host?: string;
@@ -38,6 +42,8 @@ export interface StartServerOptions {
   directory?: LoginDirectory;
   logger?: Logger;
   build?: string;
+  /** Time between background probes of the directories for the health check (default 10 s). */
+  directoryProbeIntervalMs?: number;
   /** Process environment for `PSONO_<KEY>` overrides when reading `settingsFile`. */
   env?: Record<string, string | undefined>;
 }
@@ -53,12 +59,17 @@ export class SettingsError extends Error {
   override readonly name = 'SettingsError';
 }
 
-function loadSettings(options: StartServerOptions): { settings: Settings; database: DatabaseConfig } {
+function loadSettings(options: StartServerOptions): {
+  settings: Settings;
+  database: DatabaseConfig;
+  warnings: Finding[];
+} {
   if (options.settings) {
     const dataDir = resolve(options.settings.DATA_DIR ?? 'data');
     return {
       settings: options.settings,
       database: options.database ?? databaseConfigFrom(options.settings, dataDir),
+      warnings: options.settingsWarnings ?? [],
     };
   }
   if (!options.settingsFile) throw new SettingsError('either settingsFile or settings is required');
@@ -68,7 +79,29 @@ function loadSettings(options: StartServerOptions): { settings: Settings; databa
       `${options.settingsFile}:\n${loaded.errors.map((error) => `  ${formatFinding(error)}`).join('\n')}`,
     );
   }
-  return { settings: loaded.settings, database: options.database ?? loaded.database };
+  return {
+    settings: loaded.settings,
+    database: options.database ?? loaded.database,
+    warnings: loaded.warnings,
+  };
+}
+
+/** How often Node looks for overdue requests; each limit is kept to within this much. */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 500;
+
+/**
+ * Node's limits on slow clients: headers within HTTP_HEADERS_TIMEOUT, the whole request within
+ * HTTP_REQUEST_TIMEOUT (Node's defaults are 60 s and 300 s), answered with 408. Node looks for
+ * overdue requests every `connectionsCheckingInterval` (30 s by default, which would add up to
+ * 30 s to each limit); checking twice a second keeps each limit within half a second.
+ */
+export function httpServerOptions(settings: Settings) {
+  const headersTimeout = settings.HTTP_HEADERS_TIMEOUT * 1000;
+  return {
+    headersTimeout,
+    requestTimeout: settings.HTTP_REQUEST_TIMEOUT * 1000,
+    connectionsCheckingInterval: Math.min(CONNECTIONS_CHECKING_INTERVAL_MS, headersTimeout),
+  };
 }
 
 /**
@@ -80,8 +113,15 @@ function loadSettings(options: StartServerOptions): { settings: Settings; databa
  * await server.close();
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { settings, database } = loadSettings(options);
+  const { settings, database, warnings } = loadSettings(options);
   const logger = options.logger ?? createLogger(settings.LOG_LEVEL);
+  // Findings never carry a value from the file (see the loader), so they are safe to log.
+  for (const warning of warnings) {
+    logger.warn(
+      { setting: warning.path === '' ? null : warning.path, line: warning.line ?? null },
+      `settings: ${formatFinding(warning)}`,
+    );
+  }
   const db = openDatabase(database, {
     onConnectionError: (error) =>
       logger.warn({ err: error }, 'database connection lost; reconnecting on next use'),
@@ -92,14 +132,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ),
   });
   let directory: LoginDirectory | undefined;
+  let directoryHealth: DirectoryHealthMonitor | undefined;
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     directory = options.directory ?? createDirectory(settings.LDAP, logger);
+    directoryHealth = new DirectoryHealthMonitor(directory, logger, {
+      ...(options.directoryProbeIntervalMs ? { intervalMs: options.directoryProbeIntervalMs } : {}),
+    });
     const app = createApp({
       settings,
       db,
       directory,
+      directoryHealth,
       logger,
       ...(options.build ? { build: options.build } : {}),
       ...(options.webRoot
@@ -109,7 +154,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         : {}),
     });
     const host = options.host ?? '127.0.0.1';
-    const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 8080 });
+    const server = serve({
+      fetch: app.fetch,
+      hostname: host,
+      port: options.port ?? 8080,
+      serverOptions: httpServerOptions(settings),
+    });
     await new Promise<void>((resolveListening, reject) => {
       server.once('listening', () => resolveListening());
       server.once('error', reject);
@@ -118,6 +168,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${shownHost}:${address.port}`;
     logger.info({ url, database: database.kind, webRoot: options.webRoot ?? null }, 'server listening');
+    directoryHealth.start();
+    const openHealth = directoryHealth;
 
     // Ended and expired sessions are kept a week for the sessions list and audit, then removed.
     const sessions = new SessionStore(db);
@@ -131,6 +183,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       url,
       async close() {
         clearInterval(purge);
+        openHealth.stop();
         await new Promise<void>((resolveClosed) => {
           server.close(() => resolveClosed());
           // Keep-alive connections would hold close() open.
@@ -142,6 +195,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     };
   } catch (error) {
+    directoryHealth?.stop();
     await directory?.close();
     await db.destroy();
     throw error;

@@ -15,12 +15,15 @@ export {
   parseEnvironmentValue,
 } from './environment-overrides.ts';
 export { type Finding, formatFinding, formatPath } from './finding.ts';
+export { type IpRange, isWideProxyRange, parseIpRange, WIDEST_PROXY_PREFIX } from './ip-range.ts';
 export { buildJsonSchemas, type JsonSchemas } from './json-schemas.ts';
 export { LDAP_PRESETS, type LdapPreset, type LdapPresetName } from './ldap-presets.ts';
 export { PSONO_UNUSED_SETTINGS_KEYS } from './psono-settings-keys.ts';
+export { PUBLISHED_KEY_PAIRS, type PublishedKeyPair, publishedKeySource } from './published-test-keys.ts';
 export { isSecretKeyName, REDACTED, redactSettings } from './redact-settings.ts';
 export {
   DEFAULT_DATA_DIR_NAME,
+  filePermissionFinding,
   type LoadSettingsResult,
   type LoadSettingsTextOptions,
   loadSettingsFile,
@@ -28,6 +31,7 @@ export {
 } from './settings-loader.ts';
 export {
   duplicateDomainMessage,
+  KEY_PLACEHOLDER,
   LDAP_ENTRY_DEFAULTS,
   type LdapEntry,
   type LdapEntryInput,

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { describe, expect, it } from 'vitest';
 import { REDACTED, redactSettings } from './redact-settings.ts';
 import { settingsSchema } from './settings-schema.ts';
 
-const PRIVATE_KEY = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
-const PUBLIC_KEY = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
+const PRIVATE_KEY = randomBytes(32).toString('hex');
+const PUBLIC_KEY = toHex(nobleCrypto.x25519PublicKey(fromHex(PRIVATE_KEY)));
 
 describe('redactSettings', () => {
   const settings = settingsSchema.parse({

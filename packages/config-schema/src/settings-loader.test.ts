@@ -1,9 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Finding, formatFinding } from './finding.ts';
-import { type LoadSettingsResult, loadSettingsFile, loadSettingsText } from './settings-loader.ts';
+import {
+  filePermissionFinding,
+  type LoadSettingsResult,
+  loadSettingsFile,
+  loadSettingsText,
+} from './settings-loader.ts';
 
 const ENTRY = `
   - LDAP_URL: 'ldaps://ldap.example.com'
@@ -309,6 +314,26 @@ describe('loadSettingsText: warnings', () => {
       ['LDAP[0].LDAP_TLS_VERIFY', 9],
     ]);
   });
+
+  it('warns about each TRUSTED_PROXIES range wider than a /24 (IPv4) or a /64 (IPv6), at its line', () => {
+    const text = `TRUSTED_PROXIES:\n  - 10.0.0.0/8\n  - 10.1.2.3\n  - 192.0.2.0/24\n  - fd00::/48\n  - fd00:1::/64\n  - 0.0.0.0/0\n${VALID}`;
+    const result = settingsOf(loadSettingsText(text));
+    expect(result.warnings.map((warning) => [warning.path, warning.line])).toEqual([
+      ['TRUSTED_PROXIES[0]', 2],
+      ['TRUSTED_PROXIES[3]', 5],
+      ['TRUSTED_PROXIES[5]', 7],
+    ]);
+    expect(result.warnings[0]?.message).toMatch(/whole \/8 network.*escape the per-address throttle/);
+  });
+
+  it('says which variable set a wide TRUSTED_PROXIES range', () => {
+    const result = settingsOf(loadSettingsText(VALID, { env: { PSONO_TRUSTED_PROXIES: '10.0.0.0/8' } }));
+    expect(result.warnings.map(formatFinding)).toEqual([
+      expect.stringMatching(
+        /^TRUSTED_PROXIES\[0\]: trusts a whole \/8 network.*\(set by PSONO_TRUSTED_PROXIES\)$/,
+      ),
+    ]);
+  });
 });
 
 describe('secrets never appear in the loader output', () => {
@@ -316,7 +341,7 @@ describe('secrets never appear in the loader output', () => {
     bindPassword: 'Bind-Secret-7f3a9c',
     databasePassword: 'Db-Secret-51be02',
     secretKey: 'Server-Secret-Key-0b1c2d3e4f5a6b7c8d9e',
-    privateKey: '5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb',
+    privateKey: '3b0e7c1f5a9d24e86c3f0a7b5d1e9c42f8a6b0d3e7c5a1f9b2d4e6c8a0f3b5d7',
   };
   const everything = (result: LoadSettingsResult) =>
     JSON.stringify(result.ok ? result.warnings : [result.errors, result.warnings]) +
@@ -393,6 +418,42 @@ describe('loadSettingsFile', () => {
     writeFileSync(file, VALID);
     const result = settingsOf(loadSettingsFile(file, { env: { PSONO_LOG_LEVEL: 'error' } }));
     expect(result.settings.LOG_LEVEL).toBe('error');
+  });
+
+  it.each([
+    [0o600, undefined],
+    [0o400, undefined],
+    [0o640, 'its group (mode 0640)'],
+    [0o604, 'every user (mode 0604)'],
+    [0o644, 'its group and every user (mode 0644)'],
+  ])('warns when the file (mode %s) is readable by others: %s', (mode, expected) => {
+    const file = join(folder, `mode-${mode.toString(8)}.yaml`);
+    writeFileSync(file, VALID);
+    chmodSync(file, mode);
+    const warnings = settingsOf(loadSettingsFile(file, { env: {} })).warnings;
+    if (expected === undefined) {
+      expect(warnings).toEqual([]);
+    } else {
+      expect(warnings.map(formatFinding)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^\\(file\\): the file is readable by ${expected.replace(/[()]/g, '\\$&')}.*chmod 600`),
+        ),
+      ]);
+    }
+  });
+
+  it('warns about a readable file whose settings are refused too', () => {
+    const file = join(folder, 'broken.yaml');
+    writeFileSync(file, 'LOG_LEVEL: loud\n');
+    chmodSync(file, 0o644);
+    const result = loadSettingsFile(file, { env: {} });
+    expect(result.ok).toBe(false);
+    expect(result.warnings.map((warning) => warning.message)).toEqual([expect.stringContaining('mode 0644')]);
+  });
+
+  it('has no mode bits to check on Windows', () => {
+    expect(filePermissionFinding(0o100644, 'win32')).toBeUndefined();
+    expect(filePermissionFinding(0o100644, 'linux')?.message).toContain('mode 0644');
   });
 
   it('reports a missing file as an error, not an exception', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
@@ -6,6 +6,7 @@ import { type DatabaseConfig, databaseConfigFrom } from './database-config.ts';
 import { suggestKey } from './did-you-mean.ts';
 import { applyEnvironmentOverrides, type Environment, isPlainObject } from './environment-overrides.ts';
 import { type Finding, formatPath } from './finding.ts';
+import { isWideProxyRange, parseIpRange, WIDEST_PROXY_PREFIX } from './ip-range.ts';
 import { PSONO_UNUSED_SETTINGS_KEYS } from './psono-settings-keys.ts';
 import { ldapEntrySchema, type Settings, settingsSchema } from './settings-schema.ts';
 import { locateInDocument, positionOf } from './yaml-locations.ts';
@@ -45,14 +46,51 @@ export function loadSettingsFile(
   { env = process.env }: { env?: Environment } = {},
 ): LoadSettingsResult {
   let text: string;
+  let mode: number;
   try {
-    text = readFileSync(path, 'utf8');
+    const fd = openSync(path, 'r');
+    try {
+      mode = fstatSync(fd).mode;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : code;
     return { ok: false, errors: [{ path: '', message: `cannot read ${path}: ${reason}` }], warnings: [] };
   }
-  return loadSettingsText(text, { env, fileName: path });
+  const result = loadSettingsText(text, { env, fileName: path });
+  const permissions = filePermissionFinding(mode);
+  if (permissions !== undefined) result.warnings.unshift(permissions);
+  return result;
+}
+
+/**
+ * A warning when the settings file can be read by others than its owner: it holds the server's
+ * private key and the directory's service password. Windows has no such mode bits.
+ */
+export function filePermissionFinding(
+  mode: number,
+  platform: NodeJS.Platform = process.platform,
+): Finding | undefined {
+  if (platform === 'win32') return undefined;
+  const readers = [mode & 0o040 ? 'its group' : '', mode & 0o004 ? 'every user' : ''].filter(Boolean);
+  if (readers.length === 0) return undefined;
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  return {
+    path: '',
+    message:
+      `the file is readable by ${readers.join(' and ')} (mode ${octal}) and holds PRIVATE_KEY, SECRET_KEY and ` +
+      "LDAP_BIND_PASS: make it readable by the server's user only (chmod 600, and chown to that user)",
+  };
 }
 
 /**
@@ -322,6 +360,16 @@ function advisoryFindings(settings: Settings, finding: MakeFinding): Finding[] {
   if (settings.AUTHENTICATION_METHODS.includes('LDAP') && settings.LDAP.length === 0) {
     warnings.push(finding(['LDAP'], 'AUTHENTICATION_METHODS contains LDAP but no LDAP entry is configured'));
   }
+  settings.TRUSTED_PROXIES.forEach((entry, index) => {
+    const range = parseIpRange(entry);
+    if (range === undefined || !isWideProxyRange(range)) return;
+    warnings.push(
+      finding(
+        ['TRUSTED_PROXIES', index],
+        `trusts a whole /${range.prefix} network: any host in it can claim any client address in X-Forwarded-For and so escape the per-address throttle; list the proxies' own addresses (or a range no wider than /${WIDEST_PROXY_PREFIX[range.family]})`,
+      ),
+    );
+  });
   settings.LDAP.forEach((entry, index) => {
     if (!entry.LDAP_TLS_VERIFY) {
       warnings.push(

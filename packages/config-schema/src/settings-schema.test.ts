@@ -1,6 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { describe, expect, it } from 'vitest';
 import { LDAP_PRESETS } from './ldap-presets.ts';
+import { PUBLISHED_KEY_PAIRS } from './published-test-keys.ts';
 import {
+  KEY_PLACEHOLDER,
   LDAP_ENTRY_DEFAULTS,
   ldapEntrySchema,
   SETTINGS_DEFAULTS,
@@ -16,9 +20,9 @@ const REQUIRED_ENTRY = {
   LDAP_SEARCH_GROUP_DN: 'ou=groups,dc=example,dc=com',
 };
 
-// RFC 7748 section 6.1 test vector (Alice's key pair).
-const PRIVATE_KEY = '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a';
-const PUBLIC_KEY = '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a';
+// A fresh pair per run: a published one is refused (see "published test keys" below).
+const PRIVATE_KEY = randomBytes(32).toString('hex');
+const PUBLIC_KEY = toHex(nobleCrypto.x25519PublicKey(fromHex(PRIVATE_KEY)));
 
 describe('LDAP entry defaults', () => {
   const entry = ldapEntrySchema.parse(REQUIRED_ENTRY);
@@ -142,6 +146,111 @@ describe('server key pair', () => {
   it('refuses half a pair', () => {
     const result = settingsSchema.safeParse({ PRIVATE_KEY });
     expect(result.error?.issues[0]?.path).toEqual(['PUBLIC_KEY']);
+  });
+});
+
+describe('published test keys and placeholders', () => {
+  it.each(PUBLISHED_KEY_PAIRS.map((pair) => [pair.source, pair] as const))(
+    'refuses the pair of %s',
+    (_source, pair) => {
+      const privateKey = pair.privateKey;
+      const publicKey = toHex(nobleCrypto.x25519PublicKey(fromHex(privateKey)));
+      const result = settingsSchema.safeParse({
+        PRIVATE_KEY: privateKey.toUpperCase(),
+        PUBLIC_KEY: publicKey,
+      });
+      expect(result.success).toBe(false);
+      const issue = result.error?.issues.find((found) => found.path[0] === 'PRIVATE_KEY');
+      expect(issue?.message).toContain('published test key');
+      expect(issue?.message).toContain('manage generate-keys');
+      expect(issue?.message).not.toContain(privateKey);
+    },
+  );
+
+  it('refuses a published public key even beside another private key', () => {
+    const result = settingsSchema.safeParse({ PRIVATE_KEY, PUBLIC_KEY: PUBLISHED_KEY_PAIRS[0]!.publicKey });
+    const messages = result.error?.issues
+      .filter((issue) => issue.path[0] === 'PUBLIC_KEY')
+      .map((i) => i.message);
+    expect(messages).toEqual([
+      expect.stringContaining('published test key'),
+      expect.stringContaining('is not the public key'),
+    ]);
+  });
+
+  it("refuses the example files' placeholder for each key, with one message that says what to run", () => {
+    const result = settingsSchema.safeParse({
+      SECRET_KEY: KEY_PLACEHOLDER,
+      PRIVATE_KEY: KEY_PLACEHOLDER,
+      PUBLIC_KEY: ` ${KEY_PLACEHOLDER}`,
+    });
+    expect(result.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['SECRET_KEY', expect.stringMatching(/placeholder.*run `manage generate-keys`/)],
+      ['PRIVATE_KEY', expect.stringMatching(/placeholder.*run `manage generate-keys`/)],
+      ['PUBLIC_KEY', expect.stringMatching(/placeholder.*run `manage generate-keys`/)],
+    ]);
+  });
+
+  it('accepts a freshly generated pair', () => {
+    expect(
+      settingsSchema.safeParse({ SECRET_KEY: randomBytes(32).toString('hex'), PRIVATE_KEY, PUBLIC_KEY })
+        .success,
+    ).toBe(true);
+  });
+});
+
+describe('HTTP hardening keys', () => {
+  it('default to no trusted proxy, 10 s / 30 s timeouts, HSTS for 180 days without subdomains, IPv6 per /64', () => {
+    expect(settingsSchema.parse({})).toMatchObject({
+      TRUSTED_PROXIES: [],
+      HTTP_HEADERS_TIMEOUT: 10,
+      HTTP_REQUEST_TIMEOUT: 30,
+      HSTS_MAX_AGE: 15_552_000,
+      HSTS_INCLUDE_SUBDOMAINS: false,
+      LOGIN_THROTTLE_IPV6_PREFIX: 64,
+    });
+  });
+
+  it('reads TRUSTED_PROXIES as a list or a comma-separated string of addresses and CIDR ranges', () => {
+    expect(settingsSchema.parse({ TRUSTED_PROXIES: '10.1.2.3, fd00::/64' }).TRUSTED_PROXIES).toEqual([
+      '10.1.2.3',
+      'fd00::/64',
+    ]);
+    expect(settingsSchema.parse({ TRUSTED_PROXIES: ['::1', '192.0.2.0/24'] }).TRUSTED_PROXIES).toEqual([
+      '::1',
+      '192.0.2.0/24',
+    ]);
+  });
+
+  it.each([['proxy.example.com'], ['10.0.0.0/33'], ['10.0.0.0/8/1'], ['fd00::/129'], ['10.0.0.0/x']])(
+    'refuses the TRUSTED_PROXIES entry %j, naming its position',
+    (entry) => {
+      const result = settingsSchema.safeParse({ TRUSTED_PROXIES: ['10.1.2.3', entry] });
+      expect(result.error?.issues.map((issue) => issue.path)).toEqual([['TRUSTED_PROXIES', 1]]);
+      expect(result.error?.issues[0]?.message).toContain('CIDR range');
+    },
+  );
+
+  it('refuses a header timeout longer than the request timeout', () => {
+    const result = settingsSchema.safeParse({ HTTP_HEADERS_TIMEOUT: 40, HTTP_REQUEST_TIMEOUT: 30 });
+    expect(result.error?.issues.map((issue) => issue.path)).toEqual([['HTTP_HEADERS_TIMEOUT']]);
+  });
+
+  it.each([
+    ['LOGIN_THROTTLE_IPV6_PREFIX', 0],
+    ['LOGIN_THROTTLE_IPV6_PREFIX', 129],
+    ['HSTS_MAX_AGE', -1],
+    ['HTTP_REQUEST_TIMEOUT', 0],
+  ])('refuses %s: %j', (key, value) => {
+    const result = settingsSchema.safeParse({ [key]: value });
+    expect(result.error?.issues.map((issue) => issue.path)).toEqual([[key]]);
+  });
+
+  it('turns HSTS off with 0 and reads HSTS_INCLUDE_SUBDOMAINS as a Python-style boolean', () => {
+    expect(settingsSchema.parse({ HSTS_MAX_AGE: 0, HSTS_INCLUDE_SUBDOMAINS: 'True' })).toMatchObject({
+      HSTS_MAX_AGE: 0,
+      HSTS_INCLUDE_SUBDOMAINS: true,
+    });
   });
 });
 

@@ -1,6 +1,8 @@
 import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { z } from 'zod';
 import { databaseKindOfEngine } from './database-config.ts';
+import { parseIpRange } from './ip-range.ts';
+import { publishedKeySource } from './published-test-keys.ts';
 
 /**
  * The schema of the server's `settings.yaml`, with Psono's UPPER_CASE key names.
@@ -44,8 +46,18 @@ export const SETTINGS_DEFAULTS = {
   LOGIN_THROTTLE_ADDRESS_FAILURES: 20,
   /** Length of the throttling window and of the lockout, in seconds. */
   LOGIN_THROTTLE_WINDOW: 300,
-  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed. */
+  /** IPv6 clients are counted per network of this prefix length (one /64 is one household or host). */
+  LOGIN_THROTTLE_IPV6_PREFIX: 64,
+  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed: none. */
   TRUSTED_PROXIES: [] as string[],
+  /** Seconds a client may take to send a request's headers. */
+  HTTP_HEADERS_TIMEOUT: 10,
+  /** Seconds a client may take to send a whole request (headers and body). */
+  HTTP_REQUEST_TIMEOUT: 30,
+  /** Strict-Transport-Security max-age in seconds (180 days), sent over https only; 0: not sent. */
+  HSTS_MAX_AGE: 15_552_000,
+  /** Add `includeSubDomains` to Strict-Transport-Security. */
+  HSTS_INCLUDE_SUBDOMAINS: false,
   LOG_LEVEL: 'info' as 'debug' | 'info' | 'warn' | 'error',
   LDAP: [] as never[],
 } as const;
@@ -262,12 +274,42 @@ const databaseSchema = z
 const HEX_KEY = /^[0-9a-fA-F]{64}$/;
 const isHexKey = (value: unknown): value is string => typeof value === 'string' && HEX_KEY.test(value);
 
-const hexKey = z.string().regex(HEX_KEY, 'must be 64 hex characters (32 bytes); run `manage generate-keys`');
+/**
+ * What the example files hold instead of keys: it fails validation, so a copied example cannot
+ * start a server with a key that everyone who read the example knows.
+ */
+export const KEY_PLACEHOLDER = 'run manage generate-keys and paste its output here';
+
+const placeholderMessage =
+  'is the placeholder of the example file; run `manage generate-keys` and use its output';
+
+const notPlaceholder = (value: string) => value.trim() !== KEY_PLACEHOLDER;
+
+/** A server key: no placeholder, and no key pair printed in a standard or a library's tests. */
+const hexKey = z
+  .string()
+  .refine(notPlaceholder, { message: placeholderMessage, abort: true })
+  .regex(HEX_KEY, 'must be 64 hex characters (32 bytes); run `manage generate-keys`')
+  .superRefine((value, ctx) => {
+    const source = publishedKeySource(value);
+    if (source !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `is a published test key (${source}): anyone can decrypt the logins sent to this server; run \`manage generate-keys\``,
+      });
+    }
+  });
+
+/** Entries of TRUSTED_PROXIES: an address or a CIDR range. */
+const proxyRange = nonEmpty.refine((entry) => parseIpRange(entry) !== undefined, {
+  message: 'must be an IP address or a CIDR range (10.0.0.5, 10.0.0.0/24, fd00::/64)',
+});
 
 export const settingsSchema = z
   .object({
     SECRET_KEY: z
       .string()
+      .refine(notPlaceholder, { message: placeholderMessage, abort: true })
       .min(32, 'must be at least 32 characters; run `manage generate-keys`')
       .optional()
       .describe('Server secret (at least 32 characters); run `manage generate-keys`.'),
@@ -322,9 +364,51 @@ export const settingsSchema = z
     LOGIN_THROTTLE_WINDOW: seconds
       .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_WINDOW)
       .describe('Length of the throttling window and of the lockout, in seconds.'),
-    TRUSTED_PROXIES: listOrCommaString
+    LOGIN_THROTTLE_IPV6_PREFIX: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(128)
+      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_IPV6_PREFIX)
+      .describe(
+        'IPv6 clients are throttled per network of this prefix length (1-128): one user usually holds a whole /64. IPv4 clients are throttled per address.',
+      ),
+    TRUSTED_PROXIES: z
+      .union([z.array(z.string()), z.string()])
+      .transform((value) =>
+        Array.isArray(value)
+          ? value
+          : value
+              .split(',')
+              .map((part) => part.trim())
+              .filter(Boolean),
+      )
+      .pipe(z.array(proxyRange))
       .default(SETTINGS_DEFAULTS.TRUSTED_PROXIES)
-      .describe('Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header is believed.'),
+      .describe(
+        'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed. Default: none.',
+      ),
+    HTTP_HEADERS_TIMEOUT: seconds
+      .default(SETTINGS_DEFAULTS.HTTP_HEADERS_TIMEOUT)
+      .describe("Seconds a client may take to send a request's headers; slower clients are cut off (408)."),
+    HTTP_REQUEST_TIMEOUT: seconds
+      .default(SETTINGS_DEFAULTS.HTTP_REQUEST_TIMEOUT)
+      .describe(
+        'Seconds a client may take to send a whole request, headers and body; slower clients are cut off (408).',
+      ),
+    HSTS_MAX_AGE: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(SETTINGS_DEFAULTS.HSTS_MAX_AGE)
+      .describe(
+        'Strict-Transport-Security max-age in seconds, sent only on https requests (directly or through a trusted proxy saying X-Forwarded-Proto: https). 0: not sent.',
+      ),
+    HSTS_INCLUDE_SUBDOMAINS: pyBoolean
+      .default(SETTINGS_DEFAULTS.HSTS_INCLUDE_SUBDOMAINS)
+      .describe(
+        'Add includeSubDomains to Strict-Transport-Security: only when every subdomain serves https.',
+      ),
     LOG_LEVEL: z
       .enum(['debug', 'info', 'warn', 'error'])
       .default(SETTINGS_DEFAULTS.LOG_LEVEL)
@@ -377,6 +461,14 @@ export const settingsSchema = z
           path: ['PUBLIC_KEY'],
           message:
             'is not the public key of PRIVATE_KEY (clients would fail to decrypt); run `manage generate-keys` for a matching pair',
+        });
+      }
+      const { HTTP_HEADERS_TIMEOUT: headers, HTTP_REQUEST_TIMEOUT: request } = settings;
+      if (typeof headers === 'number' && typeof request === 'number' && request > 0 && headers > request) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['HTTP_HEADERS_TIMEOUT'],
+          message: 'must not be longer than HTTP_REQUEST_TIMEOUT (the headers are part of the request)',
         });
       }
       const { MAX_WEB_TOKEN_TIME_VALID: longest, DEFAULT_TOKEN_TIME_VALID: usual } = settings;

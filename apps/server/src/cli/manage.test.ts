@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettingsText } from '@ldap-login/config-schema';
@@ -196,6 +196,7 @@ describe('runCli', () => {
     expect(io.out).toContain('  LDAP_BIND_PASS: [redacted]');
     expect(io.out).toContain('  LDAP_URL: ldaps://dc1.example.com');
     expect(io.out).toContain('SECRET_KEY: [redacted]');
+    expect(io.out).toContain('TRUSTED_PROXIES: (none: X-Forwarded-For and X-Forwarded-Proto ignored)');
     expect(io.out).toContain('No errors');
     expect(io.out).not.toContain('Service-Secret-123');
     expect(io.out).not.toContain('x'.repeat(40));
@@ -208,6 +209,45 @@ describe('runCli', () => {
       LDAP_DOMAIN: 'example.com',
       LDAP_BIND_PASS: '[redacted]',
     });
+  });
+
+  it('check-settings refuses the shipped example until generate-keys output replaces its placeholders, and warns about a readable file and a wide proxy range', async () => {
+    const example = await readFile(
+      new URL('../../../../packages/config-schema/examples/settings.openldap-memberof.yaml', import.meta.url),
+      'utf8',
+    );
+    const file = await settingsFile('example', example);
+    await chmod(file, 0o600);
+    const shipped = captureIo();
+    expect(await runCli(['check-settings', '--settings', file], shipped)).toBe(EXIT.USAGE);
+    const errors = shipped.out.split('\n').filter((line) => line.startsWith('error: '));
+    expect(errors).toEqual([
+      expect.stringMatching(/^error: SECRET_KEY \(line \d+\): .*run `manage generate-keys`/),
+      expect.stringMatching(/^error: PRIVATE_KEY \(line \d+\): .*run `manage generate-keys`/),
+      expect.stringMatching(/^error: PUBLIC_KEY \(line \d+\): .*run `manage generate-keys`/),
+    ]);
+
+    const withKeys = example
+      .split('\n')
+      .filter((line) => !/^(SECRET_KEY|PRIVATE_KEY|PUBLIC_KEY):/.test(line))
+      .join('\n')
+      .replace('TRUSTED_PROXIES: []', 'TRUSTED_PROXIES: ["10.1.2.3", "10.0.0.0/8"]');
+    await writeFile(file, `${keysAsYaml(generateServerKeys())}${withKeys}`);
+    await chmod(file, 0o644);
+    const warned = captureIo();
+    expect(await runCli(['check-settings', '--settings', file], warned)).toBe(EXIT.OK);
+    expect(warned.out.split('\n').filter((line) => line.startsWith('warning: '))).toEqual([
+      expect.stringMatching(/^warning: the file is readable by its group and every user \(mode 0644\)/),
+      expect.stringMatching(/^warning: TRUSTED_PROXIES\[1\] \(line \d+\): trusts a whole \/8 network/),
+    ]);
+    expect(warned.out).toContain('No errors, 2 warning(s).');
+
+    await writeFile(file, `${keysAsYaml(generateServerKeys())}${withKeys.replace(', "10.0.0.0/8"', '')}`);
+    await chmod(file, 0o600);
+    const clean = captureIo();
+    expect(await runCli(['check-settings', '--settings', file], clean)).toBe(EXIT.OK);
+    expect(clean.out).toContain('No errors, 0 warning(s).');
+    expect(clean.out).toContain('TRUSTED_PROXIES: 10.1.2.3\n');
   });
 
   it('migrate creates the embedded database beside the settings and is idempotent', async () => {

@@ -108,6 +108,14 @@ describe('manage serve', () => {
       expect(code, JSON.stringify(server.output())).toBe(EXIT.OK);
     }
     expect(server.output().stderr).toContain('SIGTERM: stopping');
+    // The loader's warnings reach the log once each: plain ldap:// and a file readable by others.
+    const warnings = (server.output().stdout + server.output().stderr)
+      .split('\n')
+      .filter((line) => line.includes('"msg":"settings: '));
+    expect(warnings).toEqual([
+      expect.stringContaining('the file is readable by'),
+      expect.stringContaining('passwords travel unencrypted'),
+    ]);
   });
 
   it('exits 2 when the settings are invalid, without listening', async () => {

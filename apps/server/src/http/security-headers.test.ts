@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { describe, expect, it } from 'vitest';
-import { presetHeaders, securityHeaderList } from './security-headers.ts';
+import { presetHeaders, securityHeaderList, strictTransportSecurity } from './security-headers.ts';
 
 const POLICY = {
   defaultSrc: ["'self'"],
@@ -27,7 +27,14 @@ describe('presetHeaders', () => {
       return app;
     };
     const ours = build(presetHeaders(securityHeaderList(POLICY)));
-    const hono = build(secureHeaders({ contentSecurityPolicy: POLICY, crossOriginEmbedderPolicy: false }));
+    // Strict-Transport-Security is chosen per request (https only), see below.
+    const hono = build(
+      secureHeaders({
+        contentSecurityPolicy: POLICY,
+        crossOriginEmbedderPolicy: false,
+        strictTransportSecurity: false,
+      }),
+    );
     for (const path of ['/json', '/raw', '/fail']) {
       const expected = headersOf(await hono.request(path));
       expect(Object.keys(expected).length).toBeGreaterThan(10);
@@ -41,5 +48,34 @@ describe('presetHeaders', () => {
     expect((await ours.request('/json')).headers.get('Content-Security-Policy')).toBe(
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
     );
+  });
+});
+
+describe('strictTransportSecurity', () => {
+  it.each([
+    [15_552_000, false, 'max-age=15552000'],
+    [31_536_000, true, 'max-age=31536000; includeSubDomains'],
+    [0, true, undefined],
+  ])('max-age %s, includeSubDomains %s: %s', (maxAge, subdomains, expected) => {
+    expect(strictTransportSecurity(maxAge, subdomains)).toBe(expected);
+  });
+
+  it('is added to the replies of the requests the chooser picks, handler-built replies included', async () => {
+    const base = securityHeaderList(POLICY);
+    const withHsts = [...base, ['Strict-Transport-Security', 'max-age=60'] as const];
+    const app = new Hono();
+    app.use(
+      '*',
+      presetHeaders((c) => (c.req.header('X-Test-Https') === '1' ? withHsts : base)),
+    );
+    app.get('/json', (c) => c.json({ ok: true }));
+    app.get('/raw', () => new Response('file'));
+    for (const path of ['/json', '/raw']) {
+      const https = await app.request(path, { headers: { 'X-Test-Https': '1' } });
+      expect(https.headers.get('Strict-Transport-Security'), path).toBe('max-age=60');
+      const plain = await app.request(path);
+      expect(plain.headers.get('Strict-Transport-Security'), path).toBeNull();
+      expect(plain.headers.get('Content-Security-Policy'), path).not.toBeNull();
+    }
   });
 });

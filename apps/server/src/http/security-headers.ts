@@ -6,7 +6,7 @@
  * builds itself (static files) drop the prepared headers, so they get them afterwards, as before.
  * (Setting them on Node's reply object directly measured no faster.)
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 
 export type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 
@@ -25,7 +25,6 @@ export function securityHeaderList(contentSecurityPolicy: Record<string, string[
     ['Cross-Origin-Opener-Policy', 'same-origin'],
     ['Origin-Agent-Cluster', '?1'],
     ['Referrer-Policy', 'no-referrer'],
-    ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
     ['X-Content-Type-Options', 'nosniff'],
     ['X-DNS-Prefetch-Control', 'off'],
     ['X-Download-Options', 'noopen'],
@@ -37,7 +36,20 @@ export function securityHeaderList(contentSecurityPolicy: Record<string, string[
 }
 
 /**
- * Sets `headers` on every reply. A reply built through the context (`c.json`, `c.body`, the error
+ * The Strict-Transport-Security value for the settings, or undefined when `maxAgeSeconds` is 0.
+ * It belongs on https replies only: over plain http a browser ignores it (RFC 6797 section 8.1),
+ * and an http-only installation has nothing to pin.
+ */
+export function strictTransportSecurity(
+  maxAgeSeconds: number,
+  includeSubDomains: boolean,
+): string | undefined {
+  if (maxAgeSeconds <= 0) return undefined;
+  return includeSubDomains ? `max-age=${maxAgeSeconds}; includeSubDomains` : `max-age=${maxAgeSeconds}`;
+}
+
+/**
+ * Sets `headers` on every reply (a list, or a function choosing the list per request). A reply built through the context (`c.json`, `c.body`, the error
  * handler) carries them from the start; one a handler builds itself (a static file) does not, so
  * afterwards each reply is checked and completed. The check reads the reply's headers, which makes
  * @hono/node-server turn them into a web `Headers` and back (about 3% of a login's server CPU), so
@@ -45,11 +57,13 @@ export function securityHeaderList(contentSecurityPolicy: Record<string, string[
  * through the context (the API; a test checks its replies, errors included).
  */
 export function presetHeaders(
-  headers: HeaderList,
+  headersFor: HeaderList | ((c: Context) => HeaderList),
   builtThroughContext: (path: string) => boolean = () => false,
 ): MiddlewareHandler {
-  const marker = headers[0]![0];
+  const choose = typeof headersFor === 'function' ? headersFor : () => headersFor;
   return async (c, next) => {
+    const headers = choose(c);
+    const marker = headers[0]![0];
     for (const [name, value] of headers) c.header(name, value);
     await next();
     if (builtThroughContext(c.req.path)) return;

@@ -5,6 +5,7 @@ import type { LoginDirectory } from '../accounts/directory-port.ts';
 import type { BoxKeyCache } from '../crypto/box-key-cache.ts';
 import type { ServerKeys } from '../crypto/server-keys.ts';
 import type { Database } from '../db/schema.ts';
+import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 
@@ -15,6 +16,8 @@ export interface ApiServices {
   /** Box keys between the server's key and users' public keys. */
   userBoxKeys: BoxKeyCache;
   directory: LoginDirectory;
+  /** The directories' health from the last background probe. */
+  directoryHealth: DirectoryHealthMonitor;
   db: Database;
   accounts: AccountService;
   sessions: SessionStore;

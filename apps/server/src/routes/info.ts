@@ -6,13 +6,9 @@ import {
   type SignedInfo,
 } from '@ldap-login/protocol';
 import { Hono } from 'hono';
-import type { DirectoryServerHealth } from '../accounts/directory-port.ts';
 import { pingDatabase } from '../db/migrations.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
-
-/** How long one round of directory probes answers the health check. */
-export const HEALTH_CACHE_MS = 5000;
 
 export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>): ServerInfo {
   const { settings, keys } = services;
@@ -45,23 +41,6 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
 
   app.get('/info', (c) => c.json(signed));
 
-  // Directory probes bind to every URL: reuse a recent answer so the public endpoint cannot be
-  // used to flood the directories.
-  let directoryProbe: { at: number; result: Promise<DirectoryServerHealth[]> } | undefined;
-  const probeDirectories = () => {
-    const now = performance.now();
-    if (!directoryProbe || now - directoryProbe.at > HEALTH_CACHE_MS) {
-      directoryProbe = {
-        at: now,
-        result: services.directory.health().catch((error: unknown) => {
-          services.logger.error({ err: error }, 'health check: directory health failed');
-          return [];
-        }),
-      };
-    }
-    return directoryProbe.result;
-  };
-
   app.get('/healthcheck', async (c) => {
     const started = performance.now();
     let dbHealthy = true;
@@ -72,19 +51,15 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
       services.logger.error({ err: error }, 'health check: database unreachable');
     }
     const dbLatency = performance.now() - started;
-    const servers = await probeDirectories();
+    // The last background probe: a frozen directory never holds this reply (see the monitor).
+    const probe = await services.directoryHealth.current();
+    const servers = probe?.servers ?? [];
     const directories = services.settings.LDAP.map((entry) => {
       const own = servers.filter((server) => server.domain === entry.LDAP_DOMAIN);
-      for (const server of own) {
-        if (!server.up)
-          services.logger.warn(
-            { domain: server.domain, url: server.url, error: server.error },
-            'directory down',
-          );
-      }
       return {
         domain: entry.LDAP_DOMAIN,
         healthy: own.some((server) => server.up),
+        probed_at: probe === undefined ? null : new Date(probe.probedAt).toISOString(),
         // Internal host names stay in the log; the public sees positions in the URL list.
         servers: own.map((server, index) => ({
           index,

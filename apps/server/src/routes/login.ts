@@ -22,6 +22,7 @@ import { canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { audit } from '../audit-log.ts';
 import type { AppEnv } from '../http/app-env.ts';
+import { throttlingAddress } from '../http/client-address.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
 import type { ApiServices } from '../http/services.ts';
 import type { CreatedSession } from '../sessions/session-store.ts';
@@ -68,7 +69,9 @@ export async function handleLogin(
   const login = qualifiedUsername(services, loginInfo.username);
   const loginName = login.username;
   const clientAddress = c.get('clientAddress');
-  const verdict = await throttle.check(loginName, clientAddress);
+  // Audit and logs keep the full address; the throttle counts IPv6 clients per network.
+  const throttledAddress = throttlingAddress(clientAddress, settings.LOGIN_THROTTLE_IPV6_PREFIX);
+  const verdict = await throttle.check(loginName, throttledAddress);
   if (!verdict.allowed) {
     audit(services, {
       event: 'login',
@@ -104,7 +107,7 @@ export async function handleLogin(
       reason: failure.reason,
     });
     if (failure.isRefusal) {
-      await throttle.recordFailure(loginName, clientAddress);
+      await throttle.recordFailure(loginName, throttledAddress);
       await delayUntil(start, services.refusalFloorMs);
     }
     throw failure.apiError;

@@ -10,6 +10,8 @@ export const healthcheckReplySchema = z.object({
   directories: z.array(
     componentSchema.extend({
       domain: z.string(),
+      /** when the background probe that this answer reports finished; null before the first one */
+      probed_at: z.string().nullable(),
       // Internal host names stay in the server's log; the public sees positions in the URL list.
       servers: z.array(z.object({ index: z.number().int(), up: z.boolean(), latency_ms: z.number() })),
     }),

@@ -55,6 +55,7 @@ export function summariseSettings(settings: Settings): Record<string, unknown> {
     SECRET_KEY: redacted.SECRET_KEY ?? '(not set)',
     PRIVATE_KEY: redacted.PRIVATE_KEY ?? '(not set)',
     PUBLIC_KEY: redacted.PUBLIC_KEY ?? '(not set)',
+    TRUSTED_PROXIES: redacted.TRUSTED_PROXIES,
     LDAP: redacted.LDAP.map((entry) =>
       Object.fromEntries(
         SUMMARY_KEYS.filter((key) => entry[key] !== undefined).map((key) => [key, entry[key]]),
@@ -69,6 +70,7 @@ function summaryLines(settings: Settings, dataDir: string, database: string): st
     `AUTHENTICATION_METHODS: ${show(summary.AUTHENTICATION_METHODS)}`,
     `SECRET_KEY: ${show(summary.SECRET_KEY)}`,
     `PRIVATE_KEY / PUBLIC_KEY: ${show(summary.PRIVATE_KEY)} / ${show(summary.PUBLIC_KEY)}`,
+    `TRUSTED_PROXIES: ${settings.TRUSTED_PROXIES.length === 0 ? '(none: X-Forwarded-For and X-Forwarded-Proto ignored)' : show(summary.TRUSTED_PROXIES)}`,
     `DATA_DIR: ${dataDir}`,
     `database: ${database}`,
   ];

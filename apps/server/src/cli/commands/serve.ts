@@ -66,9 +66,11 @@ export const serveCommand: Command = {
     const { SettingsError, startServer } = await import('../../server.ts');
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
+      // The settings were read once, above; their warnings are logged when the server starts.
       server = await startServer({
-        settingsFile: loaded.location.path,
-        env: { ...io.env },
+        settings: loaded.result.settings,
+        settingsWarnings: loaded.result.warnings,
+        database: loaded.result.database,
         host: (values.host as string | undefined) ?? '127.0.0.1',
         port,
         ...(webRoot ? { webRoot } : {}),

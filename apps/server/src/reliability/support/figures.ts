@@ -17,6 +17,7 @@ export const SUITE_FILES = [
   'sessions',
   'crash',
   'replicas',
+  'http-hardening',
 ] as const;
 
 export type SuiteFile = (typeof SUITE_FILES)[number];

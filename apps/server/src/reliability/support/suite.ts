@@ -83,8 +83,9 @@ export function startDirectoryServer(options: {
   settings: NonNullable<StartServerOptions['settings']>;
   database: NonNullable<StartServerOptions['database']>;
   logger: NonNullable<StartServerOptions['logger']>;
+  directoryProbeIntervalMs?: number;
 }): Promise<RunningServer> {
-  const { entry, settings, database, logger } = options;
+  const { entry, settings, database, logger, directoryProbeIntervalMs } = options;
   return startServer({
     settings,
     database,
@@ -92,6 +93,7 @@ export function startDirectoryServer(options: {
     port: 0,
     directory: createDirectory([ldapEntrySchema.parse(entry)], logger),
     logger,
+    ...(directoryProbeIntervalMs === undefined ? {} : { directoryProbeIntervalMs }),
   });
 }
 
