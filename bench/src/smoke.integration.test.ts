@@ -9,13 +9,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runningInCi } from '@ldap-login/ldap-core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchReport } from './report.ts';
 import { TARGET_NAMES, TRANSPORTS } from './targets/target.ts';
 
 const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 const MAIN = join(BENCH_DIR, 'src', 'main.ts');
-const inCi = process.env.CI !== undefined && !['', '0', 'false'].includes(process.env.CI.toLowerCase());
+const inCi = runningInCi();
 /** What the test directory says when neither a container engine nor slapd is there. */
 const NO_DIRECTORY = /no way to run the test directory|NO_BACKEND/;
 

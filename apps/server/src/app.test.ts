@@ -223,8 +223,8 @@ describe('POST /authentication/login/', () => {
         'INVALID_CREDENTIALS: wrong-password',
         'EMPTY_PASSWORD',
         'UNKNOWN_DOMAIN',
-        'NOT_PERMITTED: refused by policy',
-        'ACCOUNT_RESTRICTED: refused by policy',
+        'NOT_PERMITTED: required-group',
+        'ACCOUNT_RESTRICTED: account-disabled',
       ]),
     );
   });

@@ -5,7 +5,12 @@
 
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import { startDirectory, type TestDirectory, TestDirectoryError } from '@ldap-login/ldap-core/testing';
+import {
+  runningInCi,
+  startDirectory,
+  type TestDirectory,
+  TestDirectoryError,
+} from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +30,7 @@ beforeAll(async () => {
     directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
   } catch (error) {
     // Only a developer machine without any way to run slapd may skip; CI must run these tests.
-    if (!(error instanceof TestDirectoryError) || error.code !== 'NO_BACKEND' || process.env.CI) throw error;
+    if (!(error instanceof TestDirectoryError) || error.code !== 'NO_BACKEND' || runningInCi()) throw error;
     unavailable = error.message;
     console.warn(`\n*** SKIPPING the LDAP login integration tests: ${error.message} ***\n`);
     return;

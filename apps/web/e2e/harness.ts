@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settingsSchema } from '@ldap-login/config-schema';
-import { startDirectory, type TestDirectory, TestDirectoryError } from '@ldap-login/ldap-core/testing';
+import {
+  runningInCi,
+  startDirectory,
+  type TestDirectory,
+  TestDirectoryError,
+} from '@ldap-login/ldap-core/testing';
 import { nobleCrypto, toHex } from '@ldap-login/protocol';
 import { type RunningServer, startServer } from '@ldap-login/server';
 import { Attribute, Change, Client } from 'ldapts';
@@ -19,7 +24,7 @@ const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SCREENSHOT_DIR = join(WEB_DIR, 'e2e', 'screenshots');
 
 // The only place these tests read the environment.
-const CI = ['1', 'true', 'yes'].includes((process.env.CI ?? '').toLowerCase());
+const CI = runningInCi();
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 export interface Stack {

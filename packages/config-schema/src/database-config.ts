@@ -6,13 +6,13 @@ export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; host: string; port: number; database: string; user: string; password: string };
 
-export type DatabaseKind = DatabaseConfig['kind'];
+type DatabaseKind = DatabaseConfig['kind'];
 
 /** File name of the embedded database inside the data directory when `DATABASES` is absent. */
-export const DEFAULT_SQLITE_FILE_NAME = 'db.sqlite3';
+const DEFAULT_SQLITE_FILE_NAME = 'db.sqlite3';
 
 /** Port PostgreSQL listens on when `PORT` is not given. */
-export const DEFAULT_POSTGRES_PORT = 5432;
+const DEFAULT_POSTGRES_PORT = 5432;
 
 /**
  * The database kind behind a Django/Psono `ENGINE` name, or undefined when this server cannot

@@ -2,7 +2,7 @@
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Prefix of the environment variables that override settings (Psono's convention). */
-export const ENVIRONMENT_PREFIX = 'PSONO_';
+const ENVIRONMENT_PREFIX = 'PSONO_';
 
 /** Keys of `DATABASES.default` that `PSONO_DATABASES_DEFAULT_<KEY>` overrides, as in Psono. */
 const DATABASE_KEYS = ['ENGINE', 'NAME', 'USER', 'PASSWORD', 'HOST', 'PORT'] as const;
@@ -11,7 +11,7 @@ const DATABASE_KEYS = ['ENGINE', 'NAME', 'USER', 'PASSWORD', 'HOST', 'PORT'] as 
  * Psono reads an override's value as JSON when it parses as JSON and as the plain string
  * otherwise: `PSONO_LDAP='[{"LDAP_URL": ...}]'` is a list, `PSONO_SECRET_KEY=abc` a string.
  */
-export function parseEnvironmentValue(raw: string): unknown {
+function parseEnvironmentValue(raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
@@ -19,7 +19,7 @@ export function parseEnvironmentValue(raw: string): unknown {
   }
 }
 
-export interface AppliedOverrides {
+interface AppliedOverrides {
   /** The settings with every override applied (a new object; the input is not changed). */
   data: Record<string, unknown>;
   /** Top-level key -> the variable that set it (or set part of it). */

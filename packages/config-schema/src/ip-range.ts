@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 
 /** One address or CIDR range of a setting such as TRUSTED_PROXIES. */
-export interface IpRange {
+interface IpRange {
   address: string;
   family: 'ipv4' | 'ipv6';
   /** Prefix length; a bare address is a full-length range (/32 or /128). */

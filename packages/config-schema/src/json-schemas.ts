@@ -3,7 +3,7 @@ import { PSONO_UNUSED_SETTINGS_KEYS } from './psono-settings-keys.ts';
 import { settingsSchema } from './settings-schema.ts';
 import { webConfigSchema } from './web-config.ts';
 
-export interface JsonSchemas {
+interface JsonSchemas {
   /** `schemas/settings.schema.json`: settings.yaml as an editor should check it. */
   'settings.schema.json': Record<string, unknown>;
   /** `schemas/config.schema.json`: the web client's config.json. */

@@ -6,7 +6,7 @@
  * key from its private key, so a mistyped entry cannot hide here.
  */
 
-export interface PublishedKeyPair {
+interface PublishedKeyPair {
   /** Where the pair is printed. */
   source: string;
   /** `x25519`: the private key is a Curve25519 scalar. `ed25519`: it is an Ed25519 seed (`PRIVATE_KEY` also seeds the signing key). */

@@ -1,8 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactSettings } from './redact-settings.ts';
+import { z } from 'zod';
+import { REDACTED, redactSettings, SECRET_FIELD_NAMES } from './redact-settings.ts';
 import { settingsSchema } from './settings-schema.ts';
+
+/** Every property name anywhere in the settings schema (top level, LDAP entries, DATABASES.default). */
+function settingsKeyNames(): Set<string> {
+  const names = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const properties = (node as { properties?: Record<string, unknown> }).properties;
+    if (properties) for (const name of Object.keys(properties)) names.add(name);
+    for (const inner of Object.values(node)) walk(inner);
+  };
+  walk(z.toJSONSchema(settingsSchema, { io: 'input', unrepresentable: 'any' }));
+  return names;
+}
 
 const PRIVATE_KEY = randomBytes(32).toString('hex');
 const PUBLIC_KEY = toHex(nobleCrypto.x25519PublicKey(fromHex(PRIVATE_KEY)));
@@ -26,6 +40,13 @@ describe('redactSettings', () => {
   });
   const redacted = redactSettings(settings);
   const printed = JSON.stringify(redacted);
+
+  it('lists every settings key whose name says PASS, KEY or SECRET, except PUBLIC_KEY', () => {
+    const names = settingsKeyNames();
+    expect(names).toContain('LDAP_BIND_PASS');
+    const secretLooking = [...names].filter((name) => /pass|key|secret/i.test(name) && name !== 'PUBLIC_KEY');
+    expect(secretLooking.filter((name) => !SECRET_FIELD_NAMES.includes(name))).toEqual([]);
+  });
 
   it('hides every password, key and secret', () => {
     expect(redacted.SECRET_KEY).toBe(REDACTED);

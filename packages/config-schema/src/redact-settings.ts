@@ -1,19 +1,34 @@
-/** What a secret's value is replaced with in printable copies of settings. */
+/** What a secret's value is replaced with in printable copies of settings and in log lines. */
 export const REDACTED = '[redacted]';
 
-/** Key names whose values are secrets: passwords, keys and the server secret. PUBLIC_KEY is public. */
-const SECRET_KEY_NAME = /pass|key|secret/i;
-const PUBLIC_KEY_NAMES = new Set(['PUBLIC_KEY', 'public_key', 'verify_key', 'VERIFY_KEY']);
+/**
+ * The names under which a secret travels anywhere in this project, spelt as they occur: keys of
+ * `settings.yaml` (the server secret, the private key, the service account's and the database's
+ * passwords), fields of the database configuration and of log records, HTTP headers. The one list:
+ * `redactSettings` hides them in printable copies of the settings, the server's logger censors them
+ * in every log line. A test checks that every settings key whose name says PASS, KEY or SECRET
+ * (PUBLIC_KEY aside) is listed.
+ */
+export const SECRET_FIELD_NAMES: readonly string[] = [
+  'SECRET_KEY',
+  'PRIVATE_KEY',
+  'LDAP_BIND_PASS',
+  'PASSWORD',
+  'password',
+  'secret',
+  'token',
+  'private_key',
+  'secret_key',
+  'authorization',
+  'authorization-validator',
+];
 
-/** True when a key's value must never be printed or logged. */
-export function isSecretKeyName(name: string): boolean {
-  return SECRET_KEY_NAME.test(name) && !PUBLIC_KEY_NAMES.has(name);
-}
+const SECRET_NAMES = new Set(SECRET_FIELD_NAMES);
 
 /**
  * A deep copy of settings (or of any plain data derived from them, such as a DatabaseConfig)
- * that is safe to print or log: the value of every key whose name holds PASS, PASSWORD, KEY,
- * or SECRET (except PUBLIC_KEY) is replaced by "[redacted]". Absent values stay absent, so
+ * that is safe to print or log: the value of every key in `SECRET_FIELD_NAMES` is replaced by
+ * "[redacted]". Absent values stay absent, so
  * the copy still shows which secrets are set.
  *
  * @example
@@ -29,7 +44,8 @@ function redactValue(value: unknown): unknown {
   if (value instanceof Date) return new Date(value.getTime());
   const copy: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    copy[key] = isSecretKeyName(key) && inner !== undefined && inner !== null ? REDACTED : redactValue(inner);
+    copy[key] =
+      SECRET_NAMES.has(key) && inner !== undefined && inner !== null ? REDACTED : redactValue(inner);
   }
   return copy;
 }

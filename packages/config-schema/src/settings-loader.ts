@@ -15,7 +15,7 @@ export type LoadSettingsResult =
   | { ok: true; settings: Settings; warnings: Finding[]; dataDir: string; database: DatabaseConfig }
   | { ok: false; errors: Finding[]; warnings: Finding[] };
 
-export interface LoadSettingsTextOptions {
+interface LoadSettingsTextOptions {
   /** Environment variables for `PSONO_<KEY>` overrides; none when omitted. */
   env?: Environment;
   /** Path of the file the text came from; its folder is the default `baseDir`. */
@@ -25,7 +25,7 @@ export interface LoadSettingsTextOptions {
 }
 
 /** Name of the data folder beside the settings file when `DATA_DIR` is not set. */
-export const DEFAULT_DATA_DIR_NAME = 'data';
+const DEFAULT_DATA_DIR_NAME = 'data';
 
 const SETTINGS_KEYS: readonly string[] = Object.keys(settingsSchema.shape);
 const LDAP_ENTRY_KEYS: readonly string[] = Object.keys(ldapEntrySchema.shape);

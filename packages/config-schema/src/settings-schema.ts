@@ -78,7 +78,7 @@ const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
  * them. The YAML 1.1 loader already turns unquoted words into booleans; quoted words and values
  * from environment variables arrive as strings and are accepted here.
  */
-export const pyBoolean = z
+const pyBoolean = z
   .union(
     [
       z.boolean(),
@@ -99,7 +99,7 @@ export const pyBoolean = z
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
-export const ldapUrl = z.url({
+const ldapUrl = z.url({
   protocol: /^ldaps?$/,
   error: 'must be an ldap:// or ldaps:// URL, for example ldaps://dc1.example.com:636',
 });
@@ -484,7 +484,7 @@ export const settingsSchema = z
   );
 
 /** Message for an `LDAP` entry whose domain an earlier entry (index `first`) already serves. */
-export function duplicateDomainMessage(domain: string, first: number): string {
+function duplicateDomainMessage(domain: string, first: number): string {
   return `duplicate domain "${domain}" (already used by LDAP[${first}]); each entry serves one domain`;
 }
 

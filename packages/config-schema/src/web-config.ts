@@ -8,7 +8,7 @@ import { formatPath } from './finding.ts';
  */
 
 /** Login methods a web client can offer (Psono's names). */
-export const WEB_AUTHENTICATION_METHODS = ['AUTHKEY', 'LDAP', 'SAML', 'OIDC'] as const;
+const WEB_AUTHENTICATION_METHODS = ['AUTHKEY', 'LDAP', 'SAML', 'OIDC'] as const;
 
 /** Defaults of `config.json`, as Psono's web client applies them. */
 export const WEB_CONFIG_DEFAULTS = {
@@ -27,7 +27,7 @@ export const WEB_CONFIG_DEFAULTS = {
  * Keys of Psono's `config.json` that this client does not use. A file copied from a Psono
  * installation keeps working; the keys are ignored.
  */
-export const PSONO_UNUSED_WEB_CONFIG_KEYS: readonly string[] = [
+const PSONO_UNUSED_WEB_CONFIG_KEYS: readonly string[] = [
   'more_links',
   'saml_provider',
   'oidc_provider',
@@ -42,7 +42,7 @@ const hexVerifyKey = z
   .regex(/^[0-9a-fA-F]{64}$/, "must be the 64 hex characters of the server's verify_key (see /server/info/)")
   .transform((key) => key.toLowerCase());
 
-export const backendServerSchema = z
+const backendServerSchema = z
   .object({
     title: z.string().trim().min(1, 'must not be empty').optional().describe('Name shown for this server.'),
     url: z
@@ -108,8 +108,6 @@ export const webConfigSchema = z
   })
   .strict();
 
-export type WebConfigInput = z.input<typeof webConfigSchema>;
-
 export interface BackendServer {
   title: string;
   url: string;
@@ -124,7 +122,7 @@ export type WebConfig = Omit<z.output<typeof webConfigSchema>, 'backend_servers'
   base_url: string;
 };
 
-export type ParseWebConfigResult = { ok: true; config: WebConfig } | { ok: false; errors: string[] };
+type ParseWebConfigResult = { ok: true; config: WebConfig } | { ok: false; errors: string[] };
 
 /**
  * Validates a parsed `config.json` and fills in the defaults that depend on where the page is

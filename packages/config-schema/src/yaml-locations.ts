@@ -1,6 +1,6 @@
 import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, type Pair } from 'yaml';
 
-export interface SourcePosition {
+interface SourcePosition {
   line: number;
   column: number;
 }

@@ -1,16 +1,16 @@
 import type { LdapEntry } from '@ldap-login/config-schema';
 import type { Entry } from 'ldapts';
-import { checkRequiredAttributes, checkRequiredGroups } from './access-rules.ts';
-import { openServiceConnection } from './connection.ts';
-import { Directory } from './directory.ts';
-import type { EntryPlan } from './entry-plan.ts';
-import { InvalidCredentialsError, isDirectoryError } from './errors.ts';
-import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups.ts';
+import { openServiceConnection } from './connection/connection.ts';
+import { Directory } from './connection/directory.ts';
+import type { EntryPlan } from './entries/entry-plan.ts';
+import { InvalidCredentialsError, isDirectoryError } from './errors/errors.ts';
+import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups/groups.ts';
 import { type DirectoryLogger, silentLogger } from './logger.ts';
-import { assertPasswordGiven, selectEntry } from './login-input.ts';
-import { bindAsUser } from './user-bind.ts';
-import { readUserProfile } from './user-profile.ts';
-import { findUserEntry } from './user-search.ts';
+import { checkRequiredAttributes, checkRequiredGroups } from './login/access-rules.ts';
+import { assertPasswordGiven, selectEntry } from './login/login-input.ts';
+import { bindAsUser } from './login/user-bind.ts';
+import { readUserProfile } from './login/user-profile.ts';
+import { findUserEntry } from './login/user-search.ts';
 
 /** A user the directory vouched for. */
 export interface DirectoryUser {
@@ -38,7 +38,7 @@ export interface DirectoryHealth {
   detail?: string;
 }
 
-export interface DirectoryServiceOptions {
+interface DirectoryServiceOptions {
   logger?: DirectoryLogger;
 }
 

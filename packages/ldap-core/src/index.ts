@@ -1,105 +1,39 @@
 /**
- * ldap-core: logins against OpenLDAP and Active Directory.
+ * ldap-core: logins against OpenLDAP and Active Directory. Its parts, one folder each:
  *
- * A login, top to bottom (`DirectoryService.authenticate` in directory-service.ts):
- * 1. login-input.ts: the entry for the username's domain; empty passwords refused before any I/O.
- * 2. user-search.ts: one search as the service account (pooled, see directory.ts and pool.ts) for
- *    the user and every attribute the login needs; 0 entries or several refuse the login.
- * 3. user-profile.ts: GUID (guid.ts), canonical username, e-mail.
- * 4. user-bind.ts: a bind as the user on a connection of the separate bind pool; meanwhile
- *    groups.ts reads or searches the groups.
- * 5. access-rules.ts: LDAP_REQUIRED_ATTRIBUTE and LDAP_REQUIRED_GROUP.
- * Connections (connection.ts) are opened with failover across the URLs (failover.ts); every
- * failure becomes a DirectoryError (errors.ts) in one place (error-mapping.ts).
+ * - `directory-service.ts`: the front door, `DirectoryService` (authenticate, listGroups, health).
+ * - `login/`: a login, top to bottom: `login-input.ts` picks the entry for the username's domain and
+ *   refuses empty passwords before any I/O; `user-search.ts` finds the user with one search as the
+ *   service account; `user-profile.ts` reads GUID, canonical username and e-mail; `user-bind.ts`
+ *   binds as the user (meanwhile `groups/` reads or searches the groups); `access-rules.ts` applies
+ *   LDAP_REQUIRED_ATTRIBUTE and LDAP_REQUIRED_GROUP.
+ * - `connection/`: connections with TLS/StartTLS (`connection.ts`), failover across the URLs
+ *   (`failover.ts`), the service and bind pools (`pool.ts`) of one entry (`directory.ts`), the root DSE.
+ * - `entries/`: an entry's settings compiled once into filters and attribute lists (`entry-plan.ts`),
+ *   and reading values off directory entries (attributes, GUIDs).
+ * - `groups/`: a user's groups (memberOf, member search, nesting) and the group key the server stores.
+ * - `dn/`: distinguished names: parsing, `normalizeDn` (the one rule for "same DN"), escaping.
+ * - `errors/`: every outcome as a `DirectoryError` subclass with a stable `code` (`errors.ts`), made in
+ *   one place from ldapts and socket errors (`error-mapping.ts`).
+ * - `diagnose/`: the step-by-step check behind `manage testldap`.
+ * - `testing/` (`@ldap-login/ldap-core/testing`): a disposable OpenLDAP with known datasets.
+ *
+ * The exports below are what the server needs; everything else stays inside the package.
  */
-export { checkRequiredAttributes, checkRequiredGroups } from './access-rules.ts';
+export { type DiagnoseResult, type DiagnoseStep, diagnose } from './diagnose/index.ts';
 export {
-  attributeStrings,
-  attributeValues,
-  firstAttributeString,
-  hasAttribute,
-  isValidAttributeName,
-} from './attributes.ts';
-export {
-  bindAsService,
-  type ConnectionSettings,
-  DirectoryConnection,
-  dialSocket,
-  type LdapTarget,
-  loadCaCertificate,
-  openConnection,
-  openServiceConnection,
-  parseLdapUrl,
-  resolveConnectionSettings,
-  tlsOptionsFor,
-} from './connection.ts';
-export * from './diagnose/index.ts';
-export { Directory } from './directory.ts';
-export {
-  authenticate,
   type DirectoryHealth,
   DirectoryService,
-  type DirectoryServiceOptions,
   type DirectoryUser,
 } from './directory-service.ts';
 export {
-  type DnAttribute,
-  DnSyntaxError,
-  dnEquals,
-  firstRdnValue,
-  normalizeDn,
-  parseDn,
-  type Rdn,
-} from './dn.ts';
-export { compileEntry, type EntryPlan, MATCHING_RULE_IN_CHAIN, parseCustomFilter } from './entry-plan.ts';
-export {
-  AD_BIND_SUB_CODES,
-  adSubCode,
-  type DirectoryStep,
-  type ErrorContext,
-  isConnectionLost,
-  isTlsCertificateError,
-  toDirectoryError,
-} from './error-mapping.ts';
-export {
   AccountRestrictedError,
-  type AccountRestrictedReason,
   DirectoryError,
   type DirectoryErrorCode,
-  type DirectoryErrorOptions,
   DirectoryMisconfiguredError,
-  type DirectoryMisconfiguredReason,
   DirectoryUnavailableError,
-  type DirectoryUnavailableReason,
   InvalidCredentialsError,
-  type InvalidCredentialsReason,
-  isDirectoryError,
   NotPermittedError,
-  type NotPermittedReason,
-} from './errors.ts';
-export { escapeDnValue, escapeFilterValue } from './escape.ts';
-export { connectWithFailover, UrlFailover } from './failover.ts';
-export {
-  type DirectoryGroup,
-  followNestedGroups,
-  GROUP_PAGE_SIZE,
-  groupsFromDns,
-  groupsFromUserEntry,
-  listAllGroups,
-  memberValuesOf,
-  resolveGroups,
-  searchGroups,
-  searchGroupsOfMember,
-} from './groups.ts';
-export { decodeObjectGuid, guidFromAttributeValue } from './guid.ts';
-export { type DirectoryLogger, silentLogger } from './logger.ts';
-export {
-  assertPasswordGiven,
-  type SelectedEntry,
-  selectEntry,
-} from './login-input.ts';
-export { ConnectionPool, type PoolHooks, type PoolStats } from './pool.ts';
-export { type RootDse, readRootDse } from './root-dse.ts';
-export { bindAsUser } from './user-bind.ts';
-export { readUserProfile, type UserProfile } from './user-profile.ts';
-export { findUserEntry, searchUserEntries, selectUserEntry } from './user-search.ts';
+} from './errors/errors.ts';
+export { type DirectoryGroup, groupKey } from './groups/groups.ts';
+export type { DirectoryLogger } from './logger.ts';

@@ -1,14 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { groupKey } from '@ldap-login/ldap-core';
 import type { Transaction } from 'kysely';
 import type { Database, DatabaseSchema } from '../db/schema.ts';
 import type { DirectoryGroup, LoginDirectory } from './directory-port.ts';
-import { dnKey } from './group-dn.ts';
 
 type Executor = Database | Transaction<DatabaseSchema>;
 
 /** Fingerprint of a membership list, independent of order and DN spelling. */
 export function groupsFingerprint(groups: DirectoryGroup[]): string {
-  const keys = [...new Set(groups.map((group) => dnKey(group.dn)))].sort();
+  const keys = [...new Set(groups.map((group) => groupKey(group.dn)))].sort();
   return createHash('sha256').update(keys.join('\n'), 'utf8').digest('hex');
 }
 
@@ -20,7 +20,7 @@ export async function upsertGroups(
   now: number,
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
-  const unique = new Map(groups.map((group) => [dnKey(group.dn), group]));
+  const unique = new Map(groups.map((group) => [groupKey(group.dn), group]));
   for (const [key, group] of unique) {
     const row = await db
       .insertInto('ldap_groups')
@@ -90,7 +90,7 @@ export async function syncDirectoryGroups(
     try {
       const groups = await directory.listGroups(domain);
       await db.transaction().execute((trx) => upsertGroups(trx, domain, groups, Date.now()));
-      results.push({ domain, groups: new Set(groups.map((group) => dnKey(group.dn))).size });
+      results.push({ domain, groups: new Set(groups.map((group) => groupKey(group.dn))).size });
     } catch (error) {
       results.push({ domain, groups: 0, error: error instanceof Error ? error.message : String(error) });
     }

@@ -2,10 +2,19 @@
  * Schema migrations, kept in code (not files on disk) so the built server and the Docker image carry
  * them. Each migration is written once for both SQLite and PostgreSQL through Kysely's schema builder.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import type { Database } from './schema.ts';
+import { groupKey } from '@ldap-login/ldap-core';
+import {
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+  Migrator,
+  sql,
+  type Transaction,
+} from 'kysely';
+import type { Database, DatabaseSchema } from './schema.ts';
 
-const migrations: Record<string, Migration> = {
+const migrations = {
   '0001_initial': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -101,7 +110,81 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
-};
+  '0002_dn_key_canonical': {
+    up: (db: Kysely<unknown>) => inOneTransaction(db as Kysely<DatabaseSchema>, recomputeGroupKeys),
+  },
+} satisfies Record<string, Migration>;
+
+/** Runs `work` in a transaction unless the migrator already opened one (it does on PostgreSQL). */
+async function inOneTransaction(
+  db: Kysely<DatabaseSchema>,
+  work: (trx: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>) => Promise<void>,
+): Promise<void> {
+  if (db.isTransaction) return work(db);
+  return db.transaction().execute(work);
+}
+
+/** Rows per statement when memberships move: well below SQLite's bound-parameter limit. */
+const MEMBERSHIP_BATCH = 500;
+
+/**
+ * `dn_key` used to be a lowercased, space-trimmed DN, which kept `\,` and `\2C`, `\\` and `\5C`, or
+ * `cn` and `2.5.4.3` apart: one directory group could be stored twice. Recomputes every key with
+ * ldap-core's `groupKey` (its `normalizeDn` rule) and merges the rows of one group: the most recently
+ * synced row survives (its spelling is the directory's latest), the others' memberships move to it
+ * (a user in both keeps one membership) and they are deleted. Users' `groups_fingerprint`s are left
+ * alone: where they change under the new keys, the next login stores the memberships once more.
+ */
+async function recomputeGroupKeys(db: Kysely<DatabaseSchema> | Transaction<DatabaseSchema>): Promise<void> {
+  const rows = await db
+    .selectFrom('ldap_groups')
+    .select(['id', 'ldap_domain', 'dn_key', 'dn', 'synced_at'])
+    .orderBy('synced_at', 'desc')
+    .orderBy('id')
+    .execute();
+  const survivors = new Map<string, { id: string; key: string; oldKey: string }>();
+  const merges: { from: string; into: string }[] = [];
+  for (const row of rows) {
+    const key = groupKey(row.dn);
+    // JSON keeps domain and key apart whatever characters they hold.
+    const identity = JSON.stringify([row.ldap_domain, key]);
+    const survivor = survivors.get(identity);
+    if (survivor) merges.push({ from: row.id, into: survivor.id });
+    else survivors.set(identity, { id: row.id, key, oldKey: row.dn_key });
+  }
+
+  for (const { from, into } of merges) {
+    const members = await db
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('group_id', '=', from)
+      .execute();
+    for (let start = 0; start < members.length; start += MEMBERSHIP_BATCH) {
+      await db
+        .insertInto('memberships')
+        .values(
+          members.slice(start, start + MEMBERSHIP_BATCH).map(({ user_id }) => ({ user_id, group_id: into })),
+        )
+        .onConflict((conflict) => conflict.columns(['user_id', 'group_id']).doNothing())
+        .execute();
+    }
+    await db.deleteFrom('memberships').where('group_id', '=', from).execute();
+    await db.deleteFrom('ldap_groups').where('id', '=', from).execute();
+  }
+
+  // Two steps, so that no row takes a key another row still holds under the unique constraint.
+  const changed = [...survivors.values()].filter((survivor) => survivor.key !== survivor.oldKey);
+  for (const { id } of changed) {
+    await db
+      .updateTable('ldap_groups')
+      .set({ dn_key: `renaming ${id}` })
+      .where('id', '=', id)
+      .execute();
+  }
+  for (const { id, key } of changed) {
+    await db.updateTable('ldap_groups').set({ dn_key: key }).where('id', '=', id).execute();
+  }
+}
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
@@ -109,13 +192,26 @@ export class MigrationError extends Error {
   override readonly name = 'MigrationError';
 }
 
+/** The migrations' names, in order. */
+export type MigrationName = keyof typeof migrations;
+
 /**
  * Applies every pending migration; safe to call at every start and from several replicas at once
  * (Kysely takes a lock table around the run). Returns the names of the migrations it applied.
  */
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  return appliedOrThrow(await new Migrator({ db, provider }).migrateToLatest());
+}
+
+/**
+ * Applies the pending migrations up to and including `name`: a migration's test starts from the
+ * schema (and data) of the one before it.
+ */
+export async function migrateUpTo(db: Database, name: MigrationName): Promise<string[]> {
+  return appliedOrThrow(await new Migrator({ db, provider }).migrateTo(name));
+}
+
+function appliedOrThrow({ error, results }: MigrationResultSet): string[] {
   const failed = results?.find((result) => result.status === 'Error');
   if (error !== undefined || failed !== undefined) {
     throw new MigrationError(`migration ${failed?.migrationName ?? ''} failed`.replace('  ', ' '), {

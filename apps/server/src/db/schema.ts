@@ -29,7 +29,7 @@ export interface UsersTable {
 export interface LdapGroupsTable {
   id: string;
   ldap_domain: string;
-  /** Normalised DN (lowercase, no spaces around separators): the key directories compare. */
+  /** ldap-core's `groupKey` of the DN (its `normalizeDn` form): one row per group however it is spelled. */
   dn_key: string;
   dn: string;
   name: string;

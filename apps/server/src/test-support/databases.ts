@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseConfig } from '@ldap-login/config-schema';
+import { runningInCi } from '@ldap-login/ldap-core/testing';
 import pg from 'pg';
 import { POSTGRES_BIN_DIR, postgresAvailable, type RunningPostgres, startPostgres } from './postgres.ts';
 
@@ -32,7 +33,7 @@ export const sqliteBackend: DatabaseBackend = {
 export function postgresBackendAvailable(): boolean {
   if (postgresAvailable()) return true;
   const message = `PostgreSQL server binaries not found in ${POSTGRES_BIN_DIR} (apt-get install postgresql-15)`;
-  if (process.env.CI) throw new Error(`${message}: required under CI`);
+  if (runningInCi()) throw new Error(`${message}: required under CI`);
   console.warn(`\n*** SKIPPING the PostgreSQL persistence suite: ${message} ***\n`);
   return false;
 }

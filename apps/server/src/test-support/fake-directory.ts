@@ -3,22 +3,18 @@
  * Everything that concerns the directory itself is tested against a real OpenLDAP
  * (`*.integration.test.ts`).
  */
+import {
+  AccountRestrictedError,
+  DirectoryUnavailableError,
+  InvalidCredentialsError,
+  NotPermittedError,
+} from '@ldap-login/ldap-core';
 import type {
   DirectoryGroup,
   DirectoryServerHealth,
   DirectoryUser,
   LoginDirectory,
 } from '../accounts/directory-port.ts';
-
-/** Carries the same `code` / `reason` fields as the directory layer's `DirectoryError`s. */
-export class FakeDirectoryError extends Error {
-  constructor(
-    readonly code: string,
-    readonly reason: string,
-  ) {
-    super(`${code}: ${reason}`);
-  }
-}
 
 export interface FakeUser {
   login: string;
@@ -27,6 +23,7 @@ export interface FakeUser {
   guid: string;
   email?: string | null;
   groups?: DirectoryGroup[];
+  /** The directory refuses the account (disabled) or the access rules refuse the user. */
   refusal?: 'ACCOUNT_RESTRICTED' | 'NOT_PERMITTED';
 }
 
@@ -42,11 +39,13 @@ export class FakeDirectory implements LoginDirectory {
 
   async authenticate(username: string, password: string): Promise<DirectoryUser> {
     this.authenticateCalls++;
-    if (this.unavailable) throw new FakeDirectoryError('DIRECTORY_UNAVAILABLE', 'connect ECONNREFUSED');
+    if (this.unavailable)
+      throw new DirectoryUnavailableError('unreachable', { detail: 'connect ECONNREFUSED' });
     const user = this.users.get(username.toLowerCase());
-    if (!user) throw new FakeDirectoryError('INVALID_CREDENTIALS', 'user-not-found');
-    if (user.password !== password) throw new FakeDirectoryError('INVALID_CREDENTIALS', 'wrong-password');
-    if (user.refusal) throw new FakeDirectoryError(user.refusal, 'refused by policy');
+    if (!user) throw new InvalidCredentialsError('user-not-found');
+    if (user.password !== password) throw new InvalidCredentialsError('wrong-password');
+    if (user.refusal === 'ACCOUNT_RESTRICTED') throw new AccountRestrictedError('account-disabled');
+    if (user.refusal === 'NOT_PERMITTED') throw new NotPermittedError('required-group');
     return {
       domain: user.domain,
       dn: `uid=${user.login},ou=people,dc=example,dc=com`,

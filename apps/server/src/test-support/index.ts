@@ -1,5 +1,5 @@
 /** Test and benchmark helpers: the protocol client, a disposable PostgreSQL, an in-memory directory. */
-export { FakeDirectory, FakeDirectoryError, type FakeUser } from './fake-directory.ts';
+export { FakeDirectory, type FakeUser } from './fake-directory.ts';
 export { POSTGRES_BIN_DIR, postgresAvailable, type RunningPostgres, startPostgres } from './postgres.ts';
 export {
   KeysLockedError,

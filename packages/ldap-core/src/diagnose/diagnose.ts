@@ -1,8 +1,8 @@
 import { splitUsername } from '@ldap-login/protocol';
-import type { ConnectionSettings, LdapTarget } from '../connection.ts';
-import { compileEntry, type EntryPlan } from '../entry-plan.ts';
-import { isDirectoryError } from '../errors.ts';
-import { selectEntry } from '../login-input.ts';
+import type { ConnectionSettings, LdapTarget } from '../connection/connection.ts';
+import { compileEntry, type EntryPlan } from '../entries/entry-plan.ts';
+import { isDirectoryError } from '../errors/errors.ts';
+import { selectEntry } from '../login/login-input.ts';
 import type { DirectoryReader } from './directory-reader.ts';
 import {
   checkServiceBind,

@@ -55,7 +55,7 @@ export async function nearestExistingEntry(
   return { children: await namingContexts(reader) };
 }
 
-export async function childrenOf(reader: DirectoryReader, dn: string): Promise<string[]> {
+async function childrenOf(reader: DirectoryReader, dn: string): Promise<string[]> {
   const entries = await reader.search(dn, {
     scope: 'one',
     filter: '(objectClass=*)',

@@ -1,5 +1,9 @@
 import type { Entry, SearchOptions } from 'ldapts';
-import { type ConnectionSettings, type DirectoryConnection, openConnection } from '../connection.ts';
+import {
+  type ConnectionSettings,
+  type DirectoryConnection,
+  openConnection,
+} from '../connection/connection.ts';
 
 /**
  * The directory as the diagnosis reads it: a connection opened exactly as a login opens it, plus

@@ -1,12 +1,11 @@
-import type { Entry } from 'ldapts';
-import { attributeStrings } from '../attributes.ts';
-import { bindAsService, type ConnectionSettings, type LdapTarget } from '../connection.ts';
-import { DnSyntaxError, parseDn } from '../dn.ts';
-import type { EntryPlan } from '../entry-plan.ts';
-import { toDirectoryError } from '../error-mapping.ts';
-import { escapeFilterValue } from '../escape.ts';
-import { readUserProfile, type UserProfile } from '../user-profile.ts';
-import { searchUserEntries } from '../user-search.ts';
+import { type Entry, Filter } from 'ldapts';
+import { bindAsService, type ConnectionSettings, type LdapTarget } from '../connection/connection.ts';
+import { DnSyntaxError, parseDn } from '../dn/dn.ts';
+import { attributeStrings } from '../entries/attributes.ts';
+import type { EntryPlan } from '../entries/entry-plan.ts';
+import { toDirectoryError } from '../errors/error-mapping.ts';
+import { readUserProfile, type UserProfile } from '../login/user-profile.ts';
+import { searchUserEntries } from '../login/user-search.ts';
 import {
   containerOf,
   type NearestEntry,
@@ -177,7 +176,7 @@ export async function checkUserSearchBase(
     // Where the user being tested lives says most; then where entries of the user class live.
     const filters = [
       context.plan.userFilter(context.login).toString(),
-      `(objectClass=${escapeFilterValue(entry.LDAP_OBJECT_CLASS_USER)})`,
+      `(objectClass=${Filter.escape(entry.LDAP_OBJECT_CLASS_USER)})`,
       PERSON_FILTER,
     ];
     return explainMissingBase(reader, base, filters, `${prefix}LDAP_SEARCH_USER_DN`);
@@ -266,9 +265,9 @@ export async function findUser(
 function loginFilter(context: DirectoryContext): string {
   const { entry, login, domain } = context;
   const names = [...new Set([...LOGIN_NAME_ATTRIBUTES, entry.LDAP_ATTR_USERNAME])];
-  const clauses = names.map((name) => `(${name}=${escapeFilterValue(login)})`);
+  const clauses = names.map((name) => `(${name}=${Filter.escape(login)})`);
   for (const name of ['mail', 'userPrincipalName'])
-    clauses.push(`(${name}=${escapeFilterValue(`${login}@${domain}`)})`);
+    clauses.push(`(${name}=${Filter.escape(`${login}@${domain}`)})`);
   return `(|${clauses.join('')})`;
 }
 

@@ -1,8 +1,2 @@
 export { diagnose } from './diagnose.ts';
-export type {
-  DiagnoseOptions,
-  DiagnoseResult,
-  DiagnoseStatus,
-  DiagnoseStep,
-  DiagnoseStepId,
-} from './types.ts';
+export type { DiagnoseResult, DiagnoseStep } from './types.ts';

@@ -1,18 +1,17 @@
-import type { Entry } from 'ldapts';
-import { checkRequiredAttributes, checkRequiredGroups } from '../access-rules.ts';
-import { attributeStrings } from '../attributes.ts';
-import { AccountRestrictedError, isDirectoryError, NotPermittedError } from '../errors.ts';
-import { escapeFilterValue } from '../escape.ts';
-import { type DirectoryGroup, memberValuesOf, resolveGroups } from '../groups.ts';
-import { assertPasswordGiven } from '../login-input.ts';
-import { readRootDse } from '../root-dse.ts';
-import { bindAsUser } from '../user-bind.ts';
+import { closestNames } from '@ldap-login/config-schema';
+import { type Entry, Filter } from 'ldapts';
+import { readRootDse } from '../connection/root-dse.ts';
+import { attributeStrings } from '../entries/attributes.ts';
+import { AccountRestrictedError, isDirectoryError, NotPermittedError } from '../errors/errors.ts';
+import { type DirectoryGroup, memberValuesOf, resolveGroups } from '../groups/groups.ts';
+import { checkRequiredAttributes, checkRequiredGroups } from '../login/access-rules.ts';
+import { assertPasswordGiven } from '../login/login-input.ts';
+import { bindAsUser } from '../login/user-bind.ts';
 import { GROUP_FILTER, SAMPLE_SIZE } from './directory-probes.ts';
 import { DirectoryReader } from './directory-reader.ts';
 import { type DirectoryContext, explainMissingBase } from './directory-steps.ts';
 import { failed, type StepOutcome, skipped, success } from './step-recorder.ts';
 import {
-  closestNames,
   type GroupSettingsSuggestion,
   hasObjectClass,
   listForMessage,
@@ -57,7 +56,7 @@ export async function checkGroups(
     : `Groups under ${entry.LDAP_SEARCH_GROUP_DN} by ${entry.LDAP_ATTR_MEMBERS}`;
   await recorder.run('groups', title, async () => {
     if (!entry.LDAP_MEMBER_OF_OVERLAY && !(await reader.exists(entry.LDAP_SEARCH_GROUP_DN))) {
-      const filters = [`(objectClass=${escapeFilterValue(entry.LDAP_OBJECT_CLASS_GROUP)})`, GROUP_FILTER];
+      const filters = [`(objectClass=${Filter.escape(entry.LDAP_OBJECT_CLASS_GROUP)})`, GROUP_FILTER];
       return explainMissingBase(
         reader,
         entry.LDAP_SEARCH_GROUP_DN,

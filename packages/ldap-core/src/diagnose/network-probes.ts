@@ -8,14 +8,14 @@ import tls from 'node:tls';
  * "wrong scheme" instead of one opaque connection error.
  */
 
-export interface ProbeFailure {
+interface ProbeFailure {
   ok: false;
   /** Node's error code (`ENOTFOUND`, `ECONNREFUSED`, `SELF_SIGNED_CERT_IN_CHAIN`, ...) or `TIMEOUT`. */
   code: string;
   detail: string;
 }
 
-export type ResolveOutcome = { ok: true; addresses: string[] } | ProbeFailure;
+type ResolveOutcome = { ok: true; addresses: string[] } | ProbeFailure;
 
 function failure(error: unknown): ProbeFailure {
   const code = (error as NodeJS.ErrnoException)?.code ?? 'UNKNOWN';
@@ -45,7 +45,7 @@ export function resolveHost(host: string, timeoutMs: number): Promise<ResolveOut
   return withTimeout(work, timeoutMs, () => timedOut(timeoutMs));
 }
 
-export type TcpOutcome = { ok: true } | ProbeFailure;
+type TcpOutcome = { ok: true } | ProbeFailure;
 
 /** Opens and closes a TCP connection. */
 export function probeTcp(host: string, port: number, timeoutMs: number): Promise<TcpOutcome> {
@@ -61,7 +61,7 @@ export function probeTcp(host: string, port: number, timeoutMs: number): Promise
   });
 }
 
-export interface CertificateSummary {
+interface CertificateSummary {
   subject: string;
   issuer: string;
   /** DNS names and addresses the certificate is valid for. */

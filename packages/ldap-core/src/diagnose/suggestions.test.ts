@@ -4,10 +4,8 @@ import {
   ancestorDns,
   attributeSpelling,
   childNearestTo,
-  closestNames,
   commonContainer,
   countObjectClasses,
-  editDistance,
   emailLikeAttributes,
   listForMessage,
   loginAttributesMatching,
@@ -171,16 +169,6 @@ describe('DN helpers', () => {
 });
 
 describe('names for messages', () => {
-  it('measures edit distance case-insensitively', () => {
-    expect(editDistance('memberOf', 'MEMBEROF')).toBe(0);
-    expect(editDistance('kitten', 'sitting')).toBe(3);
-  });
-
-  it('keeps only close candidates, closest first', () => {
-    expect(closestNames('cn=admin', ['cn=admins', 'cn=staff', 'cn=adm'])).toEqual(['cn=admins', 'cn=adm']);
-    expect(closestNames('xyz', ['abcdef'])).toEqual([]);
-  });
-
   it('shortens long lists', () => {
     expect(listForMessage([])).toBe('(none)');
     expect(listForMessage(['a', 'b', 'c'], 2)).toBe('a, b and 1 more');

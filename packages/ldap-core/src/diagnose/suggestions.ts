@@ -1,7 +1,8 @@
+import { closestNames } from '@ldap-login/config-schema';
 import type { Entry } from 'ldapts';
-import { attributeStrings } from '../attributes.ts';
-import { DnSyntaxError, parseDn, type Rdn } from '../dn.ts';
-import { escapeDnValue } from '../escape.ts';
+import { DnSyntaxError, parseDn, type Rdn } from '../dn/dn.ts';
+import { escapeDnValue } from '../dn/escape.ts';
+import { attributeStrings } from '../entries/attributes.ts';
 
 /**
  * The reasoning behind testldap's hints: given entries the directory actually holds, which setting
@@ -13,7 +14,7 @@ export const LOGIN_NAME_ATTRIBUTES = ['uid', 'sAMAccountName', 'userPrincipalNam
 
 /** Attributes that hold a stable, never reused identifier, by directory family. */
 // objectGUID first: an Active Directory (or a directory shaped like one) carries it as its canonical id.
-export const GUID_ATTRIBUTES = ['objectGUID', 'entryUUID', 'nsUniqueId', 'ipaUniqueID', 'GUID'] as const;
+const GUID_ATTRIBUTES = ['objectGUID', 'entryUUID', 'nsUniqueId', 'ipaUniqueID', 'GUID'] as const;
 
 /** User object classes from the most to the least specific; `top` and mix-ins never suggested alone. */
 const USER_CLASS_PREFERENCE = [
@@ -186,33 +187,6 @@ export function commonContainer(dns: string[]): string | undefined {
     shared.push(rdn);
   }
   return shared.length === 0 ? undefined : shared.reverse().join(',');
-}
-
-/** Edit distance, for "did you mean" suggestions over short names and DNs. */
-export function editDistance(a: string, b: string): number {
-  const left = lower(a);
-  const right = lower(b);
-  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= left.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= right.length; j += 1) {
-      const substitution = previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[right.length]!;
-}
-
-/** Candidates sorted by closeness to `target`; only those within a third of its length. */
-export function closestNames(target: string, candidates: string[], limit = 3): string[] {
-  const tolerance = Math.max(2, Math.ceil(target.length / 3));
-  return candidates
-    .map((candidate) => ({ candidate, distance: editDistance(target, candidate) }))
-    .filter((item) => item.distance <= tolerance)
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, limit)
-    .map((item) => item.candidate);
 }
 
 /** A list for a message: `a, b and 3 more`. */

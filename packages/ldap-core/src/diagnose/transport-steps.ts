@@ -7,8 +7,8 @@ import {
   openConnection,
   parseLdapUrl,
   tlsOptionsFor,
-} from '../connection.ts';
-import { isDirectoryError } from '../errors.ts';
+} from '../connection/connection.ts';
+import { isDirectoryError } from '../errors/errors.ts';
 import {
   isVerificationFailure,
   probeTcp,
@@ -77,7 +77,7 @@ async function speaksPlainLdap(target: LdapTarget, settings: ConnectionSettings)
   }
 }
 
-export interface TransportContext {
+interface TransportContext {
   entry: LdapEntry;
   /** `LDAP[0].` */
   prefix: string;

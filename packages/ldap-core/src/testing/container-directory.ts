@@ -7,9 +7,9 @@ import { TestDirectoryError } from './errors.ts';
 import { OPENLDAP_IMAGE_DIR } from './paths.ts';
 
 /** The image built from docker/openldap; `docker build -t` with this name gives the same image. */
-export const OPENLDAP_IMAGE = 'ldap-login/openldap:dev';
+const OPENLDAP_IMAGE = 'ldap-login/openldap:dev';
 /** The Dockerfile's base; `docker/base-images.sh` builds it where no registry answers. */
-export const BASE_IMAGE = 'debian:bookworm-slim';
+const BASE_IMAGE = 'debian:bookworm-slim';
 
 const STATE_DIR = '/var/lib/ldap-directory';
 const START_TIMEOUT_MS = 120_000;

@@ -19,7 +19,7 @@ export type DatasetName = 'openldap-memberof' | 'openldap-posix' | 'ad-like';
 export const DATASET_NAMES: readonly DatasetName[] = ['openldap-memberof', 'openldap-posix', 'ad-like'];
 
 /** How groups are stored: groupOfNames + memberOf overlay, posixGroup + memberUid, or AD's user/group. */
-export type DatasetFlavor = 'memberof' | 'posix' | 'ad';
+type DatasetFlavor = 'memberof' | 'posix' | 'ad';
 
 export interface DirectoryUser {
   /** The key of this user in `users`. */

@@ -10,8 +10,21 @@ export interface DirectoryEnvironment {
   engineRunDir: string;
 }
 
+/**
+ * The one "are we in CI" rule of every test helper that may skip: `CI` set to anything but an empty
+ * string, `0`, `false` or `no` (in any case). `CI=false` is someone saying "this is not CI".
+ * Under CI nothing skips: a missing slapd, container engine, PostgreSQL or browser is a failure.
+ *
+ * @example
+ * if (!runningInCi()) console.warn('SKIPPING ...');
+ */
+export function runningInCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && !['', '0', 'false', 'no'].includes(value);
+}
+
 export function readDirectoryEnvironment(env: NodeJS.ProcessEnv = process.env): DirectoryEnvironment {
-  const ci = env.CI !== undefined && !['', '0', 'false'].includes(env.CI.toLowerCase());
+  const ci = runningInCi(env);
   const mode = env.LDAP_TEST_DIRECTORY_MODE;
   return {
     ci,

@@ -1,18 +1,15 @@
-export type { DirectoryMode } from './backend.ts';
+/**
+ * `@ldap-login/ldap-core/testing`: a disposable OpenLDAP (a container, or a private slapd) seeded with
+ * one of the datasets described in DATASETS.md, for integration tests, the benchmark and the demo.
+ */
 export {
   DATASET_NAMES,
-  type DatasetDefinition,
-  type DatasetFlavor,
   type DatasetName,
-  type DirectoryGroup,
-  type DirectoryUser,
   datasetContent,
   datasetDefinition,
-  escapeRdnValue,
-  GENERATED,
 } from './datasets.ts';
+export { runningInCi } from './environment.ts';
 export { TestDirectoryError } from './errors.ts';
 export { freeLoopbackPort } from './free-port.ts';
-export { ldifEntry, ldifLine, sshaHash } from './ldif.ts';
 export { type StartDirectoryOptions, startDirectory, type TestDirectory } from './start-directory.ts';
 export { startDirectoryOrSkip } from './start-directory-or-skip.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type DatasetContent, type DatasetName, datasetContent } from './datasets.ts';
 
-export type LdifValue = string | Buffer;
-export type LdifAttributes = [attribute: string, value: LdifValue | undefined][];
+type LdifValue = string | Buffer;
+type LdifAttributes = [attribute: string, value: LdifValue | undefined][];
 
 /** RFC 2849 SAFE-STRING: printable ASCII, not starting with space, colon or "<", not ending with space. */
 function isSafeString(value: string): boolean {
@@ -18,7 +18,7 @@ export function ldifLine(attribute: string, value: LdifValue): string {
 }
 
 /** One entry as LDIF text; `comment` lines go above it. Attributes with an undefined value are left out. */
-export function ldifEntry(dn: string, attributes: LdifAttributes, comment?: string): string {
+function ldifEntry(dn: string, attributes: LdifAttributes, comment?: string): string {
   const lines = comment ? comment.split('\n').map((line) => `# ${line}`) : [];
   lines.push(ldifLine('dn', dn));
   for (const [attribute, value] of attributes) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { readDirectoryEnvironment } from './environment.ts';
+import { readDirectoryEnvironment, runningInCi } from './environment.ts';
 import { TestDirectoryError } from './errors.ts';
 import { missingNativePrograms } from './native-directory.ts';
 import { startDirectory } from './start-directory.ts';
@@ -59,17 +59,27 @@ describe('choosing how to run the test directory', () => {
   });
 });
 
-describe('readDirectoryEnvironment', () => {
+describe('runningInCi', () => {
   it.each([
     [{ CI: 'true' }, true],
+    [{ CI: 'TRUE' }, true],
     [{ CI: '1' }, true],
+    [{ CI: 'yes' }, true],
+    [{ CI: 'woodpecker' }, true],
     [{ CI: 'false' }, false],
+    [{ CI: 'False' }, false],
+    [{ CI: ' false ' }, false],
+    [{ CI: '0' }, false],
+    [{ CI: 'no' }, false],
     [{ CI: '' }, false],
     [{}, false],
   ])('reads CI from %j as %s', (env, ci) => {
+    expect(runningInCi(env)).toBe(ci);
     expect(readDirectoryEnvironment(env).ci).toBe(ci);
   });
+});
 
+describe('readDirectoryEnvironment', () => {
   it('reads a forced mode and ignores anything else', () => {
     expect(readDirectoryEnvironment({ LDAP_TEST_DIRECTORY_MODE: 'native' }).forcedMode).toBe('native');
     expect(readDirectoryEnvironment({ LDAP_TEST_DIRECTORY_MODE: 'podman' }).forcedMode).toBeUndefined();
