@@ -103,3 +103,4 @@ export {
 } from './errors.ts';
 export { fromHex, fromUtf8, HEX_PATTERN, toHex, utf8 } from './hex.ts';
 export { directoryIndexFor, qualifyUsername, type SplitUsername, splitUsername } from './username.ts';
+export * from './vault/index.ts';

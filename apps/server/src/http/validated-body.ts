@@ -40,27 +40,35 @@ function sessionKeyOf(c: Context<AppEnv>): Uint8Array {
 /** A body sealed with the session secret; goes after `sessionAuth`. */
 export function encryptedBody<S extends z.ZodType>(schema: S): Validated<S> {
   return async (c, next) => {
-    const raw = await c.req.text();
-    let plain: unknown = {};
-    if (raw.trim() !== '') {
-      let envelope: z.infer<typeof encryptedSchema>;
-      try {
-        envelope = encryptedSchema.parse(JSON.parse(raw));
-      } catch {
-        throw new ApiError('INVALID_REQUEST', 'authenticated body is not an encrypted {text, nonce}');
-      }
-      try {
-        plain = JSON.parse(sodiumCrypto.secretboxOpen(envelope, sessionKeyOf(c)));
-      } catch (error) {
-        if (error instanceof DecryptionError || error instanceof SyntaxError) {
-          throw new ApiError('REQUEST_CANNOT_BE_DECRYPTED', error.message);
-        }
-        throw error;
-      }
-    }
-    c.req.addValidatedData('json', validated(schema, plain) as object);
+    c.req.addValidatedData('json', (await readEncryptedJson(c, schema)) as object);
     await next();
   };
+}
+
+/** The body sealed with the session secret, opened and validated (for handlers that read it late). */
+export async function readEncryptedJson<S extends z.ZodType>(
+  c: Context<AppEnv>,
+  schema: S,
+): Promise<z.output<S>> {
+  const raw = await c.req.text();
+  let plain: unknown = {};
+  if (raw.trim() !== '') {
+    let envelope: z.infer<typeof encryptedSchema>;
+    try {
+      envelope = encryptedSchema.parse(JSON.parse(raw));
+    } catch {
+      throw new ApiError('INVALID_REQUEST', 'authenticated body is not an encrypted {text, nonce}');
+    }
+    try {
+      plain = JSON.parse(sodiumCrypto.secretboxOpen(envelope, sessionKeyOf(c)));
+    } catch (error) {
+      if (error instanceof DecryptionError || error instanceof SyntaxError) {
+        throw new ApiError('REQUEST_CANNOT_BE_DECRYPTED', error.message);
+      }
+      throw error;
+    }
+  }
+  return validated(schema, plain);
 }
 
 /** Replies with the JSON sealed with the session secret. */

@@ -1,4 +1,4 @@
-/** `/user/*`: the profile with directory groups, and the re-encrypted keys after a password change. */
+/** `/user/*`: the profile with directory groups, the vault status, and the re-encrypted keys after a password change. */
 import {
   type ActivateTokenReply,
   AUTHENTICATION,
@@ -6,6 +6,7 @@ import {
   HASHING_ALGORITHM,
   SCRYPT_PARAMETERS,
   type UserProfile,
+  type UserStatusReply,
   userUpdateRequestSchema,
 } from '@ldap-login/protocol';
 import { Hono } from 'hono';
@@ -17,7 +18,9 @@ import { sessionAuth } from '../http/session-auth.ts';
 import { encryptedBody, encryptedJson } from '../http/validated-body.ts';
 
 /** The account as `activate-token` returns it (with the encrypted secret key). */
-export function accountWithSecretKey(user: UserRow): ActivateTokenReply['user'] {
+export function accountWithSecretKey(
+  user: UserRow,
+): Omit<ActivateTokenReply['user'], 'server_secret_exists'> {
   return {
     id: user.id,
     username: user.username,
@@ -53,16 +56,31 @@ export function userRoutes(services: ApiServices): Hono<AppEnv> {
     } satisfies UserProfile);
   });
 
+  app.get('/status', (c) => {
+    const user = c.get('user')!;
+    // No shares, groups or security reports yet: Psono reports the account's creation date then.
+    return encryptedJson(c, {
+      unaccepted_shares_count: 0,
+      unaccepted_groups_count: 0,
+      unaccepted_forced_groups_count: 0,
+      last_security_report_created: new Date(Number(user.created_at)).toISOString(),
+    } satisfies UserStatusReply);
+  });
+
   app.put('/update', encryptedBody(userUpdateRequestSchema), async (c) => {
     const session = c.get('session')!;
+    const user = c.get('user')!;
     const body = c.req.valid('json');
+    // A language change alone: the client keeps the language itself; nothing is stored.
+    if (body.private_key == null) return encryptedJson(c, {} satisfies EmptyReply);
     await services.accounts.replaceEncryptedKeys(session.user_id, {
       private_key: body.private_key.toLowerCase(),
-      private_key_nonce: body.private_key_nonce.toLowerCase(),
-      secret_key: body.secret_key.toLowerCase(),
-      secret_key_nonce: body.secret_key_nonce.toLowerCase(),
-      user_sauce: body.user_sauce.toLowerCase(),
+      private_key_nonce: body.private_key_nonce!.toLowerCase(),
+      secret_key: body.secret_key!.toLowerCase(),
+      secret_key_nonce: body.secret_key_nonce!.toLowerCase(),
+      user_sauce: (body.user_sauce ?? user.user_sauce).toLowerCase(),
     });
+    await services.serverSecrets.keysReplaced(services.db, session.user_id);
     audit(services, {
       event: 'keys_updated',
       outcome: 'success',

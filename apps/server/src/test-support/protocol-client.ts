@@ -60,6 +60,8 @@ export interface LoginOptions {
   deviceDescription?: string;
   /** Stop after the login reply, before activate-token (to test unactivated sessions). */
   skipActivation?: boolean;
+  /** Sent in the login info as Psono's official client sends it (hex scrypt of the password). */
+  authkey?: string;
 }
 
 export class ProtocolClient {
@@ -139,6 +141,7 @@ export class ProtocolClient {
         device_fingerprint: deviceFingerprint,
         device_description: options.deviceDescription ?? 'protocol client',
         device_time: new Date().toISOString(),
+        ...(options.authkey === undefined ? {} : { authkey: options.authkey }),
       } satisfies LoginInfo),
       replyKey,
     );
@@ -208,6 +211,7 @@ export class ProtocolClient {
         zoneinfo: 'UTC',
       } satisfies ActivateTokenRequest),
     );
+    session.serverSecretExists = activated.user.server_secret_exists;
     session.secretKey = sodiumCrypto.secretboxOpen(
       { text: activated.user.secret_key, nonce: activated.user.secret_key_nonce },
       await this.keyFor(keyPassword, data.user.user_sauce),
@@ -236,6 +240,8 @@ export class Session {
   privateKey = '';
   secretKey = '';
   keysReencrypted = false;
+  /** `server_secret_exists` of the activate-token reply. */
+  serverSecretExists: boolean | undefined;
 
   constructor(
     private readonly client: ProtocolClient,

@@ -140,6 +140,7 @@ export function createFakeServer(options: FakeServerOptions = {}) {
       allow_lost_password: false,
       multifactor_enabled: false,
       ldap_domains: ['example.com'],
+      compliance_server_secrets: 'noone',
     } satisfies ServerInfo);
     return {
       info: infoString,
@@ -242,6 +243,7 @@ export function createFakeServer(options: FakeServerOptions = {}) {
           secret_key_nonce: account.encSecret.nonce,
           hashing_algorithm: HASHING_ALGORITHM,
           hashing_parameters: PARAMS,
+          server_secret_exists: false,
         },
       } satisfies ActivateTokenReply);
     }

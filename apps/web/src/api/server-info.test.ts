@@ -18,6 +18,7 @@ const info = JSON.stringify({
   allow_lost_password: false,
   multifactor_enabled: false,
   ldap_domains: ['example.com'],
+  compliance_server_secrets: 'noone',
 } satisfies ServerInfo);
 const signed = (infoString: string, keys = signer) => ({
   info: infoString,

@@ -21,6 +21,8 @@ export const activateTokenReplySchema = z.object({
     /** the user's secret key (hex text), secretboxed under the password key */
     secret_key: hexText().min(32),
     secret_key_nonce: hexBytes(24),
+    /** whether the server keeps a copy of this user's keys (server secrets, SPEC 11) */
+    server_secret_exists: z.boolean(),
   }),
 });
 

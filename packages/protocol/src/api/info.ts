@@ -3,6 +3,7 @@
  * Clients check the signature, pin `verify_key`, and box their `login_info` to `public_key`.
  */
 import { z } from 'zod';
+import { serverSecretsModes } from '../vault/user.ts';
 import { hexBytes } from './hex-string.ts';
 
 /**
@@ -37,6 +38,8 @@ export const serverInfoSchema = z.object({
   allow_lost_password: z.boolean(),
   multifactor_enabled: z.boolean(),
   ldap_domains: z.array(z.string()),
+  /** who has a server-kept copy of their keys (`COMPLIANCE_SERVER_SECRETS`, SPEC 11) */
+  compliance_server_secrets: z.enum(serverSecretsModes),
 });
 
 export type ServerInfo = z.infer<typeof serverInfoSchema>;

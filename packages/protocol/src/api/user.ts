@@ -25,21 +25,35 @@ export type UserProfile = z.input<typeof userProfileSchema>;
 /** Secretbox of a 64-character hex key: 64 bytes of plaintext + 16 bytes of tag, as hex. */
 const ENCRYPTED_KEY_BYTES = 80;
 
+/**
+ * `PUT /user/update/` as both clients send it: ours with re-encrypted keys and the user's sauce,
+ * Psono's official client without the sauce, and for a language change with only `language` (every
+ * other key absent or null). The directory owns e-mail and password, so those stay null.
+ */
 export const userUpdateRequestSchema = z
   .object({
-    private_key: hexBytes(ENCRYPTED_KEY_BYTES),
-    private_key_nonce: hexBytes(24),
-    secret_key: hexBytes(ENCRYPTED_KEY_BYTES),
-    secret_key_nonce: hexBytes(24),
-    user_sauce: userSauceSchema,
-    // Psono's updateUser sends these too; the directory owns the e-mail and the password.
+    private_key: hexBytes(ENCRYPTED_KEY_BYTES).nullish(),
+    private_key_nonce: hexBytes(24).nullish(),
+    secret_key: hexBytes(ENCRYPTED_KEY_BYTES).nullish(),
+    secret_key_nonce: hexBytes(24).nullish(),
+    user_sauce: userSauceSchema.nullish(),
     email: z.null().optional(),
     authkey: z.null().optional(),
     authkey_old: z.null().optional(),
-    language: z.null().optional(),
+    language: z.string().max(16).nullish(),
     hashing_algorithm: z.literal(HASHING_ALGORITHM).nullish(),
     hashing_parameters: ownScryptParametersSchema.nullish(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    const keys = [body.private_key, body.private_key_nonce, body.secret_key, body.secret_key_nonce];
+    const given = keys.filter((value) => value != null).length;
+    if (given !== 0 && given !== keys.length) {
+      ctx.addIssue({ code: 'custom', message: 'the four key fields go together', path: ['private_key'] });
+    }
+    if (given === 0 && body.user_sauce != null) {
+      ctx.addIssue({ code: 'custom', message: 'user_sauce only comes with keys', path: ['user_sauce'] });
+    }
+  });
 
 export type UserUpdateRequest = z.input<typeof userUpdateRequestSchema>;
