@@ -3,12 +3,13 @@
  * generated settings.yaml (embedded SQLite in a temporary folder, fresh keys), serving one LDAP
  * entry per transport so that one process, and one memory figure, covers the whole run.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type LdapEntryInput, x25519PublicKeyFromPrivate } from '@ldap-login/config-schema';
+import type { LdapEntryInput } from '@ldap-login/config-schema';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { type RunningChild, startChild } from './child-process.ts';
 import { directoryUrl } from './targets/raw-target.ts';
 import { TRANSPORTS, type Transport } from './targets/target.ts';
@@ -44,7 +45,7 @@ export function domainFor(directory: TestDirectory, transport: Transport): strin
 
 /** Settings for the server under test. Throttling is raised so that no load is ever refused by it. */
 export function productSettings(options: ProductServerOptions): Record<string, unknown> {
-  const privateKey = randomBytes(32).toString('hex');
+  const serverKeys = sodiumCrypto.generateX25519KeyPair();
   const ldap: LdapEntryInput[] = TRANSPORTS.map((transport) =>
     options.directory.ldapEntry({
       LDAP_URL: directoryUrl(options.directory, transport),
@@ -53,9 +54,9 @@ export function productSettings(options: ProductServerOptions): Record<string, u
     }),
   );
   return {
-    SECRET_KEY: randomBytes(32).toString('hex'),
-    PRIVATE_KEY: privateKey,
-    PUBLIC_KEY: x25519PublicKeyFromPrivate(privateKey),
+    SECRET_KEY: toHex(sodiumCrypto.randomBytes(32)),
+    PRIVATE_KEY: toHex(serverKeys.privateKey),
+    PUBLIC_KEY: toHex(serverKeys.publicKey),
     HOST_URL: 'http://127.0.0.1/server',
     AUTHENTICATION_METHODS: ['LDAP'],
     DATA_DIR: join(options.workDir, 'data'),

@@ -14,10 +14,12 @@
  *
  * Server keys for `settings` are read from standard input (the output of `manage generate-keys`).
  */
+
 import { readFileSync } from 'node:fs';
 import { datasetContent, datasetDefinition } from '@ldap-login/ldap-core/testing';
+import { ApiError } from '@ldap-login/protocol';
 import { chromium } from 'playwright-core';
-import { ProtocolClient, ProtocolError } from '../../apps/server/src/test-support/protocol-client.ts';
+import { ProtocolClient } from '../../apps/server/src/test-support/protocol-client.ts';
 import { HEADLESS_CHROMIUM_ARGS } from '../../apps/web/e2e/chromium-args.ts';
 
 /** The OpenLDAP image's default dataset; its users and service account come from the catalog. */
@@ -68,11 +70,7 @@ async function wrongPassword(baseUrl: string): Promise<string> {
   try {
     await ProtocolClient.forUrl(`${baseUrl}/server`).login(username, `${password}-wrong`);
   } catch (error) {
-    if (
-      error instanceof ProtocolError &&
-      error.status === 400 &&
-      error.code === 'USERNAME_OR_PASSWORD_WRONG'
-    ) {
+    if (error instanceof ApiError && error.status === 400 && error.code === 'USERNAME_OR_PASSWORD_WRONG') {
       return `refused with ${error.code}`;
     }
     throw error;

@@ -1,20 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiError, type Encrypted, fromHex, toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
-import { toHex } from './crypto/hex.ts';
-import {
-  decryptWithKey,
-  type EncryptedValue,
-  encryptForPublicKey,
-  encryptWithKey,
-  generateX25519KeyPair,
-} from './crypto/nacl.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import { FakeDirectory } from './test-support/fake-directory.ts';
-import { KeysLockedError, ProtocolError } from './test-support/protocol-client.ts';
+import { KeysLockedError } from './test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from './test-support/test-app.ts';
 
 const ALICE = {
@@ -61,9 +55,9 @@ async function expectError(promise: Promise<unknown>, status: number, code: stri
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(ProtocolError);
+  expect(error).toBeInstanceOf(ApiError);
   expect(error).toMatchObject({ status, code });
-  return error as ProtocolError;
+  return error as ApiError;
 }
 
 async function postJson(path: string, body: unknown, headers: Record<string, string> = {}, peer?: string) {
@@ -82,15 +76,15 @@ async function postJson(path: string, body: unknown, headers: Record<string, str
 /** A login request body as a client sends it (`device_time` from the test's clock unless given). */
 async function loginBody(payload: unknown) {
   const info = await t.client().info();
-  const keys = generateX25519KeyPair();
+  const keys = sodiumCrypto.generateX25519KeyPair();
   const withTime =
     typeof payload === 'object' && payload !== null
       ? { device_time: new Date(clock).toISOString(), ...payload }
       : payload;
-  const box = encryptForPublicKey(
+  const box = sodiumCrypto.boxSeal(
     typeof withTime === 'string' ? withTime : JSON.stringify(withTime),
-    Buffer.from(info.public_key, 'hex'),
-    keys,
+    fromHex(info.public_key),
+    keys.privateKey,
   );
   return { login_info: box.text, login_info_nonce: box.nonce, public_key: toHex(keys.publicKey) };
 }
@@ -283,8 +277,8 @@ describe('POST /authentication/login/', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ non_field_errors: ['INVALID_REQUEST'] });
 
-    const keys = generateX25519KeyPair();
-    const wrongKey = encryptForPublicKey('{}', keys.publicKey, keys);
+    const keys = sodiumCrypto.generateX25519KeyPair();
+    const wrongKey = sodiumCrypto.boxSeal('{}', keys.publicKey, keys.privateKey);
     const undecryptable = await postJson('/authentication/login/', {
       login_info: wrongKey.text,
       login_info_nonce: wrongKey.nonce,
@@ -350,8 +344,8 @@ describe('login throttling', () => {
       429,
       'TOO_MANY_LOGIN_ATTEMPTS',
     );
-    expect(Number(throttled.retryAfter)).toBeGreaterThan(0);
-    expect(Number(throttled.retryAfter)).toBeLessThanOrEqual(t.settings.LOGIN_THROTTLE_WINDOW);
+    expect(Number(throttled.retryAfterSeconds)).toBeGreaterThan(0);
+    expect(Number(throttled.retryAfterSeconds)).toBeLessThanOrEqual(t.settings.LOGIN_THROTTLE_WINDOW);
     expect(directory.authenticateCalls).toBe(calls);
     // Other users are not affected.
     await t.client().login('bob@example.com', 'bob-pw');
@@ -410,15 +404,15 @@ describe('login throttling', () => {
     });
     const viaProxy = async (forwarded: string, peer: string) => {
       const info = await t.client().info();
-      const keys = generateX25519KeyPair();
-      const box = encryptForPublicKey(
+      const keys = sodiumCrypto.generateX25519KeyPair();
+      const box = sodiumCrypto.boxSeal(
         JSON.stringify({
           username: `u${Math.random()}@example.com`,
           password: 'x',
           device_time: new Date().toISOString(),
         }),
-        Buffer.from(info.public_key, 'hex'),
-        keys,
+        fromHex(info.public_key),
+        keys.privateKey,
       );
       return postJson(
         '/authentication/login/',
@@ -491,7 +485,7 @@ describe('login throttling', () => {
 describe('POST /authentication/activate-token/', () => {
   it('refuses a wrong validator with an encrypted VERIFICATION_FAILED', async () => {
     const session = await t.client().login('alice@example.com', 'alice-pw', { skipActivation: true });
-    const wrong = encryptWithKey('f'.repeat(64), session.sessionSecret);
+    const wrong = sodiumCrypto.secretboxSeal('f'.repeat(64), session.sessionSecret);
     await expectError(
       session.call('POST', '/authentication/activate-token/', {
         verification: wrong.text,
@@ -504,22 +498,22 @@ describe('POST /authentication/activate-token/', () => {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...session.headers() },
       body: JSON.stringify(
-        encryptWithKey(
+        sodiumCrypto.secretboxSeal(
           JSON.stringify({ verification: wrong.text, verification_nonce: wrong.nonce }),
           session.sessionSecret,
         ),
       ),
     });
-    const envelope = (await raw.json()) as EncryptedValue;
+    const envelope = (await raw.json()) as Encrypted;
     expect(Object.keys(envelope).sort()).toEqual(['nonce', 'text']);
-    expect(JSON.parse(decryptWithKey(envelope, session.sessionSecret))).toEqual({
+    expect(JSON.parse(sodiumCrypto.secretboxOpen(envelope, session.sessionSecret))).toEqual({
       non_field_errors: ['VERIFICATION_FAILED'],
     });
   });
 
   it('refuses a body that does not decrypt, and a second activation', async () => {
     const session = await t.client().login('alice@example.com', 'alice-pw', { skipActivation: true });
-    const foreign = encryptWithKey('{}', new Uint8Array(32));
+    const foreign = sodiumCrypto.secretboxSeal('{}', new Uint8Array(32));
     const response = await t.request('/authentication/activate-token/', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...session.headers() },
@@ -527,7 +521,7 @@ describe('POST /authentication/activate-token/', () => {
     });
     expect(response.status).toBe(400);
     expect(
-      JSON.parse(decryptWithKey((await response.json()) as EncryptedValue, session.sessionSecret)),
+      JSON.parse(sodiumCrypto.secretboxOpen((await response.json()) as Encrypted, session.sessionSecret)),
     ).toEqual({
       non_field_errors: ['REQUEST_CANNOT_BE_DECRYPTED'],
     });
@@ -537,7 +531,7 @@ describe('POST /authentication/activate-token/', () => {
       body: JSON.stringify({ verification: 'x' }),
     });
     expect(
-      JSON.parse(decryptWithKey((await notEnvelope.json()) as EncryptedValue, session.sessionSecret)),
+      JSON.parse(sodiumCrypto.secretboxOpen((await notEnvelope.json()) as Encrypted, session.sessionSecret)),
     ).toEqual({
       non_field_errors: ['INVALID_REQUEST'],
     });
@@ -569,7 +563,9 @@ describe('authenticated calls', () => {
     const raw = await t.request('/user/', { headers: session.headers() });
     expect(raw.status).toBe(200);
     expect(raw.headers.get('Cache-Control')).toBe('no-store');
-    const profile = JSON.parse(decryptWithKey((await raw.json()) as EncryptedValue, session.sessionSecret));
+    const profile = JSON.parse(
+      sodiumCrypto.secretboxOpen((await raw.json()) as Encrypted, session.sessionSecret),
+    );
     expect(profile).toMatchObject({
       id: session.user.id,
       username: 'alice@example.com',
@@ -611,7 +607,7 @@ describe('authenticated calls', () => {
       401,
       'AUTHORIZATION_VALIDATOR_INVALID',
     ]);
-    const otherDevice = encryptWithKey(
+    const otherDevice = sodiumCrypto.secretboxSeal(
       JSON.stringify({
         request_time: new Date().toISOString(),
         request_device_fingerprint: 'another-device',
@@ -873,9 +869,7 @@ describe('logs', () => {
     t = await createTestApp({ directory, logger });
     const session = await t.client().login('alice@example.com', 'alice-pw');
     await session.call('GET', '/user/');
-    await expect(t.client().login('alice@example.com', 'secret-guess-1')).rejects.toBeInstanceOf(
-      ProtocolError,
-    );
+    await expect(t.client().login('alice@example.com', 'secret-guess-1')).rejects.toBeInstanceOf(ApiError);
     await new Promise((resolve) => setTimeout(resolve, 20));
     const output = lines.join('');
     expect(output).toContain('INVALID_CREDENTIALS: wrong-password');

@@ -3,6 +3,8 @@
  * tested with `app.request()`. `server.ts` opens the real resources and listens.
  */
 import type { Settings } from '@ldap-login/config-schema';
+import { ApiError, errorBody, toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
@@ -10,13 +12,11 @@ import { AccountService } from './accounts/account-service.ts';
 import type { LoginDirectory } from './accounts/directory-port.ts';
 import { ServerSecrets } from './accounts/server-secrets.ts';
 import { BoxKeyCache } from './crypto/box-key-cache.ts';
-import { encryptWithKey } from './crypto/nacl.ts';
 import { SecretKeyring } from './crypto/secret-key.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import { executorFor } from './db/executor.ts';
 import type { Database } from './db/schema.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
-import { ApiError, errorBody } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBodySize } from './http/body-limit.ts';
 import { TrustedProxies } from './http/client-address.ts';
@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   );
   const secretKeyring = deps.settings.SECRET_KEY ? new SecretKeyring(deps.settings.SECRET_KEY) : undefined;
   // The verifiers need a server-only key even without SECRET_KEY: the private key serves then.
-  const macKeyring = secretKeyring ?? new SecretKeyring(Buffer.from(keys.box.raw).toString('hex'));
+  const macKeyring = secretKeyring ?? new SecretKeyring(toHex(keys.box.privateKey));
   if (!secretKeyring && deps.settings.COMPLIANCE_SERVER_SECRETS !== 'noone') {
     logger.warn(
       'SECRET_KEY is not set: no server secrets are kept (COMPLIANCE_SERVER_SECRETS acts as noone)',
@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const services: ApiServices = {
     settings: deps.settings,
     keys,
-    userBoxKeys: new BoxKeyCache(keys.box),
+    userBoxKeys: new BoxKeyCache(keys.box.privateKey),
     directory,
     directoryHealth: deps.directoryHealth ?? new DirectoryHealthMonitor(deps.directory, logger),
     db: deps.db,
@@ -160,7 +160,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     },
     // Without a SECRET_KEY the private key (as secret, and never shown) is what device tokens derive from.
     deviceTokens: new DeviceTokens(
-      deps.settings.SECRET_KEY ?? Buffer.from(keys.box.raw).toString('hex'),
+      deps.settings.SECRET_KEY ?? Buffer.from(keys.box.privateKey).toString('hex'),
       deps.settings.DEVICE_TOKEN_LIFETIME,
       now,
     ),
@@ -257,7 +257,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header('Cache-Control', 'no-store');
     const key = c.get('sessionKey');
     if (key && apiError.status !== 401) {
-      return c.json(encryptWithKey(JSON.stringify(errorBody(apiError.code)), key), apiError.status);
+      return c.json(
+        sodiumCrypto.secretboxSeal(JSON.stringify(errorBody(apiError.code)), key),
+        apiError.status,
+      );
     }
     return c.json(errorBody(apiError.code), apiError.status);
   });

@@ -13,6 +13,5 @@ export { openDatabase } from './db/database.ts';
 export { type Executor, executorFor } from './db/executor.ts';
 export { MigrationError, migrateToLatest } from './db/migrations.ts';
 export type { Database, DatabaseSchema } from './db/schema.ts';
-export { API_ERRORS, type ApiErrorCode } from './http/api-error.ts';
 export { createLogger } from './logger.ts';
 export { type RunningServer, SettingsError, type StartServerOptions, startServer } from './server.ts';

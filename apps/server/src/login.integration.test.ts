@@ -2,6 +2,7 @@
  * The full encrypted protocol against a real OpenLDAP (the disposable test directory of ldap-core):
  * what a user meets when the directory changes under them.
  */
+
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
 import {
@@ -10,10 +11,11 @@ import {
   type TestDirectory,
   TestDirectoryError,
 } from '@ldap-login/ldap-core/testing';
+import { ApiError } from '@ldap-login/protocol';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoginDirectory } from './accounts/directory-port.ts';
-import { KeysLockedError, ProtocolError } from './test-support/protocol-client.ts';
+import { KeysLockedError } from './test-support/protocol-client.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-support/test-app.ts';
 
 let directory: TestDirectory;
@@ -171,7 +173,7 @@ describe('LDAP login with the full encrypted protocol', () => {
       .client()
       .login(`bob@${directory.domain}`, 'not-the-password')
       .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(ProtocolError);
+    expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ status: 400, code: 'USERNAME_OR_PASSWORD_WRONG' });
     expect(wrong).toMatchObject({ status: 400, code: 'USERNAME_OR_PASSWORD_WRONG' });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -308,7 +310,7 @@ describe('LDAP login with the full encrypted protocol', () => {
       .login(`jsmith@${directory.domain}`, jsmith.password)
       .catch((error: unknown) => error);
     expect(throttled).toMatchObject({ status: 429, code: 'TOO_MANY_LOGIN_ATTEMPTS' });
-    expect(Number((throttled as ProtocolError).retryAfter)).toBeGreaterThan(0);
+    expect(Number((throttled as ApiError).retryAfterSeconds)).toBeGreaterThan(0);
     expect(ldap.calls).toBe(asked);
   });
 

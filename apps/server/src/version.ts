@@ -1,6 +1,6 @@
 /**
  * The product's version and the git revision it was built from, and the Psono version the server
- * reports to Psono's clients.
+ * reports to Psono's clients (`PROTOCOL_VERSION` of `@ldap-login/protocol`).
  *
  * The revision is baked into the image as `LDAP_LOGIN_REVISION` (a build argument of
  * `docker/Dockerfile`); a build from a git checkout reads it from `.git` at start, without running git.
@@ -8,16 +8,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/**
- * The Psono server version announced in `/info/` (`"5.3.2 (Build <revision>)"`). Psono's clients
- * compare it to switch features on, so it says which Psono behaviour this server provides:
- * - >= 4.0.14 (type CE) and >= 4.0.24 (type EE): the oldest servers the official client accepts;
- * - >= 5.3.2 with type EE: the client runs its job scheduler (group keys for directory-made
- *   memberships), which the team vaults rely on;
- * - < 5.4.0: the client offers file attachments from 5.4.0 on, which this server does not store.
- */
-export const PSONO_COMPATIBILITY_VERSION = '5.3.2';
 
 export interface ProductVersion {
   /** The product's own version (`package.json`), for example `0.2.0`. */

@@ -13,9 +13,8 @@ import {
   type TestDirectory,
   TestDirectoryError,
 } from '@ldap-login/ldap-core/testing';
+import { nobleCrypto, toHex } from '@ldap-login/protocol';
 import { type RunningServer, startServer } from '@ldap-login/server';
-import { x25519 } from '@noble/curves/ed25519.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { Attribute, Change, Client } from 'ldapts';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
@@ -83,11 +82,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
     });
     const configJson = join(work, 'config.json');
     writeFileSync(configJson, '{}');
-    const privateKey = x25519.utils.randomSecretKey();
+    const serverKeys = nobleCrypto.generateX25519KeyPair();
     const settings = settingsSchema.parse({
-      SECRET_KEY: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
-      PRIVATE_KEY: bytesToHex(privateKey),
-      PUBLIC_KEY: bytesToHex(x25519.getPublicKey(privateKey)),
+      SECRET_KEY: toHex(nobleCrypto.randomBytes(32)),
+      PRIVATE_KEY: toHex(serverKeys.privateKey),
+      PUBLIC_KEY: toHex(serverKeys.publicKey),
       AUTHENTICATION_METHODS: ['LDAP'],
       DATA_DIR: join(work, 'data'),
       LOG_LEVEL: 'error',

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { describe, expect, it } from 'vitest';
 import { formatFinding } from './finding.ts';
 import { LDAP_PRESETS, type LdapPreset } from './ldap-presets.ts';
 import { loadSettingsText } from './settings-loader.ts';
 import { ldapEntrySchema, settingsSchema } from './settings-schema.ts';
 import { parseWebConfig } from './web-config.ts';
-import { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';
 
 const examples = fileURLToPath(new URL('../examples/', import.meta.url));
 const exampleFile = (name: string) => `${examples}${name}`;
@@ -18,7 +18,7 @@ function freshKeys(): Record<string, string> {
   return {
     PSONO_SECRET_KEY: randomBytes(32).toString('hex'),
     PSONO_PRIVATE_KEY: privateKey,
-    PSONO_PUBLIC_KEY: x25519PublicKeyFromPrivate(privateKey),
+    PSONO_PUBLIC_KEY: toHex(nobleCrypto.x25519PublicKey(fromHex(privateKey))),
   };
 }
 

@@ -15,4 +15,3 @@ export {
   type SettingsInput,
   settingsSchema,
 } from './settings-schema.ts';
-export { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { describe, expect, it } from 'vitest';
 import { PUBLISHED_KEY_PAIRS, publishedKeySource } from './published-test-keys.ts';
-import { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';
 
 /** DER prefix of a PKCS#8 Ed25519 private key (RFC 8410); the 32-byte seed follows it. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -22,7 +22,7 @@ describe('published key pairs', () => {
     (_source, pair) => {
       const computed =
         pair.kind === 'x25519'
-          ? x25519PublicKeyFromPrivate(pair.privateKey)
+          ? toHex(nobleCrypto.x25519PublicKey(fromHex(pair.privateKey)))
           : ed25519PublicKeyFromSeed(pair.privateKey);
       expect(computed).toBe(pair.publicKey);
     },

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { REDACTED, redactSettings, SECRET_FIELD_NAMES } from './redact-settings.ts';
 import { settingsSchema } from './settings-schema.ts';
-import { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';
 
 /** Every property name anywhere in the settings schema (top level, LDAP entries, DATABASES.default). */
 function settingsKeyNames(): Set<string> {
@@ -19,7 +19,7 @@ function settingsKeyNames(): Set<string> {
 }
 
 const PRIVATE_KEY = randomBytes(32).toString('hex');
-const PUBLIC_KEY = x25519PublicKeyFromPrivate(PRIVATE_KEY);
+const PUBLIC_KEY = toHex(nobleCrypto.x25519PublicKey(fromHex(PRIVATE_KEY)));
 
 describe('redactSettings', () => {
   const settings = settingsSchema.parse({

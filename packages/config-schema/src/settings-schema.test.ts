@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { describe, expect, it } from 'vitest';
 import { LDAP_PRESETS } from './ldap-presets.ts';
 import { PUBLISHED_KEY_PAIRS } from './published-test-keys.ts';
@@ -9,7 +10,6 @@ import {
   SETTINGS_DEFAULTS,
   settingsSchema,
 } from './settings-schema.ts';
-import { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';
 
 const REQUIRED_ENTRY = {
   LDAP_URL: 'ldaps://ldap.example.com',
@@ -22,7 +22,7 @@ const REQUIRED_ENTRY = {
 
 // A fresh pair per run: a published one is refused (see "published test keys" below).
 const PRIVATE_KEY = randomBytes(32).toString('hex');
-const PUBLIC_KEY = x25519PublicKeyFromPrivate(PRIVATE_KEY);
+const PUBLIC_KEY = toHex(nobleCrypto.x25519PublicKey(fromHex(PRIVATE_KEY)));
 
 describe('LDAP entry defaults', () => {
   const entry = ldapEntrySchema.parse(REQUIRED_ENTRY);
@@ -154,7 +154,7 @@ describe('published test keys and placeholders', () => {
     'refuses the pair of %s',
     (_source, pair) => {
       const privateKey = pair.privateKey;
-      const publicKey = x25519PublicKeyFromPrivate(privateKey);
+      const publicKey = toHex(nobleCrypto.x25519PublicKey(fromHex(privateKey)));
       const result = settingsSchema.safeParse({
         PRIVATE_KEY: privateKey.toUpperCase(),
         PUBLIC_KEY: publicKey,

@@ -1,8 +1,8 @@
+import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { z } from 'zod';
 import { databaseKindOfEngine } from './database-config.ts';
 import { parseIpRange } from './ip-range.ts';
 import { publishedKeySource } from './published-test-keys.ts';
-import { x25519PublicKeyFromPrivate } from './x25519-public-key.ts';
 
 /**
  * The schema of the server's `settings.yaml`, with Psono's UPPER_CASE key names.
@@ -555,7 +555,7 @@ export const settingsSchema = z
       } else if (
         isHexKey(privateKey) &&
         isHexKey(publicKey) &&
-        x25519PublicKeyFromPrivate(privateKey) !== publicKey.toLowerCase()
+        toHex(nobleCrypto.x25519PublicKey(fromHex(privateKey))) !== publicKey.toLowerCase()
       ) {
         ctx.addIssue({
           code: 'custom',

@@ -1,2 +1,2 @@
-/** Node-only entry: the libsodium (sodium-native) crypto backend. */
-export {};
+/** Node-only entry: the libsodium (sodium-native) backend of the crypto interface. */
+export { MAX_CONCURRENT_SCRYPT, scryptLoad, sodiumCrypto } from './crypto/sodium-crypto.ts';

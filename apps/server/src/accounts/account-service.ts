@@ -5,11 +5,10 @@
  * the login password: this is the only place the server runs scrypt.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { passwordKey, toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { Selectable } from 'kysely';
 import { type AuditEvent, recordAuditEvent } from '../audit.ts';
-import { toHex } from '../crypto/hex.ts';
-import { encryptWithKey, generateX25519KeyPair } from '../crypto/nacl.ts';
-import { passwordDerivedKey } from '../crypto/password-key.ts';
 import type { Executor } from '../db/executor.ts';
 import type { SessionsTable, UsersTable } from '../db/schema.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
@@ -35,10 +34,10 @@ export function canonicalUsername(user: Pick<DirectoryUser, 'username' | 'domain
 /** Creates a fresh key pair and secret key, encrypted under the key derived from `password`. */
 export async function createEncryptedUserKeys(password: string): Promise<EncryptedUserKeys> {
   const userSauce = randomBytes(32).toString('hex');
-  const key = await passwordDerivedKey(password, userSauce);
-  const keyPair = generateX25519KeyPair();
-  const privateKey = encryptWithKey(toHex(keyPair.raw), key);
-  const secretKey = encryptWithKey(randomBytes(32).toString('hex'), key);
+  const key = await passwordKey(sodiumCrypto, password, userSauce);
+  const keyPair = sodiumCrypto.generateX25519KeyPair();
+  const privateKey = sodiumCrypto.secretboxSeal(toHex(keyPair.privateKey), key);
+  const secretKey = sodiumCrypto.secretboxSeal(randomBytes(32).toString('hex'), key);
   key.fill(0);
   return {
     public_key: toHex(keyPair.publicKey),

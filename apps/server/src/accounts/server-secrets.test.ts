@@ -3,7 +3,9 @@
  * client sees after a directory password change in each mode, and every move between modes on the
  * same database, with no key ever lost.
  */
+
 import type { DatabaseConfig } from '@ldap-login/config-schema';
+import { ApiError } from '@ldap-login/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type DatabaseBackend,
@@ -12,7 +14,7 @@ import {
   sqliteBackend,
 } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
-import { KeysLockedError, ProtocolError, type Session } from '../test-support/protocol-client.ts';
+import { KeysLockedError, type Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 
 const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
@@ -177,7 +179,7 @@ describe.each(backends)('server secrets on %s', (_name, makeBackend) => {
     const refused = await session
       .call('POST', '/server-secret/', { private_key: 'ab'.repeat(32), secret_key: session.secretKey })
       .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(ProtocolError);
+    expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ status: 400, code: 'SERVER_SECRET_REFUSED' });
     expect(
       await session.call('POST', '/server-secret/', {

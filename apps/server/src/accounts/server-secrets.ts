@@ -15,11 +15,11 @@
  * here as well, so `DELETE /datastore/` can check the authkey against the last password the
  * directory accepted, as Psono checks it against the user's own authkey.
  */
+
 import type { Settings } from '@ldap-login/config-schema';
+import { DecryptionError, fromHex, passwordKey, toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { Selectable } from 'kysely';
-import { fromHex, toHex } from '../crypto/hex.ts';
-import { DecryptionError, decryptWithKey, encryptWithKey, x25519PrivateKey } from '../crypto/nacl.ts';
-import { passwordDerivedKey } from '../crypto/password-key.ts';
 import type { SecretKeyring } from '../crypto/secret-key.ts';
 import { executorFor } from '../db/executor.ts';
 import type { Database, UserLoginSecretsTable } from '../db/schema.ts';
@@ -77,7 +77,10 @@ export class ServerSecrets {
   }
 
   private seal(keys: OpenedKeys): { server_secret: string; server_secret_nonce: string } {
-    const sealed = encryptWithKey(JSON.stringify(keys), this.secretKeyring!.keyFor('server-secrets'));
+    const sealed = sodiumCrypto.secretboxSeal(
+      JSON.stringify(keys),
+      this.secretKeyring!.keyFor('server-secrets'),
+    );
     return { server_secret: sealed.text, server_secret_nonce: sealed.nonce };
   }
 
@@ -86,7 +89,7 @@ export class ServerSecrets {
       return undefined;
     try {
       return JSON.parse(
-        decryptWithKey(
+        sodiumCrypto.secretboxOpen(
           { text: row.server_secret, nonce: row.server_secret_nonce },
           this.secretKeyring.keyFor('server-secrets'),
         ),
@@ -124,14 +127,20 @@ export class ServerSecrets {
     };
     if (authkeyMac !== null) update.authkey_mac = authkeyMac;
     if (!passwordDone) {
-      const key = await passwordDerivedKey(password, user.user_sauce);
+      const key = await passwordKey(sodiumCrypto, password, user.user_sauce);
       try {
         let opened = copy;
         if (!opened) {
           try {
             opened = {
-              private_key: decryptWithKey({ text: user.private_key, nonce: user.private_key_nonce }, key),
-              secret_key: decryptWithKey({ text: user.secret_key, nonce: user.secret_key_nonce }, key),
+              private_key: sodiumCrypto.secretboxOpen(
+                { text: user.private_key, nonce: user.private_key_nonce },
+                key,
+              ),
+              secret_key: sodiumCrypto.secretboxOpen(
+                { text: user.secret_key, nonce: user.secret_key_nonce },
+                key,
+              ),
             };
           } catch (error) {
             // Keys still under an earlier password and no copy: the client asks for that password.
@@ -139,8 +148,8 @@ export class ServerSecrets {
           }
           if (opened && this.keepsCopies) Object.assign(update, this.seal(opened));
         } else {
-          const privateKey = encryptWithKey(opened.private_key, key);
-          const secretKey = encryptWithKey(opened.secret_key, key);
+          const privateKey = sodiumCrypto.secretboxSeal(opened.private_key, key);
+          const secretKey = sodiumCrypto.secretboxSeal(opened.secret_key, key);
           account = {
             ...user,
             private_key: privateKey.text,
@@ -208,7 +217,7 @@ export class ServerSecrets {
    */
   async storeFromClient(user: UserRow, keys: OpenedKeys): Promise<boolean> {
     if (!this.keepsCopies) return false;
-    const publicKey = toHex(x25519PrivateKey(fromHex(keys.private_key)).publicKey);
+    const publicKey = toHex(sodiumCrypto.x25519PublicKey(fromHex(keys.private_key)));
     if (publicKey !== user.public_key.toLowerCase()) return false;
     const opened = { private_key: keys.private_key.toLowerCase(), secret_key: keys.secret_key.toLowerCase() };
     await this.upsert(this.db, user.id, { ...this.seal(opened), password_mac: null, updated_at: this.now() });

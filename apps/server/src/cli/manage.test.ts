@@ -1,7 +1,9 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettingsText, x25519PublicKeyFromPrivate } from '@ldap-login/config-schema';
+import { loadSettingsText } from '@ldap-login/config-schema';
+import { fromHex, toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
 import type { CliIo } from './command.ts';
@@ -94,7 +96,7 @@ describe('manage as a process', () => {
     const { PRIVATE_KEY, PUBLIC_KEY, SECRET_KEY } = loaded.settings;
     expect(PRIVATE_KEY).toMatch(/^[0-9a-f]{64}$/);
     expect(SECRET_KEY).toMatch(/^[0-9a-f]{64}$/);
-    expect(x25519PublicKeyFromPrivate(PRIVATE_KEY!)).toBe(PUBLIC_KEY);
+    expect(toHex(sodiumCrypto.x25519PublicKey(fromHex(PRIVATE_KEY!)))).toBe(PUBLIC_KEY);
   });
 
   it('check-settings reports every problem with its line and exits 2', async () => {
@@ -324,7 +326,7 @@ describe('generateServerKeys', () => {
     const first = generateServerKeys();
     const second = generateServerKeys();
     expect(first.PRIVATE_KEY).not.toBe(second.PRIVATE_KEY);
-    expect(x25519PublicKeyFromPrivate(first.PRIVATE_KEY)).toBe(first.PUBLIC_KEY);
+    expect(toHex(sodiumCrypto.x25519PublicKey(fromHex(first.PRIVATE_KEY)))).toBe(first.PUBLIC_KEY);
     const yaml = keysAsYaml({ ...first, SECRET_KEY: '1e10' }, new Date(0));
     expect(yaml).toContain("SECRET_KEY: '1e10'");
     expect(yaml).toContain('1970-01-01T00:00:00.000Z');

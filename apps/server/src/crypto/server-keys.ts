@@ -3,15 +3,13 @@
  * their `login_info` to) and the Ed25519 key that signs `/info/`, whose seed is the same 32 bytes
  * (Psono derives its verify key the same way).
  */
-import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { fromHex, toHex } from './hex.ts';
-import { type X25519PrivateKey, x25519PrivateKey } from './nacl.ts';
-
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const ED25519_SPKI_PREFIX_LENGTH = 12;
+import { fromHex, toHex, type X25519KeyPair } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 
 export interface ServerKeys {
-  readonly box: X25519PrivateKey;
+  readonly box: X25519KeyPair;
+  /** Hex X25519 public key (`public_key` in `/info/`, `session_public_key` in the login reply). */
+  readonly publicKey: string;
   /** Hex Ed25519 public key (`verify_key`). */
   readonly verifyKey: string;
   /** Hex detached Ed25519 signature of the UTF-8 bytes of `text`. */
@@ -30,22 +28,17 @@ export function serverKeysFrom(
   if (privateKeyHex === undefined || publicKeyHex === undefined) {
     throw new ServerKeyError('PRIVATE_KEY and PUBLIC_KEY are required; run `manage generate-keys`');
   }
-  const box = x25519PrivateKey(fromHex(privateKeyHex));
-  if (toHex(box.publicKey) !== publicKeyHex.toLowerCase()) {
+  const privateKey = fromHex(privateKeyHex);
+  const box = { privateKey, publicKey: sodiumCrypto.x25519PublicKey(privateKey) };
+  const publicKey = toHex(box.publicKey);
+  if (publicKey !== publicKeyHex.toLowerCase()) {
     throw new ServerKeyError('PUBLIC_KEY does not belong to PRIVATE_KEY; run `manage generate-keys`');
   }
-  const signingKey: KeyObject = createPrivateKey({
-    key: Buffer.concat([ED25519_PKCS8_PREFIX, Buffer.from(box.raw)]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const verifyKey = createPublicKey(signingKey)
-    .export({ format: 'der', type: 'spki' })
-    .subarray(ED25519_SPKI_PREFIX_LENGTH)
-    .toString('hex');
+  const signing = sodiumCrypto.ed25519KeyPairFromSeed(privateKey);
   return {
     box,
-    verifyKey,
-    signHex: (text) => sign(null, Buffer.from(text, 'utf8'), signingKey).toString('hex'),
+    publicKey,
+    verifyKey: toHex(signing.publicKey),
+    signHex: (text) => toHex(sodiumCrypto.sign(text, signing.secretKey)),
   };
 }

@@ -1,14 +1,14 @@
 /**
  * The persistence suite, run unchanged on SQLite and on a real PostgreSQL.
  */
+import { passwordKey } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccountService } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { syncDirectoryGroups } from '../accounts/groups.ts';
 import { auditRepeatedRefusal, recordAuditEvent } from '../audit.ts';
-import { decryptWithKey } from '../crypto/nacl.ts';
-import { passwordDerivedKey } from '../crypto/password-key.ts';
 import { SessionStore } from '../sessions/session-store.ts';
 import {
   type DatabaseBackend,
@@ -98,9 +98,9 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     const sessions = sessionsAt();
     const first = await accounts.recordLogin(directoryUser(), 'pw-1', { session: newSession(sessions) });
     expect(first.created).toBe(true);
-    const key = await passwordDerivedKey('pw-1', first.user.user_sauce);
+    const key = await passwordKey(sodiumCrypto, 'pw-1', first.user.user_sauce);
     expect(
-      decryptWithKey({ text: first.user.private_key, nonce: first.user.private_key_nonce }, key),
+      sodiumCrypto.secretboxOpen({ text: first.user.private_key, nonce: first.user.private_key_nonce }, key),
     ).toMatch(/^[0-9a-f]{64}$/);
 
     clock += 1000;

@@ -4,7 +4,7 @@
  * USERNAME_OR_PASSWORD_WRONG; only "no directory answered" is told apart, as 503.
  */
 import { DirectoryError, type DirectoryErrorCode } from '@ldap-login/ldap-core';
-import { ApiError } from './api-error.ts';
+import { ApiError } from '@ldap-login/protocol';
 
 export interface DirectoryFailure {
   /** The answer for the client. */

@@ -1,26 +1,23 @@
 /**
  * Authentication of API calls: `Authorization: Token <token>` plus Psono's `Authorization-Validator`
- * header (the encrypted request time and device fingerprint, which binds the call to the session
+ * header (the sealed request time and device fingerprint, which binds the call to the session
  * secret and limits replays to a time window).
  */
+import {
+  ApiError,
+  AUTHORIZATION_VALIDATOR_HEADER,
+  type AuthorizationValidator,
+  fromHex,
+  openAuthorizationValidator,
+  TOKEN_AUTHORIZATION,
+} from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { MiddlewareHandler } from 'hono';
-import { z } from 'zod';
-import { fromHex } from '../crypto/hex.ts';
-import { decryptWithKey } from '../crypto/nacl.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
-import { ApiError } from './api-error.ts';
 import type { AppEnv } from './app-env.ts';
-import { encryptedValueSchema } from './encrypted-body.ts';
 
 /** How far a client's clock may be from ours (Psono's clients send their own time). */
 export const REQUEST_TIME_TOLERANCE_MS = 10 * 60 * 1000;
-
-const TOKEN_HEADER = /^Token ([0-9a-f]{64})$/;
-
-const validatorSchema = z.object({
-  request_time: z.string(),
-  request_device_fingerprint: z.string().nullish(),
-});
 
 export interface SessionAuthOptions {
   sessions: SessionStore;
@@ -34,7 +31,7 @@ export interface SessionAuthOptions {
 
 export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const match = TOKEN_HEADER.exec(c.req.header('Authorization') ?? '');
+    const match = TOKEN_AUTHORIZATION.exec(c.req.header('Authorization') ?? '');
     if (!match) throw new ApiError('TOKEN_INVALID', 'no or malformed Authorization header');
     const found = await options.sessions.findWithUserByToken(match[1]!);
     if (!found || found.session.ended_at !== null)
@@ -43,7 +40,7 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
     const now = options.now();
     if (session.valid_till <= now) throw new ApiError('SESSION_EXPIRED', `session ${session.id} expired`);
     const key = fromHex(session.secret);
-    checkValidator(c.req.header('Authorization-Validator'), key, session.device_fingerprint, now);
+    checkValidator(c.req.header(AUTHORIZATION_VALIDATOR_HEADER), key, session.device_fingerprint, now);
     const activation = options.activation ?? 'active';
     if (activation === 'inactive' && session.active === 1) {
       throw new ApiError('TOKEN_ALREADY_ACTIVATED', `session ${session.id}`);
@@ -60,13 +57,14 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
 
 function checkValidator(header: string | undefined, key: Uint8Array, fingerprint: string, now: number): void {
   const refuse = (reason: string) => new ApiError('AUTHORIZATION_VALIDATOR_INVALID', reason);
-  if (!header) throw refuse('missing Authorization-Validator');
-  let validator: z.infer<typeof validatorSchema>;
+  if (!header) throw refuse(`missing ${AUTHORIZATION_VALIDATOR_HEADER}`);
+  let validator: AuthorizationValidator;
   try {
-    const envelope = encryptedValueSchema.parse(JSON.parse(header));
-    validator = validatorSchema.parse(JSON.parse(decryptWithKey(envelope, key)));
+    validator = openAuthorizationValidator(sodiumCrypto, key, header);
   } catch {
-    throw refuse('Authorization-Validator does not decrypt to {request_time, request_device_fingerprint}');
+    throw refuse(
+      `${AUTHORIZATION_VALIDATOR_HEADER} does not decrypt to {request_time, request_device_fingerprint}`,
+    );
   }
   const requestTime = Date.parse(validator.request_time);
   if (Number.isNaN(requestTime) || Math.abs(requestTime - now) > REQUEST_TIME_TOLERANCE_MS) {

@@ -1,6 +1,6 @@
 /** Vault outcomes as API errors (one place, like directory-errors.ts). */
+import { ApiError } from '@ldap-login/protocol';
 import { VaultError } from '../vault/vault-errors.ts';
-import { ApiError } from './api-error.ts';
 
 /** Runs `work`, turning a `VaultError` into the ApiError of the same code. */
 export async function asApiErrors<T>(work: () => Promise<T>): Promise<T> {

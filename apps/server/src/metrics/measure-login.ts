@@ -1,5 +1,5 @@
 /** Counts and times every login by how it ended, from the reply or the error the route produced. */
-import { ApiError, type ApiErrorCode } from '../http/api-error.ts';
+import { ApiError, type ApiErrorCode } from '@ldap-login/protocol';
 import type { LoginOutcome, ServerMetrics } from './server-metrics.ts';
 
 const OUTCOME_OF: Partial<Record<ApiErrorCode, LoginOutcome>> = {

@@ -101,7 +101,7 @@ describe('throttling failed logins', () => {
     expect(bindsBefore).toBe(USERNAME_LIMIT);
     expect(blocked.map((attempt) => attempt.status)).toEqual(blocked.map(() => 429));
     expect(blocked.every((attempt) => attempt.code === 'TOO_MANY_LOGIN_ATTEMPTS')).toBe(true);
-    expect(blocked.every((attempt) => Number(attempt.retryAfter) > 0)).toBe(true);
+    expect(blocked.every((attempt) => Number(attempt.retryAfterSeconds) > 0)).toBe(true);
     expect(bindsAfter).toBe(0);
 
     // Other users, even from the guessing address, are unaffected.

@@ -160,10 +160,10 @@ describe('unknown user and wrong password look the same', () => {
       };
       const known = await lockedAnswer(`carol@${directory.domain}`);
       const unknown = await lockedAnswer(`nobody-else@${directory.domain}`);
-      expect({ status: known.status, code: known.code, retryAfter: known.retryAfter }).toEqual({
+      expect({ status: known.status, code: known.code, retryAfterSeconds: known.retryAfterSeconds }).toEqual({
         status: unknown.status,
         code: unknown.code,
-        retryAfter: unknown.retryAfter,
+        retryAfterSeconds: unknown.retryAfterSeconds,
       });
       expect(known.status).toBe(429);
       figures.add('lockouts', 2);

@@ -3,15 +3,16 @@
  * directory, pooled connections cut or silenced, the database unwritable. Each must cost at most a
  * timeout, never crash the server, and the service must come back by itself.
  */
+
 import net from 'node:net';
 import { join } from 'node:path';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { API_ERRORS } from '@ldap-login/protocol';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoginDirectory } from '../accounts/directory-port.ts';
 import { createDirectory } from '../directory-adapter.ts';
-import { API_ERRORS } from '../http/api-error.ts';
 import type { ProtocolClient, Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { type Attempt, attemptLogin, sleep } from './support/attempts.ts';

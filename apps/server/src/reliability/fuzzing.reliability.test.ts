@@ -4,18 +4,12 @@
  * own log proves that no input reached the directory unescaped: every user search keeps the login
  * search's shape, and every bind is for a DN the directory itself returned.
  */
+
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { API_ERRORS, type Encrypted, fromHex, toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromHex, toHex } from '../crypto/hex.ts';
-import {
-  boxSharedKey,
-  decryptWithKey,
-  type EncryptedValue,
-  encryptWithKey,
-  generateX25519KeyPair,
-} from '../crypto/nacl.ts';
-import { API_ERRORS } from '../http/api-error.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import {
   countBinds,
@@ -156,7 +150,7 @@ async function send({ method, path, body, headers = {}, key }: Sent): Promise<nu
   if (method === 'HEAD' || response.status === 204) return response.status;
   let parsed = JSON.parse(text) as Record<string, unknown>;
   if (key && typeof parsed.text === 'string' && typeof parsed.nonce === 'string' && response.status >= 400) {
-    parsed = JSON.parse(decryptWithKey(parsed as unknown as EncryptedValue, key));
+    parsed = JSON.parse(sodiumCrypto.secretboxOpen(parsed as unknown as Encrypted, key));
   }
   if (response.status >= 400) {
     const codes = parsed.non_field_errors as string[];
@@ -200,8 +194,8 @@ describe('fuzzing every endpoint', () => {
   }, 120_000);
 
   it('login: hostile usernames and passwords inside a correctly encrypted login_info', async () => {
-    const client = generateX25519KeyPair();
-    const key = boxSharedKey(fromHex(subject.app.settings.PUBLIC_KEY!), client);
+    const client = sodiumCrypto.generateX25519KeyPair();
+    const key = sodiumCrypto.boxKey(fromHex(subject.app.settings.PUBLIC_KEY!), client.privateKey);
     const domain = directory.domain;
     const username = fc.oneof(
       { weight: 4, arbitrary: hostileString.map((name) => `${name}@${domain}`) },
@@ -258,7 +252,7 @@ describe('fuzzing every endpoint', () => {
         // Mostly absent: a wrong session_duration stops the request before the directory.
         fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: anyJsonValue }),
         async (info, duration) => {
-          const sealed = encryptWithKey(JSON.stringify(info), key);
+          const sealed = sodiumCrypto.secretboxSeal(JSON.stringify(info), key);
           const status = await send({
             method: 'POST',
             path: '/authentication/login/',
@@ -315,7 +309,9 @@ describe('fuzzing every endpoint', () => {
         fc.constant(target.headers()['Authorization-Validator']!),
         fc
           .record({ request_time: anyJsonValue, request_device_fingerprint: anyJsonValue })
-          .map((value) => JSON.stringify(encryptWithKey(JSON.stringify(value), target.sessionSecret))),
+          .map((value) =>
+            JSON.stringify(sodiumCrypto.secretboxSeal(JSON.stringify(value), target.sessionSecret)),
+          ),
         anyJsonValue.map((value) => JSON.stringify(value) ?? ''),
       );
     const fuzzed = fc.oneof(
@@ -412,7 +408,9 @@ describe('fuzzing every endpoint', () => {
     await fc.assert(
       fc.asyncProperty(cases, async ({ method, path, target: chosen, plain, encrypt }) => {
         const target = chosen === 'own' ? own : chosen;
-        const body = encrypt ? JSON.stringify(encryptWithKey(plain, target.sessionSecret)) : plain;
+        const body = encrypt
+          ? JSON.stringify(sodiumCrypto.secretboxSeal(plain, target.sessionSecret))
+          : plain;
         const status = await send({
           method,
           path,

@@ -3,14 +3,15 @@
  * only as hashes and passwords not at all (every value of every table is read); no log line of
  * this file carries a password, key or token.
  */
+
 import { join } from 'node:path';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
+import { ApiError, toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toHex } from '../crypto/hex.ts';
-import { encryptWithKey } from '../crypto/nacl.ts';
 import { hashToken } from '../sessions/session-store.ts';
-import { ProtocolError, type Session } from '../test-support/protocol-client.ts';
+import type { Session } from '../test-support/protocol-client.ts';
 import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
 import { findSecrets } from './support/log-capture.ts';
 import {
@@ -66,8 +67,8 @@ async function refusal(call: Promise<unknown>): Promise<string> {
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(ProtocolError);
-  return `${(error as ProtocolError).status} ${(error as ProtocolError).code}`;
+  expect(error).toBeInstanceOf(ApiError);
+  return `${(error as ApiError).status} ${(error as ApiError).code}`;
 }
 
 describe('tokens', () => {
@@ -121,7 +122,7 @@ describe('tokens', () => {
     });
     expect(response.status).toBe(401);
     // An old request time (a replayed validator) is refused.
-    const stale = encryptWithKey(
+    const stale = sodiumCrypto.secretboxSeal(
       JSON.stringify({
         request_time: new Date(clock - 3600_000).toISOString(),
         request_device_fingerprint: other.deviceFingerprint,

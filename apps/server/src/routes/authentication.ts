@@ -1,35 +1,29 @@
 /** `/authentication/*`: prelogin, login, activate-token, sessions, logout. */
+import {
+  type ActivateTokenReply,
+  ApiError,
+  activateTokenRequestSchema,
+  DecryptionError,
+  type EmptyReply,
+  HASHING_ALGORITHM,
+  loginRequestSchema,
+  logoutRequestSchema,
+  type PreloginReply,
+  preloginRequestSchema,
+  SCRYPT_PARAMETERS,
+  type SessionsReply,
+} from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import { audit } from '../audit.ts';
-import { DecryptionError, decryptWithKey } from '../crypto/nacl.ts';
-import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
-import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
+import { encryptedBody, encryptedJson, jsonBody } from '../http/validated-body.ts';
 import { measureLogin } from '../metrics/measure-login.ts';
 import { sameHex } from '../sessions/session-store.ts';
 import { handleLogin } from './login.ts';
-import { userKeysReply } from './user.ts';
-
-const preloginSchema = z.object({ username: z.string().max(320) }).strict();
-
-const activateSchema = z
-  .object({
-    verification: z.string().min(32).max(1024),
-    verification_nonce: z.string().length(48),
-    zoneinfo: z.string().max(64).nullish(),
-  })
-  .strict();
-
-const logoutSchema = z
-  .object({
-    session_id: z.uuid().nullish(),
-    post_logout_redirect_uri: z.string().max(2048).nullish(),
-  })
-  .strict();
+import { accountWithSecretKey } from './user.ts';
 
 export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
   // Registered without the trailing slash: with `strict: false` both spellings match.
@@ -37,23 +31,27 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
   const authenticated = sessionAuth({ sessions: services.sessions, now: services.now });
 
   // The same answer for every username, so prelogin tells nobody which accounts exist.
-  app.post('/prelogin', async (c) => {
-    const body = preloginSchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!body.success) throw new ApiError('INVALID_REQUEST', z.prettifyError(body.error));
-    return c.json({ hashing_algorithm: HASHING_ALGORITHM, hashing_parameters: SCRYPT_PARAMETERS });
-  });
+  app.post('/prelogin', jsonBody(preloginRequestSchema), (c) =>
+    c.json({
+      hashing_algorithm: HASHING_ALGORITHM,
+      hashing_parameters: SCRYPT_PARAMETERS,
+    } satisfies PreloginReply),
+  );
 
-  app.post('/login', (c) => measureLogin(services.metrics, () => handleLogin(c, services)));
+  app.post('/login', jsonBody(loginRequestSchema), (c) =>
+    measureLogin(services.metrics, () => handleLogin(c, c.req.valid('json'), services)),
+  );
 
   app.post(
     '/activate-token',
     sessionAuth({ sessions: services.sessions, now: services.now, activation: 'inactive' }),
+    encryptedBody(activateTokenRequestSchema),
     async (c) => {
       const session = c.get('session')!;
-      const body = await readEncryptedJson(c, activateSchema);
+      const body = c.req.valid('json');
       let returned: string;
       try {
-        returned = decryptWithKey(
+        returned = sodiumCrypto.secretboxOpen(
           { text: body.verification, nonce: body.verification_nonce },
           c.get('sessionKey')!,
         );
@@ -71,7 +69,9 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
       // Tells the official client whether this user's keys have a server-kept copy (SPEC 11); a
       // mismatch with the mode in /info/ would send it to its key-transfer page.
       const serverSecretExists = await services.serverSecrets.exists(user.id);
-      return encryptedJson(c, { user: { ...userKeysReply(user), server_secret_exists: serverSecretExists } });
+      return encryptedJson(c, {
+        user: { ...accountWithSecretKey(user), server_secret_exists: serverSecretExists },
+      } satisfies ActivateTokenReply);
     },
   );
 
@@ -88,15 +88,16 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
         current_session: session.id === current.id,
         active: session.active === 1,
       })),
-    });
+    } satisfies SessionsReply);
   });
 
   app.post(
     '/logout',
     sessionAuth({ sessions: services.sessions, now: services.now, activation: 'any' }),
+    encryptedBody(logoutRequestSchema),
     async (c) => {
       const current = c.get('session')!;
-      const body = await readEncryptedJson(c, logoutSchema);
+      const body = c.req.valid('json');
       const target = body.session_id ?? current.id;
       if (!(await services.sessions.end(current.user_id, target))) {
         throw new ApiError('SESSION_NOT_FOUND', `session ${target} is not a live session of the caller`);
@@ -108,7 +109,7 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
         clientAddress: c.get('clientAddress'),
         details: { session_id: target, current: target === current.id },
       });
-      return encryptedJson(c, {});
+      return encryptedJson(c, {} satisfies EmptyReply);
     },
   );
 

@@ -1,15 +1,19 @@
 /** `/datastore/`: list, create, read, write and delete the caller's datastores (Psono's shapes). */
-import { createDatastoreRequest, deleteDatastoreRequest, updateDatastoreRequest } from '@ldap-login/protocol';
+import {
+  ApiError,
+  createDatastoreRequest,
+  deleteDatastoreRequest,
+  updateDatastoreRequest,
+} from '@ldap-login/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { UserRow } from '../accounts/account-service.ts';
 import { audit } from '../audit.ts';
-import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
-import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
+import { encryptedJson, readEncryptedJson } from '../http/validated-body.ts';
 import { asApiErrors } from '../http/vault-errors.ts';
 import { LoginThrottled, type ThrottleReservation } from '../throttle/login-throttle.ts';
 

@@ -1,24 +1,23 @@
 /** `GET /info/` (signed server description) and `GET /healthcheck/`. */
+import {
+  type HealthcheckReply,
+  PROTOCOL_VERSION,
+  type ServerInfo,
+  type SignedInfo,
+} from '@ldap-login/protocol';
 import { Hono } from 'hono';
 import { effectiveServerSecretsMode } from '../accounts/server-secrets.ts';
 import { pingDatabase } from '../db/migrations.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
-import { PSONO_COMPATIBILITY_VERSION } from '../version.ts';
 
-/**
- * The Psono version reported in `/info/`: the Psono behaviour this server provides, not this
- * product's own version (see `version.ts`).
- */
-export const PROTOCOL_VERSION = PSONO_COMPATIBILITY_VERSION;
-
-export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>) {
+export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>): ServerInfo {
   const { settings, keys } = services;
   return {
     version: `${PROTOCOL_VERSION} (Build ${services.build})`,
     api: 1,
     type: 'CE',
-    public_key: Buffer.from(keys.box.publicKey).toString('hex'),
+    public_key: keys.publicKey,
     authentication_methods: settings.AUTHENTICATION_METHODS,
     web_client: settings.WEB_CLIENT_URL ?? '',
     log_audit: false,
@@ -36,7 +35,11 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
   // The info never changes while the server runs: sign it once.
   const info = JSON.stringify(serverInfo(services));
-  const signed = { info, signature: services.keys.signHex(info), verify_key: services.keys.verifyKey };
+  const signed: SignedInfo = {
+    info,
+    signature: services.keys.signHex(info),
+    verify_key: services.keys.verifyKey,
+  };
 
   app.get('/info', (c) => c.json(signed));
 
@@ -67,15 +70,13 @@ export function infoRoutes(services: ApiServices): Hono<AppEnv> {
         })),
       };
     });
-    return c.json(
-      {
-        healthy: dbHealthy,
-        db_read: { healthy: dbHealthy, latency_ms: Math.round(dbLatency * 10) / 10 },
-        time_sync: { healthy: true },
-        directories,
-      },
-      dbHealthy ? 200 : 503,
-    );
+    const reply: HealthcheckReply = {
+      healthy: dbHealthy,
+      db_read: { healthy: dbHealthy, latency_ms: Math.round(dbLatency * 10) / 10 },
+      time_sync: { healthy: true },
+      directories,
+    };
+    return c.json(reply, dbHealthy ? 200 : 503);
   });
   return app;
 }

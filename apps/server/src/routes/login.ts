@@ -3,16 +3,26 @@
  * info -> mark the request used and reserve the attempt with the throttle (one transaction) ->
  * directory -> account, session and the throttle's release (one transaction) -> encrypted reply.
  */
+import {
+  ApiError,
+  AUTHENTICATION,
+  DecryptionError,
+  directoryIndexFor,
+  fromHex,
+  HASHING_ALGORITHM,
+  type LoginData,
+  type LoginReply,
+  loginInfoSchema,
+  type loginRequestSchema,
+  SCRYPT_PARAMETERS,
+} from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { audit, auditRepeatedRefusal } from '../audit.ts';
-import { fromHex } from '../crypto/hex.ts';
-import { boxSharedKey, DecryptionError, decryptWithKey, encryptWithKey } from '../crypto/nacl.ts';
-import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
-import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { throttlingAddress } from '../http/client-address.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
@@ -27,47 +37,11 @@ import {
   loginRequestHash,
 } from '../throttle/replay-guard.ts';
 
-const hex = (length: number) =>
-  z
-    .string()
-    .length(length)
-    .regex(/^[0-9a-fA-F]*$/);
-
-export const loginRequestSchema = z
-  .object({
-    login_info: z
-      .string()
-      .min(34)
-      .max(16_384)
-      .regex(/^[0-9a-fA-F]*$/),
-    login_info_nonce: hex(48),
-    public_key: hex(64),
-    session_duration: z.number().int().positive().optional(),
-  })
-  .strict();
-
-const loginInfoSchema = z.object({
-  username: z.string().trim().min(1).max(320),
-  password: z.string().max(4096).nullish(),
-  authkey: z.string().max(1024).nullish(),
-  device_fingerprint: z.string().max(256).nullish(),
-  device_description: z.string().max(256).nullish(),
-  device_time: z.string().max(64).nullish(),
-});
-
 const MIN_SESSION_SECONDS = 60;
 
 /** A refusal whose exact reason is for the log; the client sees USERNAME_OR_PASSWORD_WRONG. */
 class LoginRefused extends Error {
   override readonly name = 'LoginRefused';
-}
-
-/** The directory entry's domain for a typed username; undefined when no entry serves it. */
-export function domainForUsername(username: string, domains: string[]): string | undefined {
-  const at = username.lastIndexOf('@');
-  if (at < 0) return domains.length === 1 ? domains[0] : undefined;
-  const domain = username.slice(at + 1).toLowerCase();
-  return domains.includes(domain) ? domain : undefined;
 }
 
 /** Waits until `floorMs` have passed since `start` (a `performance.now()` reading). */
@@ -76,21 +50,26 @@ async function delayUntil(start: number, floorMs: number): Promise<void> {
   if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
 }
 
-export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Promise<Response> {
+export async function handleLogin(
+  c: Context<AppEnv>,
+  request: z.output<typeof loginRequestSchema>,
+  services: ApiServices,
+): Promise<Response> {
   const { settings, keys, logger, throttle } = services;
-  const body = loginRequestSchema.safeParse(await c.req.json().catch(() => undefined));
-  if (!body.success) throw new ApiError('INVALID_REQUEST', z.prettifyError(body.error));
-  if (!settings.AUTHENTICATION_METHODS.includes('LDAP')) {
+  if (!settings.AUTHENTICATION_METHODS.includes(AUTHENTICATION)) {
     throw new ApiError('AUTHENTICATION_METHOD_NOT_ALLOWED', 'LDAP is not in AUTHENTICATION_METHODS');
   }
 
-  const clientPublicKey = fromHex(body.data.public_key);
-  let loginInfo: z.infer<typeof loginInfoSchema>;
+  const clientPublicKey = fromHex(request.public_key);
+  let loginInfo: z.output<typeof loginInfoSchema>;
   // The box key of (client session key, server key) opens the request and seals the reply.
   let replyKey: Uint8Array;
   try {
-    replyKey = boxSharedKey(clientPublicKey, keys.box);
-    const plain = decryptWithKey({ text: body.data.login_info, nonce: body.data.login_info_nonce }, replyKey);
+    replyKey = sodiumCrypto.boxKey(clientPublicKey, keys.box.privateKey);
+    const plain = sodiumCrypto.secretboxOpen(
+      { text: request.login_info, nonce: request.login_info_nonce },
+      replyKey,
+    );
     loginInfo = loginInfoSchema.parse(JSON.parse(plain));
   } catch (error) {
     const reason = error instanceof DecryptionError ? error.message : 'login_info is not the expected JSON';
@@ -110,8 +89,8 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     clientAddress,
     throttledAddress,
     deviceId: device?.deviceId,
-    publicKey: body.data.public_key,
-    nonce: body.data.login_info_nonce,
+    publicKey: request.public_key,
+    nonce: request.login_info_nonce,
     deviceTime: loginInfo.device_time,
   });
 
@@ -144,7 +123,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   }
 
   const durationSeconds = Math.min(
-    Math.max(body.data.session_duration ?? settings.DEFAULT_TOKEN_TIME_VALID, MIN_SESSION_SECONDS),
+    Math.max(request.session_duration ?? settings.DEFAULT_TOKEN_TIME_VALID, MIN_SESSION_SECONDS),
     settings.MAX_WEB_TOKEN_TIME_VALID,
   );
   const issued: { session?: CreatedSession } = {};
@@ -187,12 +166,15 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   // (with the password) is boxed to the long-term key anyway, and it would cost a key generation
   // and two Diffie-Hellman operations per login. So the secret travels under the request's box key,
   // and the validator under the (server, user) box key, which is cached per user.
-  const sessionSecret = encryptWithKey(session.secret, replyKey);
-  const validator = encryptWithKey(session.validator ?? '', services.userBoxKeys.keyFor(user.public_key));
-  const loginData = {
+  const sessionSecret = sodiumCrypto.secretboxSeal(session.secret, replyKey);
+  const validator = sodiumCrypto.secretboxSeal(
+    session.validator ?? '',
+    services.userBoxKeys.keyFor(user.public_key),
+  );
+  const loginData: LoginData = {
     token,
     session_valid_till: new Date(session.valid_till).toISOString(),
-    session_public_key: Buffer.from(keys.box.publicKey).toString('hex'),
+    session_public_key: keys.publicKey,
     session_secret_key: sessionSecret.text,
     session_secret_key_nonce: sessionSecret.nonce,
     user_validator: validator.text,
@@ -202,7 +184,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
       id: user.id,
       username: user.username,
       email: user.email,
-      authentication: 'LDAP',
+      authentication: AUTHENTICATION,
       public_key: user.public_key,
       private_key: user.private_key,
       private_key_nonce: user.private_key_nonce,
@@ -211,7 +193,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
       hashing_parameters: SCRYPT_PARAMETERS,
     },
   };
-  const reply = encryptWithKey(JSON.stringify(loginData), replyKey);
+  const reply = sodiumCrypto.secretboxSeal(JSON.stringify(loginData), replyKey);
   // Renewed at every login; a known device keeps its id (and so its counter).
   const issuedDevice = services.deviceTokens.issue(loginName, device?.deviceId);
   setCookie(c, cookieName, issuedDevice.token, {
@@ -221,7 +203,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     sameSite: 'Strict',
     maxAge: services.deviceTokens.lifetimeSeconds,
   });
-  return c.json({ login_info: reply.text, login_info_nonce: reply.nonce });
+  return c.json({ login_info: reply.text, login_info_nonce: reply.nonce } satisfies LoginReply);
 }
 
 /**
@@ -302,8 +284,8 @@ function directoryEquivalent(typed: string): string {
  */
 function qualifiedUsername(services: ApiServices, typed: string): { username: string; known: boolean } {
   const lowered = directoryEquivalent(typed);
-  const domains = services.settings.LDAP.map((entry) => entry.LDAP_DOMAIN);
-  const domain = domainForUsername(lowered, domains);
+  const domains = services.settings.LDAP.map((entry) => entry.LDAP_DOMAIN.toLowerCase());
+  const domain = domains[directoryIndexFor(lowered, domains)];
   if (domain === undefined) return { username: lowered, known: false };
   const at = lowered.lastIndexOf('@');
   return { username: `${at < 0 ? lowered : lowered.slice(0, at)}@${domain}`, known: true };

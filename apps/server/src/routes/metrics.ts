@@ -4,8 +4,8 @@
  * else gets the API's 404, so the endpoint's existence is not advertised.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { ApiError } from '@ldap-login/protocol';
 import { Hono } from 'hono';
-import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { TrustedProxies } from '../http/client-address.ts';
 import { METRICS_CONTENT_TYPE, type PrometheusMetrics } from '../metrics/server-metrics.ts';

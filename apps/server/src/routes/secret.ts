@@ -3,6 +3,7 @@
  * `/history/<id>/` (earlier versions), in Psono's shapes.
  */
 import {
+  ApiError,
   createSecretRequest,
   deleteSecretLinkRequest,
   moveSecretLinkRequest,
@@ -10,11 +11,10 @@ import {
 } from '@ldap-login/protocol';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
+import { encryptedJson, readEncryptedJson } from '../http/validated-body.ts';
 import { asApiErrors } from '../http/vault-errors.ts';
 import type { SecretVersion } from '../vault/secrets.ts';
 import type { VaultParent } from '../vault/vault-access.ts';

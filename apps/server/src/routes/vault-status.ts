@@ -4,14 +4,13 @@
  * datastore pane never finishes loading), `GET /avatar/` and `POST /server-secret/`.
  * `GET /user/status/` is in user.ts.
  */
-import { createServerSecretRequest } from '@ldap-login/protocol';
+import { ApiError, createServerSecretRequest } from '@ldap-login/protocol';
 import { Hono } from 'hono';
 import { audit } from '../audit.ts';
-import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
+import { encryptedJson, readEncryptedJson } from '../http/validated-body.ts';
 
 export function shareRoutes(services: ApiServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });

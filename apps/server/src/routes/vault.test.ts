@@ -4,10 +4,12 @@
  * (user B gets 403 on every id of user A's, on every route and method), bad input, replays,
  * tampering and body limits. Bad input gets a clear 4xx and leaves nothing stored.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ApiError } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decryptWithKey, encryptWithKey } from '../crypto/nacl.ts';
 import type { Database } from '../db/schema.ts';
 import { anyJsonValue, bodyText, hexLike, objectWithKeys } from '../reliability/support/hostile-input.ts';
 import {
@@ -17,7 +19,7 @@ import {
   sqliteBackend,
 } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
-import { ProtocolError, type Session } from '../test-support/protocol-client.ts';
+import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 
 const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
@@ -36,8 +38,8 @@ async function refusal(promise: Promise<unknown>): Promise<{ status: number; cod
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(error).toBeInstanceOf(ProtocolError);
-  const { status, code } = error as ProtocolError;
+  expect(error).toBeInstanceOf(ApiError);
+  const { status, code } = error as ApiError;
   return { status, code };
 }
 
@@ -663,16 +665,19 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
           headers: { 'Content-Type': 'application/json', ...session.headers() },
           body: payload,
         });
-      const sealed = encryptWithKey(JSON.stringify(body), alice.sessionSecret);
+      const sealed = sodiumCrypto.secretboxSeal(JSON.stringify(body), alice.sessionSecret);
       const flipped = `${sealed.text.slice(0, 10)}${sealed.text[10] === '0' ? '1' : '0'}${sealed.text.slice(11)}`;
       for (const [payload, code] of [
         [JSON.stringify({ ...sealed, text: flipped }), 'REQUEST_CANNOT_BE_DECRYPTED'],
         [JSON.stringify({ ...sealed, nonce: nonce() }), 'REQUEST_CANNOT_BE_DECRYPTED'],
         [
-          JSON.stringify(encryptWithKey(JSON.stringify(body), bob.sessionSecret)),
+          JSON.stringify(sodiumCrypto.secretboxSeal(JSON.stringify(body), bob.sessionSecret)),
           'REQUEST_CANNOT_BE_DECRYPTED',
         ],
-        [JSON.stringify(encryptWithKey('not json', alice.sessionSecret)), 'REQUEST_CANNOT_BE_DECRYPTED'],
+        [
+          JSON.stringify(sodiumCrypto.secretboxSeal('not json', alice.sessionSecret)),
+          'REQUEST_CANNOT_BE_DECRYPTED',
+        ],
         [JSON.stringify(body), 'INVALID_REQUEST'],
         [JSON.stringify({ text: 'zz'.repeat(40), nonce: sealed.nonce }), 'INVALID_REQUEST'],
         ['{', 'INVALID_REQUEST'],
@@ -680,7 +685,7 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
         const response = await send(alice, payload);
         expect(response.status).toBe(400);
         const text = await response.text();
-        expect(JSON.parse(decryptWithKey(JSON.parse(text), alice.sessionSecret))).toEqual({
+        expect(JSON.parse(sodiumCrypto.secretboxOpen(JSON.parse(text), alice.sessionSecret))).toEqual({
           non_field_errors: [code],
         });
       }
@@ -826,7 +831,9 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
       );
       await fc.assert(
         fc.asyncProperty(cases, async ({ method, path, plain, encrypt }) => {
-          const body = encrypt ? JSON.stringify(encryptWithKey(plain, alice.sessionSecret)) : plain;
+          const body = encrypt
+            ? JSON.stringify(sodiumCrypto.secretboxSeal(plain, alice.sessionSecret))
+            : plain;
           const response = await t.request(path, {
             method,
             headers: { 'Content-Type': 'application/json', ...alice.headers() },

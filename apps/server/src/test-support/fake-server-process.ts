@@ -2,8 +2,8 @@
  * A server process over an in-memory directory, for tests that must kill a real process (crash
  * safety). Usage: `node --import tsx fake-server-process.ts <sqlite file>`; prints `{"url": ...}`.
  */
-import { toHex } from '../crypto/hex.ts';
-import { generateX25519KeyPair } from '../crypto/nacl.ts';
+import { toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { createLogger } from '../logger.ts';
 import { startServer } from '../server.ts';
 import { FakeDirectory } from './fake-directory.ts';
@@ -11,7 +11,7 @@ import { testSettings } from './test-app.ts';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: fake-server-process.ts <sqlite file>');
-const keys = generateX25519KeyPair();
+const keys = sodiumCrypto.generateX25519KeyPair();
 const directory = new FakeDirectory();
 for (let index = 0; index < 10; index++) {
   directory.add({
@@ -23,7 +23,7 @@ for (let index = 0; index < 10; index++) {
 }
 const server = await startServer({
   settings: testSettings({
-    PRIVATE_KEY: toHex(keys.raw),
+    PRIVATE_KEY: toHex(keys.privateKey),
     PUBLIC_KEY: toHex(keys.publicKey),
     LOG_LEVEL: 'error',
   }),

@@ -4,9 +4,8 @@ export { POSTGRES_BIN_DIR, postgresAvailable, type RunningPostgres, startPostgre
 export {
   KeysLockedError,
   type LoginOptions,
+  type LoginUser,
   ProtocolClient,
-  ProtocolError,
-  type ServerInfo,
   Session,
   type Transport,
   type TransportResponse,

@@ -1,24 +1,38 @@
 /**
  * A protocol client that logs in exactly as a browser does (API.md): boxed login info, decryption
  * of the keys with the password, the previous-password path, activate-token, and encrypted calls
- * with `Authorization-Validator`. Used by the integration tests and the benchmark.
+ * with `Authorization-Validator`. Every reply is parsed with the protocol's schemas. Used by the
+ * integration tests and the benchmark.
  *
  * @example
  * const client = ProtocolClient.forUrl('http://127.0.0.1:8080/server');
  * const session = await client.login('alice@example.com', 'secret');
  * const profile = await session.call('GET', '/user/');
  */
-import { createHash, createPublicKey, verify } from 'node:crypto';
-import { BoxKeyCache } from '../crypto/box-key-cache.ts';
-import { fromHex, toHex } from '../crypto/hex.ts';
+import { createHash } from 'node:crypto';
 import {
-  decryptWithKey,
-  type EncryptedValue,
-  encryptWithKey,
-  generateX25519KeyPair,
-  x25519PrivateKey,
-} from '../crypto/nacl.ts';
-import { passwordDerivedKey } from '../crypto/password-key.ts';
+  type ActivateTokenRequest,
+  ApiError,
+  AUTHORIZATION_VALIDATOR_HEADER,
+  activateTokenReplySchema,
+  encryptedSchema,
+  fromHex,
+  type LoginInfo,
+  type LoginRequest,
+  loginDataSchema,
+  loginReplySchema,
+  passwordKey,
+  type ServerInfo,
+  sealAuthorizationValidator,
+  serverInfoSchema,
+  signedInfoSchema,
+  toHex,
+  tokenAuthorization,
+  type UserUpdateRequest,
+} from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
+import type { z } from 'zod';
+import { BoxKeyCache } from '../crypto/box-key-cache.ts';
 
 /** What the client reads of an answer; a `fetch` `Response` is one. */
 export interface TransportResponse {
@@ -31,40 +45,12 @@ export interface TransportResponse {
 
 export type Transport = (path: string, init: RequestInit) => Promise<TransportResponse>;
 
-/** The server answered with an error: HTTP status and the `non_field_errors` code. */
-export class ProtocolError extends Error {
-  override readonly name = 'ProtocolError';
-  constructor(
-    readonly status: number,
-    readonly code: string | undefined,
-    readonly retryAfter: string | null = null,
-  ) {
-    super(`HTTP ${status}${code ? ` ${code}` : ''}`);
-  }
-}
-
 /** The keys did not open with the password (nor with the previous one, when given). */
 export class KeysLockedError extends Error {
   override readonly name = 'KeysLockedError';
 }
 
-export interface ServerInfo {
-  version: string;
-  public_key: string;
-  authentication_methods: string[];
-  [key: string]: unknown;
-}
-
-export interface LoginUser {
-  id: string;
-  username: string;
-  email: string | null;
-  authentication: string;
-  public_key: string;
-  private_key: string;
-  private_key_nonce: string;
-  user_sauce: string;
-}
+export type LoginUser = z.output<typeof loginDataSchema>['user'];
 
 export interface LoginOptions {
   /** Tried when the keys do not open with `password` (the directory password changed). */
@@ -77,8 +63,6 @@ export interface LoginOptions {
   /** Sent in the login info as Psono's official client sends it (hex scrypt of the password). */
   authkey?: string;
 }
-
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export class ProtocolClient {
   private serverInfo: ServerInfo | undefined;
@@ -114,16 +98,11 @@ export class ProtocolClient {
     if (this.serverInfo) return this.serverInfo;
     const response = await this.request('GET', '/info/');
     if (!response.ok) throw await errorOf(response);
-    const signed = (await response.json()) as { info: string; signature: string; verify_key: string };
-    const key = createPublicKey({
-      key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(signed.verify_key, 'hex')]),
-      format: 'der',
-      type: 'spki',
-    });
-    if (!verify(null, Buffer.from(signed.info, 'utf8'), key, Buffer.from(signed.signature, 'hex'))) {
+    const signed = signedInfoSchema.parse(await response.json());
+    if (!sodiumCrypto.verify(fromHex(signed.signature), signed.info, fromHex(signed.verify_key))) {
       throw new Error('server info signature does not verify');
     }
-    this.serverInfo = JSON.parse(signed.info) as ServerInfo;
+    this.serverInfo = serverInfoSchema.parse(JSON.parse(signed.info));
     return this.serverInfo;
   }
 
@@ -131,7 +110,7 @@ export class ProtocolClient {
     const id = createHash('sha256').update(`${sauce}\u0000${password}`).digest('hex');
     let key = this.derivedKeys.get(id);
     if (!key) {
-      key = await passwordDerivedKey(password, sauce);
+      key = await passwordKey(sodiumCrypto, password, sauce);
       this.derivedKeys.set(id, key);
     }
     return key;
@@ -140,7 +119,7 @@ export class ProtocolClient {
   private userBoxKeysFor(privateKeyHex: string): BoxKeyCache {
     let boxKeys = this.userBoxKeys.get(privateKeyHex);
     if (!boxKeys) {
-      boxKeys = new BoxKeyCache(x25519PrivateKey(fromHex(privateKeyHex)));
+      boxKeys = new BoxKeyCache(fromHex(privateKeyHex));
       this.userBoxKeys.set(privateKeyHex, boxKeys);
     }
     return boxKeys;
@@ -151,11 +130,11 @@ export class ProtocolClient {
     const info = await this.info();
     // One Diffie-Hellman per pair of keys: the request and its reply share the box key, and so does
     // the session secret when the server answers with the same key.
-    const sessionKeys = generateX25519KeyPair();
-    const sessionBoxKeys = new BoxKeyCache(sessionKeys);
+    const sessionKeys = sodiumCrypto.generateX25519KeyPair();
+    const sessionBoxKeys = new BoxKeyCache(sessionKeys.privateKey);
     const replyKey = sessionBoxKeys.keyFor(info.public_key.toLowerCase());
     const deviceFingerprint = options.deviceFingerprint ?? 'protocol-client';
-    const loginInfo = encryptWithKey(
+    const loginInfo = sodiumCrypto.secretboxSeal(
       JSON.stringify({
         username,
         password,
@@ -163,7 +142,7 @@ export class ProtocolClient {
         device_description: options.deviceDescription ?? 'protocol client',
         device_time: new Date().toISOString(),
         ...(options.authkey === undefined ? {} : { authkey: options.authkey }),
-      }),
+      } satisfies LoginInfo),
       replyKey,
     );
     const response = await this.request('POST', '/authentication/login/', {
@@ -171,37 +150,35 @@ export class ProtocolClient {
       login_info_nonce: loginInfo.nonce,
       public_key: toHex(sessionKeys.publicKey),
       ...(options.sessionDuration === undefined ? {} : { session_duration: options.sessionDuration }),
-    });
+    } satisfies LoginRequest);
     if (!response.ok) throw await errorOf(response);
-    const envelope = (await response.json()) as { login_info: string; login_info_nonce: string };
-    const data = JSON.parse(
-      decryptWithKey({ text: envelope.login_info, nonce: envelope.login_info_nonce }, replyKey),
-    ) as {
-      token: string;
-      session_valid_till: string;
-      session_public_key: string;
-      session_secret_key: string;
-      session_secret_key_nonce: string;
-      user_validator: string;
-      user_validator_nonce: string;
-      required_multifactors: unknown[];
-      user: LoginUser;
-    };
+    const envelope = loginReplySchema.parse(await response.json());
+    const data = loginDataSchema.parse(
+      JSON.parse(
+        sodiumCrypto.secretboxOpen({ text: envelope.login_info, nonce: envelope.login_info_nonce }, replyKey),
+      ),
+    );
     const sessionBoxKey = sessionBoxKeys.keyFor(data.session_public_key.toLowerCase());
     const sessionSecret = fromHex(
-      decryptWithKey({ text: data.session_secret_key, nonce: data.session_secret_key_nonce }, sessionBoxKey),
+      sodiumCrypto.secretboxOpen(
+        { text: data.session_secret_key, nonce: data.session_secret_key_nonce },
+        sessionBoxKey,
+      ),
     );
 
     const privateKeyValue = { text: data.user.private_key, nonce: data.user.private_key_nonce };
     let keyPassword = password;
     let privateKeyHex: string;
     try {
-      privateKeyHex = decryptWithKey(privateKeyValue, await this.keyFor(password, data.user.user_sauce));
+      privateKeyHex = sodiumCrypto.secretboxOpen(
+        privateKeyValue,
+        await this.keyFor(password, data.user.user_sauce),
+      );
     } catch {
       if (options.previousPassword === undefined)
         throw new KeysLockedError('keys do not open with the password');
       try {
-        privateKeyHex = decryptWithKey(
+        privateKeyHex = sodiumCrypto.secretboxOpen(
           privateKeyValue,
           await this.keyFor(options.previousPassword, data.user.user_sauce),
         );
@@ -210,7 +187,7 @@ export class ProtocolClient {
       }
       keyPassword = options.previousPassword;
     }
-    const validator = decryptWithKey(
+    const validator = sodiumCrypto.secretboxOpen(
       { text: data.user_validator, nonce: data.user_validator_nonce },
       this.userBoxKeysFor(privateKeyHex).keyFor(data.session_public_key.toLowerCase()),
     );
@@ -226,16 +203,16 @@ export class ProtocolClient {
     session.privateKey = privateKeyHex;
     if (options.skipActivation) return session;
 
-    const verification = encryptWithKey(validator, sessionSecret);
-    const activated = await session.call<{
-      user: { secret_key: string; secret_key_nonce: string; server_secret_exists?: boolean };
-    }>('POST', '/authentication/activate-token/', {
-      verification: verification.text,
-      verification_nonce: verification.nonce,
-      zoneinfo: 'UTC',
-    });
+    const verification = sodiumCrypto.secretboxSeal(validator, sessionSecret);
+    const activated = activateTokenReplySchema.parse(
+      await session.call('POST', '/authentication/activate-token/', {
+        verification: verification.text,
+        verification_nonce: verification.nonce,
+        zoneinfo: 'UTC',
+      } satisfies ActivateTokenRequest),
+    );
     session.serverSecretExists = activated.user.server_secret_exists;
-    session.secretKey = decryptWithKey(
+    session.secretKey = sodiumCrypto.secretboxOpen(
       { text: activated.user.secret_key, nonce: activated.user.secret_key_nonce },
       await this.keyFor(keyPassword, data.user.user_sauce),
     );
@@ -243,15 +220,15 @@ export class ProtocolClient {
     if (keyPassword !== password) {
       // The directory password changed: store the keys under the new one.
       const newKey = await this.keyFor(password, data.user.user_sauce);
-      const privateKey = encryptWithKey(privateKeyHex, newKey);
-      const secretKey = encryptWithKey(session.secretKey, newKey);
+      const privateKey = sodiumCrypto.secretboxSeal(privateKeyHex, newKey);
+      const secretKey = sodiumCrypto.secretboxSeal(session.secretKey, newKey);
       await session.call('PUT', '/user/update/', {
         private_key: privateKey.text,
         private_key_nonce: privateKey.nonce,
         secret_key: secretKey.text,
         secret_key_nonce: secretKey.nonce,
         user_sauce: data.user.user_sauce,
-      });
+      } satisfies UserUpdateRequest);
       session.keysReencrypted = true;
     }
     return session;
@@ -277,27 +254,32 @@ export class Session {
 
   /** Headers of an authenticated call, with a fresh `Authorization-Validator`. */
   headers(requestTime: Date = new Date()): Record<string, string> {
-    const validator = encryptWithKey(
-      JSON.stringify({
-        request_time: requestTime.toISOString(),
-        request_device_fingerprint: this.deviceFingerprint,
-      }),
-      this.sessionSecret,
-    );
-    return { Authorization: `Token ${this.token}`, 'Authorization-Validator': JSON.stringify(validator) };
+    return {
+      Authorization: tokenAuthorization(this.token),
+      [AUTHORIZATION_VALIDATOR_HEADER]: sealAuthorizationValidator(
+        sodiumCrypto,
+        this.sessionSecret,
+        this.deviceFingerprint,
+        requestTime,
+      ),
+    };
   }
 
-  /** An encrypted call; resolves to the decrypted reply or rejects with `ProtocolError`. */
+  /**
+   * An encrypted call; resolves to the decrypted reply (parse it with the call's reply schema) or
+   * rejects with the `ApiError` of the reply.
+   */
   async call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     const encrypted =
-      body === undefined ? undefined : encryptWithKey(JSON.stringify(body), this.sessionSecret);
+      body === undefined ? undefined : sodiumCrypto.secretboxSeal(JSON.stringify(body), this.sessionSecret);
     const response = await this.client.request(method, path, encrypted, this.headers());
     const text = await response.text();
     const parsed: unknown = text === '' ? undefined : JSON.parse(text);
-    const plain = isEncrypted(parsed) ? JSON.parse(decryptWithKey(parsed, this.sessionSecret)) : parsed;
-    if (!response.ok) {
-      throw new ProtocolError(response.status, codeOf(plain), response.headers.get('Retry-After'));
-    }
+    const envelope = encryptedSchema.safeParse(parsed);
+    const plain: unknown = envelope.success
+      ? JSON.parse(sodiumCrypto.secretboxOpen(envelope.data, this.sessionSecret))
+      : parsed;
+    if (!response.ok) throw ApiError.fromReply(response.status, plain, response.headers.get('Retry-After'));
     return plain as T;
   }
 
@@ -306,16 +288,7 @@ export class Session {
   }
 }
 
-function isEncrypted(value: unknown): value is EncryptedValue {
-  return typeof value === 'object' && value !== null && 'text' in value && 'nonce' in value;
-}
-
-function codeOf(body: unknown): string | undefined {
-  const errors = (body as { non_field_errors?: unknown } | undefined)?.non_field_errors;
-  return Array.isArray(errors) && typeof errors[0] === 'string' ? errors[0] : undefined;
-}
-
-async function errorOf(response: TransportResponse): Promise<ProtocolError> {
+async function errorOf(response: TransportResponse): Promise<ApiError> {
   const body: unknown = await response.json().catch(() => undefined);
-  return new ProtocolError(response.status, codeOf(body), response.headers.get('Retry-After'));
+  return ApiError.fromReply(response.status, body, response.headers.get('Retry-After'));
 }

@@ -3,20 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DatabaseConfig, type SettingsInput, settingsSchema } from '@ldap-login/config-schema';
+import { toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import pino from 'pino';
 import type { LoginDirectory } from '../accounts/directory-port.ts';
 import { type AppDeps, createApp } from '../app.ts';
-import { toHex } from '../crypto/hex.ts';
-import { generateX25519KeyPair } from '../crypto/nacl.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrations.ts';
 import type { Database } from '../db/schema.ts';
 import { ProtocolClient } from './protocol-client.ts';
 
 export function testSettings(overrides: Partial<SettingsInput> = {}) {
-  const keys = generateX25519KeyPair();
+  const keys = sodiumCrypto.generateX25519KeyPair();
   return settingsSchema.parse({
-    PRIVATE_KEY: toHex(keys.raw),
+    PRIVATE_KEY: toHex(keys.privateKey),
     PUBLIC_KEY: toHex(keys.publicKey),
     SECRET_KEY: 'x'.repeat(48),
     AUTHENTICATION_METHODS: ['LDAP'],

@@ -3,7 +3,8 @@
  * derived from SECRET_KEY. Without SECRET_KEY the value is kept as given (marked so), and a value
  * that no longer opens (SECRET_KEY changed) reads as empty, as in Psono.
  */
-import { DecryptionError, decryptWithKey, encryptWithKey } from '../crypto/nacl.ts';
+import { DecryptionError } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { SecretKeyring } from '../crypto/secret-key.ts';
 
 const SEALED = 's:';
@@ -15,7 +16,7 @@ export class CallbackPassCipher {
   seal(value: string): string {
     if (value === '') return '';
     if (!this.keyring) return PLAIN + value;
-    const sealed = encryptWithKey(value, this.keyring.keyFor('callback-pass'));
+    const sealed = sodiumCrypto.secretboxSeal(value, this.keyring.keyFor('callback-pass'));
     return `${SEALED}${sealed.nonce}:${sealed.text}`;
   }
 
@@ -24,7 +25,7 @@ export class CallbackPassCipher {
     if (!stored.startsWith(SEALED) || !this.keyring) return '';
     const [nonce = '', text = ''] = stored.slice(SEALED.length).split(':');
     try {
-      return decryptWithKey({ nonce, text }, this.keyring.keyFor('callback-pass'));
+      return sodiumCrypto.secretboxOpen({ nonce, text }, this.keyring.keyFor('callback-pass'));
     } catch (error) {
       if (error instanceof DecryptionError) return '';
       throw error;

@@ -1,26 +1,47 @@
 /**
- * A small in-memory implementation of the server's wire protocol (apps/server/API.md), built on
- * tweetnacl rather than this client's crypto code so that the two sides are independent. Used by
- * unit and component tests; the browser tests run against the real server and directory.
+ * A small in-memory implementation of the server's wire protocol (apps/server/API.md), its replies
+ * typed by the protocol's schemas. Its boxes and signatures come from tweetnacl rather than the
+ * client's crypto backend, so that the two sides of a test are independent. Used by unit and
+ * component tests; the browser tests run against the real server and directory.
  */
 
 import type { WebConfig } from '@ldap-login/config-schema/client';
+import {
+  type ActivateTokenReply,
+  type ApiErrorCode,
+  AUTHENTICATION,
+  errorBody,
+  fromHex,
+  HASHING_ALGORITHM,
+  keyFromStretchedPassword,
+  type LoginData,
+  type LoginReply,
+  PROTOCOL_VERSION,
+  type ServerInfo,
+  type SessionsReply,
+  type SignedInfo,
+  toHex,
+  type UserProfile,
+  userSauceSalt,
+} from '@ldap-login/protocol';
 import { scrypt } from '@noble/hashes/scrypt.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import nacl from 'tweetnacl';
 
+/** Cheap parameters so that tests do not wait for scrypt. */
 const PARAMS = { u: 4, r: 8, p: 1, l: 64 };
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
-const hex = (b: Uint8Array) => bytesToHex(b);
-const shaHex = (f: (m: Uint8Array) => Uint8Array, s: string) => bytesToHex(f(utf8ToBytes(s)));
+const hex = toHex;
+const hexToBytes = fromHex;
 
 function passwordKey(password: string, sauce: string): Uint8Array {
-  const stretched = bytesToHex(
-    scrypt(password, shaHex(sha512, sauce), { N: 2 ** PARAMS.u, r: 8, p: 1, dkLen: 64 }),
-  );
-  return hexToBytes(shaHex(sha256, stretched));
+  const stretched = scrypt(password, userSauceSalt(sauce), {
+    N: 2 ** PARAMS.u,
+    r: PARAMS.r,
+    p: PARAMS.p,
+    dkLen: PARAMS.l,
+  });
+  return keyFromStretchedPassword(hex(stretched));
 }
 
 function secretbox(text: string, key: Uint8Array) {
@@ -55,6 +76,7 @@ interface ServerSession {
   active: boolean;
   loggedOut: boolean;
   description: string;
+  fingerprint: string;
 }
 
 export interface FakeServerOptions {
@@ -101,18 +123,25 @@ export function createFakeServer(options: FakeServerOptions = {}) {
       status,
       headers: { 'Content-Type': 'application/json', ...headers },
     });
-  const fail = (status: number, code: string, headers: Record<string, string> = {}) =>
-    json(status, { non_field_errors: [code] }, headers);
+  const fail = (status: number, code: ApiErrorCode, headers: Record<string, string> = {}) =>
+    json(status, errorBody(code), headers);
 
-  function info() {
+  function info(): SignedInfo {
     const infoString = JSON.stringify({
-      version: '4.0.14 (Build test)',
+      version: `${PROTOCOL_VERSION} (Build test)`,
       api: 1,
       type: 'CE',
       public_key: hex(box.publicKey),
       authentication_methods: options.authenticationMethods ?? ['LDAP'],
       web_client: '',
-    });
+      log_audit: false,
+      management: false,
+      allow_registration: false,
+      allow_lost_password: false,
+      multifactor_enabled: false,
+      ldap_domains: ['example.com'],
+      compliance_server_secrets: 'noone',
+    } satisfies ServerInfo);
     return {
       info: infoString,
       signature: hex(nacl.sign.detached(enc(infoString), signing.secretKey)),
@@ -144,17 +173,18 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     const secret = nacl.randomBytes(32);
     const validator = hex(nacl.randomBytes(32));
     sessions.set(token, {
-      id: `s-${sessions.size + 1}`,
+      id: crypto.randomUUID(),
       username,
       secret,
       validator,
       active: false,
       loggedOut: false,
       description: String(loginInfo.device_description ?? ''),
+      fingerprint: String(loginInfo.device_fingerprint ?? ''),
     });
     const n1 = nacl.randomBytes(24);
     const n2 = nacl.randomBytes(24);
-    const data = {
+    const data: LoginData = {
       token,
       session_valid_till: new Date(Date.now() + Number(body.session_duration) * 1000).toISOString(),
       session_public_key: hex(sessionKeys.publicKey),
@@ -167,12 +197,12 @@ export function createFakeServer(options: FakeServerOptions = {}) {
         id: 'u-1',
         username,
         email: account.email,
-        authentication: 'LDAP',
+        authentication: AUTHENTICATION,
         public_key: hex(account.publicKey),
         private_key: account.encPrivate.text,
         private_key_nonce: account.encPrivate.nonce,
         user_sauce: account.sauce,
-        hashing_algorithm: 'scrypt',
+        hashing_algorithm: HASHING_ALGORITHM,
         hashing_parameters: PARAMS,
       },
     };
@@ -180,7 +210,7 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     return json(200, {
       login_info: hex(nacl.box(enc(JSON.stringify(data)), n, clientPublic, box.secretKey)),
       login_info_nonce: hex(n),
-    });
+    } satisfies LoginReply);
   }
 
   function handleAuthenticated(method: string, path: string, headers: Headers, rawBody: string) {
@@ -200,16 +230,22 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     if (path === '/authentication/activate-token/') {
       if (session.active) return fail(401, 'TOKEN_ALREADY_ACTIVATED');
       const v = openSecretbox({ text: body.verification, nonce: body.verification_nonce }, session.secret);
-      if (v !== session.validator) return reply(400, { non_field_errors: ['VERIFICATION_FAILED'] });
+      if (v !== session.validator) return reply(400, errorBody('VERIFICATION_FAILED'));
       session.active = true;
       return reply(200, {
         user: {
           id: 'u-1',
+          username: session.username,
           email: account.email,
+          authentication: AUTHENTICATION,
+          public_key: hex(account.publicKey),
           secret_key: account.encSecret.text,
           secret_key_nonce: account.encSecret.nonce,
+          hashing_algorithm: HASHING_ALGORITHM,
+          hashing_parameters: PARAMS,
+          server_secret_exists: false,
         },
-      });
+      } satisfies ActivateTokenReply);
     }
     if (!session.active) return fail(401, 'TOKEN_NOT_ACTIVATED');
     if (path === '/user/' && method === 'GET') {
@@ -217,10 +253,14 @@ export function createFakeServer(options: FakeServerOptions = {}) {
         id: 'u-1',
         username: session.username,
         email: account.email,
-        authentication: 'LDAP',
+        authentication: AUTHENTICATION,
+        domain: 'example.com',
+        public_key: hex(account.publicKey),
         groups: account.groups,
         session_valid_till: new Date(Date.now() + 86_400_000).toISOString(),
-      });
+        created_at: new Date(0).toISOString(),
+        last_login: new Date().toISOString(),
+      } satisfies UserProfile);
     }
     if (path === '/user/update/' && method === 'PUT') {
       updates++;
@@ -237,16 +277,17 @@ export function createFakeServer(options: FakeServerOptions = {}) {
           create_date: new Date().toISOString(),
           valid_till: new Date(Date.now() + 86_400_000).toISOString(),
           device_description: s.description,
+          device_fingerprint: s.fingerprint,
           current_session: t === token,
           active: true,
         }));
-      return reply(200, { sessions: list });
+      return reply(200, { sessions: list } satisfies SessionsReply);
     }
     if (path === '/authentication/logout/') {
       const target = body?.session_id
         ? [...sessions.values()].find((s) => s.id === body.session_id)
         : session;
-      if (!target) return reply(400, { non_field_errors: ['SESSION_NOT_FOUND'] });
+      if (!target) return reply(400, errorBody('SESSION_NOT_FOUND'));
       target.loggedOut = true;
       return reply(200, {});
     }

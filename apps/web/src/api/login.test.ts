@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError } from './api-error.ts';
+import { ClientError } from './client-error.ts';
 import { createFakeServer, type FakeServer } from './fake-server.test-support.ts';
-import { type LoginPrompts, type LoginRequest, type LoginServer, login, qualifyUsername } from './login.ts';
+import { type LoginPrompts, type LoginRequest, type LoginServer, login } from './login.ts';
 import { fetchProfile, fetchSessions, logout } from './session-client.ts';
 import { pinnedVerifyKey, pinVerifyKey, plainPasswordApproved } from './trust-store.ts';
 
@@ -44,14 +44,6 @@ function loginAt(
 
 beforeEach(() => localStorage.clear());
 afterEach(() => vi.restoreAllMocks());
-
-describe('qualifyUsername', () => {
-  it('adds the server domain only when none was typed', () => {
-    expect(qualifyUsername(' alice ', 'example.com')).toBe('alice@example.com');
-    expect(qualifyUsername('bob@other.org', 'example.com')).toBe('bob@other.org');
-    expect(qualifyUsername('carol', '')).toBe('carol');
-  });
-});
 
 describe('login', () => {
   it('signs in, asks once per server, and reads the profile over the encrypted session', async () => {
@@ -117,8 +109,8 @@ describe('login', () => {
     server.rotateSigningKey();
     const p = prompts();
     const error = await login(loginAt(server), p, server.fetch).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).code).toBe('IDENTITY_CHANGED');
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).code).toBe('IDENTITY_CHANGED');
     expect(p.asked).toEqual([]);
     expect(server.calls).toEqual(['GET /info/']);
   });

@@ -1,22 +1,32 @@
-import { z } from 'zod';
 import {
-  boxDecrypt,
-  boxEncrypt,
+  type ActivateTokenRequest,
+  AUTHENTICATION,
+  activateTokenReplySchema,
   DecryptionError,
-  generateKeyPair,
-  secretboxEncrypt,
-} from '../crypto/nacl.ts';
-import {
-  decryptWithPasswordKey,
-  encryptWithPasswordKey,
+  fromHex,
+  keyFromStretchedPassword,
+  type LoginInfo,
+  type LoginRequest as LoginRequestBody,
+  loginDataSchema,
+  loginReplySchema,
+  nobleCrypto,
+  qualifyUsername,
   type ScryptParameters,
+  toHex,
+  type UserUpdateRequest,
   userSauceSalt,
-} from '../crypto/psono-keys.ts';
-import { checkScryptParameters, ScryptParameterError, scryptHex } from '../crypto/scrypt.ts';
-import { ApiError } from './api-error.ts';
+} from '@ldap-login/protocol';
+import type { z } from 'zod';
+import { scryptHex } from '../crypto/scrypt.ts';
+import { ClientError } from './client-error.ts';
 import { deviceDescription, deviceFingerprint } from './device.ts';
 import { requestJson } from './http.ts';
-import { fetchServerInfo, formatFingerprint, normaliseServerUrl, type ServerInfo } from './server-info.ts';
+import {
+  fetchServerInfo,
+  formatFingerprint,
+  normaliseServerUrl,
+  type VerifiedServerInfo,
+} from './server-info.ts';
 import { type Session, sessionRequest } from './session-client.ts';
 import {
   judgeIdentity,
@@ -61,44 +71,10 @@ export interface LoginResult {
   keysReencrypted: boolean;
 }
 
-const hexString = z.string().regex(/^[0-9a-fA-F]*$/);
-
-const loginDataSchema = z.looseObject({
-  token: z.string().min(1),
-  session_valid_till: z.string(),
-  session_public_key: hexString,
-  session_secret_key: hexString,
-  session_secret_key_nonce: hexString,
-  user_validator: hexString,
-  user_validator_nonce: hexString,
-  required_multifactors: z.array(z.string()).default([]),
-  user: z.looseObject({
-    username: z.string(),
-    private_key: hexString,
-    private_key_nonce: hexString,
-    user_sauce: z.string(),
-    hashing_algorithm: z.string().default('scrypt'),
-    hashing_parameters: z.object({ u: z.number(), r: z.number(), p: z.number(), l: z.number() }),
-  }),
-});
-
-const encryptedReplySchema = z.object({ login_info: hexString, login_info_nonce: hexString });
-
-const activateReplySchema = z.object({
-  user: z.looseObject({ secret_key: hexString, secret_key_nonce: hexString }),
-});
-
-/** `alice` becomes `alice@example.com`; a name that already names its domain stays as typed. */
-export function qualifyUsername(typed: string, domain: string): string {
-  const name = typed.trim();
-  if (name.includes('@') || !domain) return name;
-  return `${name}@${domain}`;
-}
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success)
-    throw new ApiError('MALFORMED_RESPONSE', { detail: `${what}: ${result.error.message}` });
+    throw new ClientError('MALFORMED_RESPONSE', { detail: `${what}: ${result.error.message}` });
   return result.data;
 }
 
@@ -106,7 +82,7 @@ function parseJson(what: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new ApiError('MALFORMED_RESPONSE', { detail: `${what} is not JSON` });
+    throw new ClientError('MALFORMED_RESPONSE', { detail: `${what} is not JSON` });
   }
 }
 
@@ -115,7 +91,7 @@ function openBox(what: string, open: () => string): string {
     return open();
   } catch (error) {
     if (error instanceof DecryptionError)
-      throw new ApiError('MALFORMED_RESPONSE', { detail: `${what} does not decrypt` });
+      throw new ClientError('MALFORMED_RESPONSE', { detail: `${what} does not decrypt` });
     throw error;
   }
 }
@@ -125,11 +101,11 @@ async function establishIdentity(
   server: LoginServer,
   prompts: LoginPrompts,
   fetchImpl: typeof fetch,
-): Promise<ServerInfo> {
+): Promise<VerifiedServerInfo> {
   const info = await fetchServerInfo(server.url, fetchImpl);
   const verdict = judgeIdentity(server.url, info.verifyKey, server.verifyKey);
   if (verdict.status === 'changed') {
-    throw new ApiError('IDENTITY_CHANGED', {
+    throw new ClientError('IDENTITY_CHANGED', {
       detail: `pinned ${verdict.pinned}, presented ${info.verifyKey}`,
     });
   }
@@ -138,7 +114,7 @@ async function establishIdentity(
       serverUrl: normaliseServerUrl(server.url),
       fingerprint: formatFingerprint(info.verifyKey),
     });
-    if (!approved) throw new ApiError('IDENTITY_DECLINED');
+    if (!approved) throw new ClientError('IDENTITY_DECLINED');
     pinVerifyKey(server.url, info.verifyKey);
   }
   return info;
@@ -151,20 +127,22 @@ async function establishIdentity(
 async function consentToSendPassword(server: LoginServer, prompts: LoginPrompts): Promise<void> {
   if (server.autoapprovePlainPassword || plainPasswordApproved(server.url)) return;
   const approved = await prompts.approvePlainPassword({ serverUrl: normaliseServerUrl(server.url) });
-  if (!approved) throw new ApiError('PLAIN_PASSWORD_DECLINED');
+  if (!approved) throw new ClientError('PLAIN_PASSWORD_DECLINED');
   rememberPlainPasswordApproval(server.url);
 }
 
-async function passwordKey(password: string, userSauce: string, params: ScryptParameters): Promise<string> {
-  return scryptHex(password, userSauceSalt(userSauce), params);
+/** The key that wraps the user's keys; scrypt runs in a worker. */
+async function passwordKey(
+  password: string,
+  userSauce: string,
+  params: ScryptParameters,
+): Promise<Uint8Array> {
+  return keyFromStretchedPassword(await scryptHex(password, userSauceSalt(userSauce), params));
 }
 
-async function tryOpenPrivateKey(
-  encrypted: { text: string; nonce: string },
-  stretched: string,
-): Promise<string | undefined> {
+function tryOpenPrivateKey(encrypted: { text: string; nonce: string }, key: Uint8Array): string | undefined {
   try {
-    return decryptWithPasswordKey(encrypted, stretched);
+    return nobleCrypto.secretboxOpen(encrypted, key);
   } catch (error) {
     if (error instanceof DecryptionError) return undefined;
     throw error;
@@ -184,30 +162,31 @@ export async function login(
   const serverUrl = normaliseServerUrl(request.server.url);
   prompts.onStep?.('identity');
   const info = await establishIdentity(request.server, prompts, fetchImpl);
-  if (!info.authenticationMethods.includes('LDAP')) {
-    throw new ApiError('LDAP_NOT_OFFERED', { detail: info.authenticationMethods.join(',') });
+  if (!info.authenticationMethods.includes(AUTHENTICATION)) {
+    throw new ClientError('LDAP_NOT_OFFERED', { detail: info.authenticationMethods.join(',') });
   }
   await consentToSendPassword(request.server, prompts);
 
   prompts.onStep?.('sending');
   const username = qualifyUsername(request.username, request.server.domain);
   const fingerprint = deviceFingerprint();
-  const sessionKeys = generateKeyPair();
+  const sessionKeys = nobleCrypto.generateX25519KeyPair();
+  const serverPublicKey = fromHex(info.publicKey);
   // No authkey: the server checks the password against the directory and ignores it, and
   // computing it would cost a full scrypt run before anything is sent.
-  const loginInfo = boxEncrypt(
+  const loginInfo = nobleCrypto.boxSeal(
     JSON.stringify({
       username,
       password: request.password,
       device_fingerprint: fingerprint,
       device_description: deviceDescription(),
       device_time: new Date().toISOString(),
-    }),
-    info.publicKey,
+    } satisfies LoginInfo),
+    serverPublicKey,
     sessionKeys.privateKey,
   );
   const reply = parse(
-    encryptedReplySchema,
+    loginReplySchema,
     await requestJson(
       {
         method: 'POST',
@@ -215,9 +194,9 @@ export async function login(
         body: {
           login_info: loginInfo.text,
           login_info_nonce: loginInfo.nonce,
-          public_key: sessionKeys.publicKey,
+          public_key: toHex(sessionKeys.publicKey),
           session_duration: request.sessionDuration,
-        },
+        } satisfies LoginRequestBody,
       },
       fetchImpl,
     ),
@@ -228,9 +207,9 @@ export async function login(
     parseJson(
       'login reply',
       openBox('login reply', () =>
-        boxDecrypt(
+        nobleCrypto.boxOpen(
           { text: reply.login_info, nonce: reply.login_info_nonce },
-          info.publicKey,
+          serverPublicKey,
           sessionKeys.privateKey,
         ),
       ),
@@ -238,26 +217,17 @@ export async function login(
     'login data',
   );
   if (data.required_multifactors.length > 0) {
-    throw new ApiError('SERVER_ERROR', {
+    throw new ClientError('SERVER_ERROR', {
       detail: `unsupported second factors: ${data.required_multifactors.join(',')}`,
     });
   }
-  if (data.user.hashing_algorithm !== 'scrypt') {
-    throw new ApiError('MALFORMED_RESPONSE', { detail: `hashing algorithm ${data.user.hashing_algorithm}` });
-  }
-  let params: ScryptParameters;
-  try {
-    params = checkScryptParameters(data.user.hashing_parameters);
-  } catch (error) {
-    if (error instanceof ScryptParameterError)
-      throw new ApiError('MALFORMED_RESPONSE', { detail: error.message });
-    throw error;
-  }
+  // The schema admits only scrypt with bounded parameters: a hostile server cannot hang the page.
+  const params = data.user.hashing_parameters;
 
   const sessionSecret = openBox('session secret', () =>
-    boxDecrypt(
+    nobleCrypto.boxOpen(
       { text: data.session_secret_key, nonce: data.session_secret_key_nonce },
-      data.session_public_key,
+      fromHex(data.session_public_key),
       sessionKeys.privateKey,
     ),
   );
@@ -273,26 +243,26 @@ export async function login(
   prompts.onStep?.('unlocking');
   const encryptedPrivateKey = { text: data.user.private_key, nonce: data.user.private_key_nonce };
   const currentKey = await passwordKey(request.password, data.user.user_sauce, params);
-  let privateKey = await tryOpenPrivateKey(encryptedPrivateKey, currentKey);
-  let previousKey: string | undefined;
+  let privateKey = tryOpenPrivateKey(encryptedPrivateKey, currentKey);
+  let previousKey: Uint8Array | undefined;
   for (let attempt = 1; privateKey === undefined; attempt++) {
     const previous = await prompts.askPreviousPassword({ attempt });
-    if (previous === null) throw new ApiError('KEYS_LOCKED', { detail: 'previous password not given' });
+    if (previous === null) throw new ClientError('KEYS_LOCKED', { detail: 'previous password not given' });
     previousKey = await passwordKey(previous, data.user.user_sauce, params);
-    privateKey = await tryOpenPrivateKey(encryptedPrivateKey, previousKey);
+    privateKey = tryOpenPrivateKey(encryptedPrivateKey, previousKey);
   }
 
   prompts.onStep?.('activating');
   const validator = openBox('user validator', () =>
-    boxDecrypt(
+    nobleCrypto.boxOpen(
       { text: data.user_validator, nonce: data.user_validator_nonce },
-      data.session_public_key,
-      privateKey,
+      fromHex(data.session_public_key),
+      fromHex(privateKey),
     ),
   );
-  const verification = secretboxEncrypt(validator, sessionSecret);
+  const verification = nobleCrypto.secretboxSeal(validator, fromHex(sessionSecret));
   const activated = parse(
-    activateReplySchema,
+    activateTokenReplySchema,
     await sessionRequest(
       session,
       'POST',
@@ -301,7 +271,7 @@ export async function login(
         verification: verification.text,
         verification_nonce: verification.nonce,
         zoneinfo: Intl.DateTimeFormat().resolvedOptions().timeZone,
-      },
+      } satisfies ActivateTokenRequest,
       fetchImpl,
     ),
     'activate-token reply',
@@ -311,13 +281,13 @@ export async function login(
 
   prompts.onStep?.('updating');
   const secretKey = openBox('secret key', () =>
-    decryptWithPasswordKey(
+    nobleCrypto.secretboxOpen(
       { text: activated.user.secret_key, nonce: activated.user.secret_key_nonce },
       previousKey,
     ),
   );
-  const newPrivate = encryptWithPasswordKey(privateKey, currentKey);
-  const newSecret = encryptWithPasswordKey(secretKey, currentKey);
+  const newPrivate = nobleCrypto.secretboxSeal(privateKey, currentKey);
+  const newSecret = nobleCrypto.secretboxSeal(secretKey, currentKey);
   await sessionRequest(
     session,
     'PUT',
@@ -328,7 +298,7 @@ export async function login(
       secret_key: newSecret.text,
       secret_key_nonce: newSecret.nonce,
       user_sauce: data.user.user_sauce,
-    },
+    } satisfies UserUpdateRequest,
     fetchImpl,
   );
   return { session, keysReencrypted: true };

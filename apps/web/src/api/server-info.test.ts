@@ -1,4 +1,4 @@
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { type ServerInfo, toHex } from '@ldap-login/protocol';
 import nacl from 'tweetnacl';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fetchServerInfo, formatFingerprint } from './server-info.ts';
@@ -11,11 +11,19 @@ const info = JSON.stringify({
   type: 'CE',
   public_key: 'ab'.repeat(32),
   authentication_methods: ['LDAP'],
-});
+  web_client: '',
+  log_audit: false,
+  management: false,
+  allow_registration: false,
+  allow_lost_password: false,
+  multifactor_enabled: false,
+  ldap_domains: ['example.com'],
+  compliance_server_secrets: 'noone',
+} satisfies ServerInfo);
 const signed = (infoString: string, keys = signer) => ({
   info: infoString,
-  signature: bytesToHex(nacl.sign.detached(new TextEncoder().encode(infoString), keys.secretKey)),
-  verify_key: bytesToHex(keys.publicKey),
+  signature: toHex(nacl.sign.detached(new TextEncoder().encode(infoString), keys.secretKey)),
+  verify_key: toHex(keys.publicKey),
 });
 const serving = (body: unknown) => (async () => new Response(JSON.stringify(body))) as typeof fetch;
 
@@ -25,7 +33,7 @@ describe('fetchServerInfo', () => {
   it('accepts info signed by the key sent beside it', async () => {
     const result = await fetchServerInfo('https://a.example/server/', serving(signed(info)));
     expect(result).toMatchObject({
-      verifyKey: bytesToHex(signer.publicKey),
+      verifyKey: toHex(signer.publicKey),
       publicKey: 'ab'.repeat(32),
       authenticationMethods: ['LDAP'],
     });
@@ -36,7 +44,7 @@ describe('fetchServerInfo', () => {
     await expect(fetchServerInfo('https://a.example/server', serving(tampered))).rejects.toMatchObject({
       code: 'BAD_SIGNATURE',
     });
-    const otherKey = { ...signed(info, nacl.sign.keyPair()), verify_key: bytesToHex(signer.publicKey) };
+    const otherKey = { ...signed(info, nacl.sign.keyPair()), verify_key: toHex(signer.publicKey) };
     await expect(fetchServerInfo('https://a.example/server', serving(otherKey))).rejects.toMatchObject({
       code: 'BAD_SIGNATURE',
     });

@@ -1,35 +1,22 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { z } from 'zod';
-import { ApiError } from './api-error.ts';
+import {
+  fromHex,
+  nobleCrypto,
+  type ServerInfo,
+  serverInfoSchema,
+  signedInfoSchema,
+} from '@ldap-login/protocol';
+import { ClientError } from './client-error.ts';
 import { requestJson } from './http.ts';
 
-const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`));
-
-const signedInfoSchema = z.object({
-  info: z.string(),
-  signature: hex(64),
-  verify_key: hex(32),
-});
-
-const infoSchema = z.looseObject({
-  version: z.string(),
-  api: z.number().optional(),
-  public_key: hex(32),
-  authentication_methods: z.array(z.string()).default([]),
-  type: z.string().optional(),
-  web_client: z.string().nullish(),
-});
-
 /** What a server says about itself, after its signature has been checked. */
-export interface ServerInfo {
+export interface VerifiedServerInfo {
   /** the server's X25519 public key: login_info is boxed to it */
   publicKey: string;
   /** the Ed25519 key that signed the info: what the client pins */
   verifyKey: string;
   version: string;
   authenticationMethods: string[];
-  type: string | undefined;
+  type: ServerInfo['type'];
 }
 
 /** Removes trailing slashes so `https://x/server` and `https://x/server/` pin the same key. */
@@ -45,31 +32,27 @@ export function normaliseServerUrl(url: string): string {
 export async function fetchServerInfo(
   serverUrl: string,
   fetchImpl: typeof fetch = fetch,
-): Promise<ServerInfo> {
+): Promise<VerifiedServerInfo> {
   const body = await requestJson({ method: 'GET', url: `${normaliseServerUrl(serverUrl)}/info/` }, fetchImpl);
   const signed = signedInfoSchema.safeParse(body);
-  if (!signed.success) throw new ApiError('MALFORMED_RESPONSE', { detail: `info: ${signed.error.message}` });
+  if (!signed.success)
+    throw new ClientError('MALFORMED_RESPONSE', { detail: `info: ${signed.error.message}` });
 
-  let valid = false;
-  try {
-    valid = ed25519.verify(
-      hexToBytes(signed.data.signature),
-      utf8ToBytes(signed.data.info),
-      hexToBytes(signed.data.verify_key),
-    );
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw new ApiError('BAD_SIGNATURE', { detail: 'info signature does not verify' });
+  const valid = nobleCrypto.verify(
+    fromHex(signed.data.signature),
+    signed.data.info,
+    fromHex(signed.data.verify_key),
+  );
+  if (!valid) throw new ClientError('BAD_SIGNATURE', { detail: 'info signature does not verify' });
 
   let parsedInfo: unknown;
   try {
     parsedInfo = JSON.parse(signed.data.info);
   } catch {
-    throw new ApiError('MALFORMED_RESPONSE', { detail: 'info is not JSON' });
+    throw new ClientError('MALFORMED_RESPONSE', { detail: 'info is not JSON' });
   }
-  const info = infoSchema.safeParse(parsedInfo);
-  if (!info.success) throw new ApiError('MALFORMED_RESPONSE', { detail: `info: ${info.error.message}` });
+  const info = serverInfoSchema.safeParse(parsedInfo);
+  if (!info.success) throw new ClientError('MALFORMED_RESPONSE', { detail: `info: ${info.error.message}` });
 
   return {
     publicKey: info.data.public_key.toLowerCase(),

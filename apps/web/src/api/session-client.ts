@@ -1,6 +1,19 @@
-import { z } from 'zod';
-import { DecryptionError, secretboxDecrypt, secretboxEncrypt } from '../crypto/nacl.ts';
-import { ApiError } from './api-error.ts';
+import {
+  AUTHORIZATION_VALIDATOR_HEADER,
+  DecryptionError,
+  encryptedSchema,
+  fromHex,
+  type LogoutRequest,
+  nobleCrypto,
+  type SessionSummary,
+  sealAuthorizationValidator,
+  sessionsReplySchema,
+  tokenAuthorization,
+  type UserProfile,
+  userProfileSchema,
+} from '@ldap-login/protocol';
+import type { z } from 'zod';
+import { ClientError } from './client-error.ts';
 import { errorFromReply, type HttpRequest, sendJson } from './http.ts';
 import { normaliseServerUrl } from './server-info.ts';
 
@@ -15,25 +28,15 @@ export interface Session {
   validTill: string;
 }
 
-const encryptedSchema = z.object({ text: z.string(), nonce: z.string() });
-
-function validatorHeader(session: Session): string {
-  const claim = JSON.stringify({
-    request_time: new Date().toISOString(),
-    request_device_fingerprint: session.deviceFingerprint,
-  });
-  return JSON.stringify(secretboxEncrypt(claim, session.sessionSecret));
-}
-
 function decryptReply(body: unknown, session: Session): unknown {
   if (body === undefined) return undefined;
   const parsed = encryptedSchema.safeParse(body);
-  if (!parsed.success) throw new ApiError('MALFORMED_RESPONSE', { detail: 'reply is not encrypted' });
+  if (!parsed.success) throw new ClientError('MALFORMED_RESPONSE', { detail: 'reply is not encrypted' });
   try {
-    return JSON.parse(secretboxDecrypt(parsed.data, session.sessionSecret));
+    return JSON.parse(nobleCrypto.secretboxOpen(parsed.data, fromHex(session.sessionSecret)));
   } catch (error) {
     const reason = error instanceof DecryptionError ? 'does not decrypt' : 'is not JSON';
-    throw new ApiError('MALFORMED_RESPONSE', { detail: `reply ${reason}` });
+    throw new ClientError('MALFORMED_RESPONSE', { detail: `reply ${reason}` });
   }
 }
 
@@ -48,15 +51,20 @@ export async function sessionRequest(
   body?: unknown,
   fetchImpl: typeof fetch = fetch,
 ): Promise<unknown> {
+  const key = fromHex(session.sessionSecret);
   const reply = await sendJson(
     {
       method,
       url: `${normaliseServerUrl(session.serverUrl)}${path}`,
       headers: {
-        Authorization: `Token ${session.token}`,
-        'Authorization-Validator': validatorHeader(session),
+        Authorization: tokenAuthorization(session.token),
+        [AUTHORIZATION_VALIDATOR_HEADER]: sealAuthorizationValidator(
+          nobleCrypto,
+          key,
+          session.deviceFingerprint,
+        ),
       },
-      ...(body === undefined ? {} : { body: secretboxEncrypt(JSON.stringify(body), session.sessionSecret) }),
+      ...(body === undefined ? {} : { body: nobleCrypto.secretboxSeal(JSON.stringify(body), key) }),
     },
     fetchImpl,
   );
@@ -67,47 +75,18 @@ export async function sessionRequest(
   return plain;
 }
 
-const groupSchema = z.object({ dn: z.string(), name: z.string() });
+export type { SessionSummary, UserProfile };
 
-const profileSchema = z.looseObject({
-  id: z.string(),
-  username: z.string(),
-  email: z.string().nullish(),
-  authentication: z.string().optional(),
-  domain: z.string().nullish(),
-  groups: z.array(groupSchema).default([]),
-  session_valid_till: z.string().nullish(),
-  created_at: z.string().nullish(),
-  last_login: z.string().nullish(),
-});
-
-export type UserProfile = z.infer<typeof profileSchema>;
-
-const sessionsSchema = z.object({
-  sessions: z.array(
-    z.looseObject({
-      id: z.string(),
-      create_date: z.string().nullish(),
-      valid_till: z.string().nullish(),
-      device_description: z.string().nullish(),
-      current_session: z.boolean().default(false),
-      active: z.boolean().default(true),
-    }),
-  ),
-});
-
-export type SessionSummary = z.infer<typeof sessionsSchema>['sessions'][number];
-
-function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (!parsed.success)
-    throw new ApiError('MALFORMED_RESPONSE', { detail: `${what}: ${parsed.error.message}` });
+    throw new ClientError('MALFORMED_RESPONSE', { detail: `${what}: ${parsed.error.message}` });
   return parsed.data;
 }
 
 export async function fetchProfile(session: Session, fetchImpl?: typeof fetch): Promise<UserProfile> {
   return parseOrThrow(
-    profileSchema,
+    userProfileSchema,
     await sessionRequest(session, 'GET', '/user/', undefined, fetchImpl),
     'user',
   );
@@ -115,7 +94,7 @@ export async function fetchProfile(session: Session, fetchImpl?: typeof fetch): 
 
 export async function fetchSessions(session: Session, fetchImpl?: typeof fetch): Promise<SessionSummary[]> {
   const reply = await sessionRequest(session, 'GET', '/authentication/sessions/', undefined, fetchImpl);
-  return parseOrThrow(sessionsSchema, reply, 'sessions').sessions;
+  return parseOrThrow(sessionsReplySchema, reply, 'sessions').sessions;
 }
 
 /** Ends the current session, or another of the same user's sessions when `sessionId` is given. */
@@ -124,7 +103,7 @@ export async function logout(session: Session, sessionId?: string, fetchImpl?: t
     session,
     'POST',
     '/authentication/logout/',
-    { session_id: sessionId ?? null },
+    { session_id: sessionId ?? null } satisfies LogoutRequest,
     fetchImpl,
   );
 }

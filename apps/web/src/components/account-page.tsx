@@ -1,5 +1,5 @@
 import { createResource, createSignal, For, onMount, Show } from 'solid-js';
-import { ApiError } from '../api/api-error.ts';
+import { ClientError } from '../api/client-error.ts';
 import { fetchProfile, fetchSessions, logout, type Session } from '../api/session-client.ts';
 import { useSession } from '../state/session-context.tsx';
 import { errorText } from './error-text.ts';
@@ -37,7 +37,7 @@ export function AccountPage(props: { session: Session }) {
     try {
       return await work();
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'SESSION_EXPIRED') {
+      if (error instanceof ClientError && error.code === 'SESSION_EXPIRED') {
         state.sessionLost('Your session has ended. Please sign in again.');
       }
       throw error;
@@ -123,9 +123,8 @@ export function AccountPage(props: { session: Session }) {
                   <dt>E-mail</dt>
                   <dd data-testid="account-email">{p().email || 'Not set in the directory'}</dd>
                   <dt>Sign-in method</dt>
-                  <dd>
-                    {p().authentication === 'LDAP' ? 'Company directory (LDAP)' : (p().authentication ?? '—')}
-                  </dd>
+                  {/* The protocol's schema admits only directory accounts. */}
+                  <dd>Company directory (LDAP)</dd>
                   <Show when={p().domain}>
                     <dt>Directory domain</dt>
                     <dd>{p().domain}</dd>

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../api/api-error.ts';
-import { parseRetryAfter } from '../api/http.ts';
+import { ClientError } from '../api/client-error.ts';
 import { errorText, formatWait } from './error-text.ts';
 
 describe('error texts', () => {
@@ -12,17 +11,12 @@ describe('error texts', () => {
     expect(formatWait(3900)).toBe('1 hour 5 minutes');
   });
 
-  it('reads Retry-After as seconds or as a date', () => {
-    expect(parseRetryAfter('120')).toBe(120);
-    expect(parseRetryAfter(new Date(1_000_000 + 30_000).toUTCString(), 1_000_000)).toBe(30);
-    expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(parseRetryAfter(null)).toBeUndefined();
-  });
-
   it('never shows the technical detail to the user', () => {
-    const text = errorText(new ApiError('MALFORMED_RESPONSE', { detail: 'login data: token missing' }));
+    const text = errorText(new ClientError('MALFORMED_RESPONSE', { detail: 'login data: token missing' }));
     expect(text.message).not.toContain('token missing');
-    expect(errorText(new ApiError('THROTTLED', { retryAfterSeconds: 30 })).message).toContain('30 seconds');
+    expect(errorText(new ClientError('THROTTLED', { retryAfterSeconds: 30 })).message).toContain(
+      '30 seconds',
+    );
     expect(errorText(new Error('boom')).title).toBe('Something went wrong');
   });
 });

@@ -1,5 +1,5 @@
-import type { ApiErrorCode } from '../api/api-error.ts';
-import { ApiError } from '../api/api-error.ts';
+import type { ClientErrorCode } from '../api/client-error.ts';
+import { ClientError } from '../api/client-error.ts';
 
 /** "45 seconds", "2 minutes", "1 hour 5 minutes": the wait a throttled user is told. */
 export function formatWait(seconds: number): string {
@@ -19,7 +19,7 @@ export interface ErrorText {
   severe?: boolean;
 }
 
-const TEXTS: Record<Exclude<ApiErrorCode, 'THROTTLED'>, ErrorText> = {
+const TEXTS: Record<Exclude<ClientErrorCode, 'THROTTLED'>, ErrorText> = {
   WRONG_CREDENTIALS: {
     title: 'Sign-in failed',
     message: 'The username or password is incorrect. Check both and try again.',
@@ -79,7 +79,7 @@ const TEXTS: Record<Exclude<ApiErrorCode, 'THROTTLED'>, ErrorText> = {
 };
 
 export function errorText(error: unknown, secondsLeft?: number): ErrorText {
-  if (error instanceof ApiError) {
+  if (error instanceof ClientError) {
     if (error.code === 'THROTTLED') {
       const wait = secondsLeft ?? error.retryAfterSeconds;
       return {

@@ -1,6 +1,6 @@
 import type { BackendServer } from '@ldap-login/config-schema/client';
 import { createMemo, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
-import { ApiError } from '../api/api-error.ts';
+import { ClientError } from '../api/client-error.ts';
 import { type LoginStep, login } from '../api/login.ts';
 import { offersPasswordForm } from '../config/load-config.ts';
 import { useSession } from '../state/session-context.tsx';
@@ -134,7 +134,7 @@ export function LoginPage() {
     }
     if (!ldapAllowed) {
       // This client only performs directory logins; without LDAP the password must not leave.
-      setError(new ApiError('LDAP_NOT_OFFERED', { detail: 'config.json does not allow LDAP' }));
+      setError(new ClientError('LDAP_NOT_OFFERED', { detail: 'config.json does not allow LDAP' }));
       return;
     }
     setPending(true);
@@ -177,7 +177,7 @@ export function LoginPage() {
       setPassword('');
       state.signedIn(result.session, { trustDevice: trustDevice(), keysReencrypted: result.keysReencrypted });
     } catch (caught) {
-      if (caught instanceof ApiError) {
+      if (caught instanceof ClientError) {
         console.warn('sign-in failed:', caught.code, caught.detail ?? '');
         if (caught.code === 'THROTTLED' && caught.retryAfterSeconds !== undefined) {
           setNow(Date.now());
@@ -197,7 +197,7 @@ export function LoginPage() {
     const current = error();
     if (current === undefined) return undefined;
     if (
-      current instanceof ApiError &&
+      current instanceof ClientError &&
       current.code === 'THROTTLED' &&
       waitUntil() !== undefined &&
       !throttled()

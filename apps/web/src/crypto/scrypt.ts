@@ -1,6 +1,4 @@
-import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { DEFAULT_SCRYPT, type ScryptParameters } from './psono-keys.ts';
+import { nobleScrypt, SCRYPT_PARAMETERS, type ScryptParameters, toHex } from '@ldap-login/protocol';
 
 export interface ScryptRequest {
   id: number;
@@ -12,27 +10,6 @@ export interface ScryptRequest {
 export type ScryptResponse =
   | { id: number; ok: true; hex: string }
   | { id: number; ok: false; message: string };
-
-/** Largest cost accepted from a server: anything above would hang or exhaust a phone. */
-const MAX_LOG_N = 20;
-
-export class ScryptParameterError extends Error {
-  readonly code = 'SCRYPT_PARAMETERS_REJECTED';
-  constructor(detail: string) {
-    super(`unacceptable scrypt parameters: ${detail}`);
-    this.name = 'ScryptParameterError';
-  }
-}
-
-export function checkScryptParameters(params: ScryptParameters): ScryptParameters {
-  const ints = [params.u, params.r, params.p, params.l];
-  if (!ints.every((n) => Number.isInteger(n) && n > 0))
-    throw new ScryptParameterError('not positive integers');
-  if (params.u > MAX_LOG_N || params.r > 32 || params.p > 16 || params.l > 128 || params.l < 32) {
-    throw new ScryptParameterError(`u=${params.u} r=${params.r} p=${params.p} l=${params.l}`);
-  }
-  return params;
-}
 
 let worker: Worker | undefined;
 let nextId = 1;
@@ -66,20 +43,16 @@ function getWorker(): Worker | undefined {
 
 /**
  * hex(scrypt(password, salt)) computed in a Web Worker, or, where workers are unavailable
- * (tests, very old browsers), with noble's yielding async variant on the main thread.
+ * (tests, very old browsers), with the noble backend's yielding scrypt on the main thread. The
+ * parameters come from a reply already checked by the protocol's schema (bounded cost).
  */
 export function scryptHex(
   password: string,
   salt: string,
-  params: ScryptParameters = DEFAULT_SCRYPT,
+  params: ScryptParameters = SCRYPT_PARAMETERS,
 ): Promise<string> {
-  checkScryptParameters(params);
   const w = getWorker();
-  if (!w) {
-    return scryptAsync(password, salt, { N: 2 ** params.u, r: params.r, p: params.p, dkLen: params.l }).then(
-      bytesToHex,
-    );
-  }
+  if (!w) return nobleScrypt(password, salt, params).then(toHex);
   const id = nextId++;
   return new Promise<string>((resolve, reject) => {
     pending.set(id, { resolve, reject });

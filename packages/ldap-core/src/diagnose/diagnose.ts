@@ -1,7 +1,8 @@
+import { splitUsername } from '@ldap-login/protocol';
 import type { ConnectionSettings, LdapTarget } from '../connection/connection.ts';
 import { compileEntry, type EntryPlan } from '../entries/entry-plan.ts';
 import { isDirectoryError } from '../errors/errors.ts';
-import { selectEntry, splitUsername } from '../login/login-input.ts';
+import { selectEntry } from '../login/login-input.ts';
 import type { DirectoryReader } from './directory-reader.ts';
 import {
   checkServiceBind,

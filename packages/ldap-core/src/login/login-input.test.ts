@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidCredentialsError } from '../errors/errors.ts';
-import { assertPasswordGiven, selectEntry, splitUsername } from './login-input.ts';
+import { assertPasswordGiven, selectEntry } from './login-input.ts';
 
 const entries = [{ LDAP_DOMAIN: 'example.org' }, { LDAP_DOMAIN: 'corp.example.net' }];
 
@@ -13,14 +13,6 @@ function reasonOf(work: () => unknown): string | undefined {
   }
   return undefined;
 }
-
-describe('splitUsername', () => {
-  it('splits at the last @ and lowercases the domain', () => {
-    expect(splitUsername(' Alice@Example.ORG ')).toEqual({ localPart: 'Alice', domain: 'example.org' });
-    expect(splitUsername('a@b@example.org')).toEqual({ localPart: 'a@b', domain: 'example.org' });
-    expect(splitUsername('alice')).toEqual({ localPart: 'alice', domain: null });
-  });
-});
 
 describe('selectEntry', () => {
   it('chooses the entry by domain, case-insensitively', () => {

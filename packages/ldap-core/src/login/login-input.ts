@@ -1,25 +1,11 @@
 import type { LdapEntry } from '@ldap-login/config-schema';
+import { directoryIndexFor, splitUsername } from '@ldap-login/protocol';
 import { InvalidCredentialsError } from '../errors/errors.ts';
 
 /**
  * What a login brings before any network I/O: which directory entry the username belongs to,
  * the name to look up there, and whether the password can be sent at all.
  */
-
-interface SplitUsername {
-  /** The part before the last `@` (the whole trimmed username when there is none). */
-  localPart: string;
-  /** The part after the last `@`, lowercased; `null` when the username has no `@`. */
-  domain: string | null;
-}
-
-/** Splits `alice@example.com` into `alice` and `example.com` (at the last `@`). */
-export function splitUsername(username: string): SplitUsername {
-  const trimmed = username.trim();
-  const at = trimmed.lastIndexOf('@');
-  if (at < 0) return { localPart: trimmed, domain: null };
-  return { localPart: trimmed.slice(0, at), domain: trimmed.slice(at + 1).toLowerCase() };
-}
 
 /** Anything that serves one domain: a settings entry, or the live directory built from one. */
 type ServesDomain = { LDAP_DOMAIN: string } | { domain: string };
@@ -34,9 +20,9 @@ interface SelectedEntry<E extends ServesDomain = LdapEntry> {
 }
 
 /**
- * Chooses the directory entry for a username by its domain, compared case-insensitively.
- * A username without `@domain` is accepted only when exactly one entry is configured (a single
- * directory needs no domain suffix); otherwise, like an unknown domain, it is invalid credentials.
+ * Chooses the directory entry for a username by the protocol's rule (`directoryIndexFor`): by its
+ * domain, compared case-insensitively; a username without `@domain` only when exactly one entry is
+ * configured. No entry, like an unknown domain, is invalid credentials.
  * A name with nothing before the `@`, or with control characters, can match nobody and is refused
  * here as an unknown user, without asking the directory.
  */
@@ -45,12 +31,7 @@ export function selectEntry<E extends ServesDomain>(
   username: string,
 ): SelectedEntry<E> {
   const { localPart, domain } = splitUsername(username);
-  const entry =
-    domain === null
-      ? entries.length === 1
-        ? entries[0]
-        : undefined
-      : entries.find((candidate) => domainOf(candidate) === domain);
+  const entry = entries[directoryIndexFor(username, entries.map(domainOf))];
   if (entry === undefined) {
     throw new InvalidCredentialsError('unknown-domain', {
       detail:

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { x25519PublicKeyFromPrivate } from '@ldap-login/config-schema';
+import { toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { serverIdentity } from '../../crypto/fingerprint.ts';
 import { serverKeysFrom } from '../../crypto/server-keys.ts';
 import type { Command } from '../command.ts';
@@ -26,11 +26,11 @@ export interface ServerKeyMaterial {
 
 /** Fresh keys from the system's CSPRNG; X25519 takes any 32 bytes as a private key (it clamps). */
 export function generateServerKeys(): ServerKeyMaterial {
-  const privateKey = randomBytes(32).toString('hex');
+  const keys = sodiumCrypto.generateX25519KeyPair();
   return {
-    SECRET_KEY: randomBytes(32).toString('hex'),
-    PRIVATE_KEY: privateKey,
-    PUBLIC_KEY: x25519PublicKeyFromPrivate(privateKey),
+    SECRET_KEY: toHex(sodiumCrypto.randomBytes(32)),
+    PRIVATE_KEY: toHex(keys.privateKey),
+    PUBLIC_KEY: toHex(keys.publicKey),
   };
 }
 

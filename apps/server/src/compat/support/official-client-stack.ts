@@ -3,6 +3,7 @@
  * OpenLDAP, this server serving the official web client's static build at `/` and the API at
  * `/server/`, and Debian's Chromium.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,10 +11,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ldapEntrySchema, type SettingsInput, settingsSchema } from '@ldap-login/config-schema';
 import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import { toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Attribute, Change, Client } from 'ldapts';
 import { type Browser, chromium } from 'playwright-core';
-import { toHex } from '../../crypto/hex.ts';
-import { generateX25519KeyPair } from '../../crypto/nacl.ts';
 import { createDirectory } from '../../directory-adapter.ts';
 import { LogCapture } from '../../reliability/support/log-capture.ts';
 import { type RunningServer, startServer } from '../../server.ts';
@@ -76,12 +77,12 @@ export async function startOfficialClientStack(
     const configJson = join(work, 'config.json');
     const logger = logs.logger('debug');
     const entry = ldapEntrySchema.parse(directory.ldapEntry());
-    const keys = generateX25519KeyPair();
+    const keys = sodiumCrypto.generateX25519KeyPair();
     const dataDir = join(work, 'data');
     mkdirSync(dataDir);
     server = await startServer({
       settings: settingsSchema.parse({
-        PRIVATE_KEY: toHex(keys.raw),
+        PRIVATE_KEY: toHex(keys.privateKey),
         PUBLIC_KEY: toHex(keys.publicKey),
         SECRET_KEY: toHex(crypto.getRandomValues(new Uint8Array(32))),
         AUTHENTICATION_METHODS: ['LDAP'],

@@ -1,11 +1,12 @@
 /** Logins as measured outcomes (status, code, time) instead of exceptions, for the load tests. */
-import { type ProtocolClient, ProtocolError } from '../../test-support/protocol-client.ts';
+import { ApiError } from '@ldap-login/protocol';
+import type { ProtocolClient } from '../../test-support/protocol-client.ts';
 
 export interface Attempt {
   /** 200 for a complete login (reply decrypted, token activated). */
   status: number;
   code?: string | undefined;
-  retryAfter?: string | null;
+  retryAfterSeconds?: number | undefined;
   started: number;
   ms: number;
 }
@@ -22,11 +23,11 @@ export async function attemptLogin(
     await client.login(username, password, options);
     return { status: 200, started, ms: performance.now() - started };
   } catch (error) {
-    if (!(error instanceof ProtocolError)) throw error;
+    if (!(error instanceof ApiError)) throw error;
     return {
       status: error.status,
       code: error.code,
-      retryAfter: error.retryAfter,
+      retryAfterSeconds: error.retryAfterSeconds,
       started,
       ms: performance.now() - started,
     };

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LdapEntryInput, SettingsInput } from '@ldap-login/config-schema';
-import { toHex } from '../../crypto/hex.ts';
-import { generateX25519KeyPair } from '../../crypto/nacl.ts';
+import { toHex } from '@ldap-login/protocol';
+import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { LogCapture } from './log-capture.ts';
 
 const MANAGE = fileURLToPath(new URL('../../cli/main.ts', import.meta.url));
@@ -32,8 +32,11 @@ export function writeServerSettings(
   overrides: Partial<SettingsInput> = {},
   folder = mkdtempSync(join(tmpdir(), 'ldap-login-reliability-server-')),
 ): ServerFiles {
-  const keys = generateX25519KeyPair();
-  const secrets = { PRIVATE_KEY: toHex(keys.raw), SECRET_KEY: toHex(keys.raw.map((byte) => byte ^ 0x5a)) };
+  const keys = sodiumCrypto.generateX25519KeyPair();
+  const secrets = {
+    PRIVATE_KEY: toHex(keys.privateKey),
+    SECRET_KEY: toHex(keys.privateKey.map((byte) => byte ^ 0x5a)),
+  };
   const dataDir = join(folder, 'data');
   const settings = {
     ...secrets,

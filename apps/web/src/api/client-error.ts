@@ -1,8 +1,10 @@
 /**
- * Every expected failure of a server call, under one stable code. Screens choose their message by
- * code; `detail` is for the console and never shown to the user.
+ * Every expected failure of a sign-in or a call, as the screens tell it, under one stable code:
+ * the server's refusals (which arrive as the protocol's `ApiError`, kept as `cause`) grouped by what
+ * the user can do about them, and the client's own outcomes (offline, identity, consent, keys).
+ * Screens choose their message by code; `detail` is for the console and never shown to the user.
  */
-export type ApiErrorCode =
+export type ClientErrorCode =
   /** username, password or directory refusal: the server does not say which */
   | 'WRONG_CREDENTIALS'
   /** too many attempts; `retryAfterSeconds` says how long to wait when the server said it */
@@ -30,20 +32,23 @@ export type ApiErrorCode =
   /** any other refusal or server error */
   | 'SERVER_ERROR';
 
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
+export class ClientError extends Error {
+  readonly code: ClientErrorCode;
   readonly retryAfterSeconds: number | undefined;
   readonly detail: string | undefined;
 
-  constructor(code: ApiErrorCode, options: { detail?: string; retryAfterSeconds?: number } = {}) {
-    super(options.detail ? `${code}: ${options.detail}` : code);
-    this.name = 'ApiError';
+  constructor(
+    code: ClientErrorCode,
+    options: { detail?: string; retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
+    super(options.detail ? `${code}: ${options.detail}` : code, { cause: options.cause });
+    this.name = 'ClientError';
     this.code = code;
     this.detail = options.detail;
     this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
-export function isApiError(error: unknown, code?: ApiErrorCode): error is ApiError {
-  return error instanceof ApiError && (code === undefined || error.code === code);
+export function isClientError(error: unknown, code?: ClientErrorCode): error is ClientError {
+  return error instanceof ClientError && (code === undefined || error.code === code);
 }

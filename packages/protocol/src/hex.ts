@@ -1,0 +1,60 @@
+/**
+ * Hex and UTF-8 conversions. Every binary value on the wire is lowercase hex (Psono's convention);
+ * every encrypted plaintext is UTF-8 text.
+ */
+
+// Node's Buffer decodes and encodes hex natively (several times faster than JavaScript on login-sized
+// messages). Reached through `globalThis`, so browser bundles carry no Node code and use the table.
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  let hex = '';
+  for (const byte of bytes) hex += BYTE_HEX[byte];
+  return hex;
+}
+
+function nibble(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48; // 0-9
+  const lower = code | 0x20;
+  if (lower >= 97 && lower <= 102) return lower - 87; // a-f, A-F
+  return -1;
+}
+
+/** Bytes of a hex string (either case); throws `TypeError` on odd length or a non-hex character. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0) throw new TypeError('not a hex string');
+  if (NodeBuffer) {
+    // Node's decoder stops at the first pair that is not hex, so a short result means a bad string.
+    const bytes = NodeBuffer.from(hex, 'hex');
+    if (bytes.length * 2 !== hex.length) throw new TypeError('not a hex string');
+    return bytes;
+  }
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    const high = nibble(hex.charCodeAt(2 * i));
+    const low = nibble(hex.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) throw new TypeError('not a hex string');
+    bytes[i] = (high << 4) | low;
+  }
+  return bytes;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** The string of UTF-8 bytes; throws `TypeError` on malformed UTF-8. */
+export function fromUtf8(bytes: Uint8Array): string {
+  return decoder.decode(bytes);
+}
+
+/** Hex text of any length and either case. */
+export const HEX_PATTERN = /^[0-9a-fA-F]*$/;
