@@ -25,6 +25,7 @@ export {
   type DirectoryHealth,
   DirectoryService,
   type DirectoryUser,
+  type UserStanding,
 } from './directory-service.ts';
 export {
   AccountRestrictedError,
