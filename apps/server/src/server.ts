@@ -21,6 +21,7 @@ import { migrateToLatest } from './db/migrations.ts';
 import { createDirectory } from './directory-adapter.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { createLogger } from './logger.ts';
+import { SessionRecheckTimer } from './sessions/session-recheck.ts';
 import { SessionStore } from './sessions/session-store.ts';
 
 export interface StartServerOptions {
@@ -178,12 +179,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     }, 3600_000);
     purge.unref();
 
+    // Users the directory no longer lets in lose their sessions within one interval.
+    const recheck = new SessionRecheckTimer(
+      db,
+      directory,
+      logger,
+      settings.LDAP_SESSION_RECHECK_INTERVAL * 1000,
+    );
+    recheck.start();
+
     const openDirectory = directory;
     return {
       url,
       async close() {
         clearInterval(purge);
         openHealth.stop();
+        await recheck.stop();
         await new Promise<void>((resolveClosed) => {
           server.close(() => resolveClosed());
           // Keep-alive connections would hold close() open.

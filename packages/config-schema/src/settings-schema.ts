@@ -40,6 +40,8 @@ export const SETTINGS_DEFAULTS = {
   DEFAULT_TOKEN_TIME_VALID: 86_400,
   /** Upper bound for the session length a client may ask for (Psono: MAX_WEB_TOKEN_TIME_VALID). */
   MAX_WEB_TOKEN_TIME_VALID: 2_592_000,
+  /** Seconds between two re-checks of every user with a live session against the directory. */
+  LDAP_SESSION_RECHECK_INTERVAL: 300,
   /** Failed logins per username within the window before further attempts are refused. */
   LOGIN_THROTTLE_USERNAME_FAILURES: 5,
   /** Failed logins per client address within the window before further attempts are refused. */
@@ -349,6 +351,13 @@ export const settingsSchema = z
       .positive()
       .default(SETTINGS_DEFAULTS.MAX_WEB_TOKEN_TIME_VALID)
       .describe('Longest session, in seconds, a client may ask for.'),
+    LDAP_SESSION_RECHECK_INTERVAL: z.coerce
+      .number()
+      .min(0)
+      .default(SETTINGS_DEFAULTS.LDAP_SESSION_RECHECK_INTERVAL)
+      .describe(
+        'Seconds between two re-checks of every user with a live session against the directory: a user disabled, deleted or no longer allowed (LDAP_REQUIRED_GROUP, LDAP_REQUIRED_ATTRIBUTE, LDAP_CUSTOM_USER_FILTER) loses every session. A directory that cannot answer ends no session. 0: never.',
+      ),
     LOGIN_THROTTLE_USERNAME_FAILURES: z.coerce
       .number()
       .int()

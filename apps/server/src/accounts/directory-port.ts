@@ -3,15 +3,20 @@
  * satisfies it). The app depends on this small interface so tests and tools can construct it from
  * any implementation; the data types are ldap-core's own.
  */
-import type { DirectoryGroup, DirectoryHealth, DirectoryUser } from '@ldap-login/ldap-core';
+import type { DirectoryGroup, DirectoryHealth, DirectoryUser, UserStanding } from '@ldap-login/ldap-core';
 
-export type { DirectoryGroup, DirectoryUser };
+export type { DirectoryGroup, DirectoryUser, UserStanding };
 export type DirectoryServerHealth = DirectoryHealth;
 
 export interface LoginDirectory {
   /** Resolves the user or rejects with a `DirectoryError` (see `http/directory-errors.ts`). */
   authenticate(username: string, password: string): Promise<DirectoryUser>;
   listGroups(domain: string): Promise<DirectoryGroup[]>;
+  /**
+   * Whether a user who logged in before may still log in (looked up by GUID, without a bind);
+   * rejects with a `DirectoryError` when the directory cannot tell.
+   */
+  recheckUser(domain: string, guid: string): Promise<UserStanding>;
   health(): Promise<DirectoryServerHealth[]>;
   close(): Promise<void> | void;
 }
