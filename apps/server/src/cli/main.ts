@@ -7,8 +7,10 @@ import { checkSettingsCommand } from './commands/check-settings.ts';
 import { generateKeysCommand } from './commands/generate-keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
+import { sessionsCommand } from './commands/sessions.ts';
 import { syncldapCommand } from './commands/syncldap.ts';
 import { testldapCommand } from './commands/testldap.ts';
+import { usersCommand } from './commands/users.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { SETTINGS_LOOKUP_HELP } from './settings-file.ts';
 
@@ -20,6 +22,8 @@ export const COMMANDS: readonly Command[] = [
   generateKeysCommand,
   migrateCommand,
   syncldapCommand,
+  usersCommand,
+  sessionsCommand,
 ];
 
 function topHelp(): string {

@@ -164,6 +164,103 @@ describe('manage syncldap', () => {
   });
 });
 
+describe('manage users and manage sessions', () => {
+  it('list, show, block and revoke with --json; wrong use exits 2, an unknown user 1', async (context) => {
+    const dir = need(context);
+    const file = await writeSettings('admin', { LDAP: [dir.ldapEntry()] });
+    const service = new DirectoryService([ldapEntrySchema.parse(dir.ldapEntry())]);
+    const alice = await service.authenticate(`alice@${dir.domain}`, dir.users.alice!.password);
+    await service.close();
+    const db = openDatabase({ kind: 'sqlite', file: join(file, '..', 'data', 'db.sqlite3') });
+    try {
+      await migrateToLatest(db);
+      const now = Date.now();
+      await db
+        .insertInto('users')
+        .values({
+          id: 'user-alice',
+          ldap_domain: dir.domain,
+          guid: alice.guid,
+          username: alice.username,
+          email: null,
+          user_dn: alice.dn,
+          public_key: '00',
+          private_key: '00',
+          private_key_nonce: '00',
+          secret_key: '00',
+          secret_key_nonce: '00',
+          user_sauce: '00',
+          groups_fingerprint: '',
+          created_at: now,
+          last_login: now,
+        })
+        .execute();
+      for (const id of ['s1', 's2']) {
+        await db
+          .insertInto('sessions')
+          .values({
+            id,
+            token_hash: `hash-${id}`,
+            user_id: 'user-alice',
+            secret: '00',
+            validator: null,
+            active: 1,
+            device_fingerprint: '',
+            device_description: 'Firefox',
+            client_address: '192.0.2.1',
+            created_at: now,
+            valid_till: now + 3_600_000,
+            ended_at: null,
+          })
+          .execute();
+      }
+    } finally {
+      await db.destroy();
+    }
+    const list = await runManage(['users', 'list', '--json', '--settings', file]);
+    expect(list.code, list.stderr).toBe(EXIT.OK);
+    expect(list.json<unknown[]>()).toEqual([
+      expect.objectContaining({
+        id: 'user-alice',
+        username: alice.username,
+        liveSessions: 2,
+        blockedAt: null,
+      }),
+    ]);
+    const sessions = await runManage([
+      'sessions',
+      'list',
+      '--user',
+      alice.username,
+      '--json',
+      '--settings',
+      file,
+    ]);
+    expect(
+      sessions
+        .json<{ id: string }[]>()
+        .map((session) => session.id)
+        .sort(),
+    ).toEqual(['s1', 's2']);
+    const revoke = await runManage(['sessions', 'revoke', '--id', 's1', '--json', '--settings', file]);
+    expect(revoke.json()).toEqual({ revoked: 1 });
+    const block = await runManage(['users', 'block', alice.username, '--json', '--settings', file]);
+    expect(block.json()).toMatchObject({ blocked: true, sessionsEnded: 1 });
+    const show = await runManage(['users', 'show', 'user-alice', '--settings', file]);
+    expect(show.stdout).toMatch(/blockedAt: \d{4}-/);
+
+    expect((await runManage(['sessions', 'revoke', '--settings', file])).code).toBe(EXIT.USAGE);
+    expect((await runManage(['users', 'show', 'nobody@nowhere', '--settings', file])).code).toBe(
+      EXIT.CHECK_FAILED,
+    );
+    for (const command of ['users', 'sessions']) {
+      const help = await runManage([command, '--help']);
+      expect(help.code).toBe(EXIT.OK);
+      expect(help.stdout).toContain(`Examples:\n  manage ${command} `);
+    }
+  });
+});
+
 describe('manage serve', () => {
   it('serves the API on the given host and port, and stops cleanly on SIGTERM', async (context) => {
     const dir = need(context);

@@ -78,6 +78,14 @@ export interface LoginThrottleTable {
   window_start: number;
 }
 
+/** A user an administrator blocked (`manage users block`): no login, no session, until unblocked. */
+export interface UserBlocksTable {
+  user_id: string;
+  blocked_at: number;
+  /** The administrator's note, if any. */
+  reason: string | null;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   ldap_groups: LdapGroupsTable;
@@ -85,6 +93,7 @@ export interface DatabaseSchema {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   login_throttle: LoginThrottleTable;
+  user_blocks: UserBlocksTable;
 }
 
 export type Database = Kysely<DatabaseSchema>;

@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
+import { isBlocked } from '../accounts/user-admin.ts';
 import { audit } from '../audit-log.ts';
 import { fromHex } from '../crypto/hex.ts';
 import { boxSharedKey, DecryptionError, decryptWithKey, encryptWithKey } from '../crypto/nacl.ts';
@@ -239,5 +240,6 @@ async function askDirectory(
   if (!login.known) throw new LoginRefused('UNKNOWN_DOMAIN');
   const user = await services.directory.authenticate(login.username, password);
   if (canonicalUsername(user) === '') throw new LoginRefused('EMPTY_USERNAME_FROM_DIRECTORY');
+  if (await isBlocked(services.db, user.domain, user.guid)) throw new LoginRefused('USER_BLOCKED');
   return user;
 }
