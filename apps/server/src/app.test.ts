@@ -565,7 +565,13 @@ describe('authenticated calls', () => {
 });
 
 describe('PUT /user/update/ and the previous-password path', () => {
-  it('re-encrypts the keys under the new directory password; nothing is lost', async () => {
+  it('in noone mode, re-encrypts the keys under the new directory password; nothing is lost', async () => {
+    await t.close();
+    t = await createTestApp({
+      directory,
+      now: () => clock,
+      settings: { COMPLIANCE_SERVER_SECRETS: 'noone' },
+    });
     const first = await t.client().login('alice@example.com', 'alice-pw');
     directory.users.get('alice@example.com')!.password = 'alice-new';
 
@@ -597,7 +603,8 @@ describe('PUT /user/update/ and the previous-password path', () => {
     };
     for (const body of [
       { ...good, private_key: 'a'.repeat(158) },
-      { ...good, user_sauce: undefined },
+      { ...good, secret_key: undefined },
+      { user_sauce: good.user_sauce },
       { ...good, email: 'mallory@example.com' },
       { ...good, is_admin: true },
       { ...good, hashing_parameters: { u: 10, r: 8, p: 1, l: 64 } },

@@ -8,8 +8,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { AccountService } from './accounts/account-service.ts';
 import type { LoginDirectory } from './accounts/directory-port.ts';
+import { ServerSecrets } from './accounts/server-secrets.ts';
 import { BoxKeyCache } from './crypto/box-key-cache.ts';
 import { encryptWithKey } from './crypto/nacl.ts';
+import { SecretKeyring } from './crypto/secret-key.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import type { Database } from './db/schema.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
@@ -17,19 +19,30 @@ import { ApiError, errorBody } from './http/api-error.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBodySize } from './http/body-limit.ts';
 import { TrustedProxies } from './http/client-address.ts';
+import { apiCors } from './http/cors.ts';
 import { requireJsonBody } from './http/json-content-type.ts';
 import { presetHeaders, securityHeaderList, strictTransportSecurity } from './http/security-headers.ts';
 import type { ApiServices } from './http/services.ts';
 import { createLogger } from './logger.ts';
 import { authenticationRoutes } from './routes/authentication.ts';
+import { datastoreRoutes } from './routes/datastore.ts';
 import { infoRoutes } from './routes/info.ts';
+import { historyRoutes, secretRoutes } from './routes/secret.ts';
 import { userRoutes } from './routes/user.ts';
+import { avatarRoutes, serverSecretRoutes, shareRoutes } from './routes/vault-status.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { LoginThrottle } from './throttle/login-throttle.ts';
+import { CallbackPassCipher } from './vault/callback-pass.ts';
+import { Datastores } from './vault/datastores.ts';
+import { Secrets } from './vault/secrets.ts';
+import { VaultAccess } from './vault/vault-access.ts';
 import { type StaticSiteOptions, staticSite } from './web/static-site.ts';
 
-/** Largest request body the API reads; login and key updates are a few kilobytes. */
+/** Largest request body of every route but the vault writes; login and key updates are a few kilobytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Routes whose writes carry a datastore or a secret: they take up to `VAULT_MAX_BODY_SIZE`. */
+const VAULT_WRITE_PATH = /^\/(datastore|secret)\/?$/;
 
 export const API_BASE_PATH = '/server';
 
@@ -82,6 +95,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(deps.settings.LOG_LEVEL);
   const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
+  const secretKeyring = deps.settings.SECRET_KEY ? new SecretKeyring(deps.settings.SECRET_KEY) : undefined;
+  // The verifiers need a server-only key even without SECRET_KEY: the private key serves then.
+  const macKeyring = secretKeyring ?? new SecretKeyring(Buffer.from(keys.box.raw).toString('hex'));
+  if (!secretKeyring && deps.settings.COMPLIANCE_SERVER_SECRETS !== 'noone') {
+    logger.warn(
+      'SECRET_KEY is not set: no server secrets are kept (COMPLIANCE_SERVER_SECRETS acts as noone)',
+    );
+  }
+  const access = new VaultAccess(deps.db);
   const services: ApiServices = {
     settings: deps.settings,
     keys,
@@ -100,6 +122,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       },
       now,
     ),
+    serverSecrets: new ServerSecrets(
+      deps.db,
+      deps.settings.COMPLIANCE_SERVER_SECRETS,
+      secretKeyring,
+      macKeyring,
+      now,
+    ),
+    vault: {
+      access,
+      datastores: new Datastores(deps.db, now),
+      secrets: new Secrets(deps.db, access, new CallbackPassCipher(secretKeyring), now),
+    },
     logger,
     now,
     refusalFloorMs: deps.refusalFloorMs ?? DEFAULT_REFUSAL_FLOOR_MS,
@@ -117,17 +151,29 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header('Cache-Control', 'no-store');
     return next();
   });
+  const cors = apiCors(deps.settings.CORS_ALLOWED_ORIGINS);
+  if (cors) api.use('*', cors);
   api.use(
     '*',
     requireJsonBody((reason) => new ApiError('UNSUPPORTED_MEDIA_TYPE', reason)),
   );
-  api.use(
-    '*',
-    limitBodySize(MAX_BODY_BYTES, (reason) => new ApiError('REQUEST_TOO_LARGE', reason)),
+  const tooLarge = (reason: string) => new ApiError('REQUEST_TOO_LARGE', reason);
+  const smallBodies = limitBodySize(MAX_BODY_BYTES, tooLarge);
+  const vaultBodies = limitBodySize(deps.settings.VAULT_MAX_BODY_SIZE, tooLarge);
+  api.use('*', (c, next) =>
+    VAULT_WRITE_PATH.test(c.req.path.slice(API_BASE_PATH.length))
+      ? vaultBodies(c, next)
+      : smallBodies(c, next),
   );
   api.route('/', infoRoutes(services));
   api.route('/authentication', authenticationRoutes(services));
   api.route('/user', userRoutes(services));
+  api.route('/datastore', datastoreRoutes(services));
+  api.route('/secret', secretRoutes(services));
+  api.route('/history', historyRoutes(services));
+  api.route('/share', shareRoutes(services));
+  api.route('/avatar', avatarRoutes(services));
+  api.route('/server-secret', serverSecretRoutes(services));
   api.all('*', () => {
     throw new ApiError('NOT_FOUND');
   });

@@ -189,8 +189,8 @@ describe('LDAP login with the full encrypted protocol', () => {
     );
   });
 
-  it('keeps the keys open after a directory password change (previous-password path)', async () => {
-    const { app } = await appFor();
+  it('keeps the keys open after a directory password change (previous-password path, no server secrets)', async () => {
+    const { app } = await appFor({}, { settings: { COMPLIANCE_SERVER_SECRETS: 'noone' } });
     const dave = directory.users.dave!;
     const first = await app.client().login(`dave@${directory.domain}`, dave.password);
     const newPassword = 'Dave-New-Passw0rd!';
@@ -223,6 +223,60 @@ describe('LDAP login with the full encrypted protocol', () => {
         }),
       ]);
     }
+  });
+
+  it('opens the keys with the new directory password alone when server secrets are on (auto)', async () => {
+    const { app } = await appFor();
+    const dave = directory.users.dave!;
+    const first = await app.client().login(`dave@${directory.domain}`, dave.password);
+    expect(first.serverSecretExists).toBe(true);
+    const newPassword = 'Dave-Other-Passw0rd!';
+    const setPassword = (password: string) =>
+      admin.modify(dave.dn, [
+        new Change({
+          operation: 'replace',
+          modification: new Attribute({ type: 'userPassword', values: [password] }),
+        }),
+      ]);
+    await setPassword(newPassword);
+    try {
+      const after = await app.client().login(`dave@${directory.domain}`, newPassword);
+      expect(after.keysReencrypted).toBe(false);
+      expect(after.privateKey).toBe(first.privateKey);
+      expect(after.secretKey).toBe(first.secretKey);
+    } finally {
+      await setPassword(dave.password);
+    }
+    // And back: the keys follow the password the directory accepts.
+    const again = await app.client().login(`dave@${directory.domain}`, dave.password);
+    expect(again.privateKey).toBe(first.privateKey);
+  });
+
+  it('deletes a datastore only with the password the directory accepts', async () => {
+    const { app } = await appFor();
+    const bob = directory.users.bob!;
+    const session = await app.client().login(`${bob.login}@${directory.domain}`, bob.password);
+    const datastore = (description: string, isDefault: boolean) =>
+      session.call<{ datastore_id: string }>('PUT', '/datastore/', {
+        type: 'password',
+        description,
+        data: '',
+        data_nonce: '',
+        is_default: isDefault,
+        secret_key: 'ab'.repeat(80),
+        secret_key_nonce: 'cd'.repeat(24),
+      });
+    await datastore('default', true);
+    const { datastore_id: extra } = await datastore('old', false);
+    const wrong = await session
+      .call('DELETE', '/datastore/', { datastore_id: extra, password: `${bob.password}-not` })
+      .catch((error: unknown) => error);
+    expect(wrong).toMatchObject({ status: 403, code: 'PASSWORD_INCORRECT' });
+    expect(
+      await session.call('DELETE', '/datastore/', { datastore_id: extra, password: bob.password }),
+    ).toEqual({});
+    const { datastores } = await session.call<{ datastores: { id: string }[] }>('GET', '/datastore/');
+    expect(datastores.map((entry) => entry.id)).not.toContain(extra);
   });
 
   it('ends sessions at logout and refuses expired ones', async () => {

@@ -273,3 +273,35 @@ describe('presets', () => {
     });
   });
 });
+
+describe('vault keys', () => {
+  it('defaults to server secrets in auto, no CORS origin and a 16 MiB vault body limit', () => {
+    expect(settingsSchema.parse({})).toMatchObject({
+      COMPLIANCE_SERVER_SECRETS: 'auto',
+      CORS_ALLOWED_ORIGINS: [],
+      VAULT_MAX_BODY_SIZE: 16 * 1024 * 1024,
+    });
+  });
+
+  it('reads the server-secrets mode case-insensitively and refuses others', () => {
+    expect(settingsSchema.parse({ COMPLIANCE_SERVER_SECRETS: 'NoOne' }).COMPLIANCE_SERVER_SECRETS).toBe(
+      'noone',
+    );
+    expect(settingsSchema.safeParse({ COMPLIANCE_SERVER_SECRETS: 'some' }).success).toBe(false);
+  });
+
+  it('takes origins as a list or a comma string, never a wildcard or a path', () => {
+    expect(
+      settingsSchema.parse({ CORS_ALLOWED_ORIGINS: 'https://a.example.com, chrome-extension://abcdef' })
+        .CORS_ALLOWED_ORIGINS,
+    ).toEqual(['https://a.example.com', 'chrome-extension://abcdef']);
+    for (const origin of ['*', 'https://*.example.com', 'https://a.example.com/path', 'a.example.com']) {
+      expect(settingsSchema.safeParse({ CORS_ALLOWED_ORIGINS: [origin] }).success, origin).toBe(false);
+    }
+  });
+
+  it('keeps the vault body limit above the login limit', () => {
+    expect(settingsSchema.parse({ VAULT_MAX_BODY_SIZE: '1048576' }).VAULT_MAX_BODY_SIZE).toBe(1_048_576);
+    expect(settingsSchema.safeParse({ VAULT_MAX_BODY_SIZE: 1000 }).success).toBe(false);
+  });
+});

@@ -61,6 +61,19 @@ export const SETTINGS_DEFAULTS = {
   /** Add `includeSubDomains` to Strict-Transport-Security. */
   HSTS_INCLUDE_SUBDOMAINS: false,
   LOG_LEVEL: 'info' as 'debug' | 'info' | 'warn' | 'error',
+  /**
+   * Psono's server secrets: `auto` keeps a copy of each LDAP user's keys on the server (encrypted
+   * with SECRET_KEY), so a directory password change needs no old password; `noone` keeps none.
+   */
+  COMPLIANCE_SERVER_SECRETS: 'auto' as 'auto' | 'noone' | 'all',
+  /** Browser origins (extensions, other web clients) allowed to call the API; none by default. */
+  CORS_ALLOWED_ORIGINS: [] as string[],
+  /**
+   * Largest vault write, in bytes. A datastore grows by about 1.3 KB per entry (hex, twice), so
+   * 16 MiB holds some 12,000 entries, well beyond a large personal vault, while one request still
+   * fits comfortably in memory.
+   */
+  VAULT_MAX_BODY_SIZE: 16 * 1024 * 1024,
   LDAP: [] as never[],
 } as const;
 
@@ -422,6 +435,34 @@ export const settingsSchema = z
       .enum(['debug', 'info', 'warn', 'error'])
       .default(SETTINGS_DEFAULTS.LOG_LEVEL)
       .describe('Least severe log level written.'),
+    COMPLIANCE_SERVER_SECRETS: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['auto', 'noone', 'all'], { error: 'must be auto, noone or all' }))
+      .default(SETTINGS_DEFAULTS.COMPLIANCE_SERVER_SECRETS)
+      .describe(
+        "Server secrets (Psono's setting): auto keeps a copy of each LDAP user's keys, encrypted with SECRET_KEY, so a directory password change needs no old password, but the server can then open those keys; noone keeps none. Needs SECRET_KEY; without it the server keeps none.",
+      ),
+    CORS_ALLOWED_ORIGINS: listOrCommaString
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^(https?|chrome-extension|moz-extension|safari-web-extension):\/\/[^/\s*]+$/,
+              'must be an origin such as https://vault.example.com or chrome-extension://<id> (no path, no *)',
+            ),
+        ),
+      )
+      .default(SETTINGS_DEFAULTS.CORS_ALLOWED_ORIGINS)
+      .describe('Origins (list or comma-separated) whose browsers may call the API; none by default.'),
+    VAULT_MAX_BODY_SIZE: z.coerce
+      .number()
+      .int()
+      .min(65_536)
+      .default(SETTINGS_DEFAULTS.VAULT_MAX_BODY_SIZE)
+      .describe('Largest vault write (datastore or secret) in bytes; larger bodies get 413.'),
     LDAP: z
       .array(ldapEntrySchema)
       .default([])

@@ -4,4 +4,4 @@
  * the libsodium backend in `@ldap-login/protocol/node`). Server, web client and every test
  * client parse and build with these.
  */
-export {};
+export * from './vault/index.ts';

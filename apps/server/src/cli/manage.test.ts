@@ -194,6 +194,7 @@ describe('runCli', () => {
     expect(io.out).toContain('  LDAP_BIND_PASS: [redacted]');
     expect(io.out).toContain('  LDAP_URL: ldaps://dc1.example.com');
     expect(io.out).toContain('SECRET_KEY: [redacted]');
+    expect(io.out).toContain('COMPLIANCE_SERVER_SECRETS: auto');
     expect(io.out).toContain('TRUSTED_PROXIES: (none: X-Forwarded-For and X-Forwarded-Proto ignored)');
     expect(io.out).toContain('No errors');
     expect(io.out).not.toContain('Service-Secret-123');
@@ -207,6 +208,14 @@ describe('runCli', () => {
       LDAP_DOMAIN: 'example.com',
       LDAP_BIND_PASS: '[redacted]',
     });
+  });
+
+  it('check-settings says when server secrets are off for want of SECRET_KEY', async () => {
+    const file = await settingsFile('no-secret-key', JSON.stringify({ LDAP: [VALID_LDAP_ENTRY] }));
+    const io = captureIo();
+    expect(await runCli(['check-settings', '--settings', file], io)).toBe(EXIT.OK);
+    expect(io.out).toContain('COMPLIANCE_SERVER_SECRETS: noone');
+    expect(io.out).toContain('note: COMPLIANCE_SERVER_SECRETS is auto but SECRET_KEY is not set');
   });
 
   it('check-settings refuses the shipped example until generate-keys output replaces its placeholders, and warns about a readable file and a wide proxy range', async () => {

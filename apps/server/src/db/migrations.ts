@@ -113,8 +113,87 @@ const migrations = {
   '0002_dn_key_canonical': {
     up: (db: Kysely<unknown>) => inOneTransaction(db as Kysely<DatabaseSchema>, recomputeGroupKeys),
   },
+  '0004_vault': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('datastores')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('type', 'text', (col) => col.notNull())
+        .addColumn('description', 'text', (col) => col.notNull())
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('data_nonce', 'text', (col) => col.notNull())
+        .addColumn('secret_key', 'text', (col) => col.notNull())
+        .addColumn('secret_key_nonce', 'text', (col) => col.notNull())
+        .addColumn('is_default', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('write_date', 'bigint', (col) => col.notNull())
+        .addUniqueConstraint('datastores_type_description', ['user_id', 'type', 'description'])
+        .execute();
+
+      await db.schema
+        .createTable('secrets')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('data_nonce', 'text', (col) => col.notNull().unique())
+        .addColumn('callback_url', 'text', (col) => col.notNull())
+        .addColumn('callback_user', 'text', (col) => col.notNull())
+        .addColumn('callback_pass', 'text', (col) => col.notNull())
+        .addColumn('read_count', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('write_date', 'bigint', (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('secret_links')
+        .addColumn('link_id', 'text', (col) => col.primaryKey())
+        .addColumn('secret_id', 'text', (col) => col.notNull().references('secrets.id').onDelete('cascade'))
+        .addColumn('parent_datastore_id', 'text', (col) =>
+          col.references('datastores.id').onDelete('cascade'),
+        )
+        .addColumn('parent_share_id', 'text')
+        .execute();
+      await db.schema.createIndex('secret_links_secret').on('secret_links').column('secret_id').execute();
+      await db.schema
+        .createIndex('secret_links_datastore')
+        .on('secret_links')
+        .column('parent_datastore_id')
+        .execute();
+
+      await db.schema
+        .createTable('secret_history')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('secret_id', 'text', (col) => col.notNull().references('secrets.id').onDelete('cascade'))
+        .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('data_nonce', 'text', (col) => col.notNull())
+        .addColumn('callback_url', 'text', (col) => col.notNull())
+        .addColumn('callback_user', 'text', (col) => col.notNull())
+        .addColumn('callback_pass', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('write_date', 'bigint', (col) => col.notNull())
+        .execute();
+      await db.schema.createIndex('secret_history_secret').on('secret_history').column('secret_id').execute();
+
+      await db.schema
+        .createTable('user_login_secrets')
+        .addColumn('user_id', 'text', (col) => col.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('server_secret', 'text')
+        .addColumn('server_secret_nonce', 'text')
+        .addColumn('password_mac', 'text')
+        .addColumn('authkey_mac', 'text')
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['user_login_secrets', 'secret_history', 'secret_links', 'secrets', 'datastores']) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
   // Its own table, not a users column: the login reads it once, and nothing else changes shape.
-  '0004_user_blocks': {
+  '0005_user_blocks': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .createTable('user_blocks')

@@ -78,6 +78,78 @@ export interface LoginThrottleTable {
   window_start: number;
 }
 
+export interface DatastoresTable {
+  id: string;
+  user_id: string;
+  /** `password`, `settings`, ... as the client names it; (user, type, description) is unique. */
+  type: string;
+  description: string;
+  /** Hex secretbox of the datastore's JSON tree under the datastore's key; '' when new. */
+  data: string;
+  data_nonce: string;
+  /** The datastore's key, encrypted under the user's secret key. */
+  secret_key: string;
+  secret_key_nonce: string;
+  /** 1 for the user's default datastore of this type (at most one per type). */
+  is_default: number;
+  created_at: number;
+  write_date: number;
+}
+
+export interface SecretsTable {
+  id: string;
+  /** The user who created the secret. */
+  user_id: string;
+  data: string;
+  data_nonce: string;
+  callback_url: string;
+  callback_user: string;
+  /** Secretbox under a key derived from SECRET_KEY ('' when empty), as Psono keeps it. */
+  callback_pass: string;
+  read_count: number;
+  created_at: number;
+  write_date: number;
+}
+
+/** Where a secret sits: a datastore (or, later, a share); the client's tree names it by `link_id`. */
+export interface SecretLinksTable {
+  link_id: string;
+  secret_id: string;
+  parent_datastore_id: string | null;
+  parent_share_id: string | null;
+}
+
+/** Earlier versions of a secret, written before each change. */
+export interface SecretHistoryTable {
+  id: string;
+  secret_id: string;
+  /** The user whose write replaced this version. */
+  user_id: string;
+  data: string;
+  data_nonce: string;
+  callback_url: string;
+  callback_user: string;
+  callback_pass: string;
+  created_at: number;
+  write_date: number;
+}
+
+/**
+ * Per-user secrets of the login: the server-kept copy of the keys (server secrets) and verifiers
+ * of the last password the directory accepted. Kept apart from `users`, whose row every request reads.
+ */
+export interface UserLoginSecretsTable {
+  user_id: string;
+  /** Secretbox (under a key derived from SECRET_KEY) of `{private_key, secret_key}`; null: none kept. */
+  server_secret: string | null;
+  server_secret_nonce: string | null;
+  /** HMAC of the password the stored keys are encrypted under (so a change is noticed without scrypt). */
+  password_mac: string | null;
+  /** HMAC of the authkey the official client sent with that password (DELETE /datastore/ checks it). */
+  authkey_mac: string | null;
+  updated_at: number;
+}
+
 /** A user an administrator blocked (`manage users block`): no login, no session, until unblocked. */
 export interface UserBlocksTable {
   user_id: string;
@@ -93,6 +165,11 @@ export interface DatabaseSchema {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   login_throttle: LoginThrottleTable;
+  datastores: DatastoresTable;
+  secrets: SecretsTable;
+  secret_links: SecretLinksTable;
+  secret_history: SecretHistoryTable;
+  user_login_secrets: UserLoginSecretsTable;
   user_blocks: UserBlocksTable;
 }
 

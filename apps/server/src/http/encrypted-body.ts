@@ -11,9 +11,10 @@ import type { AppEnv } from './app-env.ts';
 
 const HEX = /^[0-9a-fA-F]*$/;
 
+/** `text` has no length limit of its own: each route's body limit bounds it (see app.ts). */
 export const encryptedValueSchema = z
   .object({
-    text: z.string().min(32).max(200_000).regex(HEX),
+    text: z.string().min(32).regex(HEX),
     nonce: z.string().length(48).regex(HEX),
   })
   .strict();

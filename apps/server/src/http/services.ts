@@ -2,12 +2,16 @@ import type { Settings } from '@ldap-login/config-schema';
 import type { Logger } from 'pino';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { LoginDirectory } from '../accounts/directory-port.ts';
+import type { ServerSecrets } from '../accounts/server-secrets.ts';
 import type { BoxKeyCache } from '../crypto/box-key-cache.ts';
 import type { ServerKeys } from '../crypto/server-keys.ts';
 import type { Database } from '../db/schema.ts';
 import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
+import type { Datastores } from '../vault/datastores.ts';
+import type { Secrets } from '../vault/secrets.ts';
+import type { VaultAccess } from '../vault/vault-access.ts';
 
 /** Everything the API routes use, built once by `createApp`. */
 export interface ApiServices {
@@ -22,6 +26,8 @@ export interface ApiServices {
   accounts: AccountService;
   sessions: SessionStore;
   throttle: LoginThrottle;
+  serverSecrets: ServerSecrets;
+  vault: { access: VaultAccess; datastores: Datastores; secrets: Secrets };
   logger: Logger;
   now: () => number;
   /** Every refused login answers no sooner than this, so refusals cannot be told apart by timing. */

@@ -66,7 +66,11 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
       if (!(await services.sessions.activate(session.id))) {
         throw new ApiError('TOKEN_INVALID', 'session ended or was activated meanwhile');
       }
-      return encryptedJson(c, { user: userKeysReply(c.get('user')!) });
+      const user = c.get('user')!;
+      // Tells the official client whether this user's keys have a server-kept copy (SPEC 11); a
+      // mismatch with the mode in /info/ would send it to its key-transfer page.
+      const serverSecretExists = await services.serverSecrets.exists(user.id);
+      return encryptedJson(c, { user: { ...userKeysReply(user), server_secret_exists: serverSecretExists } });
     },
   );
 

@@ -1,5 +1,6 @@
 /** `GET /info/` (signed server description) and `GET /healthcheck/`. */
 import { Hono } from 'hono';
+import { effectiveServerSecretsMode } from '../accounts/server-secrets.ts';
 import { pingDatabase } from '../db/migrations.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
@@ -25,6 +26,7 @@ export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'bu
     allow_lost_password: false,
     multifactor_enabled: false,
     ldap_domains: settings.LDAP.map((entry) => entry.LDAP_DOMAIN),
+    compliance_server_secrets: effectiveServerSecretsMode(settings),
   };
 }
 

@@ -141,7 +141,7 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     settings.MAX_WEB_TOKEN_TIME_VALID,
   );
   const issued: { session?: CreatedSession } = {};
-  const { user, created } = await services.accounts.recordLogin(
+  const { user: recorded, created } = await services.accounts.recordLogin(
     directoryUser,
     loginInfo.password ?? '',
     (userId) => {
@@ -165,6 +165,8 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     }),
   );
   const { row: session, token } = issued.session!;
+  // Server secrets (SPEC 11): the keys handed out open with the password the directory just accepted.
+  const user = await services.serverSecrets.afterLogin(recorded, loginInfo.password ?? '', loginInfo.authkey);
   logger.info(
     { event: 'login', outcome: 'success', user: user.username, userId: user.id, created, clientAddress },
     'login',

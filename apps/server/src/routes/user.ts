@@ -18,18 +18,22 @@ const hex = (length: number) =>
 /** Secretbox of a 64-character hex key: 64 bytes of plaintext + 16 bytes of tag, as hex. */
 const ENCRYPTED_KEY_HEX_LENGTH = 160;
 
+/**
+ * `PUT /user/update/` as both clients send it: ours with re-encrypted keys and the user's sauce,
+ * Psono's official client without the sauce, and for a language change with only `language` (every
+ * other key absent or null). The directory owns e-mail and password, so those stay null.
+ */
 const updateSchema = z
   .object({
-    private_key: hex(ENCRYPTED_KEY_HEX_LENGTH),
-    private_key_nonce: hex(48),
-    secret_key: hex(ENCRYPTED_KEY_HEX_LENGTH),
-    secret_key_nonce: hex(48),
-    user_sauce: hex(64),
-    // Psono's updateUser sends these too; the directory owns the e-mail and the password.
+    private_key: hex(ENCRYPTED_KEY_HEX_LENGTH).nullish(),
+    private_key_nonce: hex(48).nullish(),
+    secret_key: hex(ENCRYPTED_KEY_HEX_LENGTH).nullish(),
+    secret_key_nonce: hex(48).nullish(),
+    user_sauce: hex(64).nullish(),
     email: z.null().optional(),
     authkey: z.null().optional(),
     authkey_old: z.null().optional(),
-    language: z.null().optional(),
+    language: z.string().max(16).nullish(),
     hashing_algorithm: z.literal(HASHING_ALGORITHM).nullish(),
     hashing_parameters: z
       .object({
@@ -41,7 +45,17 @@ const updateSchema = z
       .strict()
       .nullish(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, ctx) => {
+    const keys = [body.private_key, body.private_key_nonce, body.secret_key, body.secret_key_nonce];
+    const given = keys.filter((value) => value != null).length;
+    if (given !== 0 && given !== keys.length) {
+      ctx.addIssue({ code: 'custom', message: 'the four key fields go together', path: ['private_key'] });
+    }
+    if (given === 0 && body.user_sauce != null) {
+      ctx.addIssue({ code: 'custom', message: 'user_sauce only comes with keys', path: ['user_sauce'] });
+    }
+  });
 
 /** The account as `activate-token` returns it (with the encrypted secret key). */
 export function userKeysReply(user: UserRow) {
@@ -80,16 +94,31 @@ export function userRoutes(services: ApiServices): Hono<AppEnv> {
     });
   });
 
+  app.get('/status', (c) => {
+    const user = c.get('user')!;
+    // No shares, groups or security reports yet: Psono reports the account's creation date then.
+    return encryptedJson(c, {
+      unaccepted_shares_count: 0,
+      unaccepted_groups_count: 0,
+      unaccepted_forced_groups_count: 0,
+      last_security_report_created: new Date(Number(user.created_at)).toISOString(),
+    });
+  });
+
   app.put('/update', async (c) => {
     const session = c.get('session')!;
+    const user = c.get('user')!;
     const body = await readEncryptedJson(c, updateSchema);
+    // A language change alone: the client keeps the language itself; nothing is stored.
+    if (body.private_key == null) return encryptedJson(c, {});
     await services.accounts.replaceEncryptedKeys(session.user_id, {
       private_key: body.private_key.toLowerCase(),
-      private_key_nonce: body.private_key_nonce.toLowerCase(),
-      secret_key: body.secret_key.toLowerCase(),
-      secret_key_nonce: body.secret_key_nonce.toLowerCase(),
-      user_sauce: body.user_sauce.toLowerCase(),
+      private_key_nonce: body.private_key_nonce!.toLowerCase(),
+      secret_key: body.secret_key!.toLowerCase(),
+      secret_key_nonce: body.secret_key_nonce!.toLowerCase(),
+      user_sauce: (body.user_sauce ?? user.user_sauce).toLowerCase(),
     });
+    await services.serverSecrets.keysReplaced(services.db, session.user_id);
     audit(services, {
       event: 'keys_updated',
       outcome: 'success',

@@ -74,6 +74,8 @@ export interface LoginOptions {
   deviceDescription?: string;
   /** Stop after the login reply, before activate-token (to test unactivated sessions). */
   skipActivation?: boolean;
+  /** Sent in the login info as Psono's official client sends it (hex scrypt of the password). */
+  authkey?: string;
 }
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -160,6 +162,7 @@ export class ProtocolClient {
         device_fingerprint: deviceFingerprint,
         device_description: options.deviceDescription ?? 'protocol client',
         device_time: new Date().toISOString(),
+        ...(options.authkey === undefined ? {} : { authkey: options.authkey }),
       }),
       replyKey,
     );
@@ -224,11 +227,14 @@ export class ProtocolClient {
     if (options.skipActivation) return session;
 
     const verification = encryptWithKey(validator, sessionSecret);
-    const activated = await session.call<{ user: { secret_key: string; secret_key_nonce: string } }>(
-      'POST',
-      '/authentication/activate-token/',
-      { verification: verification.text, verification_nonce: verification.nonce, zoneinfo: 'UTC' },
-    );
+    const activated = await session.call<{
+      user: { secret_key: string; secret_key_nonce: string; server_secret_exists?: boolean };
+    }>('POST', '/authentication/activate-token/', {
+      verification: verification.text,
+      verification_nonce: verification.nonce,
+      zoneinfo: 'UTC',
+    });
+    session.serverSecretExists = activated.user.server_secret_exists;
     session.secretKey = decryptWithKey(
       { text: activated.user.secret_key, nonce: activated.user.secret_key_nonce },
       await this.keyFor(keyPassword, data.user.user_sauce),
@@ -257,6 +263,8 @@ export class Session {
   privateKey = '';
   secretKey = '';
   keysReencrypted = false;
+  /** `server_secret_exists` of the activate-token reply. */
+  serverSecretExists: boolean | undefined;
 
   constructor(
     private readonly client: ProtocolClient,

@@ -1,4 +1,5 @@
 import { formatPath, type LdapEntry, redactSettings, type Settings } from '@ldap-login/config-schema';
+import { effectiveServerSecretsMode } from '../../accounts/server-secrets.ts';
 import { COMMON_OPTIONS, type Command } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
 import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
@@ -55,6 +56,9 @@ export function summariseSettings(settings: Settings): Record<string, unknown> {
     SECRET_KEY: redacted.SECRET_KEY ?? '(not set)',
     PRIVATE_KEY: redacted.PRIVATE_KEY ?? '(not set)',
     PUBLIC_KEY: redacted.PUBLIC_KEY ?? '(not set)',
+    COMPLIANCE_SERVER_SECRETS: effectiveServerSecretsMode(settings),
+    CORS_ALLOWED_ORIGINS: settings.CORS_ALLOWED_ORIGINS,
+    VAULT_MAX_BODY_SIZE: settings.VAULT_MAX_BODY_SIZE,
     TRUSTED_PROXIES: redacted.TRUSTED_PROXIES,
     LDAP: redacted.LDAP.map((entry) =>
       Object.fromEntries(
@@ -70,10 +74,18 @@ function summaryLines(settings: Settings, dataDir: string, database: string): st
     `AUTHENTICATION_METHODS: ${show(summary.AUTHENTICATION_METHODS)}`,
     `SECRET_KEY: ${show(summary.SECRET_KEY)}`,
     `PRIVATE_KEY / PUBLIC_KEY: ${show(summary.PRIVATE_KEY)} / ${show(summary.PUBLIC_KEY)}`,
+    `COMPLIANCE_SERVER_SECRETS: ${show(summary.COMPLIANCE_SERVER_SECRETS)}`,
+    `CORS_ALLOWED_ORIGINS: ${show(summary.CORS_ALLOWED_ORIGINS)}`,
+    `VAULT_MAX_BODY_SIZE: ${show(summary.VAULT_MAX_BODY_SIZE)}`,
     `TRUSTED_PROXIES: ${settings.TRUSTED_PROXIES.length === 0 ? '(none: X-Forwarded-For and X-Forwarded-Proto ignored)' : show(summary.TRUSTED_PROXIES)}`,
     `DATA_DIR: ${dataDir}`,
     `database: ${database}`,
   ];
+  if (settings.COMPLIANCE_SERVER_SECRETS !== 'noone' && !settings.SECRET_KEY) {
+    lines.push(
+      `note: COMPLIANCE_SERVER_SECRETS is ${settings.COMPLIANCE_SERVER_SECRETS} but SECRET_KEY is not set, so no server secrets are kept (as noone)`,
+    );
+  }
   if (!settings.AUTHENTICATION_METHODS.includes('LDAP')) {
     lines.push('note: AUTHENTICATION_METHODS does not contain LDAP, so LDAP logins are off');
   }

@@ -1,0 +1,100 @@
+/**
+ * Psono's official web client with server secrets off (`COMPLIANCE_SERVER_SECRETS: noone`): after
+ * the directory changed the password, the client asks for the previous one, and that password
+ * still opens the keys and the entry. Screenshots in
+ * `apps/server/test-output/official-client/server-secrets-noone/`. Under CI nothing is skipped.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiRecorder } from './support/api-recorder.ts';
+import { OUTPUT_DIR } from './support/environment.ts';
+import {
+  type OfficialClientStack,
+  setDirectoryPassword,
+  startOfficialClientStack,
+} from './support/official-client-stack.ts';
+import {
+  createFolder,
+  createWebsitePassword,
+  logIn,
+  logOut,
+  readWebsitePassword,
+  screenshot,
+  showFolderContent,
+  type WebsitePassword,
+  waitForEmptyDatastore,
+} from './support/official-client-ui.ts';
+
+const SHOTS = 'server-secrets-noone';
+const FOLDER = 'Servers';
+const ENTRY: WebsitePassword = {
+  title: 'Build server',
+  url: 'https://build.example.org/',
+  username: 'bob.builder',
+  password: 'Build-Secret-7',
+};
+const NEW_DIRECTORY_PASSWORD = 'Bob-New-Passw0rd-3';
+
+let stack: OfficialClientStack | undefined;
+let startError: unknown;
+let context: BrowserContext;
+let page: Page;
+let api: ApiRecorder;
+
+describe('the official Psono web client without server secrets (real Chromium, real OpenLDAP)', () => {
+  beforeAll(async () => {
+    try {
+      const started = await startOfficialClientStack({ COMPLIANCE_SERVER_SECRETS: 'noone' });
+      if ('skip' in started) {
+        console.warn(`\n!! SKIPPING the official web client test: ${started.skip}\n`);
+        return;
+      }
+      stack = started;
+    } catch (error) {
+      // Reported by the test itself, so that it counts as failed rather than skipped.
+      startError = error;
+      return;
+    }
+    rmSync(join(OUTPUT_DIR, SHOTS), { recursive: true, force: true });
+    context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    api = new ApiRecorder(page, `${stack.server.url}/server`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await stack?.close();
+  });
+
+  it('opens the vault with the previous password after a directory password change', async ({ skip }) => {
+    if (startError) throw startError;
+    if (!stack) return skip();
+    const { directory, origin } = stack;
+    const bob = directory.users.bob!;
+    try {
+      await logIn(page, origin, bob.login, bob.password);
+      await waitForEmptyDatastore(page);
+      await createFolder(page, FOLDER);
+      await createWebsitePassword(page, FOLDER, ENTRY);
+      await showFolderContent(page, FOLDER, ENTRY.title);
+      await expect.poll(() => api.succeeded('POST', '/datastore/'), { timeout: 30_000 }).toBe(true);
+      await screenshot(page, `${SHOTS}/01-entry-created`);
+      await logOut(page);
+
+      await setDirectoryPassword(directory, bob.dn, NEW_DIRECTORY_PASSWORD);
+      api.startStep();
+      const outcome = await logIn(page, origin, bob.login, NEW_DIRECTORY_PASSWORD, bob.password);
+      expect(outcome.gavePreviousPassword).toBe(true);
+      await showFolderContent(page, FOLDER, ENTRY.title);
+      expect(await readWebsitePassword(page, ENTRY.title)).toEqual(ENTRY);
+      await screenshot(page, `${SHOTS}/02-opened-with-previous-password`);
+      expect(api.calls.filter((call) => call.status >= 500)).toEqual([]);
+    } catch (error) {
+      await screenshot(page, `${SHOTS}/FAILED`).catch(() => undefined);
+      if (error instanceof Error) error.message = `${error.message}\n${api.report()}`;
+      throw error;
+    }
+  }, 240_000);
+});
