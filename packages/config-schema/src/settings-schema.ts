@@ -136,6 +136,19 @@ const listOrCommaString = z.union([z.array(nonEmpty), z.string()]).transform((va
 
 const seconds = z.coerce.number().positive();
 
+/**
+ * A group's DN. A bare name (`Vault Users`) would match no group and refuse every login, so it is
+ * refused here, where the key can be named.
+ */
+const groupDn = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((value) => /^[A-Za-z0-9.-]+\s*=/.test(value), {
+    error:
+      "must be a group's DN (for example CN=Vault Users,OU=Groups,DC=example,DC=com), not a group's name",
+  });
+
 const httpUrl = z.url({
   protocol: /^https?$/,
   error: 'must be an http:// or https:// URL, for example https://vault.example.com',
@@ -184,7 +197,9 @@ export const ldapEntrySchema = z
       .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_MEMBERS)
       .describe('Group attribute listing the members.'),
     LDAP_REQUIRED_GROUP: z
-      .union([nonEmpty.transform((dn) => [dn]), z.array(nonEmpty)])
+      .union([z.array(z.string()), z.string()])
+      .transform((value) => (Array.isArray(value) ? value : [value]))
+      .pipe(z.array(groupDn))
       .default(LDAP_ENTRY_DEFAULTS.LDAP_REQUIRED_GROUP)
       .describe('Group DNs; only members of at least one of them may log in. Empty: everyone.'),
     LDAP_REQUIRED_ATTRIBUTE: z
