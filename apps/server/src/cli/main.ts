@@ -106,9 +106,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** Set once the reader of standard output went away (`manage testldap ... | head -2`). */
+let stdoutClosed = false;
+
 /** The real process: standard streams, environment, working directory. */
 export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
+  stdout: (text) => {
+    if (!stdoutClosed) process.stdout.write(text);
+  },
   stderr: (text) => process.stderr.write(text),
   readStdin: async () => {
     const chunks: Buffer[] = [];
@@ -131,6 +136,12 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A reader that stops early is not an error: the command finishes (and exits with its own code)
+  // without writing the rest, instead of crashing with EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
   const code = await runCli(process.argv.slice(2), processIo);
   // serve keeps running: its command resolves only once the server has stopped.
   process.exitCode = code;
