@@ -78,20 +78,24 @@ async function postJson(path: string, body: unknown, headers: Record<string, str
 }
 
 /** A login request with an arbitrary boxed payload, as a client would build it. */
-async function rawLogin(payload: unknown, peer?: string) {
+/** A login request body as a client sends it (`device_time` from the test's clock unless given). */
+async function loginBody(payload: unknown) {
   const info = await t.client().info();
   const keys = generateX25519KeyPair();
+  const withTime =
+    typeof payload === 'object' && payload !== null
+      ? { device_time: new Date(clock).toISOString(), ...payload }
+      : payload;
   const box = encryptForPublicKey(
-    typeof payload === 'string' ? payload : JSON.stringify(payload),
+    typeof withTime === 'string' ? withTime : JSON.stringify(withTime),
     Buffer.from(info.public_key, 'hex'),
     keys,
   );
-  return postJson(
-    '/authentication/login/',
-    { login_info: box.text, login_info_nonce: box.nonce, public_key: toHex(keys.publicKey) },
-    {},
-    peer,
-  );
+  return { login_info: box.text, login_info_nonce: box.nonce, public_key: toHex(keys.publicKey) };
+}
+
+async function rawLogin(payload: unknown, peer?: string) {
+  return postJson('/authentication/login/', await loginBody(payload), {}, peer);
 }
 
 describe('GET /info/', () => {
@@ -281,7 +285,10 @@ describe('POST /authentication/login/', () => {
   it('answers 503 when the directory is unavailable, without counting a failure', async () => {
     directory.unavailable = true;
     await expectError(t.client().login('alice@example.com', 'alice-pw'), 503, 'DIRECTORY_UNAVAILABLE');
-    expect(await t.db.selectFrom('login_throttle').selectAll().execute()).toEqual([]);
+    // The attempt was reserved before the directory was asked, and given back when it could not answer.
+    expect(
+      await t.db.selectFrom('login_throttle').select('failures').where('failures', '>', 0).execute(),
+    ).toEqual([]);
   });
 
   it('answers 500 INTERNAL_ERROR for a bug, without details', async () => {
@@ -381,7 +388,11 @@ describe('login throttling', () => {
       const info = await t.client().info();
       const keys = generateX25519KeyPair();
       const box = encryptForPublicKey(
-        JSON.stringify({ username: `u${Math.random()}@example.com`, password: 'x' }),
+        JSON.stringify({
+          username: `u${Math.random()}@example.com`,
+          password: 'x',
+          device_time: new Date().toISOString(),
+        }),
         Buffer.from(info.public_key, 'hex'),
         keys,
       );
@@ -401,6 +412,55 @@ describe('login throttling', () => {
     expect((await viaProxy('203.0.113.50', '192.0.2.99')).status).toBe(400);
     expect((await viaProxy('203.0.113.51', '192.0.2.99')).status).toBe(400);
     expect((await viaProxy('203.0.113.52', '192.0.2.99')).status).toBe(429);
+  });
+
+  it('accepts each login request once: a replay is refused, opens no session and resets no counter', async () => {
+    const sessions = async () => (await t.db.selectFrom('sessions').select('id').execute()).length;
+    const captured = await loginBody({ username: 'alice@example.com', password: 'alice-pw' });
+    const first = await postJson('/authentication/login/', captured, {}, '198.51.100.40');
+    expect(first.status).toBe(200);
+    expect(await sessions()).toBe(1);
+    for (const peer of ['198.51.100.40', '198.51.100.41']) {
+      const replay = await postJson('/authentication/login/', captured, {}, peer);
+      expect(replay.status).toBe(400);
+      expect(await replay.json()).toEqual({ non_field_errors: ['LOGIN_REQUEST_REPLAYED'] });
+    }
+    expect(await sessions()).toBe(1);
+
+    // 12 wrong guesses, each followed by a replay of the captured success: the replays reset
+    // nothing, so the sixth guess is throttled.
+    const limit = t.settings.LOGIN_THROTTLE_USERNAME_FAILURES;
+    const statuses: number[] = [];
+    for (let guess = 0; guess < 12; guess++) {
+      statuses.push(
+        (
+          await rawLogin(
+            { username: 'alice@example.com', password: `guess-${guess}` },
+            `198.51.100.${50 + guess}`,
+          )
+        ).status,
+      );
+      expect((await postJson('/authentication/login/', captured, {}, '198.51.100.99')).status).toBe(400);
+    }
+    console.log(`replays: guesses ${statuses.length}, limit ${limit}, statuses ${statuses.join(' ')}`);
+    expect(statuses).toEqual([...Array(limit).fill(400), ...Array(12 - limit).fill(429)]);
+    expect(await sessions()).toBe(1);
+  });
+
+  it('refuses a login request without a device_time or too far from the server clock', async () => {
+    const now = new Date(clock);
+    for (const deviceTime of [undefined, 'yesterday', new Date(clock - 3_600_000).toISOString()]) {
+      const response = await rawLogin({
+        username: 'alice@example.com',
+        password: 'alice-pw',
+        device_time: deviceTime,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ non_field_errors: ['LOGIN_REQUEST_EXPIRED'] });
+    }
+    expect(
+      (await rawLogin({ username: 'alice@example.com', password: 'alice-pw', device_time: now })).status,
+    ).toBe(200);
   });
 });
 

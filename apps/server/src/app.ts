@@ -13,6 +13,7 @@ import { BoxKeyCache } from './crypto/box-key-cache.ts';
 import { encryptWithKey } from './crypto/nacl.ts';
 import { SecretKeyring } from './crypto/secret-key.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
+import { executorFor } from './db/executor.ts';
 import type { Database } from './db/schema.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { ApiError, errorBody } from './http/api-error.ts';
@@ -95,6 +96,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const now = deps.now ?? Date.now;
   const logger = deps.logger ?? createLogger(deps.settings.LOG_LEVEL);
   const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
+  const executor = executorFor(deps.db);
+  const sessions = new SessionStore(executor, now);
   const secretKeyring = deps.settings.SECRET_KEY ? new SecretKeyring(deps.settings.SECRET_KEY) : undefined;
   // The verifiers need a server-only key even without SECRET_KEY: the private key serves then.
   const macKeyring = secretKeyring ?? new SecretKeyring(Buffer.from(keys.box.raw).toString('hex'));
@@ -111,10 +114,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     directory: deps.directory,
     directoryHealth: deps.directoryHealth ?? new DirectoryHealthMonitor(deps.directory, logger),
     db: deps.db,
-    accounts: new AccountService(deps.db, now),
-    sessions: new SessionStore(deps.db, now),
+    executor,
+    accounts: new AccountService(executor, sessions, now),
+    sessions,
     throttle: new LoginThrottle(
-      deps.db,
       {
         usernameFailures: deps.settings.LOGIN_THROTTLE_USERNAME_FAILURES,
         addressFailures: deps.settings.LOGIN_THROTTLE_ADDRESS_FAILURES,
@@ -205,7 +208,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const apiError = toApiError(error);
     if (apiError.status >= 500 && apiError.code !== 'DIRECTORY_UNAVAILABLE') {
       logger.error({ err: error, path: c.req.path, method: c.req.method }, 'request failed');
-    } else {
+    } else if (apiError.code !== 'TOO_MANY_LOGIN_ATTEMPTS' && apiError.code !== 'LOGIN_REQUEST_REPLAYED') {
+      // Throttled and replayed logins are logged once per key and window by their audit summary.
       logger.info({ code: apiError.code, reason: apiError.reason, path: c.req.path }, 'request refused');
     }
     for (const [name, value] of Object.entries(apiError.headers)) c.header(name, value);

@@ -10,6 +10,7 @@ export { API_BASE_PATH, type AppDeps, createApp, MAX_BODY_BYTES } from './app.ts
 export { type AuditEvent, recordAuditEvent } from './audit.ts';
 export { ServerKeyError, type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 export { openDatabase } from './db/database.ts';
+export { type Executor, executorFor } from './db/executor.ts';
 export { MigrationError, migrateToLatest } from './db/migrations.ts';
 export type { Database, DatabaseSchema } from './db/schema.ts';
 export { API_ERRORS, type ApiErrorCode } from './http/api-error.ts';

@@ -16,13 +16,14 @@ import {
 import type { Logger } from 'pino';
 import type { LoginDirectory } from './accounts/directory-port.ts';
 import { createApp } from './app.ts';
+import { startCleanup } from './db/cleanup.ts';
 import { openDatabase } from './db/database.ts';
+import { executorFor } from './db/executor.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { createDirectory } from './directory-adapter.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { createLogger } from './logger.ts';
 import { SessionRecheckTimer } from './sessions/session-recheck.ts';
-import { SessionStore } from './sessions/session-store.ts';
 
 export interface StartServerOptions {
   /** Path of `settings.yaml`; or pass `settings` directly. */
@@ -172,12 +173,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     directoryHealth.start();
     const openHealth = directoryHealth;
 
-    // Ended and expired sessions are kept a week for the sessions list and audit, then removed.
-    const sessions = new SessionStore(db);
-    const purge = setInterval(() => {
-      sessions.purge().catch((error: unknown) => logger.error({ err: error }, 'session purge failed'));
-    }, 3600_000);
-    purge.unref();
+    const cleanup = startCleanup({
+      executor: executorFor(db),
+      policy: {
+        auditRetentionDays: settings.AUDIT_LOG_RETENTION_DAYS,
+        sessionRetentionDays: settings.SESSION_RETENTION_DAYS,
+        throttleWindowSeconds: settings.LOGIN_THROTTLE_WINDOW,
+      },
+      intervalSeconds: settings.CLEANUP_INTERVAL,
+      logger,
+    });
 
     // Users the directory no longer lets in lose their sessions within one interval.
     const recheck = new SessionRecheckTimer(
@@ -192,7 +197,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     return {
       url,
       async close() {
-        clearInterval(purge);
         openHealth.stop();
         await recheck.stop();
         await new Promise<void>((resolveClosed) => {
@@ -200,6 +204,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           // Keep-alive connections would hold close() open.
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
+        await cleanup.stop();
         await openDirectory.close();
         await db.destroy();
         logger.info('server stopped');

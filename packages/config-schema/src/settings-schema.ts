@@ -52,6 +52,12 @@ export const SETTINGS_DEFAULTS = {
   LOGIN_THROTTLE_IPV6_PREFIX: 64,
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed: none. */
   TRUSTED_PROXIES: [] as string[],
+  /** Days audit events are kept before the periodic cleanup removes them. */
+  AUDIT_LOG_RETENTION_DAYS: 90,
+  /** Days ended or expired sessions stay listed before the periodic cleanup removes them. */
+  SESSION_RETENTION_DAYS: 7,
+  /** Seconds between two runs of the cleanup of old audit events, sessions and throttling records. */
+  CLEANUP_INTERVAL: 600,
   /** Seconds a client may take to send a request's headers. */
   HTTP_HEADERS_TIMEOUT: 10,
   /** Seconds a client may take to send a whole request (headers and body). */
@@ -424,6 +430,23 @@ export const settingsSchema = z
       .default(SETTINGS_DEFAULTS.TRUSTED_PROXIES)
       .describe(
         'Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed. Default: none.',
+      ),
+    AUDIT_LOG_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(SETTINGS_DEFAULTS.AUDIT_LOG_RETENTION_DAYS)
+      .describe('Days audit events are kept before the periodic cleanup removes them.'),
+    SESSION_RETENTION_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(SETTINGS_DEFAULTS.SESSION_RETENTION_DAYS)
+      .describe('Days ended or expired sessions stay listed before the periodic cleanup removes them.'),
+    CLEANUP_INTERVAL: seconds
+      .default(SETTINGS_DEFAULTS.CLEANUP_INTERVAL)
+      .describe(
+        'Seconds between two runs of the cleanup of old audit events, sessions and throttling records.',
       ),
     HTTP_HEADERS_TIMEOUT: seconds
       .default(SETTINGS_DEFAULTS.HTTP_HEADERS_TIMEOUT)

@@ -5,18 +5,17 @@
  * the login password: this is the only place the server runs scrypt.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
-import { type AuditEvent, auditRow, recordAuditEvent } from '../audit.ts';
+import { type AuditEvent, recordAuditEvent } from '../audit.ts';
 import { toHex } from '../crypto/hex.ts';
 import { encryptWithKey, generateX25519KeyPair } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
-import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
-import type { AuditEventsTable, Database, SessionsTable, UsersTable } from '../db/schema.ts';
-import { exclusively, sqliteHandleOf } from '../db/sqlite-direct.ts';
-import { SESSION_COLUMNS } from '../sessions/session-store.ts';
+import type { Executor } from '../db/executor.ts';
+import type { SessionsTable, UsersTable } from '../db/schema.ts';
+import { defineStatement, type Placeholders } from '../db/statement.ts';
+import type { SessionStore } from '../sessions/session-store.ts';
 import type { DirectoryUser } from './directory-port.ts';
-import { groupsFingerprint, replaceMemberships } from './groups.ts';
+import { groupsFingerprint, groupsOf, replaceMemberships } from './groups.ts';
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -56,103 +55,105 @@ export interface LoginOutcome {
   created: boolean;
 }
 
-type AuditRow = Selectable<AuditEventsTable>;
-type SessionRow = Selectable<SessionsTable>;
-
-const AUDIT_COLUMNS = [
-  'id',
-  'at',
-  'event',
-  'outcome',
-  'username',
-  'user_id',
-  'client_address',
-  'reason',
-  'details',
-] as const satisfies readonly (keyof AuditRow)[];
-
-/** `{column: placeholder}` for every column of a row type (a placeholder object has no own keys to spread). */
-function rowOf<Row>(placeholders: Placeholders<Row>, columns: readonly (keyof Row)[]): Row {
-  return Object.fromEntries(columns.map((column) => [column, placeholders[column]])) as Row;
+/** What a login stores beside the account, in the same transaction. */
+export interface LoginRecord {
+  session: (userId: string) => Selectable<SessionsTable>;
+  audit?: (user: UserRow, created: boolean) => AuditEvent;
+  /** Further writes of the login (the throttle's release), in its transaction. */
+  alsoInTransaction?: (tx: Executor) => Promise<void>;
 }
+
 type DirectoryFields = Pick<UserRow, 'username' | 'email' | 'user_dn' | 'groups_fingerprint'>;
 
+const userById = defineStatement((db, p: Placeholders<{ id: string }>) =>
+  db.selectFrom('users').selectAll().where('id', '=', p.id),
+);
+
+const userByDirectoryId = defineStatement((db, p: Placeholders<{ domain: string; guid: string }>) =>
+  db.selectFrom('users').selectAll().where('ldap_domain', '=', p.domain).where('guid', '=', p.guid),
+);
+
+/** Inserts the account unless another login created it first; changes 0 then. */
+const insertUser = defineStatement((db, p: Placeholders<UserRow>) =>
+  db
+    .insertInto('users')
+    .values({
+      id: p.id,
+      ldap_domain: p.ldap_domain,
+      guid: p.guid,
+      username: p.username,
+      email: p.email,
+      user_dn: p.user_dn,
+      public_key: p.public_key,
+      private_key: p.private_key,
+      private_key_nonce: p.private_key_nonce,
+      secret_key: p.secret_key,
+      secret_key_nonce: p.secret_key_nonce,
+      user_sauce: p.user_sauce,
+      groups_fingerprint: p.groups_fingerprint,
+      created_at: p.created_at,
+      last_login: p.last_login,
+    })
+    .onConflict((conflict) => conflict.columns(['ldap_domain', 'guid']).doNothing()),
+);
+
+// Only `last_login` changes at most logins: writing just that column leaves the username index
+// untouched (SQLite rewrites the index entries of every column in SET).
+const touchLastLogin = defineStatement((db, p: Placeholders<{ id: string; now: number }>) =>
+  db.updateTable('users').set({ last_login: p.now }).where('id', '=', p.id),
+);
+
+const updateFromDirectory = defineStatement(
+  (db, p: Placeholders<DirectoryFields & { id: string; now: number }>) =>
+    db
+      .updateTable('users')
+      .set({
+        username: p.username,
+        email: p.email,
+        user_dn: p.user_dn,
+        groups_fingerprint: p.groups_fingerprint,
+        last_login: p.now,
+      })
+      .where('id', '=', p.id),
+);
+
+const replaceKeys = defineStatement(
+  (db, p: Placeholders<Omit<EncryptedUserKeys, 'public_key'> & { id: string }>) =>
+    db
+      .updateTable('users')
+      .set({
+        private_key: p.private_key,
+        private_key_nonce: p.private_key_nonce,
+        secret_key: p.secret_key,
+        secret_key_nonce: p.secret_key_nonce,
+        user_sauce: p.user_sauce,
+      })
+      .where('id', '=', p.id),
+);
+
 export class AccountService {
-  // A returning user's login runs these every time: compiled once (see prepared-query.ts).
-  private readonly byDirectoryId: PreparedQuery<{ domain: string; guid: string }, UserRow>;
-  private readonly touchLastLogin: PreparedQuery<{ id: string; now: number }, unknown>;
-  private readonly updateFromDirectory: PreparedQuery<DirectoryFields & { id: string; now: number }, unknown>;
-  private readonly insertSession: PreparedQuery<SessionRow, unknown>;
-  private readonly insertAudit: PreparedQuery<AuditRow, unknown>;
-  private readonly groupsOfUser: PreparedQuery<{ userId: string }, { dn: string; name: string }>;
-  private readonly sqlite: SQLite.Database | undefined;
-
   constructor(
-    private readonly db: Database,
+    private readonly executor: Executor,
+    private readonly sessions: Pick<SessionStore, 'insert'>,
     private readonly now: () => number = Date.now,
-  ) {
-    this.sqlite = sqliteHandleOf(db);
-    this.byDirectoryId = new PreparedQuery((p: Placeholders<{ domain: string; guid: string }>) =>
-      db.selectFrom('users').selectAll().where('ldap_domain', '=', p.domain).where('guid', '=', p.guid),
-    );
-    this.touchLastLogin = new PreparedQuery((p: Placeholders<{ id: string; now: number }>) =>
-      db.updateTable('users').set({ last_login: p.now }).where('id', '=', p.id),
-    );
-    this.updateFromDirectory = new PreparedQuery(
-      (p: Placeholders<DirectoryFields & { id: string; now: number }>) =>
-        db
-          .updateTable('users')
-          .set({
-            username: p.username,
-            email: p.email,
-            user_dn: p.user_dn,
-            groups_fingerprint: p.groups_fingerprint,
-            last_login: p.now,
-          })
-          .where('id', '=', p.id),
-    );
-    this.insertSession = new PreparedQuery((p: Placeholders<SessionRow>) =>
-      db.insertInto('sessions').values(rowOf(p, SESSION_COLUMNS)),
-    );
-    this.insertAudit = new PreparedQuery((p: Placeholders<AuditRow>) =>
-      db.insertInto('audit_events').values(rowOf(p, AUDIT_COLUMNS)),
-    );
-    this.groupsOfUser = new PreparedQuery((p: Placeholders<{ userId: string }>) =>
-      db
-        .selectFrom('memberships')
-        .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
-        .select(['ldap_groups.dn', 'ldap_groups.name'])
-        .where('memberships.user_id', '=', p.userId)
-        .orderBy('ldap_groups.name'),
-    );
-  }
+  ) {}
 
-  findById(id: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  async findById(id: string): Promise<UserRow | undefined> {
+    return (await this.executor.run(userById, { id })).rows[0];
   }
 
   /**
    * Brings the account in step with the directory (creating it on the first login) and stores the
-   * new session and the login's audit event in the same transaction, so a login is one commit.
+   * new session, the login's audit event and `alsoInTransaction`'s writes in the same transaction,
+   * so a login is one commit. A returning user's login is one read and one transaction.
    */
   async recordLogin(
     directoryUser: DirectoryUser,
     password: string,
-    sessionFor: (userId: string) => Selectable<SessionsTable>,
-    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
+    record: LoginRecord,
   ): Promise<LoginOutcome> {
-    const sqlite = this.sqlite;
-    if (sqlite) {
-      const user = await exclusively(this.db, () =>
-        this.refreshOnSqlite(sqlite, directoryUser, sessionFor, auditFor),
-      );
-      if (user) return { user, created: false };
-    }
-    const {
-      rows: [existing],
-    } = await this.byDirectoryId.execute(this.db, { domain: directoryUser.domain, guid: directoryUser.guid });
-    if (existing)
-      return { user: await this.refresh(existing, directoryUser, sessionFor, auditFor), created: false };
+    const existing = await this.findByDirectoryId(this.executor, directoryUser);
+    if (existing) return { user: await this.refresh(existing, directoryUser, record), created: false };
 
     const keys = await createEncryptedUserKeys(password);
     const now = this.now();
@@ -168,32 +169,43 @@ export class AccountService {
       created_at: now,
       last_login: now,
     };
-    const inserted = await this.db.transaction().execute(async (trx) => {
-      const result = await trx
-        .insertInto('users')
-        .values(candidate)
-        .onConflict((conflict) => conflict.columns(['ldap_domain', 'guid']).doNothing())
-        .executeTakeFirst();
-      if (Number(result.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
-      await replaceMemberships(trx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
-      await trx.insertInto('sessions').values(sessionFor(candidate.id)).execute();
-      if (auditFor) await recordAuditEvent(trx, auditFor(candidate, true));
-      return true;
+    const outcome = await this.executor.transaction(async (tx): Promise<LoginOutcome> => {
+      if ((await tx.run(insertUser, candidate)).changes === 1) {
+        await replaceMemberships(tx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
+        await this.storeLogin(tx, candidate, true, record);
+        return { user: candidate, created: true };
+      }
+      // Another request created the account between our read and our insert (two first logins at
+      // once); on PostgreSQL its row is visible now that the insert waited for its commit.
+      const winner = await this.findByDirectoryId(tx, directoryUser);
+      if (!winner) throw new Error('the account that won the race is not visible');
+      return { user: await this.refresh(winner, directoryUser, record, tx), created: false };
     });
-    if (inserted) return { user: candidate, created: true };
-
-    // Another request created the account between our read and our insert (two first logins at once).
-    const winner = await this.db
-      .selectFrom('users')
-      .selectAll()
-      .where('ldap_domain', '=', directoryUser.domain)
-      .where('guid', '=', directoryUser.guid)
-      .executeTakeFirstOrThrow();
-    return { user: await this.refresh(winner, directoryUser, sessionFor, auditFor), created: false };
+    return outcome;
   }
 
-  /** The account as the directory describes it now, and what that changes. */
-  private planRefresh(user: UserRow, directoryUser: DirectoryUser) {
+  private async findByDirectoryId(executor: Executor, user: DirectoryUser): Promise<UserRow | undefined> {
+    return (await executor.run(userByDirectoryId, { domain: user.domain, guid: user.guid })).rows[0];
+  }
+
+  private async storeLogin(
+    tx: Executor,
+    user: UserRow,
+    created: boolean,
+    record: LoginRecord,
+  ): Promise<void> {
+    await this.sessions.insert(tx, record.session(user.id));
+    if (record.audit) await recordAuditEvent(tx, record.audit(user, created));
+    if (record.alsoInTransaction) await record.alsoInTransaction(tx);
+  }
+
+  /** A returning user's login: the account as the directory describes it now, the session, the audit row. */
+  private async refresh(
+    user: UserRow,
+    directoryUser: DirectoryUser,
+    record: LoginRecord,
+    inTransaction?: Executor,
+  ): Promise<UserRow> {
     const fingerprint = groupsFingerprint(directoryUser.groups);
     const updated: UserRow = {
       ...user,
@@ -203,83 +215,40 @@ export class AccountService {
       groups_fingerprint: fingerprint,
       last_login: this.now(),
     };
+    const groupsChanged = fingerprint !== user.groups_fingerprint;
     const directoryChanged =
+      groupsChanged ||
       updated.username !== user.username ||
       updated.email !== user.email ||
-      updated.user_dn !== user.user_dn ||
-      fingerprint !== user.groups_fingerprint;
-    return { updated, directoryChanged, groupsChanged: fingerprint !== user.groups_fingerprint };
-  }
-
-  /** The users row's new columns: only `last_login` at most logins (see `refresh`). */
-  private userUpdate(updated: UserRow) {
-    return {
-      id: updated.id,
-      now: updated.last_login,
-      username: updated.username,
-      email: updated.email,
-      user_dn: updated.user_dn,
-      groups_fingerprint: updated.groups_fingerprint,
-    };
-  }
-
-  /**
-   * A returning user's login on SQLite (see sqlite-direct.ts): the same reads and writes as
-   * `refresh`, in one synchronous transaction. Undefined, with nothing written, for a first login
-   * or changed groups (memberships are rewritten on the Kysely path).
-   */
-  private refreshOnSqlite(
-    sqlite: SQLite.Database,
-    directoryUser: DirectoryUser,
-    sessionFor: (userId: string) => Selectable<SessionsTable>,
-    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
-  ): UserRow | undefined {
-    const [existing] = this.byDirectoryId.runOnSqlite(sqlite, {
-      domain: directoryUser.domain,
-      guid: directoryUser.guid,
-    }).rows;
-    if (!existing) return undefined;
-    const { updated, directoryChanged, groupsChanged } = this.planRefresh(existing, directoryUser);
-    if (groupsChanged) return undefined;
-    sqlite.transaction(() => {
-      if (directoryChanged) this.updateFromDirectory.runOnSqlite(sqlite, this.userUpdate(updated));
-      else this.touchLastLogin.runOnSqlite(sqlite, { id: updated.id, now: updated.last_login });
-      this.insertSession.runOnSqlite(sqlite, sessionFor(updated.id));
-      if (auditFor) this.insertAudit.runOnSqlite(sqlite, auditRow(auditFor(updated, false)));
-    })();
-    return updated;
-  }
-
-  private async refresh(
-    user: UserRow,
-    directoryUser: DirectoryUser,
-    sessionFor: (userId: string) => Selectable<SessionsTable>,
-    auditFor?: (user: UserRow, created: boolean) => AuditEvent,
-  ): Promise<UserRow> {
-    const { updated, directoryChanged, groupsChanged } = this.planRefresh(user, directoryUser);
-    await this.db.transaction().execute(async (trx) => {
-      // Only `last_login` changes at most logins: writing just that column leaves the username
-      // index untouched (SQLite rewrites the index entries of every column in SET).
+      updated.user_dn !== user.user_dn;
+    const write = async (tx: Executor) => {
       if (directoryChanged) {
-        await this.updateFromDirectory.execute(trx, this.userUpdate(updated));
+        await tx.run(updateFromDirectory, {
+          id: updated.id,
+          now: updated.last_login,
+          username: updated.username,
+          email: updated.email,
+          user_dn: updated.user_dn,
+          groups_fingerprint: updated.groups_fingerprint,
+        });
       } else {
-        await this.touchLastLogin.execute(trx, { id: user.id, now: updated.last_login });
+        await tx.run(touchLastLogin, { id: updated.id, now: updated.last_login });
       }
       if (groupsChanged) {
-        await replaceMemberships(trx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
+        await replaceMemberships(tx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
       }
-      await this.insertSession.execute(trx, sessionFor(user.id));
-      if (auditFor) await this.insertAudit.execute(trx, auditRow(auditFor(updated, false)));
-    });
+      await this.storeLogin(tx, updated, false, record);
+    };
+    await (inTransaction ? write(inTransaction) : this.executor.transaction(write));
     return updated;
   }
 
   /** Stores keys the client re-encrypted under a new directory password (`PUT /user/update/`). */
   async replaceEncryptedKeys(userId: string, keys: Omit<EncryptedUserKeys, 'public_key'>): Promise<void> {
-    await this.db.updateTable('users').set(keys).where('id', '=', userId).execute();
+    await this.executor.run(replaceKeys, { ...keys, id: userId });
   }
 
   async groupsOf(userId: string): Promise<{ dn: string; name: string }[]> {
-    return (await this.groupsOfUser.execute(this.db, { userId })).rows;
+    return groupsOf(this.executor, userId);
   }
 }

@@ -1,10 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { groupKey } from '@ldap-login/ldap-core';
-import type { Transaction } from 'kysely';
-import type { Database, DatabaseSchema } from '../db/schema.ts';
+import type { Executor } from '../db/executor.ts';
+import { defineStatement, type Placeholders } from '../db/statement.ts';
 import type { DirectoryGroup, LoginDirectory } from './directory-port.ts';
-
-type Executor = Database | Transaction<DatabaseSchema>;
 
 /** Fingerprint of a membership list, independent of order and DN spelling. */
 export function groupsFingerprint(groups: DirectoryGroup[]): string {
@@ -12,9 +10,40 @@ export function groupsFingerprint(groups: DirectoryGroup[]): string {
   return createHash('sha256').update(keys.join('\n'), 'utf8').digest('hex');
 }
 
+const upsertGroup = defineStatement(
+  (
+    db,
+    p: Placeholders<{ id: string; domain: string; dnKey: string; dn: string; name: string; now: number }>,
+  ) =>
+    db
+      .insertInto('ldap_groups')
+      .values({ id: p.id, ldap_domain: p.domain, dn_key: p.dnKey, dn: p.dn, name: p.name, synced_at: p.now })
+      .onConflict((conflict) =>
+        conflict.columns(['ldap_domain', 'dn_key']).doUpdateSet({ dn: p.dn, name: p.name, synced_at: p.now }),
+      )
+      .returning('id'),
+);
+
+const deleteMemberships = defineStatement((db, p: Placeholders<{ userId: string }>) =>
+  db.deleteFrom('memberships').where('user_id', '=', p.userId),
+);
+
+const insertMembership = defineStatement((db, p: Placeholders<{ userId: string; groupId: string }>) =>
+  db.insertInto('memberships').values({ user_id: p.userId, group_id: p.groupId }),
+);
+
+const groupsOfUser = defineStatement((db, p: Placeholders<{ userId: string }>) =>
+  db
+    .selectFrom('memberships')
+    .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
+    .select(['ldap_groups.dn', 'ldap_groups.name'])
+    .where('memberships.user_id', '=', p.userId)
+    .orderBy('ldap_groups.name'),
+);
+
 /** Inserts or refreshes groups of one directory; returns their ids by DN key. */
 export async function upsertGroups(
-  db: Executor,
+  tx: Executor,
   domain: string,
   groups: DirectoryGroup[],
   now: number,
@@ -22,47 +51,38 @@ export async function upsertGroups(
   const ids = new Map<string, string>();
   const unique = new Map(groups.map((group) => [groupKey(group.dn), group]));
   for (const [key, group] of unique) {
-    const row = await db
-      .insertInto('ldap_groups')
-      .values({
-        id: randomUUID(),
-        ldap_domain: domain,
-        dn_key: key,
-        dn: group.dn,
-        name: group.name,
-        synced_at: now,
-      })
-      .onConflict((conflict) =>
-        conflict
-          .columns(['ldap_domain', 'dn_key'])
-          .doUpdateSet({ dn: group.dn, name: group.name, synced_at: now }),
-      )
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    ids.set(key, row.id);
+    const { rows } = await tx.run(upsertGroup, {
+      id: randomUUID(),
+      domain,
+      dnKey: key,
+      dn: group.dn,
+      name: group.name,
+      now,
+    });
+    ids.set(key, rows[0]!.id);
   }
   return ids;
 }
 
-/** Makes the user's stored memberships equal to `groups`. */
+/**
+ * Makes the user's stored memberships equal to `groups` (in `tx`, the login's transaction). Runs
+ * only when the user's groups changed (see `groupsFingerprint`), so it simply rewrites them.
+ */
 export async function replaceMemberships(
-  db: Executor,
+  tx: Executor,
   userId: string,
   domain: string,
   groups: DirectoryGroup[],
   now: number,
 ): Promise<void> {
-  const ids = [...(await upsertGroups(db, domain, groups, now)).values()];
-  let removal = db.deleteFrom('memberships').where('user_id', '=', userId);
-  if (ids.length > 0) removal = removal.where('group_id', 'not in', ids);
-  await removal.execute();
-  if (ids.length > 0) {
-    await db
-      .insertInto('memberships')
-      .values(ids.map((groupId) => ({ user_id: userId, group_id: groupId })))
-      .onConflict((conflict) => conflict.columns(['user_id', 'group_id']).doNothing())
-      .execute();
-  }
+  const ids = await upsertGroups(tx, domain, groups, now);
+  await tx.run(deleteMemberships, { userId });
+  for (const groupId of ids.values()) await tx.run(insertMembership, { userId, groupId });
+}
+
+/** The user's groups, by name. */
+export async function groupsOf(executor: Executor, userId: string): Promise<{ dn: string; name: string }[]> {
+  return (await executor.run(groupsOfUser, { userId })).rows;
 }
 
 export interface GroupSyncResult {
@@ -77,10 +97,10 @@ export interface GroupSyncResult {
  * `domains` defaults to the domains the directory reports in its health check.
  *
  * @example
- * const results = await syncDirectoryGroups(db, directory, ['example.com']);
+ * const results = await syncDirectoryGroups(executorFor(db), directory, ['example.com']);
  */
 export async function syncDirectoryGroups(
-  db: Database,
+  executor: Executor,
   directory: Pick<LoginDirectory, 'listGroups' | 'health'>,
   domains?: string[],
 ): Promise<GroupSyncResult[]> {
@@ -89,7 +109,7 @@ export async function syncDirectoryGroups(
   for (const domain of wanted) {
     try {
       const groups = await directory.listGroups(domain);
-      await db.transaction().execute((trx) => upsertGroups(trx, domain, groups, Date.now()));
+      await executor.transaction((tx) => upsertGroups(tx, domain, groups, Date.now()));
       results.push({ domain, groups: new Set(groups.map((group) => groupKey(group.dn))).size });
     } catch (error) {
       results.push({ domain, groups: 0, error: error instanceof Error ? error.message : String(error) });

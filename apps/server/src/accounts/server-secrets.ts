@@ -21,8 +21,9 @@ import { fromHex, toHex } from '../crypto/hex.ts';
 import { DecryptionError, decryptWithKey, encryptWithKey, x25519PrivateKey } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
 import type { SecretKeyring } from '../crypto/secret-key.ts';
-import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
+import { executorFor } from '../db/executor.ts';
 import type { Database, UserLoginSecretsTable } from '../db/schema.ts';
+import { defineStatement, type Placeholders } from '../db/statement.ts';
 import { sameHex } from '../sessions/session-store.ts';
 import type { UserRow } from './account-service.ts';
 
@@ -35,6 +36,11 @@ export function effectiveServerSecretsMode(settings: Settings): ServerSecretsMod
 
 type LoginSecretsRow = Selectable<UserLoginSecretsTable>;
 
+// Every login reads the row: compiled once (see db/statement.ts).
+const loginSecretsOfUser = defineStatement((db, p: Placeholders<{ userId: string }>) =>
+  db.selectFrom('user_login_secrets').selectAll().where('user_id', '=', p.userId),
+);
+
 interface OpenedKeys {
   private_key: string;
   secret_key: string;
@@ -43,8 +49,6 @@ interface OpenedKeys {
 export class ServerSecrets {
   /** The mode in force: `noone` without SECRET_KEY, since nothing could encrypt the copies. */
   readonly mode: ServerSecretsMode;
-  // Every login reads the row: compiled once (see prepared-query.ts).
-  private readonly byUser: PreparedQuery<{ userId: string }, LoginSecretsRow>;
 
   constructor(
     private readonly db: Database,
@@ -56,9 +60,6 @@ export class ServerSecrets {
     private readonly now: () => number,
   ) {
     this.mode = secretKeyring ? configured : 'noone';
-    this.byUser = new PreparedQuery((p: Placeholders<{ userId: string }>) =>
-      db.selectFrom('user_login_secrets').selectAll().where('user_id', '=', p.userId),
-    );
   }
 
   /** Whether LDAP users have a server-kept copy of their keys in the mode in force. */
@@ -67,7 +68,7 @@ export class ServerSecrets {
   }
 
   private async row(userId: string): Promise<LoginSecretsRow | undefined> {
-    return (await this.byUser.execute(this.db, { userId })).rows[0];
+    return (await executorFor(this.db).run(loginSecretsOfUser, { userId })).rows[0];
   }
 
   async exists(userId: string): Promise<boolean> {

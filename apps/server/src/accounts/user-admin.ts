@@ -4,6 +4,7 @@
  * (the client sees the usual generic refusal; the log and audit say `USER_BLOCKED`).
  */
 import { recordAuditEvent } from '../audit.ts';
+import { executorFor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface UserSummary {
@@ -88,7 +89,7 @@ export async function blockUser(
   now: number,
   reason: string | null,
 ): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+  const sessions = await db.transaction().execute(async (trx) => {
     await trx
       .insertInto('user_blocks')
       .values({ user_id: userId, blocked_at: now, reason })
@@ -100,24 +101,25 @@ export async function blockUser(
       .where('user_id', '=', userId)
       .where('ended_at', 'is', null)
       .executeTakeFirst();
-    const sessions = Number(ended.numUpdatedRows);
-    await recordAuditEvent(trx, {
-      event: 'user_blocked',
-      outcome: 'success',
-      userId,
-      reason,
-      details: { sessions },
-      at: now,
-    });
-    return sessions;
+    return Number(ended.numUpdatedRows);
   });
+  await recordAuditEvent(executorFor(db), {
+    event: 'user_blocked',
+    outcome: 'success',
+    userId,
+    reason,
+    details: { sessions },
+    at: now,
+  });
+  return sessions;
 }
 
 /** Lifts the block; false when the user was not blocked. */
 export async function unblockUser(db: Database, userId: string, now: number): Promise<boolean> {
   const result = await db.deleteFrom('user_blocks').where('user_id', '=', userId).executeTakeFirst();
   const lifted = Number(result.numDeletedRows) === 1;
-  if (lifted) await recordAuditEvent(db, { event: 'user_unblocked', outcome: 'success', userId, at: now });
+  if (lifted)
+    await recordAuditEvent(executorFor(db), { event: 'user_unblocked', outcome: 'success', userId, at: now });
   return lifted;
 }
 
@@ -175,7 +177,7 @@ export async function revokeSessions(
   else if ('userId' in which) query = query.where('user_id', '=', which.userId);
   const ended = Number((await query.executeTakeFirst()).numUpdatedRows);
   if (ended > 0) {
-    await recordAuditEvent(db, {
+    await recordAuditEvent(executorFor(db), {
       event: 'sessions_ended',
       outcome: 'success',
       userId: 'userId' in which ? which.userId : null,

@@ -6,15 +6,16 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseConfig } from '@ldap-login/config-schema';
 import SQLite from 'better-sqlite3';
-import { type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { registerSqliteExecutor } from './executor.ts';
 import type { Database, DatabaseSchema } from './schema.ts';
-import { registerSqliteHandle } from './sqlite-direct.ts';
+import { LockedSqliteDialect } from './sqlite-dialect.ts';
+import { SqliteLock } from './sqlite-lock.ts';
 import {
   DEFAULT_AUTOCHECKPOINT_PAGES,
   FALLBACK_AUTOCHECKPOINT_PAGES,
   startWalCheckpointer,
-  type WalCheckpointer,
 } from './wal-checkpointer.ts';
 
 const INT8_OID = 20;
@@ -35,36 +36,6 @@ function cachePreparedStatements(sqlite: SQLite.Database): void {
     }
     return statement;
   }) as typeof sqlite.prepare;
-}
-
-/**
- * SQLite on disk through kysely, its WAL checkpointed by a worker thread (see wal-checkpointer.ts),
- * which stops when the database is destroyed. Should the worker fail, the connection checkpoints at
- * SQLite's default threshold again.
- */
-class CheckpointedSqliteDialect extends SqliteDialect {
-  private readonly checkpointer: WalCheckpointer;
-
-  constructor(database: SQLite.Database, file: string, onFailure?: (error: Error) => void) {
-    super({ database });
-    this.checkpointer = startWalCheckpointer(file, {
-      onFailure: (error) => {
-        if (database.open) database.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
-        onFailure?.(error);
-      },
-    });
-    database.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-  }
-
-  override createDriver(): Driver {
-    const driver = super.createDriver();
-    const destroy = driver.destroy.bind(driver);
-    driver.destroy = async () => {
-      await this.checkpointer.stop();
-      await destroy();
-    };
-    return driver;
-  }
 }
 
 /**
@@ -97,11 +68,21 @@ export function openDatabase(
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     cachePreparedStatements(sqlite);
-    const dialect = onDisk
-      ? new CheckpointedSqliteDialect(sqlite, config.file, options.onCheckpointerFailure)
-      : new SqliteDialect({ database: sqlite });
-    const db = new Kysely<DatabaseSchema>({ dialect });
-    registerSqliteHandle(db, sqlite);
+    // On disk, the WAL is checkpointed by a worker thread (see wal-checkpointer.ts), which stops
+    // when the database is destroyed. Should the worker fail, the connection checkpoints at
+    // SQLite's default threshold again.
+    const checkpointer = onDisk
+      ? startWalCheckpointer(config.file, {
+          onFailure: (error) => {
+            if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+            options.onCheckpointerFailure?.(error);
+          },
+        })
+      : undefined;
+    if (onDisk) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    const lock = new SqliteLock();
+    const db = new Kysely<DatabaseSchema>({ dialect: new LockedSqliteDialect(sqlite, lock, checkpointer) });
+    registerSqliteExecutor(db, sqlite, lock);
     return db;
   }
   const pool = new pg.Pool({

@@ -12,6 +12,7 @@ import {
   sqliteBackend,
 } from '../test-support/databases.ts';
 import { openDatabase } from './database.ts';
+import { executorFor } from './executor.ts';
 import { migrateToLatest, migrateUpTo } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -201,8 +202,8 @@ describe.each(backends)('migration 0002_dn_key_canonical on %s', (_name, makeBac
   it('after the migration, a login under yet another spelling finds the merged row', async () => {
     await seedOldSchema(db);
     await migrateToLatest(db);
-    const accounts = new AccountService(db, () => 1_800_000_000_000);
-    const sessions = new SessionStore(db, () => 1_800_000_000_000);
+    const sessions = new SessionStore(executorFor(db), () => 1_800_000_000_000);
+    const accounts = new AccountService(executorFor(db), sessions, () => 1_800_000_000_000);
     await accounts.recordLogin(
       {
         domain: 'example.com',
@@ -213,14 +214,16 @@ describe.each(backends)('migration 0002_dn_key_canonical on %s', (_name, makeBac
         groups: [{ dn: `cn = SMITH\\2c JOHN , ${GROUPS}`, name: 'Smith, John' }],
       },
       'pw',
-      (userId) =>
-        sessions.buildSession({
-          userId,
-          durationSeconds: 60,
-          deviceFingerprint: 'fp',
-          deviceDescription: 'test',
-          clientAddress: '192.0.2.1',
-        }).row,
+      {
+        session: (userId) =>
+          sessions.buildSession({
+            userId,
+            durationSeconds: 60,
+            deviceFingerprint: 'fp',
+            deviceDescription: 'test',
+            clientAddress: '192.0.2.1',
+          }).row,
+      },
     );
     const smith = await db
       .selectFrom('ldap_groups')

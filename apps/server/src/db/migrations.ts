@@ -9,6 +9,7 @@ import {
   type MigrationProvider,
   type MigrationResultSet,
   Migrator,
+  SqliteAdapter,
   sql,
   type Transaction,
 } from 'kysely';
@@ -112,6 +113,33 @@ const migrations = {
   },
   '0002_dn_key_canonical': {
     up: (db: Kysely<unknown>) => inOneTransaction(db as Kysely<DatabaseSchema>, recomputeGroupKeys),
+  },
+  '0003_throttle_replay_retention': {
+    async up(db: Kysely<unknown>) {
+      // Hashes of login requests already used (public key + nonce), kept until the request could
+      // no longer be accepted anyway (see replay-guard.ts). The cleanup of throttling counters and
+      // sessions scans their tables instead of keeping an index that every login would write.
+      // Keyed by expiry first: inserts land at the end of one B-tree (device times grow), the
+      // cleanup removes a range from its start, and a replay (the same box, so the same
+      // device_time) still meets its own key. SQLite keeps it in one B-tree (WITHOUT ROWID).
+      const isSqlite = db.getExecutor().adapter instanceof SqliteAdapter;
+      await db.schema
+        .createTable('login_requests')
+        .addColumn('expires_at', 'bigint', (col) => col.notNull())
+        .addColumn('hash', 'text', (col) => col.notNull())
+        .addPrimaryKeyConstraint('login_requests_pk', ['expires_at', 'hash'])
+        .$call((table) => (isSqlite ? table.modifyEnd(sql`without rowid`) : table))
+        .execute();
+      // Repeated refusals of one throttling key in one window share one audit row that counts them.
+      await db.schema
+        .alterTable('audit_events')
+        .addColumn('occurrences', 'integer', (col) => col.notNull().defaultTo(1))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('audit_events').dropColumn('occurrences').execute();
+      await db.schema.dropTable('login_requests').ifExists().execute();
+    },
   },
   '0004_vault': {
     async up(db: Kysely<unknown>) {

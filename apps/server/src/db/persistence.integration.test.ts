@@ -1,11 +1,12 @@
 /**
  * The persistence suite, run unchanged on SQLite and on a real PostgreSQL.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccountService } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { syncDirectoryGroups } from '../accounts/groups.ts';
-import { recordAuditEvent } from '../audit.ts';
+import { auditRepeatedRefusal, recordAuditEvent } from '../audit.ts';
 import { decryptWithKey } from '../crypto/nacl.ts';
 import { passwordDerivedKey } from '../crypto/password-key.ts';
 import { SessionStore } from '../sessions/session-store.ts';
@@ -17,13 +18,22 @@ import {
 } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import { createTestApp } from '../test-support/test-app.ts';
-import { LoginThrottle } from '../throttle/login-throttle.ts';
+import { LoginThrottle, LoginThrottled } from '../throttle/login-throttle.ts';
+import { claimLoginRequest, LoginRequestExpired, LoginRequestReplayed } from '../throttle/replay-guard.ts';
+import { cleanUpOnce, type RetentionPolicy } from './cleanup.ts';
 import { openDatabase } from './database.ts';
+import { type Executor, executorFor } from './executor.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 
 const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
 if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+
+const RETENTION: RetentionPolicy = {
+  auditRetentionDays: 90,
+  sessionRetentionDays: 7,
+  throttleWindowSeconds: 60,
+};
 
 function directoryUser(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
   return {
@@ -63,7 +73,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     await database.drop();
   });
 
-  const sessionsAt = () => new SessionStore(db, () => clock);
+  const sessionsAt = () => new SessionStore(executorFor(db), () => clock);
   const newSession = (store: SessionStore) => (userId: string) =>
     store.buildSession({
       userId,
@@ -84,9 +94,9 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('creates an account with keys that open with the password, then keeps it across renames', async () => {
-    const accounts = new AccountService(db, () => clock);
+    const accounts = new AccountService(executorFor(db), sessionsAt(), () => clock);
     const sessions = sessionsAt();
-    const first = await accounts.recordLogin(directoryUser(), 'pw-1', newSession(sessions));
+    const first = await accounts.recordLogin(directoryUser(), 'pw-1', { session: newSession(sessions) });
     expect(first.created).toBe(true);
     const key = await passwordDerivedKey('pw-1', first.user.user_sauce);
     expect(
@@ -101,7 +111,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
         dn: 'uid=alice.smith,ou=people,dc=example,dc=com',
       }),
       'pw-1',
-      newSession(sessions),
+      { session: newSession(sessions) },
     );
     expect(renamed.created).toBe(false);
     expect(renamed.user.id).toBe(first.user.id);
@@ -119,20 +129,18 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('records a returning login (nothing changed in the directory): last_login, the session and the audit row', async () => {
-    const accounts = new AccountService(db, () => clock);
+    const accounts = new AccountService(executorFor(db), sessionsAt(), () => clock);
     const sessions = sessionsAt();
-    const first = await accounts.recordLogin(directoryUser(), 'pw', newSession(sessions));
+    const first = await accounts.recordLogin(directoryUser(), 'pw', { session: newSession(sessions) });
     clock += 5000;
     let sessionId = '';
-    const again = await accounts.recordLogin(
-      directoryUser(),
-      'pw',
-      (userId) => {
+    const again = await accounts.recordLogin(directoryUser(), 'pw', {
+      session: (userId) => {
         const row = newSession(sessions)(userId);
         sessionId = row.id;
         return row;
       },
-      (user, created) => ({
+      audit: (user, created) => ({
         event: 'login',
         outcome: 'success',
         username: user.username,
@@ -140,7 +148,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
         details: { created },
         at: clock,
       }),
-    );
+    });
     expect(again).toMatchObject({ created: false, user: { id: first.user.id, last_login: clock } });
     expect(await accounts.findById(first.user.id)).toMatchObject({
       last_login: clock,
@@ -159,11 +167,11 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('creates one account when two first logins race', async () => {
-    const accounts = new AccountService(db, () => clock);
+    const accounts = new AccountService(executorFor(db), sessionsAt(), () => clock);
     const sessions = sessionsAt();
     const [a, b] = await Promise.all([
-      accounts.recordLogin(directoryUser(), 'pw', newSession(sessions)),
-      accounts.recordLogin(directoryUser(), 'pw', newSession(sessions)),
+      accounts.recordLogin(directoryUser(), 'pw', { session: newSession(sessions) }),
+      accounts.recordLogin(directoryUser(), 'pw', { session: newSession(sessions) }),
     ]);
     expect(a.user.id).toBe(b.user.id);
     expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
@@ -172,9 +180,9 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('keeps memberships equal to the directory, comparing DNs case-insensitively', async () => {
-    const accounts = new AccountService(db, () => clock);
+    const accounts = new AccountService(executorFor(db), sessionsAt(), () => clock);
     const sessions = sessionsAt();
-    const { user } = await accounts.recordLogin(directoryUser(), 'pw', newSession(sessions));
+    const { user } = await accounts.recordLogin(directoryUser(), 'pw', { session: newSession(sessions) });
     expect((await accounts.groupsOf(user.id)).map((group) => group.name)).toEqual(['developers', 'staff']);
 
     await accounts.recordLogin(
@@ -185,7 +193,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
         ],
       }),
       'pw',
-      newSession(sessions),
+      { session: newSession(sessions) },
     );
     expect((await accounts.groupsOf(user.id)).map((group) => group.name)).toEqual(['admins', 'staff']);
     expect(await db.selectFrom('ldap_groups').select('dn_key').orderBy('dn_key').execute()).toEqual([
@@ -194,24 +202,26 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
       { dn_key: 'cn=staff,ou=groups,dc=example,dc=com' },
     ]);
 
-    await accounts.recordLogin(directoryUser({ groups: [] }), 'pw', newSession(sessions));
+    await accounts.recordLogin(directoryUser({ groups: [] }), 'pw', { session: newSession(sessions) });
     expect(await accounts.groupsOf(user.id)).toEqual([]);
   });
 
   it('stores sessions hashed, activates once, ends, lists live ones and purges old ones', async () => {
-    const accounts = new AccountService(db, () => clock);
+    const accounts = new AccountService(executorFor(db), sessionsAt(), () => clock);
     const sessions = sessionsAt();
     let token = '';
-    const { user } = await accounts.recordLogin(directoryUser(), 'pw', (userId) => {
-      const built = sessions.buildSession({
-        userId,
-        durationSeconds: 60,
-        deviceFingerprint: 'fp',
-        deviceDescription: 'laptop',
-        clientAddress: '192.0.2.1',
-      });
-      token = built.token;
-      return built.row;
+    const { user } = await accounts.recordLogin(directoryUser(), 'pw', {
+      session: (userId) => {
+        const built = sessions.buildSession({
+          userId,
+          durationSeconds: 60,
+          deviceFingerprint: 'fp',
+          deviceDescription: 'laptop',
+          clientAddress: '192.0.2.1',
+        });
+        token = built.token;
+        return built.row;
+      },
     });
     const found = await sessions.findByToken(token);
     expect(found).toMatchObject({ user_id: user.id, active: 0, valid_till: clock + 60_000 });
@@ -225,55 +235,164 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     expect(await sessions.end(user.id, found!.id)).toBe(true);
     expect(await sessions.end(user.id, found!.id)).toBe(false);
     clock += 8 * 24 * 3600 * 1000;
-    expect(await sessions.purge()).toBe(1);
+    expect((await cleanUpOnce(executorFor(db), RETENTION, clock)).sessions).toBe(1);
     expect(await sessions.findByToken(token)).toBeUndefined();
   });
 
-  it('counts failed logins per username and address, shared through the database', async () => {
+  it('counts attempts per username and address before the directory, shared through the database', async () => {
     const limits = { usernameFailures: 2, addressFailures: 3, windowSeconds: 60 };
-    const throttle = new LoginThrottle(db, limits, () => clock);
-    // A second instance (another replica) sees the same counters.
-    const replica = new LoginThrottle(db, limits, () => clock);
-    expect(await throttle.check('alice@example.com', '192.0.2.1')).toEqual({
-      allowed: true,
-      usernameHasFailures: false,
+    const executor = executorFor(db);
+    const throttle = new LoginThrottle(limits, () => clock);
+    // A second database connection and instance (another replica) sees the same counters.
+    const other = openDatabase(database.config);
+    const replica = new LoginThrottle(limits, () => clock);
+    const reserve = (on: LoginThrottle, ex: Executor, username: string, address: string) =>
+      ex.transaction((tx) => on.reserve(tx, username, address));
+    const counters = async () =>
+      Object.fromEntries(
+        (await db.selectFrom('login_throttle').select(['key', 'failures']).execute()).map((row) => [
+          row.key,
+          row.failures,
+        ]),
+      );
+    try {
+      await reserve(throttle, executor, 'alice@example.com', '192.0.2.1');
+      await reserve(replica, executorFor(other), 'ALICE@example.com', '192.0.2.2');
+      await expect(reserve(replica, executorFor(other), 'alice@example.com', '192.0.2.3')).rejects.toEqual(
+        new LoginThrottled('username', 'user:alice@example.com', clock, 60),
+      );
+      // The refused attempt counted nothing, not even for its address.
+      expect(await counters()).toEqual({
+        'user:alice@example.com': 2,
+        'addr:192.0.2.1': 1,
+        'addr:192.0.2.2': 1,
+      });
+
+      await reserve(throttle, executor, 'bob@example.com', '192.0.2.1');
+      await reserve(throttle, executor, 'carol@example.com', '192.0.2.1');
+      await expect(reserve(throttle, executor, 'dave@example.com', '192.0.2.1')).rejects.toMatchObject({
+        key: 'address',
+      });
+      clock += 30_000;
+      await expect(reserve(throttle, executor, 'alice@example.com', '192.0.2.9')).rejects.toMatchObject({
+        retryAfterSeconds: 30,
+      });
+      clock += 30_000;
+      // The window has ended: the next attempt starts a new one at 1.
+      const reservation = await reserve(throttle, executor, 'alice@example.com', '192.0.2.1');
+      expect(reservation).toEqual({
+        usernameKey: 'user:alice@example.com',
+        addressKey: 'addr:192.0.2.1',
+        usernameWindowStart: clock,
+        addressWindowStart: clock,
+      });
+      // A success clears the username and gives the address its attempt back.
+      await executor.transaction((tx) => throttle.releaseAfterSuccess(tx, reservation));
+      expect(await counters()).toMatchObject({ 'addr:192.0.2.1': 0, 'user:alice@example.com': 0 });
+      // An attempt the directory could not answer counts for neither key.
+      const unanswered = await reserve(throttle, executor, 'erin@example.com', '192.0.2.1');
+      await throttle.releaseUncounted(executor, unanswered);
+      expect(await counters()).toMatchObject({ 'user:erin@example.com': 0, 'addr:192.0.2.1': 0 });
+
+      // Counters of ended windows go at the next cleanup.
+      clock += 61_000;
+      expect((await cleanUpOnce(executor, RETENTION, clock)).throttleCounters).toBe(6);
+      expect(await counters()).toEqual({});
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('lets concurrent attempts through only up to the limit, from two instances at once', async () => {
+    const limits = { usernameFailures: 5, addressFailures: 20, windowSeconds: 300 };
+    // PostgreSQL: two pools, as two replicas have. SQLite serves one process through one
+    // connection (another process would wait for the file's lock instead).
+    const other = database.config.kind === 'postgres' ? openDatabase(database.config) : db;
+    try {
+      const throttles = [
+        { throttle: new LoginThrottle(limits, () => clock), executor: executorFor(db) },
+        { throttle: new LoginThrottle(limits, () => clock), executor: executorFor(other) },
+      ];
+      const attempt = (index: number, username: string, address: string) => {
+        const { throttle, executor } = throttles[index % 2]!;
+        return executor
+          .transaction((tx) => throttle.reserve(tx, username, address))
+          .then(
+            () => 'reserved',
+            (error: unknown) => (error instanceof LoginThrottled ? error.key : Promise.reject(error)),
+          );
+      };
+      const forOneUser = await Promise.all(
+        Array.from({ length: 40 }, (_, index) => attempt(index, 'alice@example.com', `198.51.100.${index}`)),
+      );
+      expect(forOneUser.filter((outcome) => outcome === 'reserved')).toHaveLength(5);
+      const fromOneAddress = await Promise.all(
+        Array.from({ length: 200 }, (_, index) => attempt(index, `user-${index}@example.com`, '203.0.113.9')),
+      );
+      expect(fromOneAddress.filter((outcome) => outcome === 'reserved')).toHaveLength(20);
+    } finally {
+      if (other !== db) await other.destroy();
+    }
+  });
+
+  it('accepts each login request once, within its time', async () => {
+    const executor = executorFor(db);
+    const request = {
+      publicKey: 'ab'.repeat(32),
+      nonce: 'cd'.repeat(24),
+      deviceTime: new Date(clock).toISOString(),
+    };
+    await executor.transaction((tx) => claimLoginRequest(tx, request, clock));
+    await expect(executor.transaction((tx) => claimLoginRequest(tx, request, clock + 1000))).rejects.toThrow(
+      LoginRequestReplayed,
+    );
+    await expect(
+      executor.transaction((tx) =>
+        claimLoginRequest(tx, { ...request, nonce: 'ef'.repeat(24) }, clock + 3_600_000),
+      ),
+    ).rejects.toThrow(LoginRequestExpired);
+    await expect(
+      executor.transaction((tx) => claimLoginRequest(tx, { ...request, deviceTime: null }, clock)),
+    ).rejects.toThrow(LoginRequestExpired);
+    expect((await cleanUpOnce(executor, RETENTION, clock)).loginRequests).toBe(0);
+    expect((await cleanUpOnce(executor, RETENTION, clock + 301_000)).loginRequests).toBe(1);
+  });
+
+  it('summarises repeated refusals and removes audit events past their retention, in bounded batches', async () => {
+    const executor = executorFor(db);
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const services = { executor, logger, now: () => clock };
+    for (let index = 0; index < 30; index++) {
+      auditRepeatedRefusal(
+        services,
+        { event: 'login', outcome: 'failure', username: 'alice@example.com', reason: 'THROTTLED_USERNAME' },
+        { key: 'user:alice@example.com', windowStart: clock },
+      );
+    }
+    await vi.waitFor(async () => {
+      const rows = await db.selectFrom('audit_events').select(['occurrences', 'reason']).execute();
+      expect(rows).toEqual([{ occurrences: 30, reason: 'THROTTLED_USERNAME' }]);
     });
-    await throttle.recordFailure('alice@example.com', '192.0.2.1');
-    await replica.recordFailure('ALICE@example.com', '192.0.2.2');
-    expect(await replica.check('alice@example.com', '192.0.2.3')).toEqual({
-      allowed: false,
-      key: 'username',
-      retryAfterSeconds: 60,
-    });
-    await throttle.recordFailure('bob@example.com', '192.0.2.1');
-    await throttle.recordFailure('carol@example.com', '192.0.2.1');
-    expect(await throttle.check('dave@example.com', '192.0.2.1')).toMatchObject({
-      allowed: false,
-      key: 'address',
-    });
-    clock += 30_000;
-    expect(await throttle.check('alice@example.com', '192.0.2.9')).toMatchObject({ retryAfterSeconds: 30 });
-    clock += 30_000;
-    expect(await throttle.check('alice@example.com', '192.0.2.1')).toEqual({
-      allowed: true,
-      usernameHasFailures: true,
-    });
-    await throttle.recordFailure('alice@example.com', '192.0.2.9');
-    const row = await db
-      .selectFrom('login_throttle')
-      .selectAll()
-      .where('key', '=', 'user:alice@example.com')
-      .executeTakeFirst();
-    expect(row).toEqual({ key: 'user:alice@example.com', failures: 1, window_start: clock });
-    await throttle.recordSuccess('alice@example.com');
-    expect(await throttle.check('alice@example.com', '192.0.2.9')).toEqual({
-      allowed: true,
-      usernameHasFailures: false,
-    });
+    expect(lines.filter((line) => line.includes('login refused'))).toHaveLength(1);
+
+    for (let index = 0; index < 25; index++) {
+      await recordAuditEvent(executor, { event: 'logout', outcome: 'success', at: clock + index });
+    }
+    const later = clock + 91 * 24 * 3600 * 1000;
+    // Batches of 10, at most 2 per run: 20 rows now, the rest at the next run.
+    expect(
+      (await cleanUpOnce(executor, RETENTION, later, { batchSize: 10, maxBatches: 2 })).auditEvents,
+    ).toBe(20);
+    expect(
+      (await cleanUpOnce(executor, RETENTION, later, { batchSize: 10, maxBatches: 2 })).auditEvents,
+    ).toBe(6);
+    await recordAuditEvent(executor, { event: 'logout', outcome: 'success', at: later });
+    expect((await cleanUpOnce(executor, RETENTION, later)).auditEvents).toBe(0);
   });
 
   it('records audit events and synchronises directory groups', async () => {
-    await recordAuditEvent(db, {
+    await recordAuditEvent(executorFor(db), {
       event: 'testldap',
       outcome: 'failure',
       username: 'alice@example.com',
@@ -303,8 +422,10 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
         { dn: 'cn=two,dc=example,dc=com', name: 'two' },
       ],
     });
-    expect(await syncDirectoryGroups(db, directory)).toEqual([{ domain: 'example.com', groups: 2 }]);
-    expect(await syncDirectoryGroups(db, directory, ['example.com'])).toEqual([
+    expect(await syncDirectoryGroups(executorFor(db), directory)).toEqual([
+      { domain: 'example.com', groups: 2 },
+    ]);
+    expect(await syncDirectoryGroups(executorFor(db), directory, ['example.com'])).toEqual([
       { domain: 'example.com', groups: 2 },
     ]);
     expect(await db.selectFrom('ldap_groups').select('name').orderBy('name').execute()).toEqual([
@@ -315,7 +436,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
     directory.listGroups = async () => {
       throw new Error('directory down');
     };
-    expect(await syncDirectoryGroups(db, directory, ['example.com'])).toEqual([
+    expect(await syncDirectoryGroups(executorFor(db), directory, ['example.com'])).toEqual([
       { domain: 'example.com', groups: 0, error: 'directory down' },
     ]);
   });

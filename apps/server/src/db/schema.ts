@@ -2,7 +2,7 @@
  * Table types of the server's database. Times are milliseconds since the epoch (`bigint` columns,
  * read back as numbers), identifiers are random UUIDs, keys and ciphertexts are hex.
  */
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 
 export interface UsersTable {
   id: string;
@@ -69,6 +69,8 @@ export interface AuditEventsTable {
   client_address: string | null;
   reason: string | null;
   details: string | null;
+  /** How many events this row stands for (repeated throttling refusals share one row). */
+  occurrences: Generated<number>;
 }
 
 export interface LoginThrottleTable {
@@ -76,6 +78,13 @@ export interface LoginThrottleTable {
   key: string;
   failures: number;
   window_start: number;
+}
+
+export interface LoginRequestsTable {
+  /** SHA-256 (hex, first 128 bits) of the request's client public key and nonce. */
+  hash: string;
+  /** When the request would be refused as too old anyway; the row can go then. */
+  expires_at: number;
 }
 
 export interface DatastoresTable {
@@ -165,6 +174,7 @@ export interface DatabaseSchema {
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
   login_throttle: LoginThrottleTable;
+  login_requests: LoginRequestsTable;
   datastores: DatastoresTable;
   secrets: SecretsTable;
   secret_links: SecretLinksTable;

@@ -8,6 +8,10 @@ export const API_ERRORS = {
   USERNAME_OR_PASSWORD_WRONG: 400,
   AUTHENTICATION_METHOD_NOT_ALLOWED: 400,
   VERIFICATION_FAILED: 400,
+  /** The login request was used before (a replay). */
+  LOGIN_REQUEST_REPLAYED: 400,
+  /** The login request's `device_time` is missing or too far from the server's clock. */
+  LOGIN_REQUEST_EXPIRED: 400,
   REQUEST_CANNOT_BE_DECRYPTED: 400,
   SESSION_NOT_FOUND: 400,
   DUPLICATE_TYPE_DESCRIPTION: 400,

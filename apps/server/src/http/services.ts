@@ -5,6 +5,7 @@ import type { LoginDirectory } from '../accounts/directory-port.ts';
 import type { ServerSecrets } from '../accounts/server-secrets.ts';
 import type { BoxKeyCache } from '../crypto/box-key-cache.ts';
 import type { ServerKeys } from '../crypto/server-keys.ts';
+import type { Executor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
@@ -23,6 +24,8 @@ export interface ApiServices {
   /** The directories' health from the last background probe. */
   directoryHealth: DirectoryHealthMonitor;
   db: Database;
+  /** The one path of the routes' queries (see db/executor.ts). */
+  executor: Executor;
   accounts: AccountService;
   sessions: SessionStore;
   throttle: LoginThrottle;

@@ -7,7 +7,7 @@ import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { type Attempt, attemptLogin } from './support/attempts.ts';
-import { countBinds, SlapdLog } from './support/directory.ts';
+import { countBinds, SlapdLog, searches } from './support/directory.ts';
 import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
 import {
   expectNoSecretsInLogs,
@@ -240,6 +240,65 @@ describe('throttling failed logins', () => {
     expect(after.status).toBe(200);
     countLockout([locked, after]);
   });
+});
+
+describe('concurrent attempts', () => {
+  it('lets at most K of 40 wrong passwords for one user sent together reach the directory', async () => {
+    const app = await appWith({});
+    await slapdLog.mark();
+    const attempts = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        attemptLogin(clientFrom(app, `198.51.101.${index}`), name('mueller'), `burst-guess-${index}`),
+      ),
+    );
+    const reached = countBinds(await slapdLog.since(), dnOf('mueller'));
+    figures.set(
+      'burst of 40 for one user: sent / binds reached / limit',
+      `40 / ${reached} / ${USERNAME_LIMIT}`,
+    );
+    console.log(`burst for one user: sent 40, binds reached ${reached}, limit ${USERNAME_LIMIT}`);
+    expect(reached).toBeLessThanOrEqual(USERNAME_LIMIT);
+    expect(attempts.filter((attempt) => attempt.status === 400)).toHaveLength(reached);
+    expect(attempts.filter((attempt) => attempt.status === 429)).toHaveLength(40 - reached);
+    countLockout(attempts);
+  }, 120_000);
+
+  it('lets at most K of 200 attempts from one address sent together reach the directory', async () => {
+    const app = await appWith({});
+    const real = ['carol', 'dave', 'zoe', 'nomail', 'jsmith', 'alice', 'bob', 'mueller'];
+    const usernames = Array.from({ length: 200 }, (_, index) =>
+      index % 2 === 0 ? `flood-${index}@${directory.domain}` : name(real[index % real.length]!),
+    );
+    await slapdLog.mark();
+    const attempts = await Promise.all(
+      usernames.map((username, index) =>
+        attemptLogin(clientFrom(app, '203.0.113.77'), username, `flood-guess-${index}`),
+      ),
+    );
+    const lines = await slapdLog.since();
+    const logins = new Set(
+      usernames.map((username) => username.slice(0, username.indexOf('@')).toLowerCase()),
+    );
+    // Every attempt that reaches the directory starts with one search for the typed name.
+    const searched = searches(lines).filter((search) =>
+      [...logins].some((login) => search.filter.toLowerCase().includes(`=${login})`)),
+    ).length;
+    const binds = real.reduce((sum, key) => sum + countBinds(lines, dnOf(key)), 0);
+    figures.set(
+      'burst of 200 from one address: sent / searches / binds / limit',
+      `200 / ${searched} / ${binds} / ${ADDRESS_LIMIT}`,
+    );
+    console.log(
+      `burst from one address: sent 200, searches reached ${searched}, binds reached ${binds}, limit ${ADDRESS_LIMIT}`,
+    );
+    expect(searched).toBeGreaterThan(0);
+    expect(searched).toBeLessThanOrEqual(ADDRESS_LIMIT);
+    expect(binds).toBeLessThanOrEqual(ADDRESS_LIMIT);
+    expect(attempts.filter((attempt) => attempt.status === 429).length).toBeGreaterThanOrEqual(
+      200 - ADDRESS_LIMIT,
+    );
+    countLockout(attempts);
+  }, 120_000);
 });
 
 describe('logs', () => {

@@ -109,6 +109,25 @@ describe('two replicas on one PostgreSQL', () => {
     figures.set('shared lockout: binds after it (must be 0)', bindsAfter);
   });
 
+  it('share the reservation: 40 wrong passwords sent together to both replicas reach the directory at most K times', async () => {
+    await slapdLog.mark();
+    const attempts = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        attemptLogin(clientOf(index % 2), name('jsmith'), `replica-burst-${index}`),
+      ),
+    );
+    const reached = countBinds(await slapdLog.since(), directory.users.jsmith!.dn);
+    figures.set(
+      'burst of 40 over two replicas: sent / binds reached / limit',
+      `40 / ${reached} / ${USERNAME_LIMIT}`,
+    );
+    console.log(`burst over two replicas: sent 40, binds reached ${reached}, limit ${USERNAME_LIMIT}`);
+    expect(reached).toBeLessThanOrEqual(USERNAME_LIMIT);
+    expect(attempts.filter((attempt) => attempt.status === 429)).toHaveLength(40 - reached);
+    figures.add('lockouts', 1);
+    figures.add('cases', attempts.length);
+  }, 60_000);
+
   it('makes one account when the first login races on both replicas', async () => {
     const zoe = directory.users.zoe!;
     const sessions = await Promise.all(

@@ -1,7 +1,7 @@
 /** `/authentication/*`: prelogin, login, activate-token, sessions, logout. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { audit } from '../audit-log.ts';
+import { audit } from '../audit.ts';
 import { DecryptionError, decryptWithKey } from '../crypto/nacl.ts';
 import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
 import { ApiError } from '../http/api-error.ts';

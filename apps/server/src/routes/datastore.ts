@@ -3,7 +3,7 @@ import { createDatastoreRequest, deleteDatastoreRequest, updateDatastoreRequest 
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { UserRow } from '../accounts/account-service.ts';
-import { audit } from '../audit-log.ts';
+import { audit } from '../audit.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
@@ -11,6 +11,7 @@ import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
 import { asApiErrors } from '../http/vault-errors.ts';
+import { LoginThrottled, type ThrottleReservation } from '../throttle/login-throttle.ts';
 
 const idParam = z.uuid();
 
@@ -100,32 +101,44 @@ export function datastoreRoutes(services: ApiServices): Hono<AppEnv> {
     const user = c.get('user')!;
     const body = await readEncryptedJson(c, deleteDatastoreRequest);
     const clientAddress = c.get('clientAddress');
-    const verdict = await services.throttle.check(user.username, clientAddress);
-    if (!verdict.allowed) {
-      throw new ApiError('TOO_MANY_LOGIN_ATTEMPTS', `throttled by ${verdict.key}`, {
-        'Retry-After': String(verdict.retryAfterSeconds),
+    // The check is reserved like a login attempt before anything is asked; only a wrong password
+    // or authkey keeps it (as a failure), anything else gives it back.
+    let reservation: ThrottleReservation;
+    try {
+      reservation = await services.executor.transaction((tx) =>
+        services.throttle.reserve(tx, user.username, clientAddress),
+      );
+    } catch (error) {
+      if (!(error instanceof LoginThrottled)) throw error;
+      throw new ApiError('TOO_MANY_LOGIN_ATTEMPTS', error.message, {
+        'Retry-After': String(error.retryAfterSeconds),
       });
     }
-    const owned = await datastores.find(user.id, body.datastore_id);
-    if (!owned) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', `datastore ${body.datastore_id}`);
-    const refusal = body.password
-      ? await passwordRefusal(services, user, body.password)
-      : (await services.serverSecrets.authkeyMatches(user.id, body.authkey!))
-        ? undefined
-        : 'authkey differs from the last login';
-    if (refusal !== undefined) {
-      await services.throttle.recordFailure(user.username, clientAddress);
-      audit(services, {
-        event: 'datastore_delete',
-        outcome: 'failure',
-        userId: user.id,
-        username: user.username,
-        clientAddress,
-        reason: refusal,
-      });
-      throw new ApiError('PASSWORD_INCORRECT', refusal);
+    let failureCounted = false;
+    try {
+      const owned = await datastores.find(user.id, body.datastore_id);
+      if (!owned) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', `datastore ${body.datastore_id}`);
+      const refusal = body.password
+        ? await passwordRefusal(services, user, body.password)
+        : (await services.serverSecrets.authkeyMatches(user.id, body.authkey!))
+          ? undefined
+          : 'authkey differs from the last login';
+      if (refusal !== undefined) {
+        failureCounted = true;
+        audit(services, {
+          event: 'datastore_delete',
+          outcome: 'failure',
+          userId: user.id,
+          username: user.username,
+          clientAddress,
+          reason: refusal,
+        });
+        throw new ApiError('PASSWORD_INCORRECT', refusal);
+      }
+      await asApiErrors(() => datastores.delete(user.id, body.datastore_id));
+    } finally {
+      if (!failureCounted) await services.throttle.releaseUncounted(services.executor, reservation);
     }
-    await asApiErrors(() => datastores.delete(user.id, body.datastore_id));
     audit(services, {
       event: 'datastore_delete',
       outcome: 'success',

@@ -1,13 +1,14 @@
 /**
  * `POST /authentication/login/`: the encrypted LDAP login. Reads top to bottom: decrypt the login
- * info -> throttle check -> directory -> account and session -> encrypted reply.
+ * info -> mark the request used and reserve the attempt with the throttle (one transaction) ->
+ * directory -> account, session and the throttle's release (one transaction) -> encrypted reply.
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { isBlocked } from '../accounts/user-admin.ts';
-import { audit } from '../audit-log.ts';
+import { audit, auditRepeatedRefusal } from '../audit.ts';
 import { fromHex } from '../crypto/hex.ts';
 import { boxSharedKey, DecryptionError, decryptWithKey, encryptWithKey } from '../crypto/nacl.ts';
 import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
@@ -17,6 +18,13 @@ import { throttlingAddress } from '../http/client-address.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
 import type { ApiServices } from '../http/services.ts';
 import type { CreatedSession } from '../sessions/session-store.ts';
+import { LoginThrottled, type ThrottleReservation } from '../throttle/login-throttle.ts';
+import {
+  claimLoginRequest,
+  LoginRequestExpired,
+  LoginRequestReplayed,
+  loginRequestHash,
+} from '../throttle/replay-guard.ts';
 
 const hex = (length: number) =>
   z
@@ -93,19 +101,14 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   const clientAddress = c.get('clientAddress');
   // Audit and logs keep the full address; the throttle counts IPv6 clients per network.
   const throttledAddress = throttlingAddress(clientAddress, settings.LOGIN_THROTTLE_IPV6_PREFIX);
-  const verdict = await throttle.check(loginName, throttledAddress);
-  if (!verdict.allowed) {
-    audit(services, {
-      event: 'login',
-      outcome: 'failure',
-      username: loginName,
-      clientAddress,
-      reason: `THROTTLED_${verdict.key.toUpperCase()}`,
-    });
-    throw new ApiError('TOO_MANY_LOGIN_ATTEMPTS', `throttled by ${verdict.key}`, {
-      'Retry-After': String(verdict.retryAfterSeconds),
-    });
-  }
+  const reservation = await admitAttempt(services, {
+    loginName,
+    clientAddress,
+    throttledAddress,
+    publicKey: body.data.public_key,
+    nonce: body.data.login_info_nonce,
+    deviceTime: loginInfo.device_time,
+  });
 
   const start = performance.now();
   let directoryUser: DirectoryUser;
@@ -120,6 +123,9 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
             reason: error.message,
           }
         : mapDirectoryError(error);
+    // A refusal keeps its reservation: that is the failure counted. Anything else was not the
+    // user's doing, so neither the username nor the address counts it.
+    if (!failure?.isRefusal) await throttle.releaseUncounted(services.executor, reservation);
     if (!failure) throw error;
     audit(services, {
       event: 'login',
@@ -128,13 +134,9 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
       clientAddress,
       reason: failure.reason,
     });
-    if (failure.isRefusal) {
-      await throttle.recordFailure(loginName, throttledAddress);
-      await delayUntil(start, services.refusalFloorMs);
-    }
+    if (failure.isRefusal) await delayUntil(start, services.refusalFloorMs);
     throw failure.apiError;
   }
-  if (verdict.usernameHasFailures) await throttle.recordSuccess(loginName);
 
   const durationSeconds = Math.min(
     Math.max(body.data.session_duration ?? settings.DEFAULT_TOKEN_TIME_VALID, MIN_SESSION_SECONDS),
@@ -144,25 +146,28 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   const { user: recorded, created } = await services.accounts.recordLogin(
     directoryUser,
     loginInfo.password ?? '',
-    (userId) => {
-      issued.session = services.sessions.buildSession({
-        userId,
-        durationSeconds,
-        deviceFingerprint: loginInfo.device_fingerprint ?? '',
-        deviceDescription: loginInfo.device_description ?? '',
+    {
+      session: (userId) => {
+        issued.session = services.sessions.buildSession({
+          userId,
+          durationSeconds,
+          deviceFingerprint: loginInfo.device_fingerprint ?? '',
+          deviceDescription: loginInfo.device_description ?? '',
+          clientAddress,
+        });
+        return issued.session.row;
+      },
+      audit: (account, isNew) => ({
+        event: 'login',
+        outcome: 'success',
+        username: account.username,
+        userId: account.id,
         clientAddress,
-      });
-      return issued.session.row;
+        details: isNew ? { account_created: true } : null,
+        at: services.now(),
+      }),
+      alsoInTransaction: (tx) => throttle.releaseAfterSuccess(tx, reservation),
     },
-    (account, isNew) => ({
-      event: 'login',
-      outcome: 'success',
-      username: account.username,
-      userId: account.id,
-      clientAddress,
-      details: isNew ? { account_created: true } : null,
-      at: services.now(),
-    }),
   );
   const { row: session, token } = issued.session!;
   // Server secrets (SPEC 11): the keys handed out open with the password the directory just accepted.
@@ -203,6 +208,61 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   };
   const reply = encryptWithKey(JSON.stringify(loginData), replyKey);
   return c.json({ login_info: reply.text, login_info_nonce: reply.nonce });
+}
+
+/**
+ * Admits one login attempt before the directory is asked, in one transaction: the request is
+ * marked used (a replay is refused and changes nothing) and the attempt is counted against the
+ * username and the address (over a limit: refused, nothing counted, and repeated refusals of one
+ * key summarised in one audit row and one log line per window).
+ */
+async function admitAttempt(
+  services: ApiServices,
+  attempt: {
+    loginName: string;
+    clientAddress: string;
+    /** The address as the throttle counts it (IPv6 aggregated by prefix). */
+    throttledAddress: string;
+    publicKey: string;
+    nonce: string;
+    deviceTime: string | null | undefined;
+  },
+): Promise<ThrottleReservation> {
+  const { loginName, clientAddress } = attempt;
+  try {
+    return await services.executor.transaction(async (tx) => {
+      await claimLoginRequest(tx, attempt, services.now());
+      return services.throttle.reserve(tx, loginName, attempt.throttledAddress);
+    });
+  } catch (error) {
+    if (error instanceof LoginThrottled) {
+      auditRepeatedRefusal(
+        services,
+        {
+          event: 'login',
+          outcome: 'failure',
+          username: loginName,
+          clientAddress,
+          reason: `THROTTLED_${error.key.toUpperCase()}`,
+        },
+        { key: error.counterKey, windowStart: error.windowStart },
+      );
+      throw new ApiError('TOO_MANY_LOGIN_ATTEMPTS', error.message, {
+        'Retry-After': String(error.retryAfterSeconds),
+      });
+    }
+    if (error instanceof LoginRequestReplayed) {
+      const hash = loginRequestHash(attempt.publicKey, attempt.nonce);
+      auditRepeatedRefusal(
+        services,
+        { event: 'login', outcome: 'failure', username: loginName, clientAddress, reason: 'REPLAYED' },
+        { key: `replay:${hash}`, windowStart: 0 },
+      );
+      throw new ApiError('LOGIN_REQUEST_REPLAYED', error.message);
+    }
+    if (error instanceof LoginRequestExpired) throw new ApiError('LOGIN_REQUEST_EXPIRED', error.message);
+    throw error;
+  }
 }
 
 /**

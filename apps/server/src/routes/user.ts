@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { UserRow } from '../accounts/account-service.ts';
-import { audit } from '../audit-log.ts';
+import { audit } from '../audit.ts';
 import { HASHING_ALGORITHM, SCRYPT_PARAMETERS } from '../crypto/password-key.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';

@@ -6,7 +6,7 @@
  */
 import { createServerSecretRequest } from '@ldap-login/protocol';
 import { Hono } from 'hono';
-import { audit } from '../audit-log.ts';
+import { audit } from '../audit.ts';
 import { ApiError } from '../http/api-error.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';

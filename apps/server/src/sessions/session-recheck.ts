@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import type { LoginDirectory, UserStanding } from '../accounts/directory-port.ts';
 import { recordAuditEvent } from '../audit.ts';
+import { executorFor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 
 /** Users read per page, and directory look-ups running at once. */
@@ -112,7 +113,7 @@ export async function recheckSessions(
             },
             'session re-check: the directory no longer lets the user in; their sessions are ended',
           );
-          await recordAuditEvent(db, {
+          await recordAuditEvent(executorFor(db), {
             event: 'sessions_ended',
             outcome: 'success',
             username: user.username,

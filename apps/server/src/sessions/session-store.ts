@@ -4,9 +4,10 @@
  * (proving it opened the user's private key) before the token is usable.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Selectable } from 'kysely';
-import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
-import type { Database, SessionsTable, UsersTable } from '../db/schema.ts';
+import type { Compilable, Selectable } from 'kysely';
+import type { Executor } from '../db/executor.ts';
+import type { SessionsTable, UsersTable } from '../db/schema.ts';
+import { defineStatement, type Placeholders, rowOf } from '../db/statement.ts';
 
 export type SessionRow = Selectable<SessionsTable>;
 type UserRow = Selectable<UsersTable>;
@@ -87,33 +88,72 @@ export function sameHex(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export class SessionStore {
-  private readonly byTokenHash: PreparedQuery<{ tokenHash: string }, SessionAndUserColumns>;
-  private readonly activation: PreparedQuery<{ id: string }, unknown>;
+// Session and account in one statement: every authenticated request reads both.
+const withUserByTokenHash = defineStatement(
+  (db, p: Placeholders<{ tokenHash: string }>) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('sessions')
+      .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
+      .where('sessions.token_hash', '=', p.tokenHash) as never as Compilable<SessionAndUserColumns>,
+);
 
+const byTokenHash = defineStatement((db, p: Placeholders<{ tokenHash: string }>) =>
+  db.selectFrom('sessions').selectAll().where('token_hash', '=', p.tokenHash),
+);
+
+const insertSession = defineStatement((db, p: Placeholders<SessionRow>) =>
+  db.insertInto('sessions').values(rowOf(p, SESSION_COLUMNS)),
+);
+
+const activation = defineStatement((db, p: Placeholders<{ id: string }>) =>
+  db
+    .updateTable('sessions')
+    .set({ active: 1, validator: null })
+    .where('id', '=', p.id)
+    .where('active', '=', 0)
+    .where('ended_at', 'is', null),
+);
+
+const ending = defineStatement((db, p: Placeholders<{ id: string; userId: string; now: number }>) =>
+  db
+    .updateTable('sessions')
+    .set({ ended_at: p.now })
+    .where('id', '=', p.id)
+    .where('user_id', '=', p.userId)
+    .where('ended_at', 'is', null),
+);
+
+const liveOfUser = defineStatement((db, p: Placeholders<{ userId: string; now: number }>) =>
+  db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('user_id', '=', p.userId)
+    .where('ended_at', 'is', null)
+    .where('valid_till', '>', p.now)
+    .orderBy('created_at', 'desc'),
+);
+
+/** Deletes up to `limit` sessions that ended or expired before `before`; returns how many. */
+export const deleteOldSessions = defineStatement((db, p: Placeholders<{ before: number; limit: number }>) =>
+  db.deleteFrom('sessions').where('id', 'in', (eb) =>
+    eb
+      .selectFrom('sessions')
+      .select('id')
+      .where((inner) => inner.or([inner('valid_till', '<', p.before), inner('ended_at', '<', p.before)]))
+      .limit(p.limit),
+  ),
+);
+
+/** Ended and expired sessions are kept this long for the sessions list and the audit by default. */
+export const DEFAULT_SESSION_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+export class SessionStore {
   constructor(
-    private readonly db: Database,
+    private readonly executor: Executor,
     private readonly now: () => number = Date.now,
-  ) {
-    // Session and account in one statement: every authenticated request reads both.
-    this.byTokenHash = new PreparedQuery(
-      (p: Placeholders<{ tokenHash: string }>) =>
-        db
-          .selectFrom('sessions')
-          .innerJoin('users', 'users.id', 'sessions.user_id')
-          .selectAll('sessions')
-          .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
-          .where('sessions.token_hash', '=', p.tokenHash) as never,
-    );
-    this.activation = new PreparedQuery((p: Placeholders<{ id: string }>) =>
-      db
-        .updateTable('sessions')
-        .set({ active: 1, validator: null })
-        .where('id', '=', p.id)
-        .where('active', '=', 0)
-        .where('ended_at', 'is', null),
-    );
-  }
+  ) {}
 
   buildSession(input: NewSession): CreatedSession {
     const token = randomBytes(32).toString('hex');
@@ -135,55 +175,31 @@ export class SessionStore {
     return { row, token };
   }
 
+  /** Stores a session built by `buildSession` (in the login's transaction). */
+  async insert(tx: Executor, row: SessionRow): Promise<void> {
+    await tx.run(insertSession, row);
+  }
+
   async findByToken(token: string): Promise<SessionRow | undefined> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('token_hash', '=', hashToken(token))
-      .executeTakeFirst();
+    return (await this.executor.run(byTokenHash, { tokenHash: hashToken(token) })).rows[0];
   }
 
   /** The session of `token` with its account; undefined for an unknown token. */
   async findWithUserByToken(token: string): Promise<SessionWithUser | undefined> {
-    const { rows } = await this.byTokenHash.execute(this.db, { tokenHash: hashToken(token) });
+    const { rows } = await this.executor.run(withUserByTokenHash, { tokenHash: hashToken(token) });
     return rows[0] === undefined ? undefined : splitSessionAndUser(rows[0]);
   }
 
   async activate(sessionId: string): Promise<boolean> {
-    const result = await this.activation.execute(this.db, { id: sessionId });
-    return Number(result.numAffectedRows ?? 0n) === 1;
+    return (await this.executor.run(activation, { id: sessionId })).changes === 1;
   }
 
   /** Ends one session of the user; false when the user has no such live session. */
   async end(userId: string, sessionId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sessions')
-      .set({ ended_at: this.now() })
-      .where('id', '=', sessionId)
-      .where('user_id', '=', userId)
-      .where('ended_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return (await this.executor.run(ending, { id: sessionId, userId, now: this.now() })).changes === 1;
   }
 
   async listLive(userId: string): Promise<SessionRow[]> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('ended_at', 'is', null)
-      .where('valid_till', '>', this.now())
-      .orderBy('created_at', 'desc')
-      .execute();
-  }
-
-  /** Deletes sessions that ended or expired more than `graceMs` ago; returns how many. */
-  async purge(graceMs = 7 * 24 * 3600 * 1000): Promise<number> {
-    const cutoff = this.now() - graceMs;
-    const result = await this.db
-      .deleteFrom('sessions')
-      .where((eb) => eb.or([eb('valid_till', '<', cutoff), eb('ended_at', '<', cutoff)]))
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return (await this.executor.run(liveOfUser, { userId, now: this.now() })).rows;
   }
 }

@@ -1,12 +1,19 @@
 /**
- * Failed-login throttling per username and per client address, checked before the directory is
- * asked, so that guessing cannot trip the directory's own lockout policy for a user. The counters
- * live in the database: replicas sharing PostgreSQL share them. A login costs one indexed read;
- * only failures write.
+ * Failed-login throttling per username and per client address, decided before the directory is
+ * asked, so that guessing cannot trip the directory's own lockout policy for a user.
+ *
+ * Each attempt reserves its place first: one atomic upsert per key (username and address) counts
+ * it and returns the count, in the database, so concurrent attempts and replicas sharing PostgreSQL
+ * cannot all read "below the limit" before any of them is counted. An attempt over either limit is
+ * rolled back (it counted nothing) and refused. What happens to a reservation afterwards:
+ * - the directory refused the password: it stays, as the failure;
+ * - the login succeeded: the username's counter is cleared (one statement with the next point)
+ *   and the address's reservation returned;
+ * - the directory could not answer: both reservations are returned (an outage is nobody's failure).
  */
 import { sql } from 'kysely';
-import { type Placeholders, PreparedQuery } from '../db/prepared-query.ts';
-import type { Database } from '../db/schema.ts';
+import type { Executor } from '../db/executor.ts';
+import { defineStatement, type Placeholders } from '../db/statement.ts';
 
 export interface ThrottleLimits {
   usernameFailures: number;
@@ -14,73 +21,146 @@ export interface ThrottleLimits {
   windowSeconds: number;
 }
 
-export type ThrottleVerdict =
-  /** `usernameHasFailures`: a success must clear the username's counter (otherwise nothing to write). */
-  | { allowed: true; usernameHasFailures: boolean }
-  | { allowed: false; retryAfterSeconds: number; key: 'username' | 'address' };
+/** A counted attempt: the keys and the windows it was counted in. */
+export interface ThrottleReservation {
+  usernameKey: string;
+  addressKey: string;
+  usernameWindowStart: number;
+  addressWindowStart: number;
+}
 
-const usernameKey = (username: string) => `user:${username.toLowerCase()}`;
-const addressKey = (address: string) => `addr:${address}`;
+/** The attempt is over a limit: nothing was counted. */
+export class LoginThrottled extends Error {
+  override readonly name = 'LoginThrottled';
+  constructor(
+    readonly key: 'username' | 'address',
+    /** The counter's key and window, which a summary of repeated refusals is kept under. */
+    readonly counterKey: string,
+    readonly windowStart: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`throttled by ${key}`);
+  }
+}
 
-type CounterRow = { key: string; failures: number; window_start: number };
+const USERNAME_PREFIX = 'user:';
+const ADDRESS_PREFIX = 'addr:';
+export const usernameKey = (username: string) => `${USERNAME_PREFIX}${username.toLowerCase()}`;
+export const addressKey = (address: string) => `${ADDRESS_PREFIX}${address}`;
+
+/** Counts one attempt for both keys (a window that has run out starts again at 1); returns both counts. */
+const countAttempt = defineStatement(
+  (db, p: Placeholders<{ usernameKey: string; addressKey: string; now: number; expired: number }>) =>
+    db
+      .insertInto('login_throttle')
+      .values([
+        { key: p.usernameKey, failures: 1, window_start: p.now },
+        { key: p.addressKey, failures: 1, window_start: p.now },
+      ])
+      .onConflict((conflict) =>
+        conflict.column('key').doUpdateSet({
+          failures: sql<number>`case when login_throttle.window_start <= ${p.expired} then 1 else login_throttle.failures + 1 end`,
+          window_start: sql<number>`case when login_throttle.window_start <= ${p.expired} then ${p.now} else login_throttle.window_start end`,
+        }),
+      )
+      .returning(['key', 'failures', 'window_start']),
+);
+
+/** After a success: the username's counter starts afresh, the address gets this attempt back. */
+const releaseAfterSuccess = defineStatement(
+  (db, p: Placeholders<{ usernameKey: string; addressKey: string; addressWindowStart: number }>) =>
+    db
+      .updateTable('login_throttle')
+      .set({
+        failures: sql<number>`case when key = ${p.usernameKey} then 0 else failures - 1 end`,
+      })
+      .where((eb) =>
+        eb.or([
+          eb('key', '=', p.usernameKey),
+          eb.and([
+            eb('key', '=', p.addressKey),
+            eb('window_start', '=', p.addressWindowStart),
+            eb('failures', '>', 0),
+          ]),
+        ]),
+      ),
+);
+
+/** Gives one attempt back, unless its window has run out meanwhile (a new window never counted it). */
+const returnAttempt = defineStatement((db, p: Placeholders<{ key: string; windowStart: number }>) =>
+  db
+    .updateTable('login_throttle')
+    .set((eb) => ({ failures: eb('failures', '-', 1) }))
+    .where('key', '=', p.key)
+    .where('window_start', '=', p.windowStart)
+    .where('failures', '>', 0),
+);
+
+/** Deletes up to `limit` counters whose window ended before `before`; returns how many. */
+export const deleteExpiredCounters = defineStatement(
+  (db, p: Placeholders<{ before: number; limit: number }>) =>
+    db
+      .deleteFrom('login_throttle')
+      .where('key', 'in', (eb) =>
+        eb.selectFrom('login_throttle').select('key').where('window_start', '<', p.before).limit(p.limit),
+      ),
+);
 
 export class LoginThrottle {
-  /** Runs before every login: compiled once (see prepared-query.ts). */
-  private readonly counters: PreparedQuery<{ usernameKey: string; addressKey: string }, CounterRow>;
-
   constructor(
-    private readonly db: Database,
     private readonly limits: ThrottleLimits,
     private readonly now: () => number = Date.now,
-  ) {
-    this.counters = new PreparedQuery((p: Placeholders<{ usernameKey: string; addressKey: string }>) =>
-      db
-        .selectFrom('login_throttle')
-        .select(['key', 'failures', 'window_start'])
-        .where('key', 'in', [p.usernameKey, p.addressKey]),
-    );
+  ) {}
+
+  get windowMs(): number {
+    return this.limits.windowSeconds * 1000;
   }
 
-  async check(username: string, address: string): Promise<ThrottleVerdict> {
-    const keys = [usernameKey(username), addressKey(address)];
-    const { rows } = await this.counters.execute(this.db, { usernameKey: keys[0]!, addressKey: keys[1]! });
+  /**
+   * Counts the attempt for `username` and `address`, or throws `LoginThrottled` (and rolls back)
+   * when either is over its limit. Runs in `tx`, a transaction the caller commits.
+   */
+  async reserve(tx: Executor, username: string, address: string): Promise<ThrottleReservation> {
     const now = this.now();
-    const windowMs = this.limits.windowSeconds * 1000;
-    for (const row of rows) {
-      if (row.window_start + windowMs <= now) continue;
-      const isUsername = row.key === keys[0];
-      const limit = isUsername ? this.limits.usernameFailures : this.limits.addressFailures;
-      if (row.failures >= limit) {
-        return {
-          allowed: false,
-          key: isUsername ? 'username' : 'address',
-          retryAfterSeconds: Math.max(1, Math.ceil((row.window_start + windowMs - now) / 1000)),
-        };
+    const keys = { usernameKey: usernameKey(username), addressKey: addressKey(address) };
+    const { rows } = await tx.run(countAttempt, { ...keys, now, expired: now - this.windowMs });
+    // Told apart by prefix, not by the whole key: SQLite hands text back only up to a NUL character,
+    // which a hostile username may hold.
+    const forUsername = rows.find((row) => row.key.startsWith(USERNAME_PREFIX));
+    const forAddress = rows.find((row) => row.key.startsWith(ADDRESS_PREFIX));
+    if (!forUsername || !forAddress) throw new Error('the throttle counters were not returned');
+    for (const [which, row, limit] of [
+      ['username', forUsername, this.limits.usernameFailures],
+      ['address', forAddress, this.limits.addressFailures],
+    ] as const) {
+      if (row.failures > limit) {
+        const retryAfterSeconds = Math.max(1, Math.ceil((row.window_start + this.windowMs - now) / 1000));
+        throw new LoginThrottled(which, row.key, row.window_start, retryAfterSeconds);
       }
     }
-    return { allowed: true, usernameHasFailures: rows.some((row) => row.key === keys[0]) };
+    return {
+      ...keys,
+      usernameWindowStart: forUsername.window_start,
+      addressWindowStart: forAddress.window_start,
+    };
   }
 
-  /** Counts one failure for both keys; a window that has run out starts again at 1. */
-  async recordFailure(username: string, address: string): Promise<void> {
-    const now = this.now();
-    const expired = now - this.limits.windowSeconds * 1000;
-    for (const key of [usernameKey(username), addressKey(address)]) {
-      await this.db
-        .insertInto('login_throttle')
-        .values({ key, failures: 1, window_start: now })
-        .onConflict((conflict) =>
-          conflict.column('key').doUpdateSet({
-            failures: sql<number>`case when login_throttle.window_start <= ${expired} then 1 else login_throttle.failures + 1 end`,
-            window_start: sql<number>`case when login_throttle.window_start <= ${expired} then ${now} else login_throttle.window_start end`,
-          }),
-        )
-        .execute();
-    }
+  /** After a successful login, in its transaction: the username starts afresh, the address gets its attempt back. */
+  async releaseAfterSuccess(tx: Executor, reservation: ThrottleReservation): Promise<void> {
+    await tx.run(releaseAfterSuccess, reservation);
   }
 
-  /** A successful login clears the username's counter (the address keeps its count). */
-  async recordSuccess(username: string): Promise<void> {
-    await this.db.deleteFrom('login_throttle').where('key', '=', usernameKey(username)).execute();
+  /** After an attempt that the directory could not answer: neither key counts it. */
+  async releaseUncounted(executor: Executor, reservation: ThrottleReservation): Promise<void> {
+    await executor.transaction(async (tx) => {
+      await tx.run(returnAttempt, {
+        key: reservation.usernameKey,
+        windowStart: reservation.usernameWindowStart,
+      });
+      await tx.run(returnAttempt, {
+        key: reservation.addressKey,
+        windowStart: reservation.addressWindowStart,
+      });
+    });
   }
 }

@@ -43,6 +43,7 @@ export const syncldapCommand: Command = {
       { syncDirectoryGroups },
       { recordAuditEvent },
       { openDatabase },
+      { executorFor },
       { migrateToLatest },
       { createDirectory },
       { createLogger },
@@ -52,6 +53,7 @@ export const syncldapCommand: Command = {
       import('../../accounts/groups.ts'),
       import('../../audit.ts'),
       import('../../db/database.ts'),
+      import('../../db/executor.ts'),
       import('../../db/migrations.ts'),
       import('../../directory-adapter.ts'),
       import('../../logger.ts'),
@@ -74,7 +76,7 @@ export const syncldapCommand: Command = {
       let synced: Awaited<ReturnType<typeof syncDirectoryGroups>>;
       const rechecks = new Map<string, Awaited<ReturnType<typeof recheckSessions>>>();
       try {
-        synced = await syncDirectoryGroups(db, directory, wanted);
+        synced = await syncDirectoryGroups(executorFor(db), directory, wanted);
         for (const domain of wanted)
           rechecks.set(domain, await recheckSessions(db, directory, logger, { domains: [domain] }));
       } finally {
@@ -96,7 +98,7 @@ export const syncldapCommand: Command = {
         };
       });
       for (const result of results) {
-        await recordAuditEvent(db, {
+        await recordAuditEvent(executorFor(db), {
           event: 'syncldap',
           outcome: result.error ? 'failure' : 'success',
           reason: result.error ?? null,

@@ -61,15 +61,16 @@ async function readPassword(argument: string, io: CliIo): Promise<string> {
 async function recordRun(database: DatabaseConfig, username: string, result: DiagnoseResult): Promise<void> {
   const failedStep = result.steps.find((step) => step.status === 'error');
   // Loaded on demand: the database drivers are the slowest part of starting the CLI.
-  const [{ openDatabase }, { migrateToLatest }, { recordAuditEvent }] = await Promise.all([
+  const [{ openDatabase }, { executorFor }, { migrateToLatest }, { recordAuditEvent }] = await Promise.all([
     import('../../db/database.ts'),
+    import('../../db/executor.ts'),
     import('../../db/migrations.ts'),
     import('../../audit.ts'),
   ]);
   const db = openDatabase(database);
   try {
     await migrateToLatest(db);
-    await recordAuditEvent(db, {
+    await recordAuditEvent(executorFor(db), {
       event: 'testldap',
       outcome: result.ok ? 'success' : 'failure',
       username,
