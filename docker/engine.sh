@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private Docker engine for machines that have none running (CI, containers without systemd).
 #
-#   docker/engine.sh start   install Debian's docker.io if dockerd is missing, start dockerd, wait until it answers
+#   docker/engine.sh start   install Debian's docker.io if dockerd is missing, start dockerd, wait until it answers;
+#                            /var/run/docker.sock points at it where no other engine has that path
 #   docker/engine.sh stop    stop the dockerd started here (by the pid in its pid file)
 #   docker/engine.sh env     print the exports that point docker and testcontainers at it:
 #                            eval "$(docker/engine.sh env)"
@@ -55,6 +56,7 @@ start() {
   exec 9>"$run_dir/engine-start.lock"
   flock 9
   if answers; then
+    link_default_socket
     echo "engine: already running ($host)" >&2
     return
   fi
@@ -76,6 +78,7 @@ start() {
   fi
   for ((waited = 0; waited < start_timeout_s * 10; waited++)); do
     if answers; then
+      link_default_socket
       echo "engine: running ($host, pid $(cat "$pid_file"))" >&2
       return
     fi
@@ -83,6 +86,15 @@ start() {
   done
   tail -n 20 "$log_file" >&2 || true
   fail "dockerd did not answer on $socket within ${start_timeout_s} s (log: $log_file)"
+}
+
+# docker and docker-compose look at /var/run/docker.sock when DOCKER_HOST is unset: where no other
+# engine owns that path, point it at this one, so that the README's commands work in any shell.
+default_socket=/var/run/docker.sock
+link_default_socket() {
+  if [[ ! -e "$default_socket" && ! -L "$default_socket" ]]; then
+    ln -s "$socket" "$default_socket"
+  fi
 }
 
 stop() {
@@ -108,6 +120,7 @@ stop() {
     fi
   fi
   rm -f "$pid_file" "$socket"
+  if [[ "$(readlink "$default_socket" 2>/dev/null)" == "$socket" ]]; then rm -f "$default_socket"; fi
   echo "engine: stopped" >&2
 }
 

@@ -133,11 +133,12 @@ async function startServe(
       '--port',
       String(port),
     ],
-    { cwd: ROOT, stdio: ['ignore', log, 'pipe'] },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   // The child has its own copy of the descriptor.
   closeSync(log);
   let stderr = '';
+  let stdout = '';
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`manage serve did not listen within ${START_TIMEOUT_MS} ms`)),
@@ -146,7 +147,12 @@ async function startServe(
     server.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
       writeFileSync(logFile, chunk, { flag: 'a' });
-      const listening = /Listening on (http:\/\/\S+)/.exec(stderr);
+    });
+    // The server logs JSON lines; the one saying "server listening" carries the URL.
+    server.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      writeFileSync(logFile, chunk, { flag: 'a' });
+      if (stdout.length < 64 * 1024) stdout += chunk;
+      const listening = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"server listening"/.exec(stdout);
       if (listening?.[1]) {
         clearTimeout(timer);
         resolveUrl(listening[1]);

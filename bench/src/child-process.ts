@@ -4,7 +4,7 @@
  * the process prints.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, createWriteStream, openSync, readFileSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 export interface ChildOptions {
   /** For messages. */
@@ -41,6 +41,7 @@ export async function startChild(options: ChildOptions): Promise<RunningChild> {
   // stdout (where a server logs every request) goes straight to the file, so that the load
   // generator does not spend CPU copying the server's logs; stderr passes through for readiness.
   const stdout = openSync(options.logFile, 'a');
+  const logStart = fstatSync(stdout).size;
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const child = spawn(process.execPath, options.nodeArgs, {
     cwd: options.cwd,
@@ -53,7 +54,7 @@ export async function startChild(options: ChildOptions): Promise<RunningChild> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let readyMatch: string;
   try {
-    readyMatch = await waitForLine(child, options, log);
+    readyMatch = await waitForLine(child, options, log, logStart);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
@@ -80,6 +81,7 @@ function waitForLine(
   child: ChildProcess,
   options: ChildOptions,
   log: NodeJS.WritableStream,
+  logStart: number,
 ): Promise<string> {
   const timeoutMs = options.readyTimeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
@@ -89,6 +91,7 @@ function waitForLine(
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearInterval(poll);
       outcome();
     };
     const onData = (chunk: Buffer) => {
@@ -100,6 +103,14 @@ function waitForLine(
       if (match) finish(() => resolve(match[1] ?? match[0]));
     };
     child.stderr?.on('data', onData);
+    // stdout goes to the file directly: look for the line there too (a JSON logger writes its
+    // readiness line to stdout).
+    const poll = setInterval(() => {
+      if (settled) return clearInterval(poll);
+      const head = readFileHead(options.logFile, logStart, 64 * 1024);
+      const match = options.ready.exec(head);
+      if (match) finish(() => resolve(match[1] ?? match[0]));
+    }, 50);
     child.once('exit', (code, signal) =>
       finish(() =>
         reject(
@@ -121,6 +132,17 @@ function waitForLine(
       timeoutMs,
     );
   });
+}
+
+/** Up to `bytes` of the file from `offset` on (what this run of the child wrote). */
+function readFileHead(path: string, offset: number, bytes: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    return buffer.subarray(0, readSync(fd, buffer, 0, bytes, offset)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** From /proc where there is one (Linux), else from `ps` (macOS and the BSDs). */

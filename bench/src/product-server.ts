@@ -94,7 +94,8 @@ export async function startProductServer(options: ProductServerOptions): Promise
     env: { ...withoutSettingsOverrides(process.env), MALLOC_MMAP_THRESHOLD_: '131072' },
     cwd: options.workDir,
     logFile,
-    ready: /Listening on (http:\/\/\S+?) /,
+    // The server's JSON log line "server listening" carries the URL.
+    ready: /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"server listening"/,
   });
   return {
     ...child,

@@ -7,6 +7,8 @@
  *   tsx docker/smoke/checks.ts login <base-url>                             a full encrypted login
  *   tsx docker/smoke/checks.ts wrong-password <base-url>                    a wrong password is refused
  *   tsx docker/smoke/checks.ts browser <base-url>                           the page in Chromium
+ *   tsx docker/smoke/checks.ts cross-replica <url-1> <url-2>                a session from one replica works on the other
+ *   tsx docker/smoke/checks.ts json-lines                                   every line of stdin is a JSON object
  *   tsx docker/smoke/checks.ts username                                     the test user's login name
  *   tsx docker/smoke/checks.ts password                                     its password, to pipe into testldap
  *
@@ -78,6 +80,38 @@ async function wrongPassword(baseUrl: string): Promise<string> {
   throw new Error('a wrong password was accepted');
 }
 
+/** Logs in through the first replica, then uses the session through the second. */
+async function crossReplica(first: string, second: string): Promise<string> {
+  const { username, password } = testUser();
+  let loggedIn = false;
+  const client = new ProtocolClient((path, init) =>
+    fetch(`${loggedIn ? second : first}/server${path}`, init),
+  );
+  const session = await client.login(username, password);
+  loggedIn = true;
+  const profile = await session.call<{ username?: string }>('GET', '/user/');
+  if (profile.username !== username)
+    throw new Error(`/user/ through the second replica names ${profile.username}`);
+  await session.logout();
+  return `logged in through ${first}, /user/ and logout through ${second}`;
+}
+
+function jsonLines(): string {
+  const lines = readFileSync(0, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
+  const plain = lines.filter((line) => {
+    try {
+      return typeof JSON.parse(line) !== 'object';
+    } catch {
+      return true;
+    }
+  });
+  if (lines.length === 0) throw new Error('no log lines');
+  if (plain.length > 0) throw new Error(`${plain.length} of ${lines.length} lines are not JSON: ${plain[0]}`);
+  return `${lines.length} lines, all JSON`;
+}
+
 async function browser(baseUrl: string): Promise<string> {
   const instance = await chromium.launch({
     executablePath: CHROMIUM,
@@ -110,6 +144,17 @@ async function main(argv: string[]): Promise<number> {
     case 'username':
       process.stdout.write(`${testUser().username}\n`);
       return 0;
+    case 'json-lines':
+    case 'cross-replica':
+      try {
+        const detail =
+          command === 'json-lines' ? jsonLines() : await crossReplica(args[0] ?? '', args[1] ?? '');
+        process.stdout.write(`${detail}\n`);
+        return 0;
+      } catch (error) {
+        process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        return 1;
+      }
     case 'password':
       process.stdout.write(testUser().password);
       return 0;
@@ -129,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   process.stderr.write(
-    'usage: checks.ts settings <ldap-url> <ca-file> | info|login|wrong-password|browser <base-url> | username | password\n',
+    'usage: checks.ts settings <ldap-url> <ca-file> | info|login|wrong-password|browser <base-url> | cross-replica <url> <url> | json-lines | username | password\n',
   );
   return 2;
 }

@@ -12,6 +12,7 @@ import {
   encryptWithKey,
   generateX25519KeyPair,
 } from './crypto/nacl.ts';
+import { ServerLifecycle } from './lifecycle.ts';
 import { FakeDirectory } from './test-support/fake-directory.ts';
 import { KeysLockedError, ProtocolError } from './test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from './test-support/test-app.ts';
@@ -101,7 +102,7 @@ async function rawLogin(payload: unknown, peer?: string) {
 describe('GET /info/', () => {
   it('is signed with the verify key and carries the public key and version', async () => {
     const info = await t.client().info();
-    expect(info.version).toMatch(/^4\.0\.14 \(Build .+\)$/);
+    expect(info.version).toMatch(/^5\.3\.2 \(Build [0-9a-f]{7}\)$/);
     expect(info.public_key).toBe(t.settings.PUBLIC_KEY);
     expect(info).toMatchObject({
       api: 1,
@@ -138,6 +139,29 @@ describe('GET /healthcheck/', () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ healthy: false, db_read: { healthy: false } });
     t = await createTestApp({ directory });
+  });
+});
+
+describe('GET /live/ and /ready/', () => {
+  it('are 200 while running; readiness turns 503 once the server is stopping, liveness stays 200', async () => {
+    const lifecycle = new ServerLifecycle();
+    const app = await createTestApp({ directory, lifecycle });
+    try {
+      expect((await app.request('/live/')).status).toBe(200);
+      expect(await (await app.request('/ready/')).json()).toEqual({ ready: true });
+      lifecycle.startDraining();
+      const ready = await app.request('/ready/');
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ ready: false, reason: 'stopping' });
+      expect((await app.request('/live/')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('readiness is 503 when the database does not answer', async () => {
+    await t.db.destroy();
+    expect(await (await t.request('/ready/')).json()).toEqual({ ready: false, reason: 'database' });
   });
 });
 
@@ -823,8 +847,9 @@ describe('combined mode', () => {
       const index = await app.request('/');
       expect(await index.text()).toContain('<title>login</title>');
       expect(index.headers.get('Cache-Control')).toBe('no-cache');
-      const route = await app.request('/account/sessions');
+      const route = await app.request('/account/sessions', { headers: { Accept: 'text/html' } });
       expect(route.headers.get('Content-Type')).toContain('text/html');
+      expect((await app.request('/account/sessions')).status).toBe(404);
       const asset = await app.request('/assets/index-abc123.js');
       expect(asset.headers.get('Cache-Control')).toBe('public, max-age=31536000, immutable');
       expect(asset.headers.get('Content-Type')).toContain('javascript');

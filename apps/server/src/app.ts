@@ -24,19 +24,28 @@ import { apiCors } from './http/cors.ts';
 import { requireJsonBody } from './http/json-content-type.ts';
 import { presetHeaders, securityHeaderList, strictTransportSecurity } from './http/security-headers.ts';
 import type { ApiServices } from './http/services.ts';
+import { ServerLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
+import { countActiveSessions } from './metrics/active-sessions.ts';
+import { measuredDirectory } from './metrics/measured-directory.ts';
+import { PrometheusMetrics } from './metrics/server-metrics.ts';
+import { countVaultOperations, VAULT_RESOURCES } from './metrics/vault-operations.ts';
 import { authenticationRoutes } from './routes/authentication.ts';
 import { datastoreRoutes } from './routes/datastore.ts';
 import { infoRoutes } from './routes/info.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { probeRoutes } from './routes/probes.ts';
 import { historyRoutes, secretRoutes } from './routes/secret.ts';
 import { userRoutes } from './routes/user.ts';
 import { avatarRoutes, serverSecretRoutes, shareRoutes } from './routes/vault-status.ts';
 import { SessionStore } from './sessions/session-store.ts';
+import { DeviceTokens } from './throttle/device-token.ts';
 import { LoginThrottle } from './throttle/login-throttle.ts';
 import { CallbackPassCipher } from './vault/callback-pass.ts';
 import { Datastores } from './vault/datastores.ts';
 import { Secrets } from './vault/secrets.ts';
 import { VaultAccess } from './vault/vault-access.ts';
+import { productVersion } from './version.ts';
 import { type StaticSiteOptions, staticSite } from './web/static-site.ts';
 
 /** Largest request body of every route but the vault writes; login and key updates are a few kilobytes. */
@@ -63,10 +72,12 @@ export interface AppDeps {
   /** Clock in milliseconds; tests move it to expire sessions and throttling windows. */
   now?: () => number;
   refusalFloorMs?: number;
-  /** Build id shown in `/info/` (`version: "X.Y.Z (Build <build>)"`). */
+  /** Build id shown in `/info/` (`version: "X.Y.Z (Build <build>)"`); defaults to the git revision. */
   build?: string;
   /** Serve the web client at `/` (combined mode). */
   web?: StaticSiteOptions;
+  /** Whether the server is stopping (readiness answers 503 then); `startServer` shares it. */
+  lifecycle?: ServerLifecycle;
 }
 
 const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
@@ -98,6 +109,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const keys = deps.keys ?? serverKeysFrom(deps.settings.PRIVATE_KEY, deps.settings.PUBLIC_KEY);
   const executor = executorFor(deps.db);
   const sessions = new SessionStore(executor, now);
+  const metrics = new PrometheusMetrics({
+    activeSessions: () => countActiveSessions(deps.db, now()),
+    poolStats: () => deps.directory.poolStats?.() ?? [],
+  });
+  const directory = measuredDirectory(
+    deps.directory,
+    metrics,
+    deps.settings.LDAP.map((entry) => entry.LDAP_DOMAIN),
+  );
   const secretKeyring = deps.settings.SECRET_KEY ? new SecretKeyring(deps.settings.SECRET_KEY) : undefined;
   // The verifiers need a server-only key even without SECRET_KEY: the private key serves then.
   const macKeyring = secretKeyring ?? new SecretKeyring(Buffer.from(keys.box.raw).toString('hex'));
@@ -111,7 +131,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     settings: deps.settings,
     keys,
     userBoxKeys: new BoxKeyCache(keys.box),
-    directory: deps.directory,
+    directory,
     directoryHealth: deps.directoryHealth ?? new DirectoryHealthMonitor(deps.directory, logger),
     db: deps.db,
     executor,
@@ -120,6 +140,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throttle: new LoginThrottle(
       {
         usernameFailures: deps.settings.LOGIN_THROTTLE_USERNAME_FAILURES,
+        deviceFailures: deps.settings.LOGIN_THROTTLE_DEVICE_FAILURES,
         addressFailures: deps.settings.LOGIN_THROTTLE_ADDRESS_FAILURES,
         windowSeconds: deps.settings.LOGIN_THROTTLE_WINDOW,
       },
@@ -137,12 +158,27 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       datastores: new Datastores(deps.db, now),
       secrets: new Secrets(deps.db, access, new CallbackPassCipher(secretKeyring), now),
     },
+    // Without a SECRET_KEY the private key (as secret, and never shown) is what device tokens derive from.
+    deviceTokens: new DeviceTokens(
+      deps.settings.SECRET_KEY ?? Buffer.from(keys.box.raw).toString('hex'),
+      deps.settings.DEVICE_TOKEN_LIFETIME,
+      now,
+    ),
     logger,
     now,
     refusalFloorMs: deps.refusalFloorMs ?? DEFAULT_REFUSAL_FLOOR_MS,
-    build: deps.build ?? 'dev',
+    build: deps.build ?? productVersion().revision,
+    metrics,
   };
   const proxies = new TrustedProxies(deps.settings.TRUSTED_PROXIES);
+
+  const overHttps = (c: Context<AppEnv>) => {
+    const socket = c.env?.incoming?.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
+    return (
+      socket?.encrypted === true ||
+      proxies.forwardedHttps(socket?.remoteAddress, c.req.header('X-Forwarded-Proto'))
+    );
+  };
 
   const api = new Hono<AppEnv>({ strict: false });
   // Headers are set before `next()`: set afterwards they cost the slow reply path (see security-headers.ts).
@@ -151,6 +187,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       'clientAddress',
       proxies.clientAddress(c.env?.incoming?.socket?.remoteAddress, c.req.header('X-Forwarded-For')),
     );
+    c.set('https', overHttps(c));
     c.header('Cache-Control', 'no-store');
     return next();
   });
@@ -168,7 +205,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       ? vaultBodies(c, next)
       : smallBodies(c, next),
   );
+  for (const resource of VAULT_RESOURCES) {
+    api.use(`/${resource}/*`, countVaultOperations(metrics, resource));
+  }
   api.route('/', infoRoutes(services));
+  api.route('/', probeRoutes(services, deps.lifecycle ?? new ServerLifecycle()));
+  api.route(
+    '/',
+    metricsRoutes(metrics, {
+      allowedAddresses: deps.settings.METRICS_ALLOWED_ADDRESSES,
+      secret: deps.settings.METRICS_SECRET,
+    }),
+  );
   api.route('/authentication', authenticationRoutes(services));
   api.route('/user', userRoutes(services));
   api.route('/datastore', datastoreRoutes(services));
@@ -190,13 +238,6 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     hsts === undefined
       ? SECURITY_HEADERS
       : [...SECURITY_HEADERS, ['Strict-Transport-Security', hsts] as const];
-  const overHttps = (c: Context<AppEnv>) => {
-    const socket = c.env?.incoming?.socket as { encrypted?: boolean; remoteAddress?: string } | undefined;
-    return (
-      socket?.encrypted === true ||
-      proxies.forwardedHttps(socket?.remoteAddress, c.req.header('X-Forwarded-Proto'))
-    );
-  };
   app.use(
     '*',
     presetHeaders((c) => (overHttps(c) ? httpsHeaders : SECURITY_HEADERS), isApiPath),

@@ -40,11 +40,38 @@ describe('startServer', () => {
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const client = ProtocolClient.forUrl(`${server.url}/server`);
-      expect((await client.info()).version).toBe('4.0.14 (Build abc1234)');
+      expect((await client.info()).version).toBe('5.3.2 (Build abc1234)');
       const session = await client.login('alice@example.com', 'pw');
       expect(await session.call('GET', '/user/')).toMatchObject({ username: 'alice@example.com' });
-      expect(await (await fetch(`${server.url}/some/route`)).text()).toContain('<title>vault</title>');
       expect(await (await fetch(`${server.url}/config.json`)).json()).toEqual({ backend_servers: [] });
+
+      // Only a browser navigation (it asks for HTML) gets the page at an unknown path.
+      const navigate = (path: string, accept?: string, method = 'GET') =>
+        fetch(`${server.url}${path}`, { method, ...(accept ? { headers: { Accept: accept } } : {}) });
+      const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+      const page = await navigate('/some/route', browser);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>vault</title>');
+      expect((await navigate('/', '*/*')).status).toBe(200);
+      for (const [path, accept] of [
+        ['/metrics', 'text/plain'],
+        ['/metrics', undefined],
+        ['/some/route', '*/*'],
+        ['/some/route', 'application/json'],
+        ['/wp-login.php', browser],
+      ] as const) {
+        const reply = await navigate(path, accept);
+        expect(reply.status, `${path} ${accept}`).toBe(404);
+        expect(await reply.text()).not.toContain('<title>vault</title>');
+      }
+      expect((await navigate('/some/route', browser, 'POST')).status).toBe(404);
+
+      // Liveness, readiness, and metrics for the loopback address the test connects from.
+      expect(await (await fetch(`${server.url}/server/live/`)).json()).toEqual({ live: true });
+      expect(await (await fetch(`${server.url}/server/ready/`)).json()).toEqual({ ready: true });
+      const metrics = await fetch(`${server.url}/server/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toMatch(/^ldap_login_logins_total\{outcome="success"\} 1$/m);
     } finally {
       await server.close();
     }

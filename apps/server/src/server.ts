@@ -2,6 +2,7 @@
  * `startServer`: opens the real resources (settings, database with migrations, directory) and
  * listens. Everything else lives in `createApp`.
  */
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -16,14 +17,19 @@ import {
 import type { Logger } from 'pino';
 import type { LoginDirectory } from './accounts/directory-port.ts';
 import { createApp } from './app.ts';
+import { serverIdentity } from './crypto/fingerprint.ts';
+import { serverKeysFrom } from './crypto/server-keys.ts';
 import { startCleanup } from './db/cleanup.ts';
 import { openDatabase } from './db/database.ts';
 import { executorFor } from './db/executor.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { createDirectory } from './directory-adapter.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
+import { trackInFlight } from './http/in-flight.ts';
+import { ServerLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { SessionRecheckTimer } from './sessions/session-recheck.ts';
+import { productVersion } from './version.ts';
 
 export interface StartServerOptions {
   /** Path of `settings.yaml`; or pass `settings` directly. */
@@ -53,6 +59,12 @@ export interface StartServerOptions {
 export interface RunningServer {
   /** Base URL, for example `http://127.0.0.1:8080`; the API is at `${url}/server`. */
   url: string;
+  /** The server's JSON logger, for lines about its life (signals, stopping). */
+  logger: Logger;
+  /**
+   * Stops taking requests (readiness answers 503, the port closes), waits up to
+   * `SHUTDOWN_DRAIN_TIMEOUT` seconds for the requests in flight, then closes what is left.
+   */
   close(): Promise<void>;
 }
 
@@ -139,6 +151,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     directory = options.directory ?? createDirectory(settings.LDAP, logger);
+    const lifecycle = new ServerLifecycle();
+    const keys = serverKeysFrom(settings.PRIVATE_KEY, settings.PUBLIC_KEY);
+    const version = productVersion();
     directoryHealth = new DirectoryHealthMonitor(directory, logger, {
       ...(options.directoryProbeIntervalMs ? { intervalMs: options.directoryProbeIntervalMs } : {}),
     });
@@ -148,7 +163,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       directory,
       directoryHealth,
       logger,
-      ...(options.build ? { build: options.build } : {}),
+      keys,
+      lifecycle,
+      build: options.build ?? version.revision,
       ...(options.webRoot
         ? {
             web: { root: options.webRoot, ...(options.configJson ? { configJson: options.configJson } : {}) },
@@ -162,6 +179,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       port: options.port ?? 8080,
       serverOptions: httpServerOptions(settings),
     });
+    // Plain HTTP/1.1: `serve` without `createServer` builds a node:http server.
+    const inFlight = trackInFlight(server as Server);
     await new Promise<void>((resolveListening, reject) => {
       server.once('listening', () => resolveListening());
       server.once('error', reject);
@@ -169,7 +188,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const address = server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const url = `http://${shownHost}:${address.port}`;
-    logger.info({ url, database: database.kind, webRoot: options.webRoot ?? null }, 'server listening');
+    logger.info(
+      {
+        url,
+        version: version.version,
+        revision: version.revision,
+        database: database.kind,
+        webRoot: options.webRoot ?? null,
+        ...serverIdentity(keys.verifyKey),
+      },
+      'server listening',
+    );
     directoryHealth.start();
     const openHealth = directoryHealth;
 
@@ -194,16 +223,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     recheck.start();
 
     const openDirectory = directory;
+    const drainMs = settings.SHUTDOWN_DRAIN_TIMEOUT * 1000;
     return {
       url,
+      logger,
       async close() {
         openHealth.stop();
         await recheck.stop();
-        await new Promise<void>((resolveClosed) => {
-          server.close(() => resolveClosed());
-          // Keep-alive connections would hold close() open.
-          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        });
+        lifecycle.startDraining();
+        const closed = new Promise<void>((resolveClosed) => server.close(() => resolveClosed()));
+        const started = performance.now();
+        const pending = inFlight.count;
+        const drained = await inFlight.drain(drainMs);
+        logger.info(
+          { inFlight: pending, drained, waitedMs: Math.round(performance.now() - started) },
+          drained ? 'requests in flight finished' : 'drain timeout: closing the requests still in flight',
+        );
+        // Idle keep-alive connections (and, after the timeout, busy ones) would hold close() open.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await closed;
         await cleanup.stop();
         await openDirectory.close();
         await db.destroy();

@@ -173,6 +173,50 @@ describe('the login page in Chromium against the server and a real directory', {
     await context.close();
   });
 
+  it('a stranger locks the username out; the browser that logged in before still gets in, a new one does not', async ({
+    skip,
+  }) => {
+    const s = ready(skip);
+    s.setConfig(ldapOnly(s, { verify_key: s.verifyKey, autoapprove_plain_password: true }));
+    const password = s.directory.users.zoe!.password;
+    const owner = await newVisitor(s);
+    await owner.page.goto(s.origin);
+    await submitLogin(owner.page, 'zoe', password);
+    await owner.page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const device = (await owner.context.cookies()).find((cookie) => cookie.name.startsWith('device_'));
+    expect(device).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/server/authentication/login',
+    });
+    await owner.page.getByRole('button', { name: 'Sign out' }).click();
+    await owner.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+
+    // The stranger: wrong passwords until the username is locked (three failures allowed).
+    const stranger = await newVisitor(s);
+    await stranger.page.goto(s.origin);
+    await submitLogin(stranger.page, 'zoe', 'guess-1');
+    for (let attempt = 2; attempt <= 4; attempt++) {
+      await stranger.page.getByRole('button', { name: 'Sign in' }).click();
+      await stranger.page.waitForFunction(
+        () => document.querySelector('button[type=submit]')?.textContent?.trim() !== 'Signing in…',
+      );
+    }
+    await stranger.page.getByTestId('login-error').getByText('Too many attempts').waitFor();
+
+    // A browser that never logged in is refused even with the right password.
+    const newcomer = await newVisitor(s);
+    await newcomer.page.goto(s.origin);
+    await submitLogin(newcomer.page, 'zoe', password);
+    await newcomer.page.getByTestId('login-error').getByText('Too many attempts').waitFor();
+
+    // The owner's browser gets in.
+    await submitLogin(owner.page, 'zoe', password);
+    await owner.page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await screenshot(owner.page, '13-known-device-while-locked');
+    for (const visitor of [owner, stranger, newcomer]) await visitor.context.close();
+  });
+
   it('a server that answers nonsense, and one that does not answer, are explained', async ({ skip }) => {
     const s = ready(skip);
     // A wrong API path: the web server answers with the login page's HTML instead of JSON.

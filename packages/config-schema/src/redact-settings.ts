@@ -13,6 +13,7 @@ export const SECRET_FIELD_NAMES: readonly string[] = [
   'SECRET_KEY',
   'PRIVATE_KEY',
   'LDAP_BIND_PASS',
+  'METRICS_SECRET',
   'PASSWORD',
   'password',
   'secret',

@@ -48,6 +48,10 @@ export const SETTINGS_DEFAULTS = {
   LOGIN_THROTTLE_ADDRESS_FAILURES: 20,
   /** Length of the throttling window and of the lockout, in seconds. */
   LOGIN_THROTTLE_WINDOW: 300,
+  /** Failed logins per window allowed to one device that logged in as the username before. */
+  LOGIN_THROTTLE_DEVICE_FAILURES: 3,
+  /** Seconds a device token (the cookie of a device that logged in) stays valid: 90 days. */
+  DEVICE_TOKEN_LIFETIME: 7_776_000,
   /** IPv6 clients are counted per network of this prefix length (one /64 is one household or host). */
   LOGIN_THROTTLE_IPV6_PREFIX: 64,
   /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed: none. */
@@ -66,6 +70,10 @@ export const SETTINGS_DEFAULTS = {
   HSTS_MAX_AGE: 15_552_000,
   /** Add `includeSubDomains` to Strict-Transport-Security. */
   HSTS_INCLUDE_SUBDOMAINS: false,
+  /** Addresses or CIDR ranges that may read /server/metrics without METRICS_SECRET. */
+  METRICS_ALLOWED_ADDRESSES: ['127.0.0.1', '::1'] as string[],
+  /** Seconds that a stopping server (SIGTERM) waits for requests in flight before it closes them. */
+  SHUTDOWN_DRAIN_TIMEOUT: 8,
   LOG_LEVEL: 'info' as 'debug' | 'info' | 'warn' | 'error',
   /**
    * Psono's server secrets: `auto` keeps a copy of each LDAP user's keys on the server (encrypted
@@ -407,6 +415,17 @@ export const settingsSchema = z
     LOGIN_THROTTLE_WINDOW: seconds
       .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_WINDOW)
       .describe('Length of the throttling window and of the lockout, in seconds.'),
+    LOGIN_THROTTLE_DEVICE_FAILURES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(SETTINGS_DEFAULTS.LOGIN_THROTTLE_DEVICE_FAILURES)
+      .describe(
+        "Failed logins per window allowed to one device that logged in as the username before (it presents a device token); such attempts do not count against the username's lockout. All of a username's devices together are also held to LOGIN_THROTTLE_USERNAME_FAILURES, so the directory sees at most twice that per window.",
+      ),
+    DEVICE_TOKEN_LIFETIME: seconds
+      .default(SETTINGS_DEFAULTS.DEVICE_TOKEN_LIFETIME)
+      .describe('Seconds a device token stays valid after the login that issued it (each login renews it).'),
     LOGIN_THROTTLE_IPV6_PREFIX: z.coerce
       .number()
       .int()
@@ -468,6 +487,24 @@ export const settingsSchema = z
       .default(SETTINGS_DEFAULTS.HSTS_INCLUDE_SUBDOMAINS)
       .describe(
         'Add includeSubDomains to Strict-Transport-Security: only when every subdomain serves https.',
+      ),
+    METRICS_ALLOWED_ADDRESSES: listOrCommaString
+      .default(SETTINGS_DEFAULTS.METRICS_ALLOWED_ADDRESSES)
+      .describe(
+        'Addresses or CIDR ranges (the client address, after TRUSTED_PROXIES) that may read /server/metrics. Default: loopback.',
+      ),
+    METRICS_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters (for example 64 hex characters from openssl rand -hex 32)')
+      .optional()
+      .describe('Bearer token that opens /server/metrics from any address (Authorization: Bearer <value>).'),
+    SHUTDOWN_DRAIN_TIMEOUT: z.coerce
+      .number()
+      .min(0)
+      .max(3600)
+      .default(SETTINGS_DEFAULTS.SHUTDOWN_DRAIN_TIMEOUT)
+      .describe(
+        "Seconds a stopping server (SIGTERM) waits for requests in flight before closing them; keep it below the orchestrator's stop timeout (Docker: 10 s).",
       ),
     LOG_LEVEL: z
       .enum(['debug', 'info', 'warn', 'error'])

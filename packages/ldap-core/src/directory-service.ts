@@ -2,6 +2,7 @@ import type { LdapEntry } from '@ldap-login/config-schema';
 import type { Entry } from 'ldapts';
 import { openServiceConnection } from './connection/connection.ts';
 import { Directory } from './connection/directory.ts';
+import type { ConnectionPool } from './connection/pool.ts';
 import type { EntryPlan } from './entries/entry-plan.ts';
 import { InvalidCredentialsError, isDirectoryError, NotPermittedError } from './errors/errors.ts';
 import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups/groups.ts';
@@ -68,6 +69,13 @@ interface DirectoryServiceOptions {
  * const user = await directory.authenticate('alice@example.com', password);
  * // { domain: 'example.com', guid: '...', username: 'alice@example.com', email, groups: [...] }
  */
+type PoolStats = ConnectionPool<unknown>['stats'];
+
+export interface DirectoryPoolStats extends PoolStats {
+  domain: string;
+  pool: 'service' | 'bind';
+}
+
 export class DirectoryService {
   private readonly directories: Directory[];
   private readonly logger: DirectoryLogger;
@@ -194,6 +202,14 @@ export class DirectoryService {
       }),
     );
     return Promise.all(checks);
+  }
+
+  /** Connection use of each entry's two pools (service searches, user binds), for metrics. */
+  poolStats(): DirectoryPoolStats[] {
+    return this.directories.flatMap((directory) => [
+      { domain: directory.domain, pool: 'service' as const, ...directory.servicePool.stats },
+      { domain: directory.domain, pool: 'bind' as const, ...directory.bindPool.stats },
+    ]);
   }
 
   /** Ends every pooled connection; logins after this fail as unavailable. */

@@ -23,6 +23,7 @@
 export { type DiagnoseResult, type DiagnoseStep, diagnose } from './diagnose/index.ts';
 export {
   type DirectoryHealth,
+  type DirectoryPoolStats,
   DirectoryService,
   type DirectoryUser,
   type UserStanding,

@@ -3,7 +3,13 @@
  * satisfies it). The app depends on this small interface so tests and tools can construct it from
  * any implementation; the data types are ldap-core's own.
  */
-import type { DirectoryGroup, DirectoryHealth, DirectoryUser, UserStanding } from '@ldap-login/ldap-core';
+import type {
+  DirectoryGroup,
+  DirectoryHealth,
+  DirectoryPoolStats,
+  DirectoryUser,
+  UserStanding,
+} from '@ldap-login/ldap-core';
 
 export type { DirectoryGroup, DirectoryUser, UserStanding };
 export type DirectoryServerHealth = DirectoryHealth;
@@ -19,4 +25,6 @@ export interface LoginDirectory {
   recheckUser(domain: string, guid: string): Promise<UserStanding>;
   health(): Promise<DirectoryServerHealth[]>;
   close(): Promise<void> | void;
+  /** Connection use of the pools, for the metrics (ldap-core's `DirectoryService` has it). */
+  poolStats?(): DirectoryPoolStats[];
 }

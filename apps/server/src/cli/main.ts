@@ -2,8 +2,11 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { formatVersion } from '../version.ts';
 import { type CliIo, type Command, UsageError } from './command.ts';
+import { backupCommand } from './commands/backup.ts';
 import { checkSettingsCommand } from './commands/check-settings.ts';
+import { fingerprintCommand } from './commands/fingerprint.ts';
 import { generateKeysCommand } from './commands/generate-keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -20,7 +23,9 @@ export const COMMANDS: readonly Command[] = [
   testldapCommand,
   checkSettingsCommand,
   generateKeysCommand,
+  fingerprintCommand,
   migrateCommand,
+  backupCommand,
   syncldapCommand,
   usersCommand,
   sessionsCommand,
@@ -34,7 +39,7 @@ function topHelp(): string {
 Commands:
 ${lines.join('\n')}
 
-Every command takes --settings FILE and --help.
+Every command takes --settings FILE and --help. manage --version prints the version.
 
 ${SETTINGS_LOOKUP_HELP}
 
@@ -72,6 +77,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (name === '--help' || name === '-h' || name === 'help') {
     const wanted = name === 'help' ? COMMANDS.find((command) => command.name === rest[0]) : undefined;
     io.stdout(wanted ? `${wanted.help}\n` : topHelp());
+    return EXIT.OK;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`ldap-login ${formatVersion()}\n`);
     return EXIT.OK;
   }
   const command = COMMANDS.find((candidate) => candidate.name === name);

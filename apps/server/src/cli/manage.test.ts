@@ -68,7 +68,15 @@ describe('manage as a process', () => {
   it('prints the commands, the settings lookup order and the exit codes', async () => {
     const run = await runManage(['--help']);
     expect(run.code).toBe(0);
-    for (const name of ['serve', 'testldap', 'check-settings', 'generate-keys', 'migrate', 'syncldap']) {
+    for (const name of [
+      'serve',
+      'testldap',
+      'check-settings',
+      'generate-keys',
+      'fingerprint',
+      'migrate',
+      'syncldap',
+    ]) {
       expect(run.stdout).toContain(`  ${name} `);
     }
     expect(run.stdout).toContain('$PSONO_SETTINGS');
@@ -317,8 +325,107 @@ describe('generateServerKeys', () => {
     const second = generateServerKeys();
     expect(first.PRIVATE_KEY).not.toBe(second.PRIVATE_KEY);
     expect(x25519PublicKeyFromPrivate(first.PRIVATE_KEY)).toBe(first.PUBLIC_KEY);
-    const yaml = keysAsYaml({ SECRET_KEY: '1e10', PRIVATE_KEY: '0123', PUBLIC_KEY: 'ab' }, new Date(0));
+    const yaml = keysAsYaml({ ...first, SECRET_KEY: '1e10' }, new Date(0));
     expect(yaml).toContain("SECRET_KEY: '1e10'");
     expect(yaml).toContain('1970-01-01T00:00:00.000Z');
+  });
+
+  it('shows the fingerprint and the config.json line in comments, and `manage fingerprint` shows the same', async () => {
+    const keys = generateServerKeys();
+    const yaml = keysAsYaml(keys);
+    const fingerprint =
+      /^# Fingerprint \(publish it for users to compare\): ((?:[0-9a-f]{4} ){15}[0-9a-f]{4})$/m.exec(
+        yaml,
+      )?.[1];
+    expect(fingerprint).toBeDefined();
+    const verifyKey = fingerprint!.replaceAll(' ', '');
+    expect(yaml).toContain(`# config.json, in the backend_servers entry: "verify_key": "${verifyKey}"`);
+    expect(loadSettingsText(yaml).ok).toBe(true);
+
+    const file = join(workDir, 'fingerprint.yaml');
+    await writeFile(file, `${yaml}AUTHENTICATION_METHODS: ['LDAP']\n`);
+    const io = captureIo();
+    expect(await runCli(['fingerprint', '--settings', file], io)).toBe(EXIT.OK);
+    expect(io.out).toBe(
+      `Fingerprint: ${fingerprint}\nconfig.json (in a backend_servers entry): "verify_key": "${verifyKey}"\n`,
+    );
+    const json = captureIo();
+    expect(await runCli(['fingerprint', '--json', '--settings', file], json)).toBe(EXIT.OK);
+    expect(JSON.parse(json.out)).toEqual({
+      fingerprint,
+      verify_key: verifyKey,
+      config_json: `"verify_key": "${verifyKey}"`,
+    });
+  });
+
+  it('`manage fingerprint` names the key to fix when the keys do not match or are missing', async () => {
+    const file = join(workDir, 'fingerprint-broken.yaml');
+    const keys = generateServerKeys();
+    await writeFile(file, `PRIVATE_KEY: '${keys.PRIVATE_KEY}'\nPUBLIC_KEY: '${'ab'.repeat(32)}'\n`);
+    const io = captureIo();
+    expect(await runCli(['fingerprint', '--settings', file], io)).toBe(EXIT.USAGE);
+    expect(io.err).toMatch(/PUBLIC_KEY.*PRIVATE_KEY/);
+    await writeFile(file, 'AUTHENTICATION_METHODS: [LDAP]\n');
+    const missing = captureIo();
+    expect(await runCli(['fingerprint', '--settings', file], missing)).toBe(EXIT.USAGE);
+    expect(missing.err).toContain('PRIVATE_KEY and PUBLIC_KEY are required');
+  });
+});
+
+describe('manage backup', () => {
+  it('copies the SQLite database while it is open and being written, and refuses to overwrite', async () => {
+    const folder = join(workDir, 'backup');
+    await mkdir(folder, { recursive: true });
+    const settings = join(folder, 'settings.yaml');
+    await writeFile(settings, 'AUTHENTICATION_METHODS: [LDAP]\n');
+    expect(await runCli(['migrate', '--settings', settings], captureIo())).toBe(EXIT.OK);
+    const live = openDatabase({ kind: 'sqlite', file: join(folder, 'data', 'db.sqlite3') });
+    try {
+      await live
+        .insertInto('login_throttle')
+        .values({ key: 'user:alice@example.com', failures: 3, window_start: 1 })
+        .execute();
+      const io = captureIo();
+      expect(await runCli(['backup', join(folder, 'copy.sqlite3'), '--settings', settings], io)).toBe(
+        EXIT.OK,
+      );
+      expect(io.out).toMatch(/^Backed up .*db\.sqlite3 to .*copy\.sqlite3 \(\d+ pages\)\.\n$/);
+      const again = captureIo();
+      expect(await runCli(['backup', join(folder, 'copy.sqlite3'), '--settings', settings], again)).toBe(
+        EXIT.USAGE,
+      );
+      expect(again.err).toContain('exists');
+    } finally {
+      await live.destroy();
+    }
+    const copy = openDatabase({ kind: 'sqlite', file: join(folder, 'copy.sqlite3') });
+    try {
+      expect(await copy.selectFrom('login_throttle').selectAll().execute()).toEqual([
+        { key: 'user:alice@example.com', failures: 3, window_start: 1 },
+      ]);
+    } finally {
+      await copy.destroy();
+    }
+  });
+
+  it('points PostgreSQL users to pg_dump', async () => {
+    const settings = join(workDir, 'backup-pg.yaml');
+    await writeFile(
+      settings,
+      "DATABASES: {default: {ENGINE: 'django.db.backends.postgresql', NAME: x, USER: x, HOST: 127.0.0.1}}\n",
+    );
+    const io = captureIo();
+    expect(await runCli(['backup', 'x.sqlite3', '--settings', settings], io)).toBe(EXIT.USAGE);
+    expect(io.err).toContain('pg_dump');
+  });
+});
+
+describe('manage --version', () => {
+  it('prints the product version and the git revision', async () => {
+    const run = await runManage(['--version']);
+    expect(run.code).toBe(EXIT.OK);
+    expect(run.stdout).toMatch(/^ldap-login 0\.2\.0 \([0-9a-f]{7}\)\n$/);
+    const baked = await runManage(['-V'], { env: { LDAP_LOGIN_REVISION: 'abc1234' } });
+    expect(baked.stdout).toBe('ldap-login 0.2.0 (abc1234)\n');
   });
 });

@@ -240,7 +240,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('counts attempts per username and address before the directory, shared through the database', async () => {
-    const limits = { usernameFailures: 2, addressFailures: 3, windowSeconds: 60 };
+    const limits = { usernameFailures: 2, deviceFailures: 2, addressFailures: 3, windowSeconds: 60 };
     const executor = executorFor(db);
     const throttle = new LoginThrottle(limits, () => clock);
     // A second database connection and instance (another replica) sees the same counters.
@@ -294,9 +294,38 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
       await throttle.releaseUncounted(executor, unanswered);
       expect(await counters()).toMatchObject({ 'user:erin@example.com': 0, 'addr:192.0.2.1': 0 });
 
+      // A known device: its own counter and its username's devices' counter, not the username's.
+      const fromDevice = (deviceId: string, address: string) =>
+        executor.transaction((tx) => throttle.reserve(tx, 'alice@example.com', address, deviceId));
+      const deviceAttempt = await fromDevice('laptop', '192.0.2.20');
+      expect(deviceAttempt).toEqual({
+        usernameKey: 'devices:alice@example.com',
+        addressKey: 'addr:192.0.2.20',
+        usernameWindowStart: clock,
+        addressWindowStart: clock,
+        device: { key: 'device:laptop', windowStart: clock },
+      });
+      await fromDevice('laptop', '192.0.2.20');
+      await expect(fromDevice('laptop', '192.0.2.20')).rejects.toMatchObject({ key: 'device' });
+      // The username's devices together are over the username limit (2) too: the phone is refused.
+      await expect(fromDevice('phone', '192.0.2.21')).rejects.toMatchObject({
+        key: 'device',
+        counterKey: 'devices:alice@example.com',
+      });
+      expect(await counters()).toMatchObject({
+        'user:alice@example.com': 0,
+        'device:laptop': 2,
+        'devices:alice@example.com': 2,
+      });
+      // The device's answered success clears its counters, never the username's shared one.
+      await executor.transaction((tx) => throttle.releaseAfterSuccess(tx, deviceAttempt));
+      expect(await counters()).toMatchObject({ 'device:laptop': 0, 'devices:alice@example.com': 0 });
+      await throttle.releaseUncounted(executor, await fromDevice('phone', '192.0.2.21'));
+      expect(await counters()).toMatchObject({ 'device:phone': 0, 'devices:alice@example.com': 0 });
+
       // Counters of ended windows go at the next cleanup.
       clock += 61_000;
-      expect((await cleanUpOnce(executor, RETENTION, clock)).throttleCounters).toBe(6);
+      expect((await cleanUpOnce(executor, RETENTION, clock)).throttleCounters).toBe(11);
       expect(await counters()).toEqual({});
     } finally {
       await other.destroy();
@@ -304,7 +333,7 @@ describe.each(backends)('persistence on %s', (_name, makeBackend) => {
   });
 
   it('lets concurrent attempts through only up to the limit, from two instances at once', async () => {
-    const limits = { usernameFailures: 5, addressFailures: 20, windowSeconds: 300 };
+    const limits = { usernameFailures: 5, deviceFailures: 3, addressFailures: 20, windowSeconds: 300 };
     // PostgreSQL: two pools, as two replicas have. SQLite serves one process through one
     // connection (another process would wait for the file's lock instead).
     const other = database.config.kind === 'postgres' ? openDatabase(database.config) : db;

@@ -7,6 +7,8 @@ export interface AppEnv {
   Bindings: { incoming?: Pick<IncomingMessage, 'socket'> };
   Variables: {
     clientAddress: string;
+    /** The client reached the server over https (its own TLS, or a trusted proxy says so). */
+    https: boolean;
     /** Set once the request's token has been found: from then on, replies are encrypted. */
     session?: SessionRow;
     /** The session's account, read with the session. */

@@ -72,13 +72,15 @@ export class TrustedProxies {
   private readonly list = new BlockList();
   private readonly empty: boolean;
 
-  /** Entries are addresses (`10.0.0.5`) or CIDR ranges (`10.0.0.0/8`, `fd00::/8`). */
-  constructor(entries: string[]) {
+  /**
+   * Entries are addresses (`10.0.0.5`) or CIDR ranges (`10.0.0.0/8`, `fd00::/8`); `key` names the
+   * setting they come from in errors (the class also matches METRICS_ALLOWED_ADDRESSES).
+   */
+  constructor(entries: string[], key = 'TRUSTED_PROXIES') {
     for (const entry of entries) {
       const [address = '', prefix] = entry.trim().split('/');
       const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      if (isIP(address) === 0)
-        throw new TypeError(`TRUSTED_PROXIES: "${entry}" is not an address or CIDR range`);
+      if (isIP(address) === 0) throw new TypeError(`${key}: "${entry}" is not an address or CIDR range`);
       if (prefix === undefined) this.list.addAddress(address, family);
       else this.list.addSubnet(address, Number(prefix), family);
     }

@@ -8,7 +8,9 @@ import type { ServerKeys } from '../crypto/server-keys.ts';
 import type { Executor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 import type { DirectoryHealthMonitor } from '../health/directory-health-monitor.ts';
+import type { ServerMetrics } from '../metrics/server-metrics.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import type { DeviceTokens } from '../throttle/device-token.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 import type { Datastores } from '../vault/datastores.ts';
 import type { Secrets } from '../vault/secrets.ts';
@@ -31,9 +33,13 @@ export interface ApiServices {
   throttle: LoginThrottle;
   serverSecrets: ServerSecrets;
   vault: { access: VaultAccess; datastores: Datastores; secrets: Secrets };
+  /** Device tokens: what lets a device that logged in before past its username's lockout. */
+  deviceTokens: DeviceTokens;
   logger: Logger;
   now: () => number;
   /** Every refused login answers no sooner than this, so refusals cannot be told apart by timing. */
   refusalFloorMs: number;
   build: string;
+  /** Counters and timings for `/server/metrics`; vault routes record reads and writes here. */
+  metrics: ServerMetrics;
 }

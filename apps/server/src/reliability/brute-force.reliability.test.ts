@@ -6,6 +6,7 @@
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
+import { DeviceTokens, deviceCookieName } from '../throttle/device-token.ts';
 import { type Attempt, attemptLogin } from './support/attempts.ts';
 import { countBinds, SlapdLog, searches } from './support/directory.ts';
 import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
@@ -299,6 +300,171 @@ describe('concurrent attempts', () => {
     );
     countLockout(attempts);
   }, 120_000);
+});
+
+/** A browser: a client from `peer` with a cookie jar (what a login's Set-Cookie leaves is sent back). */
+function browserFrom(app: DirectoryApp, peer: string, extraHeaders: Record<string, string> = {}) {
+  const jar = new Map<string, string>();
+  const setCookies: string[] = [];
+  const client = new ProtocolClient(async (path, init) => {
+    const headers = new Headers(init.headers);
+    for (const [key, value] of Object.entries(extraHeaders)) headers.set(key, value);
+    if (jar.size > 0) headers.set('Cookie', [...jar].map(([key, value]) => `${key}=${value}`).join('; '));
+    const response = await app.app.request(path, { ...init, headers }, peer);
+    for (const line of response.headers.getSetCookie()) {
+      setCookies.push(line);
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+      secrets.add('device token', pair!.slice(at + 1));
+    }
+    return response;
+  });
+  return { client, jar, setCookies };
+}
+
+/** The device limit of these tests (the production default). */
+const DEVICE_LIMIT = 3;
+const ATTACK = 12;
+
+describe('device tokens: a stranger cannot lock a named user out', () => {
+  it('keeps the username locked for unknown devices while a device that logged in before gets in', async () => {
+    // The server's clock back at the client's (login requests carry their time, within 5 minutes).
+    clock = Date.now();
+    const app = await appWith({ LOGIN_THROTTLE_DEVICE_FAILURES: DEVICE_LIMIT, LOGIN_THROTTLE_WINDOW: 120 });
+    const user = name('dave');
+    const password = directory.users.dave!.password;
+    const laptop = browserFrom(app, '203.0.113.5');
+    const phone = browserFrom(app, '203.0.113.6');
+    expect((await attemptLogin(laptop.client, user, password)).status).toBe(200);
+    expect((await attemptLogin(phone.client, user, password)).status).toBe(200);
+    const cookieName = deviceCookieName(user);
+    expect(laptop.jar.has(cookieName)).toBe(true);
+    const cookie = laptop.setCookies.find((line) => line.startsWith(`${cookieName}=`))!;
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Strict/);
+    expect(cookie).toMatch(/; Path=\/server\/authentication\/login(;|$)/);
+    expect(cookie, 'plain http: no Secure').not.toMatch(/; Secure/);
+
+    // The stranger: wrong passwords from addresses of its own, until the username is locked.
+    await slapdLog.mark();
+    const attack: Attempt[] = [];
+    for (let index = 0; index < ATTACK; index++) {
+      attack.push(
+        await attemptLogin(clientFrom(app, `198.51.100.${40 + (index % 4)}`), user, `guess-${index}`),
+      );
+    }
+    const attackBinds = countBinds(await slapdLog.since(), dnOf('dave'));
+    expect(attack.filter((attempt) => attempt.status === 429)).toHaveLength(ATTACK - USERNAME_LIMIT);
+    expect(attackBinds).toBe(USERNAME_LIMIT);
+
+    // Unknown devices, and tokens that are forged, expired or another user's: locked out, no bind.
+    await slapdLog.mark();
+    const bob = browserFrom(app, '203.0.113.7');
+    expect((await attemptLogin(bob.client, name('bob'), directory.users.bob!.password)).status).toBe(200);
+    const bobsToken = bob.jar.get(deviceCookieName(name('bob')))!;
+    const genuine = laptop.jar.get(cookieName)!;
+    const [version, id, expiry, mac] = genuine.split('.') as [string, string, string, string];
+    const expired = new DeviceTokens(app.app.settings.SECRET_KEY!, 60, () => clock - 3_600_000).issue(
+      user,
+    ).token;
+    const otherSecret = new DeviceTokens('f'.repeat(64), 3_600, () => clock).issue(user).token;
+    const presented: Record<string, string | undefined> = {
+      'no token (a new device)': undefined,
+      'forged MAC': `${version}.${id}.${expiry}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`,
+      'expiry pushed later': `${version}.${id}.${Number(expiry) + 86_400}.${mac}`,
+      'expired (validly signed)': expired,
+      'signed with another secret': otherSecret,
+      "another user's valid token": bobsToken,
+    };
+    const refused: Record<string, number> = {};
+    for (const [label, token] of Object.entries(presented)) {
+      const stranger = browserFrom(app, '198.51.100.60');
+      if (token !== undefined) stranger.jar.set(cookieName, token);
+      const attempt = await attemptLogin(stranger.client, user, password);
+      refused[label] = attempt.status;
+    }
+    const strangerBinds = countBinds(await slapdLog.since(), dnOf('dave'));
+    expect(refused).toEqual(Object.fromEntries(Object.keys(presented).map((label) => [label, 429])));
+    expect(strangerBinds).toBe(0);
+
+    // The owner, from a device that logged in before, with the right password: in.
+    await slapdLog.mark();
+    const owner = await attemptLogin(laptop.client, user, password);
+    expect(owner.status).toBe(200);
+    const ownerBinds = countBinds(await slapdLog.since(), dnOf('dave'));
+    expect(ownerBinds).toBe(1);
+    // Its success did not unlock the username for others.
+    expect((await attemptLogin(clientFrom(app, '198.51.100.61'), user, password)).status).toBe(429);
+
+    // Wrong passwords from a known device: its own lockout, after DEVICE_LIMIT binds.
+    await slapdLog.mark();
+    const fromDevice: Attempt[] = [];
+    for (let index = 0; index < DEVICE_LIMIT + 3; index++) {
+      fromDevice.push(await attemptLogin(laptop.client, user, `device-guess-${index}`));
+    }
+    const rightAfter = await attemptLogin(laptop.client, user, password);
+    const deviceBinds = countBinds(await slapdLog.since(), dnOf('dave'));
+    expect(fromDevice.map((attempt) => attempt.status)).toEqual([
+      ...Array.from({ length: DEVICE_LIMIT }, () => 400),
+      ...Array.from({ length: 3 }, () => 429),
+    ]);
+    expect(rightAfter.status, 'the locked device is locked for its window').toBe(429);
+    expect(deviceBinds).toBe(DEVICE_LIMIT);
+    // The owner's other device is not locked by it.
+    expect((await attemptLogin(phone.client, user, password)).status).toBe(200);
+
+    // The window passes: the username and the device start afresh.
+    clock += 121_000;
+    expect((await attemptLogin(laptop.client, user, password)).status).toBe(200);
+
+    countLockout([...attack, ...fromDevice]);
+    figures.set('device: stranger attempts sent', ATTACK);
+    figures.set('device: stranger binds reached (limit K)', attackBinds);
+    figures.set(
+      'device: refused while locked (new, forged, expired, other secret, stolen)',
+      Object.values(refused).filter((status) => status === 429).length,
+    );
+    figures.set('device: binds from those (must be 0)', strangerBinds);
+    figures.set('device: owner from a known device while locked', owner.status);
+    figures.set('device: wrong passwords from the known device', fromDevice.length);
+    figures.set('device: binds from them (device limit)', deviceBinds);
+  });
+
+  it('holds all the devices of one username to the username limit together', async () => {
+    clock = Date.now();
+    const app = await appWith({ LOGIN_THROTTLE_DEVICE_FAILURES: DEVICE_LIMIT });
+    const user = name('carol');
+    const password = directory.users.carol!.password;
+    const devices = Array.from({ length: 4 }, (_, index) => browserFrom(app, `203.0.113.${20 + index}`));
+    for (const device of devices)
+      expect((await attemptLogin(device.client, user, password)).status).toBe(200);
+    await slapdLog.mark();
+    const attempts: Attempt[] = [];
+    for (const device of devices) {
+      for (let index = 0; index < DEVICE_LIMIT; index++) {
+        attempts.push(await attemptLogin(device.client, user, `guess-${index}`));
+      }
+    }
+    const binds = countBinds(await slapdLog.since(), dnOf('carol'));
+    expect(binds).toBe(USERNAME_LIMIT);
+    expect(attempts.filter((attempt) => attempt.status === 429)).toHaveLength(
+      attempts.length - USERNAME_LIMIT,
+    );
+    figures.set('devices together: attempts sent', attempts.length);
+    figures.set('devices together: binds reached (username limit)', binds);
+
+    // Over https (here a trusted proxy says so) the cookie is Secure.
+    const overHttps = browserFrom(app, PROXY, {
+      'X-Forwarded-For': '203.0.113.30',
+      'X-Forwarded-Proto': 'https',
+    });
+    expect((await attemptLogin(overHttps.client, name('bob'), directory.users.bob!.password)).status).toBe(
+      200,
+    );
+    const cookie = overHttps.setCookies.find((line) => line.startsWith(`${deviceCookieName(name('bob'))}=`));
+    expect(cookie).toMatch(/; Secure/);
+  });
 });
 
 describe('logs', () => {

@@ -9,6 +9,7 @@ import type { AppEnv } from '../http/app-env.ts';
 import { encryptedJson, readEncryptedJson } from '../http/encrypted-body.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
+import { measureLogin } from '../metrics/measure-login.ts';
 import { sameHex } from '../sessions/session-store.ts';
 import { handleLogin } from './login.ts';
 import { userKeysReply } from './user.ts';
@@ -42,7 +43,7 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
     return c.json({ hashing_algorithm: HASHING_ALGORITHM, hashing_parameters: SCRYPT_PARAMETERS });
   });
 
-  app.post('/login', (c) => handleLogin(c, services));
+  app.post('/login', (c) => measureLogin(services.metrics, () => handleLogin(c, services)));
 
   app.post(
     '/activate-token',

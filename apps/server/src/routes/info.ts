@@ -4,12 +4,13 @@ import { effectiveServerSecretsMode } from '../accounts/server-secrets.ts';
 import { pingDatabase } from '../db/migrations.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
+import { PSONO_COMPATIBILITY_VERSION } from '../version.ts';
 
 /**
- * The Psono API generation this server speaks. Psono's clients refuse servers older than 4.0.14,
- * so the version reported is the protocol's, not this package's.
+ * The Psono version reported in `/info/`: the Psono behaviour this server provides, not this
+ * product's own version (see `version.ts`).
  */
-export const PROTOCOL_VERSION = '4.0.14';
+export const PROTOCOL_VERSION = PSONO_COMPATIBILITY_VERSION;
 
 export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'build'>) {
   const { settings, keys } = services;

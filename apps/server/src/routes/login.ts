@@ -4,6 +4,7 @@
  * directory -> account, session and the throttle's release (one transaction) -> encrypted reply.
  */
 import type { Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
@@ -18,6 +19,7 @@ import { throttlingAddress } from '../http/client-address.ts';
 import { mapDirectoryError } from '../http/directory-errors.ts';
 import type { ApiServices } from '../http/services.ts';
 import type { CreatedSession } from '../sessions/session-store.ts';
+import { deviceCookieName } from '../throttle/device-token.ts';
 import { LoginThrottled, type ThrottleReservation } from '../throttle/login-throttle.ts';
 import {
   claimLoginRequest,
@@ -101,10 +103,14 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
   const clientAddress = c.get('clientAddress');
   // Audit and logs keep the full address; the throttle counts IPv6 clients per network.
   const throttledAddress = throttlingAddress(clientAddress, settings.LOGIN_THROTTLE_IPV6_PREFIX);
+  // A device that logged in as this username before is throttled on its own (see login-throttle.ts).
+  const cookieName = deviceCookieName(loginName);
+  const device = services.deviceTokens.verify(getCookie(c, cookieName), loginName);
   const reservation = await admitAttempt(services, {
     loginName,
     clientAddress,
     throttledAddress,
+    deviceId: device?.deviceId,
     publicKey: body.data.public_key,
     nonce: body.data.login_info_nonce,
     deviceTime: loginInfo.device_time,
@@ -207,6 +213,15 @@ export async function handleLogin(c: Context<AppEnv>, services: ApiServices): Pr
     },
   };
   const reply = encryptWithKey(JSON.stringify(loginData), replyKey);
+  // Renewed at every login; a known device keeps its id (and so its counter).
+  const issuedDevice = services.deviceTokens.issue(loginName, device?.deviceId);
+  setCookie(c, cookieName, issuedDevice.token, {
+    path: new URL(c.req.url).pathname.replace(/\/+$/, ''),
+    httpOnly: true,
+    secure: c.get('https'),
+    sameSite: 'Strict',
+    maxAge: services.deviceTokens.lifetimeSeconds,
+  });
   return c.json({ login_info: reply.text, login_info_nonce: reply.nonce });
 }
 
@@ -223,6 +238,7 @@ async function admitAttempt(
     clientAddress: string;
     /** The address as the throttle counts it (IPv6 aggregated by prefix). */
     throttledAddress: string;
+    deviceId: string | undefined;
     publicKey: string;
     nonce: string;
     deviceTime: string | null | undefined;
@@ -232,10 +248,11 @@ async function admitAttempt(
   try {
     return await services.executor.transaction(async (tx) => {
       await claimLoginRequest(tx, attempt, services.now());
-      return services.throttle.reserve(tx, loginName, attempt.throttledAddress);
+      return services.throttle.reserve(tx, loginName, attempt.throttledAddress, attempt.deviceId);
     });
   } catch (error) {
     if (error instanceof LoginThrottled) {
+      services.metrics.throttleRefused(error.key);
       auditRepeatedRefusal(
         services,
         {

@@ -10,6 +10,14 @@
  * - the login succeeded: the username's counter is cleared (one statement with the next point)
  *   and the address's reservation returned;
  * - the directory could not answer: both reservations are returned (an outage is nobody's failure).
+ *
+ * An attempt from a known device (a valid device token for the username, see device-token.ts) is
+ * not counted against the username's shared counter, which anyone can fill, but against the
+ * device's own counter (its own small limit) and against one counter for all the username's
+ * devices together (the username's limit). So a stranger locking the username out does not lock
+ * out its owner's devices, and what reaches the directory for one username in one window stays
+ * bounded: at most the username's limit from unknown devices plus the username's limit from
+ * known ones. A device's success clears its counters but never the username's shared one.
  */
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.ts';
@@ -17,13 +25,19 @@ import { defineStatement, type Placeholders } from '../db/statement.ts';
 
 export interface ThrottleLimits {
   usernameFailures: number;
+  /** Failures allowed to one known device per window. */
+  deviceFailures: number;
   addressFailures: number;
   windowSeconds: number;
 }
 
-/** A counted attempt: the keys and the windows it was counted in. */
+/**
+ * A counted attempt: the keys and the windows it was counted in. For a known device `usernameKey`
+ * is the counter of all the username's devices, and `device` the device's own counter.
+ */
 export interface ThrottleReservation {
   usernameKey: string;
+  device?: { key: string; windowStart: number };
   addressKey: string;
   usernameWindowStart: number;
   addressWindowStart: number;
@@ -33,7 +47,7 @@ export interface ThrottleReservation {
 export class LoginThrottled extends Error {
   override readonly name = 'LoginThrottled';
   constructor(
-    readonly key: 'username' | 'address',
+    readonly key: 'username' | 'address' | 'device',
     /** The counter's key and window, which a summary of repeated refusals is kept under. */
     readonly counterKey: string,
     readonly windowStart: number,
@@ -45,8 +59,14 @@ export class LoginThrottled extends Error {
 
 const USERNAME_PREFIX = 'user:';
 const ADDRESS_PREFIX = 'addr:';
+const DEVICE_PREFIX = 'device:';
+const KNOWN_DEVICES_PREFIX = 'devices:';
 export const usernameKey = (username: string) => `${USERNAME_PREFIX}${username.toLowerCase()}`;
 export const addressKey = (address: string) => `${ADDRESS_PREFIX}${address}`;
+export const deviceKey = (deviceId: string) => `${DEVICE_PREFIX}${deviceId}`;
+export const knownDevicesKey = (username: string) => `${KNOWN_DEVICES_PREFIX}${username.toLowerCase()}`;
+
+type CounterRow = { key: string; failures: number; window_start: number };
 
 /** Counts one attempt for both keys (a window that has run out starts again at 1); returns both counts. */
 const countAttempt = defineStatement(
@@ -64,6 +84,39 @@ const countAttempt = defineStatement(
         }),
       )
       .returning(['key', 'failures', 'window_start']),
+);
+
+/** Counts one attempt of a known device: its own counter, its username's devices' and the address's. */
+const countDeviceAttempt = defineStatement(
+  (
+    db,
+    p: Placeholders<{
+      deviceKey: string;
+      usernameKey: string;
+      addressKey: string;
+      now: number;
+      expired: number;
+    }>,
+  ) =>
+    db
+      .insertInto('login_throttle')
+      .values([
+        { key: p.deviceKey, failures: 1, window_start: p.now },
+        { key: p.usernameKey, failures: 1, window_start: p.now },
+        { key: p.addressKey, failures: 1, window_start: p.now },
+      ])
+      .onConflict((conflict) =>
+        conflict.column('key').doUpdateSet({
+          failures: sql<number>`case when login_throttle.window_start <= ${p.expired} then 1 else login_throttle.failures + 1 end`,
+          window_start: sql<number>`case when login_throttle.window_start <= ${p.expired} then ${p.now} else login_throttle.window_start end`,
+        }),
+      )
+      .returning(['key', 'failures', 'window_start']),
+);
+
+/** After a known device's success: its own counter starts afresh. */
+const clearCounter = defineStatement((db, p: Placeholders<{ key: string }>) =>
+  db.updateTable('login_throttle').set({ failures: 0 }).where('key', '=', p.key),
 );
 
 /** After a success: the username's counter starts afresh, the address gets this attempt back. */
@@ -120,34 +173,63 @@ export class LoginThrottle {
    * Counts the attempt for `username` and `address`, or throws `LoginThrottled` (and rolls back)
    * when either is over its limit. Runs in `tx`, a transaction the caller commits.
    */
-  async reserve(tx: Executor, username: string, address: string): Promise<ThrottleReservation> {
+  async reserve(
+    tx: Executor,
+    username: string,
+    address: string,
+    deviceId?: string,
+  ): Promise<ThrottleReservation> {
     const now = this.now();
-    const keys = { usernameKey: usernameKey(username), addressKey: addressKey(address) };
-    const { rows } = await tx.run(countAttempt, { ...keys, now, expired: now - this.windowMs });
+    const expired = now - this.windowMs;
+    const forAddress = addressKey(address);
+    const forUsername = deviceId === undefined ? usernameKey(username) : knownDevicesKey(username);
+    const forDevice = deviceId === undefined ? undefined : deviceKey(deviceId);
+    const { rows } =
+      forDevice === undefined
+        ? await tx.run(countAttempt, { usernameKey: forUsername, addressKey: forAddress, now, expired })
+        : await tx.run(countDeviceAttempt, {
+            deviceKey: forDevice,
+            usernameKey: forUsername,
+            addressKey: forAddress,
+            now,
+            expired,
+          });
     // Told apart by prefix, not by the whole key: SQLite hands text back only up to a NUL character,
     // which a hostile username may hold.
-    const forUsername = rows.find((row) => row.key.startsWith(USERNAME_PREFIX));
-    const forAddress = rows.find((row) => row.key.startsWith(ADDRESS_PREFIX));
-    if (!forUsername || !forAddress) throw new Error('the throttle counters were not returned');
-    for (const [which, row, limit] of [
-      ['username', forUsername, this.limits.usernameFailures],
-      ['address', forAddress, this.limits.addressFailures],
-    ] as const) {
+    const byPrefix = (prefix: string): CounterRow => {
+      const row = rows.find((candidate) => candidate.key.startsWith(prefix));
+      if (!row) throw new Error('the throttle counters were not returned');
+      return row;
+    };
+    const usernameRow = byPrefix(deviceId === undefined ? USERNAME_PREFIX : KNOWN_DEVICES_PREFIX);
+    const addressRow = byPrefix(ADDRESS_PREFIX);
+    const deviceRow = forDevice === undefined ? undefined : byPrefix(DEVICE_PREFIX);
+    const checks: [LoginThrottled['key'], CounterRow, number][] = [
+      [deviceId === undefined ? 'username' : 'device', usernameRow, this.limits.usernameFailures],
+      ['address', addressRow, this.limits.addressFailures],
+    ];
+    if (deviceRow) checks.unshift(['device', deviceRow, this.limits.deviceFailures]);
+    for (const [which, row, limit] of checks) {
       if (row.failures > limit) {
         const retryAfterSeconds = Math.max(1, Math.ceil((row.window_start + this.windowMs - now) / 1000));
         throw new LoginThrottled(which, row.key, row.window_start, retryAfterSeconds);
       }
     }
     return {
-      ...keys,
-      usernameWindowStart: forUsername.window_start,
-      addressWindowStart: forAddress.window_start,
+      usernameKey: forUsername,
+      addressKey: forAddress,
+      usernameWindowStart: usernameRow.window_start,
+      addressWindowStart: addressRow.window_start,
+      ...(forDevice === undefined
+        ? {}
+        : { device: { key: forDevice, windowStart: deviceRow!.window_start } }),
     };
   }
 
   /** After a successful login, in its transaction: the username starts afresh, the address gets its attempt back. */
   async releaseAfterSuccess(tx: Executor, reservation: ThrottleReservation): Promise<void> {
     await tx.run(releaseAfterSuccess, reservation);
+    if (reservation.device) await tx.run(clearCounter, { key: reservation.device.key });
   }
 
   /** After an attempt that the directory could not answer: neither key counts it. */
@@ -161,6 +243,7 @@ export class LoginThrottle {
         key: reservation.addressKey,
         windowStart: reservation.addressWindowStart,
       });
+      if (reservation.device) await tx.run(returnAttempt, reservation.device);
     });
   }
 }

@@ -58,6 +58,11 @@ function fileResponse(path: string, size: number, cacheControl: string, head: bo
   return new Response(body, { headers });
 }
 
+/** A browser navigation's Accept header names text/html (scripts send `*\/*` or nothing). */
+export function acceptsHtml(accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*text\/html\s*(;|,|$)/i.test(accept);
+}
+
 export function staticSite(options: StaticSiteOptions): Hono {
   const root = resolve(options.root);
   const configJson = resolve(options.configJson ?? resolve(root, 'config.json'));
@@ -95,8 +100,11 @@ export function staticSite(options: StaticSiteOptions): Hono {
           : 'public, max-age=3600';
       return fileResponse(candidate, size, cache, head);
     }
-    // Client-side routes have no extension; a missing asset is a real 404.
+    // Client-side routes have no extension; a missing asset is a real 404. Only a browser navigating
+    // (it asks for HTML) gets the page at another path: a scanner, a Prometheus scrape or an API
+    // client at a wrong path learns that nothing is there.
     if (extname(pathname) !== '') return c.text('Not Found', 404);
+    if (pathname !== '/' && !acceptsHtml(c.req.header('Accept'))) return c.text('Not Found', 404);
     const index = resolve(root, 'index.html');
     const indexSize = await fileSize(index);
     if (indexSize === undefined) return c.text('Not Found', 404);

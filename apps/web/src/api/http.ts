@@ -80,7 +80,9 @@ export async function sendJson(request: HttpRequest, fetchImpl: typeof fetch = f
       },
       body: request.body === undefined ? null : JSON.stringify(request.body),
       signal: controller.signal,
-      credentials: 'omit',
+      // The server's device cookie (HttpOnly, SameSite=Strict, login path only) lets a browser that
+      // logged in before past its username's lockout; same-origin requests carry it, others nothing.
+      credentials: 'same-origin',
     });
     text = await response.text();
   } catch (error) {

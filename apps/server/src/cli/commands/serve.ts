@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
 import { loadSettingsOrReport, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
+import { untilStopSignal } from '../stop-signals.ts';
 
 /** The built web client beside this package in the repository and in the image (`apps/web/dist`). */
 const BUNDLED_WEB_ROOT = fileURLToPath(new URL('../../../../web/dist', import.meta.url));
@@ -10,7 +11,10 @@ const BUNDLED_WEB_ROOT = fileURLToPath(new URL('../../../../web/dist', import.me
 const HELP = `Usage: manage serve [--host H] [--port P] [--web-root DIR] [--config-json FILE] [--settings FILE]
 
 Runs the server: the web client at / and the API at /server/. Migrates the database first.
-Stops cleanly on SIGINT or SIGTERM.
+Logs JSON lines on standard output; the line "server listening" carries the URL, the version and
+the server's fingerprint. On SIGINT or SIGTERM it stops taking requests, lets the requests in
+flight finish (at most SHUTDOWN_DRAIN_TIMEOUT seconds, default 8) and exits 0. SIGHUP is logged
+and ignored: settings are read at start, restart to apply changes.
 
   --host H             address to listen on (default 127.0.0.1; 0.0.0.0 in a container)
   --port P             port (default 8080; 0 picks a free one)
@@ -28,19 +32,6 @@ function parsePort(value: string | undefined): number {
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port must be 0..65535, not "${value}"`);
   return port;
-}
-
-/** Resolves once SIGINT or SIGTERM arrives. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export const serveCommand: Command = {
@@ -80,9 +71,9 @@ export const serveCommand: Command = {
       io.stderr(`error: the server did not start: ${(error as Error).message}\n`);
       return error instanceof SettingsError ? EXIT.USAGE : EXIT.UNAVAILABLE;
     }
-    io.stderr(`Listening on ${server.url} (API at ${server.url}/server/)\n`);
-    const signal = await untilSignal();
-    io.stderr(`${signal}: stopping\n`);
+    // Every line from here on is the server's JSON log ('server listening' carries the URL).
+    const signal = await untilStopSignal(server.logger);
+    server.logger.info({ signal }, 'stopping');
     await server.close();
     return EXIT.OK;
   },

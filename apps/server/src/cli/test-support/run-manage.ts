@@ -87,6 +87,12 @@ export function runManage(args: string[], options: ManageOptions = {}): Promise<
 export interface RunningManage {
   /** Resolves with the first match of `pattern` in standard error (or rejects when the process ends first). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** The same for standard output, where the server's JSON log goes. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Sends a signal without waiting for the process to end. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has ended. */
+  exited(): Promise<number | null>;
   /** Sends a signal and resolves with the exit code once the process has ended. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   output(): { stdout: string; stderr: string };
@@ -103,36 +109,48 @@ export function startManage(args: string[], options: ManageOptions = {}): Runnin
   // Never outlive the test run.
   const guard = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
   exited.finally(() => clearTimeout(guard));
+  const waitFor = (
+    stream: 'stdout' | 'stderr',
+    pattern: RegExp,
+    timeoutMs = 60_000,
+  ): Promise<RegExpMatchArray> => {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = output[stream].match(pattern);
+        if (match) {
+          cleanup();
+          resolve(match);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(
+          new Error(`no ${pattern} in ${stream} within ${timeoutMs} ms:\n${output.stdout}\n${output.stderr}`),
+        );
+      }, timeoutMs);
+      const onExit = () => {
+        cleanup();
+        reject(
+          new Error(`the process ended before printing ${pattern}:\n${output.stdout}\n${output.stderr}`),
+        );
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        child[stream].off('data', check);
+        child.off('close', onExit);
+      };
+      child[stream].on('data', check);
+      child.once('close', onExit);
+      check();
+    });
+  };
   return {
-    waitForStderr(pattern, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const match = output.stderr.match(pattern);
-          if (match) {
-            cleanup();
-            resolve(match);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no ${pattern} in stderr within ${timeoutMs} ms:\n${output.stderr}`));
-        }, timeoutMs);
-        const onExit = () => {
-          cleanup();
-          reject(
-            new Error(`the process ended before printing ${pattern}:\n${output.stdout}\n${output.stderr}`),
-          );
-        };
-        const cleanup = () => {
-          clearTimeout(timer);
-          child.stderr.off('data', check);
-          child.off('close', onExit);
-        };
-        child.stderr.on('data', check);
-        child.once('close', onExit);
-        check();
-      });
+    waitForStderr: (pattern, timeoutMs) => waitFor('stderr', pattern, timeoutMs),
+    waitForStdout: (pattern, timeoutMs) => waitFor('stdout', pattern, timeoutMs),
+    signal(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
+    exited: () => exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -69,9 +69,9 @@ export class ServerProcess {
       { env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => logs.push(chunk));
     const api = await new Promise<string>((resolve, reject) => {
       let stderr = '';
+      let stdout = '';
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
         reject(new Error(`the server did not start within ${START_TIMEOUT_MS / 1000} s:\n${stderr}`));
@@ -79,7 +79,12 @@ export class ServerProcess {
       child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         logs.push(chunk);
         stderr += chunk;
-        const url = /Listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+      });
+      // The JSON log line "server listening" carries the URL.
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+        logs.push(chunk);
+        if (stdout.length < 64 * 1024) stdout += chunk;
+        const url = /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"server listening"/.exec(stdout)?.[1];
         if (url) {
           clearTimeout(timer);
           resolve(`${url}/server`);
