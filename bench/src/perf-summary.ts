@@ -31,7 +31,7 @@ export const PIECES: [string, RegExp][] = [
     /\/dist\/crypto\/|node::crypto|internal\/crypto|OPENSSL|sha256/i,
   ],
   ['directory client (ldapts, ldap-core)', /\/ldapts\/|ldap-core\/dist/],
-  ['logging (pino)', /\/pino\/|@pinojs|sonic-boom|\/dist\/(logger|audit-log)\.js/],
+  ['logging (pino)', /\/pino\/|@pinojs|sonic-boom|\/dist\/(logger|audit)\.js/],
   ['validation (zod)', /\/zod\//],
   [
     'HTTP: hono, @hono/node-server, the app middleware',

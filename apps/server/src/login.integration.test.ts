@@ -59,6 +59,7 @@ function counting(service: DirectoryService): LoginDirectory & { calls: number }
       return service.authenticate(username, password);
     },
     listGroups: (domain: string) => service.listGroups(domain),
+    recheckUser: (domain: string, guid: string) => service.recheckUser(domain, guid),
     health: () => service.health(),
     close: () => service.close(),
   };

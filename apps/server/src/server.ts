@@ -28,6 +28,7 @@ import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import { trackInFlight } from './http/in-flight.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
+import { SessionRecheckTimer } from './sessions/session-recheck.ts';
 import { productVersion } from './version.ts';
 
 export interface StartServerOptions {
@@ -212,6 +213,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
     });
 
+    // Users the directory no longer lets in lose their sessions within one interval.
+    const recheck = new SessionRecheckTimer(
+      db,
+      directory,
+      logger,
+      settings.LDAP_SESSION_RECHECK_INTERVAL * 1000,
+    );
+    recheck.start();
+
     const openDirectory = directory;
     const drainMs = settings.SHUTDOWN_DRAIN_TIMEOUT * 1000;
     return {
@@ -219,6 +229,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       async close() {
         openHealth.stop();
+        await recheck.stop();
         lifecycle.startDraining();
         const closed = new Promise<void>((resolveClosed) => server.close(() => resolveClosed()));
         const started = performance.now();

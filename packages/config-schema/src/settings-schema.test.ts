@@ -62,6 +62,13 @@ describe('LDAP entry defaults', () => {
   it('accepts one required group as a string', () => {
     const parsed = ldapEntrySchema.parse({ ...REQUIRED_ENTRY, LDAP_REQUIRED_GROUP: 'cn=a,dc=b' });
     expect(parsed.LDAP_REQUIRED_GROUP).toEqual(['cn=a,dc=b']);
+    // A group's name instead of its DN would refuse every login: refused, naming the key.
+    for (const value of ['Vault Users', ['Vault Users'], ['cn=a,dc=b', 'admins']]) {
+      const result = ldapEntrySchema.safeParse({ ...REQUIRED_ENTRY, LDAP_REQUIRED_GROUP: value });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues[0]?.path[0]).toBe('LDAP_REQUIRED_GROUP');
+      expect(result.error?.issues[0]?.message).toContain("must be a group's DN");
+    }
   });
 
   it.each([

@@ -40,6 +40,8 @@ export const SETTINGS_DEFAULTS = {
   DEFAULT_TOKEN_TIME_VALID: 86_400,
   /** Upper bound for the session length a client may ask for (Psono: MAX_WEB_TOKEN_TIME_VALID). */
   MAX_WEB_TOKEN_TIME_VALID: 2_592_000,
+  /** Seconds between two re-checks of every user with a live session against the directory. */
+  LDAP_SESSION_RECHECK_INTERVAL: 300,
   /** Failed logins per username within the window before further attempts are refused. */
   LOGIN_THROTTLE_USERNAME_FAILURES: 5,
   /** Failed logins per client address within the window before further attempts are refused. */
@@ -148,6 +150,19 @@ const listOrCommaString = z.union([z.array(nonEmpty), z.string()]).transform((va
 
 const seconds = z.coerce.number().positive();
 
+/**
+ * A group's DN. A bare name (`Vault Users`) would match no group and refuse every login, so it is
+ * refused here, where the key can be named.
+ */
+const groupDn = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((value) => /^[A-Za-z0-9.-]+\s*=/.test(value), {
+    error:
+      "must be a group's DN (for example CN=Vault Users,OU=Groups,DC=example,DC=com), not a group's name",
+  });
+
 const httpUrl = z.url({
   protocol: /^https?$/,
   error: 'must be an http:// or https:// URL, for example https://vault.example.com',
@@ -196,7 +211,9 @@ export const ldapEntrySchema = z
       .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_MEMBERS)
       .describe('Group attribute listing the members.'),
     LDAP_REQUIRED_GROUP: z
-      .union([nonEmpty.transform((dn) => [dn]), z.array(nonEmpty)])
+      .union([z.array(z.string()), z.string()])
+      .transform((value) => (Array.isArray(value) ? value : [value]))
+      .pipe(z.array(groupDn))
       .default(LDAP_ENTRY_DEFAULTS.LDAP_REQUIRED_GROUP)
       .describe('Group DNs; only members of at least one of them may log in. Empty: everyone.'),
     LDAP_REQUIRED_ATTRIBUTE: z
@@ -376,6 +393,13 @@ export const settingsSchema = z
       .positive()
       .default(SETTINGS_DEFAULTS.MAX_WEB_TOKEN_TIME_VALID)
       .describe('Longest session, in seconds, a client may ask for.'),
+    LDAP_SESSION_RECHECK_INTERVAL: z.coerce
+      .number()
+      .min(0)
+      .default(SETTINGS_DEFAULTS.LDAP_SESSION_RECHECK_INTERVAL)
+      .describe(
+        'Seconds between two re-checks of every user with a live session against the directory: a user disabled, deleted or no longer allowed (LDAP_REQUIRED_GROUP, LDAP_REQUIRED_ATTRIBUTE, LDAP_CUSTOM_USER_FILTER) loses every session. A directory that cannot answer ends no session. 0: never.',
+      ),
     LOGIN_THROTTLE_USERNAME_FAILURES: z.coerce
       .number()
       .int()

@@ -4,13 +4,19 @@ import { openServiceConnection } from './connection/connection.ts';
 import { Directory } from './connection/directory.ts';
 import type { ConnectionPool } from './connection/pool.ts';
 import type { EntryPlan } from './entries/entry-plan.ts';
-import { InvalidCredentialsError, isDirectoryError } from './errors/errors.ts';
+import { InvalidCredentialsError, isDirectoryError, NotPermittedError } from './errors/errors.ts';
 import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups/groups.ts';
 import { type DirectoryLogger, silentLogger } from './logger.ts';
 import { checkRequiredAttributes, checkRequiredGroups } from './login/access-rules.ts';
 import { assertPasswordGiven, selectEntry } from './login/login-input.ts';
 import { bindAsUser } from './login/user-bind.ts';
 import { readUserProfile } from './login/user-profile.ts';
+import {
+  isDisabledAccount,
+  type RecheckRefusal,
+  searchUserByGuid,
+  selectRecheckedEntry,
+} from './login/user-recheck.ts';
 import { findUserEntry } from './login/user-search.ts';
 
 /** A user the directory vouched for. */
@@ -25,6 +31,17 @@ export interface DirectoryUser {
   email: string | null;
   groups: DirectoryGroup[];
 }
+
+/** What the directory says about a user who logged in before (see `recheckUser`). */
+export type UserStanding =
+  | { allowed: true; user: DirectoryUser }
+  | {
+      allowed: false;
+      /** `user-not-found`: deleted, or excluded by `LDAP_CUSTOM_USER_FILTER`. */
+      reason: RecheckRefusal;
+      /** For logs only: names the DN and the rule. */
+      detail: string;
+    };
 
 /** The state of one URL of one entry, as `health()` found it. */
 export interface DirectoryHealth {
@@ -99,14 +116,59 @@ export class DirectoryService {
   }
 
   /**
+   * Whether a user who logged in before would still be let in, without their password: the
+   * entry with `guid` is searched as the service account (with the custom user filter), and the
+   * disabled flag (Active Directory), `LDAP_REQUIRED_ATTRIBUTE` and `LDAP_REQUIRED_GROUP` are
+   * applied as at a login. A refusal is returned; a directory that cannot answer (down, timeout,
+   * unknown domain, several entries with the GUID) throws a `DirectoryError`, so that an outage
+   * is never mistaken for a refusal.
+   *
+   * @example
+   * const standing = await directory.recheckUser('example.com', user.guid);
+   * if (!standing.allowed) endSessions(user, standing.reason);
+   */
+  async recheckUser(domain: string, guid: string): Promise<UserStanding> {
+    const directory = this.directoryFor(domain);
+    const plan = directory.plan();
+    const entries = await directory.servicePool.use((connection) => searchUserByGuid(connection, plan, guid));
+    const userEntry = selectRecheckedEntry(entries, plan, guid);
+    if (userEntry === undefined) {
+      return {
+        allowed: false,
+        reason: 'user-not-found',
+        detail: `no ${plan.entry.LDAP_OBJECT_CLASS_USER} with ${plan.entry.LDAP_ATTR_GUID}=${guid} under ${plan.entry.LDAP_SEARCH_USER_DN}${plan.entry.LDAP_CUSTOM_USER_FILTER ? ` matching LDAP_CUSTOM_USER_FILTER` : ''}`,
+      };
+    }
+    if (isDisabledAccount(userEntry)) {
+      return {
+        allowed: false,
+        reason: 'account-disabled',
+        detail: `${userEntry.dn} is disabled (userAccountControl)`,
+      };
+    }
+    const profile = readUserProfile(plan, userEntry, '');
+    const needsGroupSearch = !plan.entry.LDAP_MEMBER_OF_OVERLAY || plan.entry.LDAP_NESTED_GROUPS;
+    const groups = needsGroupSearch
+      ? await this.searchGroups(directory, userEntry)
+      : groupsFromUserEntry(plan, userEntry);
+    try {
+      checkRequiredAttributes(plan, userEntry);
+      checkRequiredGroups(plan, profile.dn, groups);
+    } catch (error) {
+      if (error instanceof NotPermittedError) {
+        return { allowed: false, reason: error.reason, detail: error.detail ?? error.message };
+      }
+      throw error;
+    }
+    return { allowed: true, user: { domain: plan.domain, ...profile, groups } };
+  }
+
+  /**
    * Every group of the entry serving `domain` (paged), for the group sync. An unknown domain
    * throws `InvalidCredentialsError('unknown-domain')`, as a login would.
    */
   async listGroups(domain: string): Promise<DirectoryGroup[]> {
-    const directory = this.directories.find((candidate) => candidate.domain === domain.toLowerCase());
-    if (!directory) {
-      throw new InvalidCredentialsError('unknown-domain', { detail: `no LDAP entry for domain "${domain}"` });
-    }
+    const directory = this.directoryFor(domain);
     const plan = directory.plan();
     return directory.servicePool.use((connection) => listAllGroups(connection, plan));
   }
@@ -153,6 +215,14 @@ export class DirectoryService {
   /** Ends every pooled connection; logins after this fail as unavailable. */
   async close(): Promise<void> {
     for (const directory of this.directories) directory.close();
+  }
+
+  private directoryFor(domain: string): Directory {
+    const directory = this.directories.find((candidate) => candidate.domain === domain.toLowerCase());
+    if (!directory) {
+      throw new InvalidCredentialsError('unknown-domain', { detail: `no LDAP entry for domain "${domain}"` });
+    }
+    return directory;
   }
 
   private async findUser(directory: Directory, plan: EntryPlan, name: string): Promise<Entry> {

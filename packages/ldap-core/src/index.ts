@@ -26,6 +26,7 @@ export {
   type DirectoryPoolStats,
   DirectoryService,
   type DirectoryUser,
+  type UserStanding,
 } from './directory-service.ts';
 export {
   AccountRestrictedError,

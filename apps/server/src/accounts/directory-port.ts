@@ -8,15 +8,21 @@ import type {
   DirectoryHealth,
   DirectoryPoolStats,
   DirectoryUser,
+  UserStanding,
 } from '@ldap-login/ldap-core';
 
-export type { DirectoryGroup, DirectoryUser };
+export type { DirectoryGroup, DirectoryUser, UserStanding };
 export type DirectoryServerHealth = DirectoryHealth;
 
 export interface LoginDirectory {
   /** Resolves the user or rejects with a `DirectoryError` (see `http/directory-errors.ts`). */
   authenticate(username: string, password: string): Promise<DirectoryUser>;
   listGroups(domain: string): Promise<DirectoryGroup[]>;
+  /**
+   * Whether a user who logged in before may still log in (looked up by GUID, without a bind);
+   * rejects with a `DirectoryError` when the directory cannot tell.
+   */
+  recheckUser(domain: string, guid: string): Promise<UserStanding>;
   health(): Promise<DirectoryServerHealth[]>;
   close(): Promise<void> | void;
   /** Connection use of the pools, for the metrics (ldap-core's `DirectoryService` has it). */

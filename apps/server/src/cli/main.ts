@@ -10,8 +10,10 @@ import { fingerprintCommand } from './commands/fingerprint.ts';
 import { generateKeysCommand } from './commands/generate-keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
+import { sessionsCommand } from './commands/sessions.ts';
 import { syncldapCommand } from './commands/syncldap.ts';
 import { testldapCommand } from './commands/testldap.ts';
+import { usersCommand } from './commands/users.ts';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { SETTINGS_LOOKUP_HELP } from './settings-file.ts';
 
@@ -25,6 +27,8 @@ export const COMMANDS: readonly Command[] = [
   migrateCommand,
   backupCommand,
   syncldapCommand,
+  usersCommand,
+  sessionsCommand,
 ];
 
 function topHelp(): string {
@@ -111,9 +115,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/** Set once the reader of standard output went away (`manage testldap ... | head -2`). */
+let stdoutClosed = false;
+
 /** The real process: standard streams, environment, working directory. */
 export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
+  stdout: (text) => {
+    if (!stdoutClosed) process.stdout.write(text);
+  },
   stderr: (text) => process.stderr.write(text),
   readStdin: async () => {
     const chunks: Buffer[] = [];
@@ -136,6 +145,12 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A reader that stops early is not an error: the command finishes (and exits with its own code)
+  // without writing the rest, instead of crashing with EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stdoutClosed = true;
+  });
   const code = await runCli(process.argv.slice(2), processIo);
   // serve keeps running: its command resolves only once the server has stopped.
   process.exitCode = code;

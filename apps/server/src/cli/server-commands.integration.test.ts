@@ -1,10 +1,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ldapEntrySchema } from '@ldap-login/config-schema';
+import { DirectoryService } from '@ldap-login/ldap-core';
 import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrations.ts';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { generateServerKeys } from './commands/generate-keys.ts';
 import { EXIT } from './exit-codes.ts';
@@ -52,7 +55,10 @@ describe('manage syncldap', () => {
     const run = await runManage(['syncldap', '--settings', file]);
     expect(run.code, run.stdout + run.stderr).toBe(EXIT.OK);
     const expected = Object.keys(dir.groups).length;
-    expect(run.stdout.trim()).toBe(`Success: ${dir.domain}: ${expected} group(s) stored`);
+    expect(run.stdout.trim().split('\n')).toEqual([
+      `Success: ${dir.domain}: ${expected} group(s) stored`,
+      `Sessions: ${dir.domain}: 0 user(s) with live sessions re-checked, 0 lost their sessions`,
+    ]);
 
     const db = openDatabase({ kind: 'sqlite', file: join(file, '..', 'data', 'db.sqlite3') });
     try {
@@ -66,6 +72,74 @@ describe('manage syncldap', () => {
       expect(JSON.parse(String(audit[0]!.details))).toEqual({ domain: dir.domain, groups: expected });
     } finally {
       await db.destroy();
+    }
+  });
+
+  it('ends the sessions of users the directory no longer lets in, and keeps the others', async (context) => {
+    const dir = need(context);
+    const entry = dir.ldapEntry({ LDAP_REQUIRED_GROUP: [dir.groups.admins!.dn] });
+    const file = await writeSettings('sync-recheck', { LDAP: [entry] });
+    // alice (not in admins) and bob (in admins) each hold a live session.
+    const service = new DirectoryService([ldapEntrySchema.parse(dir.ldapEntry())]);
+    const db = openDatabase({ kind: 'sqlite', file: join(file, '..', 'data', 'db.sqlite3') });
+    try {
+      await migrateToLatest(db);
+      for (const key of ['alice', 'bob']) {
+        const user = dir.users[key]!;
+        const found = await service.authenticate(`${user.login}@${dir.domain}`, user.password);
+        const now = Date.now();
+        await db
+          .insertInto('users')
+          .values({
+            id: `user-${key}`,
+            ldap_domain: dir.domain,
+            guid: found.guid,
+            username: found.username,
+            email: null,
+            user_dn: found.dn,
+            public_key: '00',
+            private_key: '00',
+            private_key_nonce: '00',
+            secret_key: '00',
+            secret_key_nonce: '00',
+            user_sauce: '00',
+            groups_fingerprint: '',
+            created_at: now,
+            last_login: now,
+          })
+          .execute();
+        await db
+          .insertInto('sessions')
+          .values({
+            id: `session-${key}`,
+            token_hash: `hash-${key}`,
+            user_id: `user-${key}`,
+            secret: '00',
+            validator: null,
+            active: 1,
+            device_fingerprint: '',
+            device_description: '',
+            client_address: '192.0.2.1',
+            created_at: now - 1000,
+            valid_till: now + 3_600_000,
+            ended_at: null,
+          })
+          .execute();
+      }
+      const run = await runManage(['syncldap', '--settings', file]);
+      expect(run.code, run.stdout + run.stderr).toBe(EXIT.OK);
+      expect(run.stdout).toContain(
+        `Sessions: ${dir.domain}: 2 user(s) with live sessions re-checked, 1 lost their sessions`,
+      );
+      expect(run.stdout).toContain(`ended 1 session(s) of alice@${dir.domain}: required-group`);
+      const sessions = await db.selectFrom('sessions').select(['id', 'ended_at']).orderBy('id').execute();
+      expect(sessions.map((session) => [session.id, session.ended_at !== null])).toEqual([
+        ['session-alice', true],
+        ['session-bob', false],
+      ]);
+    } finally {
+      await db.destroy();
+      await service.close();
     }
   });
 
@@ -92,6 +166,102 @@ describe('manage syncldap', () => {
   });
 });
 
+describe('manage users and manage sessions', () => {
+  it('list, show, block and revoke with --json; wrong use exits 2, an unknown user 1', async (context) => {
+    const dir = need(context);
+    const file = await writeSettings('admin', { LDAP: [dir.ldapEntry()] });
+    const service = new DirectoryService([ldapEntrySchema.parse(dir.ldapEntry())]);
+    const alice = await service.authenticate(`alice@${dir.domain}`, dir.users.alice!.password);
+    await service.close();
+    const db = openDatabase({ kind: 'sqlite', file: join(file, '..', 'data', 'db.sqlite3') });
+    try {
+      await migrateToLatest(db);
+      const now = Date.now();
+      await db
+        .insertInto('users')
+        .values({
+          id: 'user-alice',
+          ldap_domain: dir.domain,
+          guid: alice.guid,
+          username: alice.username,
+          email: null,
+          user_dn: alice.dn,
+          public_key: '00',
+          private_key: '00',
+          private_key_nonce: '00',
+          secret_key: '00',
+          secret_key_nonce: '00',
+          user_sauce: '00',
+          groups_fingerprint: '',
+          created_at: now,
+          last_login: now,
+        })
+        .execute();
+      for (const id of ['s1', 's2']) {
+        await db
+          .insertInto('sessions')
+          .values({
+            id,
+            token_hash: `hash-${id}`,
+            user_id: 'user-alice',
+            secret: '00',
+            validator: null,
+            active: 1,
+            device_fingerprint: '',
+            device_description: 'Firefox',
+            client_address: '192.0.2.1',
+            created_at: now,
+            valid_till: now + 3_600_000,
+            ended_at: null,
+          })
+          .execute();
+      }
+    } finally {
+      await db.destroy();
+    }
+    const list = await runManage(['users', 'list', '--json', '--settings', file]);
+    expect(list.code, list.stderr).toBe(EXIT.OK);
+    expect(list.json<unknown[]>()).toEqual([
+      expect.objectContaining({
+        id: 'user-alice',
+        username: alice.username,
+        liveSessions: 2,
+        blockedAt: null,
+      }),
+    ]);
+    const sessions = await runManage([
+      'sessions',
+      'list',
+      '--user',
+      alice.username,
+      '--json',
+      '--settings',
+      file,
+    ]);
+    expect(
+      sessions
+        .json<{ id: string }[]>()
+        .map((session) => session.id)
+        .sort(),
+    ).toEqual(['s1', 's2']);
+    const revoke = await runManage(['sessions', 'revoke', '--id', 's1', '--json', '--settings', file]);
+    expect(revoke.json()).toEqual({ revoked: 1 });
+    const block = await runManage(['users', 'block', alice.username, '--json', '--settings', file]);
+    expect(block.json()).toMatchObject({ blocked: true, sessionsEnded: 1 });
+    const show = await runManage(['users', 'show', 'user-alice', '--settings', file]);
+    expect(show.stdout).toMatch(/blockedAt: \d{4}-/);
+
+    expect((await runManage(['sessions', 'revoke', '--settings', file])).code).toBe(EXIT.USAGE);
+    expect((await runManage(['users', 'show', 'nobody@nowhere', '--settings', file])).code).toBe(
+      EXIT.CHECK_FAILED,
+    );
+    for (const command of ['users', 'sessions']) {
+      const help = await runManage([command, '--help']);
+      expect(help.code).toBe(EXIT.OK);
+      expect(help.stdout).toContain(`Examples:\n  manage ${command} `);
+    }
+  });
+});
 /** The JSON log line that says the server listens, with its URL. */
 const LISTENING = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"server listening"/;
 

@@ -220,6 +220,20 @@ const migrations = {
       }
     },
   },
+  // Its own table, not a users column: the login reads it once, and nothing else changes shape.
+  '0005_user_blocks': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('user_blocks')
+        .addColumn('user_id', 'text', (col) => col.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('blocked_at', 'bigint', (col) => col.notNull())
+        .addColumn('reason', 'text')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('user_blocks').execute();
+    },
+  },
 } satisfies Record<string, Migration>;
 
 /** Runs `work` in a transaction unless the migrator already opened one (it does on PostgreSQL). */

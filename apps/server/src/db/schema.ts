@@ -159,6 +159,14 @@ export interface UserLoginSecretsTable {
   updated_at: number;
 }
 
+/** A user an administrator blocked (`manage users block`): no login, no session, until unblocked. */
+export interface UserBlocksTable {
+  user_id: string;
+  blocked_at: number;
+  /** The administrator's note, if any. */
+  reason: string | null;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   ldap_groups: LdapGroupsTable;
@@ -172,6 +180,7 @@ export interface DatabaseSchema {
   secret_links: SecretLinksTable;
   secret_history: SecretHistoryTable;
   user_login_secrets: UserLoginSecretsTable;
+  user_blocks: UserBlocksTable;
 }
 
 export type Database = Kysely<DatabaseSchema>;

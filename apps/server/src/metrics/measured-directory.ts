@@ -41,6 +41,8 @@ export function measuredDirectory(
       return measure(domain, 'authenticate', () => directory.authenticate(username, password));
     },
     listGroups: (domain) => measure(domainLabel(domain), 'list_groups', () => directory.listGroups(domain)),
+    recheckUser: (domain, guid) =>
+      measure(domainLabel(domain), 'recheck_user', () => directory.recheckUser(domain, guid)),
     health: () => directory.health(),
     close: () => directory.close(),
     ...(directory.poolStats ? { poolStats: () => directory.poolStats!() } : {}),

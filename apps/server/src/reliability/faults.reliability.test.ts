@@ -46,6 +46,7 @@ let current: LoginDirectory;
 const switchable: LoginDirectory = {
   authenticate: (username, password) => current.authenticate(username, password),
   listGroups: (domain) => current.listGroups(domain),
+  recheckUser: (domain, guid) => current.recheckUser(domain, guid),
   health: () => current.health(),
   close: () => undefined,
 };

@@ -22,6 +22,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { z } from 'zod';
 import { canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
+import { isBlocked } from '../accounts/user-admin.ts';
 import { audit, auditRepeatedRefusal } from '../audit.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { throttlingAddress } from '../http/client-address.ts';
@@ -300,5 +301,6 @@ async function askDirectory(
   if (!login.known) throw new LoginRefused('UNKNOWN_DOMAIN');
   const user = await services.directory.authenticate(login.username, password);
   if (canonicalUsername(user) === '') throw new LoginRefused('EMPTY_USERNAME_FROM_DIRECTORY');
+  if (await isBlocked(services.db, user.domain, user.guid)) throw new LoginRefused('USER_BLOCKED');
   return user;
 }

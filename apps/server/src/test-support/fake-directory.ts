@@ -14,6 +14,7 @@ import type {
   DirectoryServerHealth,
   DirectoryUser,
   LoginDirectory,
+  UserStanding,
 } from '../accounts/directory-port.ts';
 
 export interface FakeUser {
@@ -53,6 +54,30 @@ export class FakeDirectory implements LoginDirectory {
       username: user.login,
       email: user.email ?? null,
       groups: user.groups ?? [],
+    };
+  }
+
+  async recheckUser(domain: string, guid: string): Promise<UserStanding> {
+    if (this.unavailable)
+      throw new DirectoryUnavailableError('unreachable', { detail: 'connect ECONNREFUSED' });
+    const user = [...this.users.values()].find(
+      (candidate) => candidate.domain === domain && candidate.guid === guid,
+    );
+    if (!user) return { allowed: false, reason: 'user-not-found', detail: `no user with GUID ${guid}` };
+    if (user.refusal === 'ACCOUNT_RESTRICTED')
+      return { allowed: false, reason: 'account-disabled', detail: `${user.login} is disabled` };
+    if (user.refusal === 'NOT_PERMITTED')
+      return { allowed: false, reason: 'required-group', detail: `${user.login} is in no required group` };
+    return {
+      allowed: true,
+      user: {
+        domain: user.domain,
+        dn: `uid=${user.login},ou=people,dc=example,dc=com`,
+        guid: user.guid,
+        username: user.login,
+        email: user.email ?? null,
+        groups: user.groups ?? [],
+      },
     };
   }
 

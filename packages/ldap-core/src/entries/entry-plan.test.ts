@@ -86,7 +86,7 @@ describe('compileEntry', () => {
     [{ LDAP_CUSTOM_USER_FILTER: '(uid=a)(uid=b)' }, 'invalid-filter'],
     [{ LDAP_CUSTOM_GROUP_FILTER: '(cn=\\zz)' }, 'invalid-filter'],
     [{ LDAP_SEARCH_USER_DN: 'people' }, 'invalid-dn'],
-    [{ LDAP_REQUIRED_GROUP: ['admins'] }, 'invalid-dn'],
+    [{ LDAP_REQUIRED_GROUP: ['cn=admins,=groups'] }, 'invalid-dn'],
   ])('refuses %j as %s', (overrides, reason) => {
     expect(misconfiguredReason(() => compileEntry(testEntry(overrides)))).toBe(reason);
   });

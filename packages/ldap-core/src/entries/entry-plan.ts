@@ -3,6 +3,7 @@ import { AndFilter, EqualityFilter, ExtensibleFilter, type Filter, FilterParser,
 import { DnSyntaxError, normalizeDn } from '../dn/dn.ts';
 import { DirectoryMisconfiguredError, type DirectoryMisconfiguredReason } from '../errors/errors.ts';
 import { isValidAttributeName } from './attributes.ts';
+import { encodeObjectGuid } from './guid.ts';
 
 /**
  * Everything about a directory entry that can be worked out once instead of at every login:
@@ -26,6 +27,13 @@ export interface EntryPlan {
   requiredGroups: string[];
   /** `(&(objectClass=<user class>)(<username attr>=<name>)<custom user filter>)` */
   userFilter(name: string): Filter;
+  /**
+   * `(&(objectClass=<user class>)(<guid attr>=<guid>)<custom user filter>)`: the user a session
+   * belongs to, by the id the account is keyed by (`objectGUID` as its 16 bytes).
+   */
+  userByGuidFilter(guid: string): Filter;
+  /** The user search's attributes plus `userAccountControl`, for the re-check of a user without a bind. */
+  recheckAttributes: string[];
   /** `(&(objectClass=<group class>)(|(<members attr>=<v1>)...)<custom group filter>)` */
   groupsWithMembersFilter(memberValues: readonly string[]): Filter;
   /** Active Directory's transitive membership: `(&(objectClass=<group class>)(member:1.2.840.113556.1.4.1941:=<dn>)...)` */
@@ -160,6 +168,8 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
     entry.LDAP_ATTR_GUID.toLowerCase() === 'objectguid' ? ['objectGUID', 'objectGuid', 'objectguid'] : [],
   );
 
+  const binaryGuid = entry.LDAP_ATTR_GUID.toLowerCase() === 'objectguid';
+
   return {
     entry,
     domain: entry.LDAP_DOMAIN,
@@ -173,6 +183,17 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
         new EqualityFilter({ attribute: entry.LDAP_ATTR_USERNAME, value: name }),
         customUserFilter,
       ]),
+    userByGuidFilter: (guid) =>
+      and([
+        userClass,
+        new EqualityFilter({
+          attribute: entry.LDAP_ATTR_GUID,
+          value: (binaryGuid ? encodeObjectGuid(guid) : null) ?? guid,
+        }),
+        customUserFilter,
+      ]),
+    // Active Directory refuses a disabled account's bind (533); without a bind, its flag says so.
+    recheckAttributes: uniqueNames([...userAttributes, 'userAccountControl']),
     groupsWithMembersFilter: (memberValues) =>
       and([
         groupClass,

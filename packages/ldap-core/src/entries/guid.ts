@@ -18,6 +18,26 @@ export function decodeObjectGuid(bytes: Uint8Array): string {
   return [hex([3, 2, 1, 0]), hex([5, 4]), hex([7, 6]), hex([8, 9]), hex([10, 11, 12, 13, 14, 15])].join('-');
 }
 
+/**
+ * The 16 bytes of an Active Directory `objectGUID` from its canonical string (the inverse of
+ * `decodeObjectGuid`), to search for a user by GUID. Returns `null` for anything but a GUID.
+ *
+ * @example
+ * encodeObjectGuid('00112233-4455-6677-8899-aabbccddeeff').toString('hex')
+ * // '33221100554477668899aabbccddeeff'
+ */
+export function encodeObjectGuid(guid: string): Buffer | null {
+  if (!UUID_TEXT.test(guid)) return null;
+  const hex = guid.replaceAll('-', '');
+  const bytes = Buffer.from(hex, 'hex');
+  return Buffer.concat([
+    Buffer.from(bytes.subarray(0, 4)).reverse(),
+    Buffer.from(bytes.subarray(4, 6)).reverse(),
+    Buffer.from(bytes.subarray(6, 8)).reverse(),
+    bytes.subarray(8),
+  ]);
+}
+
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

@@ -5,10 +5,17 @@ import { loadSettingsOrReport, SETTINGS_LOOKUP_HELP } from '../settings-file.ts'
 const HELP = `Usage: manage syncldap [--domain D] [--json] [--settings FILE]
 
 Reads every group of each directory (paged) into the database, so groups are known before
-their members first log in, and prints the count per directory.
+their members first log in, and prints the count per directory. Then re-checks every user with
+a live session: a user the directory disabled, deleted or no longer lets in (LDAP_REQUIRED_GROUP,
+LDAP_REQUIRED_ATTRIBUTE, LDAP_CUSTOM_USER_FILTER) loses every session. A directory that cannot
+answer ends no session.
 
   --domain D   only the LDAP entry serving this domain
-  --json       print [{domain, groups, error?}] as JSON
+  --json       print [{domain, groups, error?, recheck: {checked, undecided, ended: [{username,
+               reason, sessions}]}}] as JSON
+
+Example:
+  manage syncldap --domain example.com --json
 
 ${SETTINGS_LOOKUP_HELP}
 
@@ -40,6 +47,7 @@ export const syncldapCommand: Command = {
       { migrateToLatest },
       { createDirectory },
       { createLogger },
+      { recheckSessions },
     ] = await Promise.all([
       import('pino'),
       import('../../accounts/groups.ts'),
@@ -49,6 +57,7 @@ export const syncldapCommand: Command = {
       import('../../db/migrations.ts'),
       import('../../directory-adapter.ts'),
       import('../../logger.ts'),
+      import('../../sessions/session-recheck.ts'),
     ]);
     // Logs go to standard error so that standard output stays the report.
     const logger = createLogger(
@@ -64,12 +73,30 @@ export const syncldapCommand: Command = {
         return EXIT.UNAVAILABLE;
       }
       const directory = await createDirectory(settings.LDAP, logger);
-      let results: Awaited<ReturnType<typeof syncDirectoryGroups>>;
+      let synced: Awaited<ReturnType<typeof syncDirectoryGroups>>;
+      const rechecks = new Map<string, Awaited<ReturnType<typeof recheckSessions>>>();
       try {
-        results = await syncDirectoryGroups(executorFor(db), directory, wanted);
+        synced = await syncDirectoryGroups(executorFor(db), directory, wanted);
+        for (const domain of wanted)
+          rechecks.set(domain, await recheckSessions(db, directory, logger, { domains: [domain] }));
       } finally {
         await directory.close();
       }
+      const results = synced.map((result) => {
+        const recheck = rechecks.get(result.domain);
+        return {
+          ...result,
+          recheck: {
+            checked: recheck?.checked ?? 0,
+            undecided: recheck?.undecided ?? 0,
+            ended: (recheck?.ended ?? []).map(({ username, reason, sessions }) => ({
+              username,
+              reason,
+              sessions,
+            })),
+          },
+        };
+      });
       for (const result of results) {
         await recordAuditEvent(executorFor(db), {
           event: 'syncldap',
@@ -87,6 +114,13 @@ export const syncldapCommand: Command = {
               ? `Error: ${result.domain}: ${result.error}\n`
               : `Success: ${result.domain}: ${result.groups} group(s) stored\n`,
           );
+          const { checked, undecided, ended } = result.recheck;
+          io.stdout(
+            `Sessions: ${result.domain}: ${checked} user(s) with live sessions re-checked, ${ended.length} lost their sessions${undecided > 0 ? `, ${undecided} not checked (directory did not answer)` : ''}\n`,
+          );
+          for (const user of ended) {
+            io.stdout(`  ended ${user.sessions} session(s) of ${user.username}: ${user.reason}\n`);
+          }
         }
       }
       return results.some((result) => result.error) ? EXIT.CHECK_FAILED : EXIT.OK;

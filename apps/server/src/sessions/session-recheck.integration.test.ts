@@ -1,0 +1,169 @@
+/**
+ * Offboarding against a real OpenLDAP, on SQLite and PostgreSQL: a user disabled, deleted or moved
+ * out of the required group in the directory loses their sessions within the re-check cadence;
+ * a directory that cannot answer ends none.
+ */
+import { ldapEntrySchema } from '@ldap-login/config-schema';
+import { DirectoryService } from '@ldap-login/ldap-core';
+import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import { ApiError } from '@ldap-login/protocol';
+import { Attribute, Change, Client } from 'ldapts';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import {
+  type DatabaseBackend,
+  postgresBackend,
+  postgresBackendAvailable,
+  sqliteBackend,
+} from '../test-support/databases.ts';
+import type { Session } from '../test-support/protocol-client.ts';
+import { createTestApp, type TestApp } from '../test-support/test-app.ts';
+import { recheckSessions, SessionRecheckTimer } from './session-recheck.ts';
+
+const CADENCE_MS = 200;
+/** Rounds run every 200 ms; the session must be gone well within this. */
+const WITHIN_MS = 5_000;
+
+const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
+if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+
+describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
+  let directory: TestDirectory | undefined;
+  let backend: DatabaseBackend;
+  let admin: Client;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    backend = await openBackend();
+    directory = await startDirectoryOrSkip(
+      { dataset: 'openldap-memberof', largeGroupSize: 0 },
+      'session re-check tests',
+    );
+    if (!directory) return;
+    admin = new Client({ url: directory.url });
+    await admin.bind(directory.adminDn, directory.adminPassword);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await admin?.unbind();
+    await directory?.stop();
+    await backend?.stop();
+  });
+
+  function need(context: TestContext): TestDirectory {
+    if (!directory) context.skip('no test directory on this machine');
+    return directory!;
+  }
+
+  /** An app whose directory entry has `overrides`, with the re-check running every 200 ms. */
+  async function appWithRecheck(dir: TestDirectory, overrides: Parameters<TestDirectory['ldapEntry']>[0]) {
+    const entry = dir.ldapEntry(overrides);
+    const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
+    const database = await backend.create();
+    const app = await createTestApp({
+      directory: service,
+      settings: { LDAP: [entry] },
+      database: database.config,
+    });
+    const timer = new SessionRecheckTimer(app.db, service, pino({ level: 'silent' }), CADENCE_MS);
+    timer.start();
+    cleanups.push(async () => {
+      await timer.stop();
+      await app.close();
+      await service.close();
+      await database.drop();
+    });
+    return { app, service };
+  }
+
+  async function login(app: TestApp, dir: TestDirectory, key: string): Promise<Session> {
+    const user = dir.users[key]!;
+    const session = await app.client().login(`${user.login}@${dir.domain}`, user.password);
+    await session.call('GET', '/user/');
+    return session;
+  }
+
+  /** Polls `GET /user/` until it answers 401 or the time is up; returns the last status. */
+  async function statusWithin(session: Session, ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      let status = 200;
+      try {
+        await session.call('GET', '/user/');
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        status = error.status;
+      }
+      if (status !== 200 || Date.now() > deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async function endedAudit(app: TestApp, username: string) {
+    return app.db
+      .selectFrom('audit_events')
+      .select(['reason', 'details'])
+      .where('event', '=', 'sessions_ended')
+      .where('username', '=', username)
+      .execute();
+  }
+
+  it('ends the sessions of a user the custom filter now excludes (employeeType=disabled)', async (context) => {
+    const dir = need(context);
+    const { app } = await appWithRecheck(dir, { LDAP_CUSTOM_USER_FILTER: dir.definition.enabledFilter });
+    const alice = await login(app, dir, 'alice');
+    const bob = await login(app, dir, 'bob');
+    await admin.modify(dir.users.alice!.dn, [
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'employeeType', values: ['disabled'] }),
+      }),
+    ]);
+    expect(await statusWithin(alice, WITHIN_MS)).toBe(401);
+    // Others keep theirs.
+    expect(await statusWithin(bob, 3 * CADENCE_MS)).toBe(200);
+    const audit = await endedAudit(app, `alice@${dir.domain}`);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]!.reason).toBe('user-not-found');
+    expect(JSON.parse(String(audit[0]!.details))).toMatchObject({ sessions: 1 });
+  });
+
+  it('ends the sessions of a user removed from LDAP_REQUIRED_GROUP', async (context) => {
+    const dir = need(context);
+    const staff = dir.groups.staff!.dn;
+    const { app } = await appWithRecheck(dir, { LDAP_REQUIRED_GROUP: [staff] });
+    const carol = await login(app, dir, 'carol');
+    await admin.modify(staff, [
+      new Change({
+        operation: 'delete',
+        modification: new Attribute({ type: 'member', values: [dir.users.carol!.dn] }),
+      }),
+    ]);
+    expect(await statusWithin(carol, WITHIN_MS)).toBe(401);
+    expect((await endedAudit(app, `carol@${dir.domain}`))[0]?.reason).toBe('required-group');
+  });
+
+  it('ends the sessions of a user deleted from the directory', async (context) => {
+    const dir = need(context);
+    const { app } = await appWithRecheck(dir, {});
+    const dave = await login(app, dir, 'dave');
+    await admin.del(dir.users.dave!.dn);
+    expect(await statusWithin(dave, WITHIN_MS)).toBe(401);
+    expect((await endedAudit(app, `dave@${dir.domain}`))[0]?.reason).toBe('user-not-found');
+  });
+
+  it('ends no session while the directory is down', async (context) => {
+    const dir = need(context);
+    const { app, service } = await appWithRecheck(dir, {});
+    const jsmith = await login(app, dir, 'jsmith');
+    await dir.stop();
+    const round = await recheckSessions(app.db, service, pino({ level: 'silent' }));
+    expect(round.ended).toEqual([]);
+    expect(round.undecided).toBeGreaterThan(0);
+    expect(round.unavailable).toEqual([{ domain: dir.domain, reason: expect.any(String) }]);
+    // Several rounds of the cadence pass without ending it.
+    expect(await statusWithin(jsmith, 5 * CADENCE_MS)).toBe(200);
+    expect(await endedAudit(app, `jsmith@${dir.domain}`)).toEqual([]);
+  });
+});
