@@ -8,7 +8,7 @@ import {
   setDirectoryPassword,
   startStack,
   submitLogin,
-} from './harness.ts';
+} from './test-support/harness.ts';
 
 let stack: Stack | { skip: string } | undefined;
 

@@ -1,8 +1,8 @@
 import { fireEvent, render, screen, waitFor, within } from '@solidjs/testing-library';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createFakeServer, fakeServerConfig } from './api/fake-server.test-support.ts';
 import { pinVerifyKey } from './api/trust-store.ts';
 import { App } from './app.tsx';
+import { createFakeServer, fakeServerConfig } from './test-support/fake-server.ts';
 
 beforeEach(() => {
   localStorage.clear();

@@ -8,13 +8,13 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiRecorder } from './support/api-recorder.ts';
-import { OUTPUT_DIR } from './support/environment.ts';
+import { ApiRecorder } from './test-support/api-recorder.ts';
+import { OUTPUT_DIR } from './test-support/environment.ts';
 import {
   type OfficialClientStack,
   setDirectoryPassword,
   startOfficialClientStack,
-} from './support/official-client-stack.ts';
+} from './test-support/official-client-stack.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -25,7 +25,7 @@ import {
   showFolderContent,
   type WebsitePassword,
   waitForEmptyDatastore,
-} from './support/official-client-ui.ts';
+} from './test-support/official-client-ui.ts';
 
 const SHOTS = 'server-secrets-noone';
 const FOLDER = 'Servers';

@@ -12,14 +12,14 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findSecrets } from '../reliability/support/log-capture.ts';
-import { ApiRecorder } from './support/api-recorder.ts';
-import { OUTPUT_DIR } from './support/environment.ts';
+import { findSecrets } from '../reliability/test-support/log-capture.ts';
+import { ApiRecorder } from './test-support/api-recorder.ts';
+import { OUTPUT_DIR } from './test-support/environment.ts';
 import {
   type OfficialClientStack,
   setDirectoryPassword,
   startOfficialClientStack,
-} from './support/official-client-stack.ts';
+} from './test-support/official-client-stack.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -33,7 +33,7 @@ import {
   UI_TIMEOUT_MS,
   type WebsitePassword,
   waitForEmptyDatastore,
-} from './support/official-client-ui.ts';
+} from './test-support/official-client-ui.ts';
 
 const FOLDER = 'Work accounts';
 const ENTRY: WebsitePassword = {

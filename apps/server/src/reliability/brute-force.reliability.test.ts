@@ -7,15 +7,15 @@ import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { DeviceTokens, deviceCookieName } from '../throttle/device-token.ts';
-import { type Attempt, attemptLogin } from './support/attempts.ts';
-import { countBinds, SlapdLog, searches } from './support/directory.ts';
-import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
+import { type Attempt, attemptLogin } from './test-support/attempts.ts';
+import { countBinds, SlapdLog, searches } from './test-support/directory.ts';
+import { type DirectoryApp, directoryApp } from './test-support/directory-app.ts';
 import {
   expectNoSecretsInLogs,
   skipGate,
   startDirectoryWithSecrets,
   suiteRecorders,
-} from './support/suite.ts';
+} from './test-support/suite.ts';
 
 const { figures, logs, secrets } = suiteRecorders('brute-force');
 let directory: TestDirectory;

@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.ts';
 import { hashToken } from '../sessions/session-store.ts';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
-import { startSuiteDirectory } from './support/directory.ts';
-import { hostileString, hugeString } from './support/hostile-input.ts';
-import { type ServerFiles, ServerProcess, writeServerSettings } from './support/server-process.ts';
-import { sessionAt } from './support/session-at.ts';
-import { expectNoSecretsInLogs, skipGate, suiteRecorders } from './support/suite.ts';
+import { startSuiteDirectory } from './test-support/directory.ts';
+import { hostileString, hugeString } from './test-support/hostile-input.ts';
+import { type ServerFiles, ServerProcess, writeServerSettings } from './test-support/server-process.ts';
+import { sessionAt } from './test-support/session-at.ts';
+import { expectNoSecretsInLogs, skipGate, suiteRecorders } from './test-support/suite.ts';
 
 const { figures, logs, secrets } = suiteRecorders('crash');
 let directory: TestDirectory | undefined;

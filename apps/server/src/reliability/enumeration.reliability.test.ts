@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.ts';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { testSettings } from '../test-support/test-app.ts';
-import { type Attempt, attemptLogin, median } from './support/attempts.ts';
-import { directoryApp } from './support/directory-app.ts';
+import { type Attempt, attemptLogin, median } from './test-support/attempts.ts';
+import { directoryApp } from './test-support/directory-app.ts';
 import {
   expectNoSecretsInLogs,
   removeFolder,
@@ -20,7 +20,7 @@ import {
   startDirectoryServer,
   startDirectoryWithFolder,
   suiteRecorders,
-} from './support/suite.ts';
+} from './test-support/suite.ts';
 
 const { figures, logs, secrets } = suiteRecorders('enumeration');
 let directory: TestDirectory;

@@ -15,15 +15,15 @@ import type { LoginDirectory } from '../accounts/directory-port.ts';
 import { createDirectory } from '../directory-adapter.ts';
 import type { ProtocolClient, Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
-import { type Attempt, attemptLogin, sleep } from './support/attempts.ts';
+import { type Attempt, attemptLogin, sleep } from './test-support/attempts.ts';
 import {
   expectNoSecretsInLogs,
   removeFolder,
   skipGate,
   startDirectoryWithFolder,
   suiteRecorders,
-} from './support/suite.ts';
-import { TcpGate } from './support/tcp-gate.ts';
+} from './test-support/suite.ts';
+import { TcpGate } from './test-support/tcp-gate.ts';
 
 const { figures, logs, secrets } = suiteRecorders('faults');
 

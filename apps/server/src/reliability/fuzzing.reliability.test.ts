@@ -17,8 +17,8 @@ import {
   SlapdLog,
   searches,
   unexpectedUserFilters,
-} from './support/directory.ts';
-import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
+} from './test-support/directory.ts';
+import { type DirectoryApp, directoryApp } from './test-support/directory-app.ts';
 import {
   anyJsonValue,
   bodyText,
@@ -28,13 +28,13 @@ import {
   hugeString,
   INJECTIONS,
   objectWithKeys,
-} from './support/hostile-input.ts';
+} from './test-support/hostile-input.ts';
 import {
   expectNoSecretsInLogs,
   skipGate,
   startDirectoryWithSecrets,
   suiteRecorders,
-} from './support/suite.ts';
+} from './test-support/suite.ts';
 
 const { figures, logs, secrets } = suiteRecorders('fuzzing');
 let directory: TestDirectory;

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../server.ts';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { testSettings } from '../test-support/test-app.ts';
-import { type Attempt, attemptLogin, sleep } from './support/attempts.ts';
-import { countBinds, SlapdLog, searches } from './support/directory.ts';
+import { type Attempt, attemptLogin, sleep } from './test-support/attempts.ts';
+import { countBinds, SlapdLog, searches } from './test-support/directory.ts';
 import {
   expectNoSecretsInLogs,
   removeFolder,
@@ -22,7 +22,7 @@ import {
   startDirectoryServer,
   startDirectoryWithFolder,
   suiteRecorders,
-} from './support/suite.ts';
+} from './test-support/suite.ts';
 
 const { figures, logs, secrets } = suiteRecorders('http-hardening');
 let directory: TestDirectory;

@@ -15,16 +15,16 @@ import {
 } from '../test-support/databases.ts';
 import { ProtocolClient } from '../test-support/protocol-client.ts';
 import { testSettings } from '../test-support/test-app.ts';
-import { type Attempt, attemptLogin } from './support/attempts.ts';
-import { countBinds, SlapdLog } from './support/directory.ts';
-import { sessionAt } from './support/session-at.ts';
+import { type Attempt, attemptLogin } from './test-support/attempts.ts';
+import { countBinds, SlapdLog } from './test-support/directory.ts';
+import { sessionAt } from './test-support/session-at.ts';
 import {
   expectNoSecretsInLogs,
   skipGate,
   startDirectoryServer,
   startDirectoryWithSecrets,
   suiteRecorders,
-} from './support/suite.ts';
+} from './test-support/suite.ts';
 
 const { figures, logs, secrets } = suiteRecorders('replicas');
 let directory: TestDirectory;

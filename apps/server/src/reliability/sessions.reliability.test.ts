@@ -12,15 +12,15 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../sessions/session-store.ts';
 import type { Session } from '../test-support/protocol-client.ts';
-import { type DirectoryApp, directoryApp } from './support/directory-app.ts';
-import { findSecrets } from './support/log-capture.ts';
+import { type DirectoryApp, directoryApp } from './test-support/directory-app.ts';
+import { findSecrets } from './test-support/log-capture.ts';
 import {
   expectNoSecretsInLogs,
   removeFolder,
   skipGate,
   startDirectoryWithFolder,
   suiteRecorders,
-} from './support/suite.ts';
+} from './test-support/suite.ts';
 
 const { figures, logs, secrets } = suiteRecorders('sessions');
 let directory: TestDirectory;

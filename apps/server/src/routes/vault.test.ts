@@ -11,7 +11,12 @@ import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/schema.ts';
-import { anyJsonValue, bodyText, hexLike, objectWithKeys } from '../reliability/support/hostile-input.ts';
+import {
+  anyJsonValue,
+  bodyText,
+  hexLike,
+  objectWithKeys,
+} from '../reliability/test-support/hostile-input.ts';
 import {
   type DatabaseBackend,
   postgresBackend,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createFakeServer, type FakeServer } from '../test-support/fake-server.ts';
 import { ClientError } from './client-error.ts';
-import { createFakeServer, type FakeServer } from './fake-server.test-support.ts';
 import { type LoginPrompts, type LoginRequest, type LoginServer, login } from './login.ts';
 import { fetchProfile, fetchSessions, logout } from './session-client.ts';
 import { pinnedVerifyKey, pinVerifyKey, plainPasswordApproved } from './trust-store.ts';

@@ -1,9 +1,9 @@
 import type { WebConfig } from '@ldap-login/config-schema/client';
 import { fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeServer, type FakeServer, fakeServerConfig } from '../api/fake-server.test-support.ts';
 import { pinVerifyKey } from '../api/trust-store.ts';
 import { SessionProvider } from '../state/session-context.tsx';
+import { createFakeServer, type FakeServer, fakeServerConfig } from '../test-support/fake-server.ts';
 import { LoginPage } from './login-page.tsx';
 
 function renderLogin(

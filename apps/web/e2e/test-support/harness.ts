@@ -20,7 +20,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { build } from 'vite';
 import { HEADLESS_CHROMIUM_ARGS } from './chromium-args.ts';
 
-const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOT_DIR = join(WEB_DIR, 'e2e', 'screenshots');
 
 // The only place these tests read the environment.

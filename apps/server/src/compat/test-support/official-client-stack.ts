@@ -16,7 +16,7 @@ import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Attribute, Change, Client } from 'ldapts';
 import { type Browser, chromium } from 'playwright-core';
 import { createDirectory } from '../../directory-adapter.ts';
-import { LogCapture } from '../../reliability/support/log-capture.ts';
+import { LogCapture } from '../../reliability/test-support/log-capture.ts';
 import { type RunningServer, startServer } from '../../server.ts';
 import { type CompatEnvironment, missingPrerequisite, readCompatEnvironment } from './environment.ts';
 
