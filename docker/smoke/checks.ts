@@ -19,8 +19,8 @@ import { readFileSync } from 'node:fs';
 import { datasetContent, datasetDefinition } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { chromium } from 'playwright-core';
+import { HEADLESS_CHROMIUM_ARGS } from '../../apps/server/src/test-support/chromium-args.ts';
 import { ProtocolClient } from '../../apps/server/src/test-support/protocol-client.ts';
-import { HEADLESS_CHROMIUM_ARGS } from '../../apps/web/e2e/test-support/chromium-args.ts';
 
 /** The OpenLDAP image's default dataset; its users and service account come from the catalog. */
 const DATASET = 'openldap-memberof';

@@ -1,11 +1,11 @@
 // @vitest-environment node
+import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isStack,
   newVisitor,
   type Stack,
   screenshot,
-  setDirectoryPassword,
   startStack,
   submitLogin,
 } from './test-support/harness.ts';
@@ -275,7 +275,7 @@ describe('the login page in Chromium against the server and a real directory', {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 
     const newPassword = 'Bob-New-Passw0rd!';
-    await setDirectoryPassword(s.directory, bob.dn, newPassword);
+    await setUserPassword(s.directory, bob.dn, newPassword);
     await submitLogin(page, 'bob', newPassword);
     const dialog = page.getByRole('dialog', { name: 'Your password has changed' });
     await dialog.waitFor();

@@ -4,17 +4,15 @@
  * still opens the keys and the entry. Screenshots in
  * `apps/server/test-output/official-client/server-secrets-noone/`. Under CI nothing is skipped.
  */
+
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiRecorder } from './test-support/api-recorder.ts';
 import { OUTPUT_DIR } from './test-support/environment.ts';
-import {
-  type OfficialClientStack,
-  setDirectoryPassword,
-  startOfficialClientStack,
-} from './test-support/official-client-stack.ts';
+import { type OfficialClientStack, startOfficialClientStack } from './test-support/official-client-stack.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -83,7 +81,7 @@ describe('the official Psono web client without server secrets (real Chromium, r
       await screenshot(page, `${SHOTS}/01-entry-created`);
       await logOut(page);
 
-      await setDirectoryPassword(directory, bob.dn, NEW_DIRECTORY_PASSWORD);
+      await setUserPassword(directory, bob.dn, NEW_DIRECTORY_PASSWORD);
       api.startStep();
       const outcome = await logIn(page, origin, bob.login, NEW_DIRECTORY_PASSWORD, bob.password);
       expect(outcome.gavePreviousPassword).toBe(true);

@@ -8,18 +8,16 @@
  * `apps/server/test-output/official-client/server-secrets-auto/`. A step whose predecessor failed fails at once,
  * naming it, instead of failing in a confusing way. Under CI nothing is skipped.
  */
+
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSecrets } from '../reliability/test-support/log-capture.ts';
 import { ApiRecorder } from './test-support/api-recorder.ts';
 import { OUTPUT_DIR } from './test-support/environment.ts';
-import {
-  type OfficialClientStack,
-  setDirectoryPassword,
-  startOfficialClientStack,
-} from './test-support/official-client-stack.ts';
+import { type OfficialClientStack, startOfficialClientStack } from './test-support/official-client-stack.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -196,7 +194,7 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
   step('09-directory-password-change', LOGIN_STEP_MS, async ({ directory, origin }) => {
     const alice = directory.users.alice!;
     await logOut(page);
-    await setDirectoryPassword(directory, alice.dn, NEW_DIRECTORY_PASSWORD);
+    await setUserPassword(directory, alice.dn, NEW_DIRECTORY_PASSWORD);
     // No prompt for the previous password: logIn fails with PreviousPasswordPromptError if one shows.
     await logIn(page, origin, alice.login, NEW_DIRECTORY_PASSWORD);
     await showFolderContent(page, FOLDER, ENTRY.title);

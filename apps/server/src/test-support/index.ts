@@ -1,4 +1,5 @@
 /** Test and benchmark helpers: the protocol client, a disposable PostgreSQL, an in-memory directory. */
+export { HEADLESS_CHROMIUM_ARGS } from './chromium-args.ts';
 export { FakeDirectory, type FakeUser } from './fake-directory.ts';
 export { POSTGRES_BIN_DIR, postgresAvailable, type RunningPostgres, startPostgres } from './postgres.ts';
 export {

@@ -15,10 +15,9 @@ import {
 } from '@ldap-login/ldap-core/testing';
 import { nobleCrypto, toHex } from '@ldap-login/protocol';
 import { type RunningServer, startServer } from '@ldap-login/server';
-import { Attribute, Change, Client } from 'ldapts';
+import { HEADLESS_CHROMIUM_ARGS } from '@ldap-login/server/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { HEADLESS_CHROMIUM_ARGS } from './chromium-args.ts';
 
 const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOT_DIR = join(WEB_DIR, 'e2e', 'screenshots');
@@ -142,27 +141,6 @@ export async function newVisitor(
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-}
-
-/** Changes a user's password in the directory, as its administrator would. */
-export async function setDirectoryPassword(
-  directory: TestDirectory,
-  userDn: string,
-  password: string,
-): Promise<void> {
-  const client = new Client({ url: directory.url });
-  try {
-    await client.bind(directory.adminDn, directory.adminPassword);
-    await client.modify(
-      userDn,
-      new Change({
-        operation: 'replace',
-        modification: new Attribute({ type: 'userPassword', values: [password] }),
-      }),
-    );
-  } finally {
-    await client.unbind();
-  }
 }
 
 /** Fills the login form and submits it with the keyboard. */

@@ -13,30 +13,14 @@ import { ldapEntrySchema, type SettingsInput, settingsSchema } from '@ldap-login
 import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
-import { Attribute, Change, Client } from 'ldapts';
 import { type Browser, chromium } from 'playwright-core';
 import { createDirectory } from '../../directory-adapter.ts';
 import { LogCapture } from '../../reliability/test-support/log-capture.ts';
 import { type RunningServer, startServer } from '../../server.ts';
+import { HEADLESS_CHROMIUM_ARGS } from '../../test-support/chromium-args.ts';
 import { type CompatEnvironment, missingPrerequisite, readCompatEnvironment } from './environment.ts';
 
 const run = promisify(execFile);
-
-/**
- * The flags every headless Chromium of this repository runs with (the web client's browser tests
- * use the same list): without the networking ones Chromium reaches out on its own (updates, sync,
- * field trials), which the loopback-only rule forbids.
- */
-const HEADLESS_CHROMIUM_ARGS: readonly string[] = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export interface OfficialClientStack {
   directory: TestDirectory;
@@ -152,25 +136,4 @@ function officialClientConfig(serverUrl: string, domain: string): Record<string,
     // The banner advertises app stores and covers the user menu.
     disable_download_bar: true,
   };
-}
-
-/** Changes a user's password in the directory, as its administrator would. */
-export async function setDirectoryPassword(
-  directory: TestDirectory,
-  userDn: string,
-  password: string,
-): Promise<void> {
-  const client = new Client({ url: directory.url });
-  try {
-    await client.bind(directory.adminDn, directory.adminPassword);
-    await client.modify(
-      userDn,
-      new Change({
-        operation: 'replace',
-        modification: new Attribute({ type: 'userPassword', values: [password] }),
-      }),
-    );
-  } finally {
-    await client.unbind();
-  }
 }
