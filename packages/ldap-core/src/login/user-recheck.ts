@@ -2,8 +2,8 @@ import type { Entry } from 'ldapts';
 import type { DirectoryConnection } from '../connection/connection.ts';
 import { attributeStrings } from '../entries/attributes.ts';
 import type { EntryPlan } from '../entries/entry-plan.ts';
-import { toDirectoryError } from '../errors/error-mapping.ts';
 import { InvalidCredentialsError } from '../errors/errors.ts';
+import { searchUsers } from './user-search.ts';
 
 /**
  * The re-check of a user who logged in before: looked up by GUID as the service account (no
@@ -21,30 +21,12 @@ const ACCOUNT_DISABLED = 0x2;
  * applies). Zero: deleted, or excluded by the filter. Throws a `DirectoryError` when the
  * directory cannot answer.
  */
-export async function searchUserByGuid(
+export function searchUserByGuid(
   connection: DirectoryConnection,
   plan: EntryPlan,
   guid: string,
 ): Promise<Entry[]> {
-  const { entry } = plan;
-  try {
-    const result = await connection.client.search(entry.LDAP_SEARCH_USER_DN, {
-      scope: 'sub',
-      filter: plan.userByGuidFilter(guid),
-      attributes: plan.recheckAttributes,
-      explicitBufferAttributes: plan.bufferAttributes,
-      sizeLimit: 2,
-      timeLimit: Math.ceil(entry.LDAP_OPERATION_TIMEOUT),
-    });
-    return result.searchEntries;
-  } catch (error) {
-    throw toDirectoryError(error, {
-      step: 'user-search',
-      url: connection.url,
-      dn: entry.LDAP_SEARCH_USER_DN,
-      domain: plan.domain,
-    });
-  }
+  return searchUsers(connection, plan, plan.userByGuidFilter(guid), plan.recheckAttributes);
 }
 
 /** The one entry of the GUID, undefined when there is none; several are the directory's fault. */

@@ -1,4 +1,4 @@
-import type { Entry } from 'ldapts';
+import type { Entry, Filter } from 'ldapts';
 import type { DirectoryConnection } from '../connection/connection.ts';
 import type { EntryPlan } from '../entries/entry-plan.ts';
 import { toDirectoryError } from '../errors/error-mapping.ts';
@@ -13,17 +13,30 @@ import { InvalidCredentialsError } from '../errors/errors.ts';
  * Runs the user search on a service-bound connection and returns every matching entry (at most
  * two are asked for: one is enough to log in, two prove ambiguity).
  */
-export async function searchUserEntries(
+export function searchUserEntries(
   connection: DirectoryConnection,
   plan: EntryPlan,
   name: string,
+): Promise<Entry[]> {
+  return searchUsers(connection, plan, plan.userFilter(name), plan.userAttributes);
+}
+
+/**
+ * One search under `LDAP_SEARCH_USER_DN` for at most two entries (two prove ambiguity); a failure
+ * becomes the `DirectoryError` of the user-search step.
+ */
+export async function searchUsers(
+  connection: DirectoryConnection,
+  plan: EntryPlan,
+  filter: Filter,
+  attributes: string[],
 ): Promise<Entry[]> {
   const { entry } = plan;
   try {
     const result = await connection.client.search(entry.LDAP_SEARCH_USER_DN, {
       scope: 'sub',
-      filter: plan.userFilter(name),
-      attributes: plan.userAttributes,
+      filter,
+      attributes,
       explicitBufferAttributes: plan.bufferAttributes,
       sizeLimit: 2,
       timeLimit: Math.ceil(entry.LDAP_OPERATION_TIMEOUT),
