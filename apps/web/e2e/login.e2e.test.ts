@@ -219,7 +219,7 @@ describe('the login page in Chromium against the server and a real directory', {
 
   it('a server that answers nonsense, and one that does not answer, are explained', async ({ skip }) => {
     const s = ready(skip);
-    // A wrong API path: the web server answers with the login page's HTML instead of JSON.
+    // A wrong API path: the server answers 404 there (only browser navigations get the page).
     s.setConfig(ldapOnly(s, { url: `${s.origin}not-the-api` }));
     const { context, page } = await newVisitor(s);
     await page.goto(s.origin);

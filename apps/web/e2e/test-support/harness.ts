@@ -92,6 +92,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
       LOGIN_THROTTLE_USERNAME_FAILURES: options.usernameFailures ?? 3,
       LOGIN_THROTTLE_ADDRESS_FAILURES: 1000,
       LDAP: [directory.ldapEntry()],
+      // Without server secrets a directory password change locks the keys until this client
+      // re-encrypts them with the previous password: the path these tests check. The server's own
+      // tests and the official client's cover the default (`auto`).
+      COMPLIANCE_SERVER_SECRETS: 'noone',
     });
     mkdirSync(join(work, 'data'));
     server = await startServer({ settings, host: '127.0.0.1', port: 0, webRoot, configJson, build: 'e2e' });

@@ -30,6 +30,9 @@ function errorFor(status: number, body: unknown, retryAfter: string | null): Cli
       return new ClientError('LDAP_NOT_OFFERED', { detail, cause: refusal });
     case 'USERNAME_OR_PASSWORD_WRONG':
       return new ClientError('WRONG_CREDENTIALS', { detail, cause: refusal });
+    case 'NOT_FOUND':
+      // The API answers every route this client calls: a 404 means the configured URL leads elsewhere.
+      return new ClientError('MALFORMED_RESPONSE', { detail, cause: refusal });
     default:
       // Every 401 means the token no longer opens a session, whatever the code.
       if (refusal.status === 401) return new ClientError('SESSION_EXPIRED', { detail, cause: refusal });

@@ -63,6 +63,13 @@ export async function logIn(
 ): Promise<LoginOutcome> {
   await page.goto(origin);
   await page.locator('#username').waitFor({ timeout: PAGE_LOAD_TIMEOUT_MS });
+  // After a logout the reloaded client may still post the old session's logout, to the web root (it
+  // has forgotten the server's URL by then); the 404 shows as an error on the login form. Let the page
+  // settle and close what it shows, so that only an error shown after this login counts as a refusal.
+  await page.waitForLoadState('networkidle', { timeout: PAGE_LOAD_TIMEOUT_MS }).catch(() => undefined);
+  for (const close of await page.locator('.MuiAlert-standardError button[aria-label="Close"]').all()) {
+    await close.click();
+  }
   await page.locator('#username').fill(username);
   await page.locator('#password').fill(password);
   await page.getByRole('button', { name: 'Login', exact: true }).click();
