@@ -56,3 +56,18 @@ export interface CryptoBackend {
   /** scrypt over the UTF-8 bytes of `password` and `salt` (Psono's `passwordScrypt` without the hex). */
   scrypt(password: string, salt: string, parameters: ScryptParameters): Promise<Uint8Array>;
 }
+
+/**
+ * `boxSeal` and `boxOpen` as NaCl defines them: a secretbox under the box key of the two parties
+ * (`crypto_box` = `crypto_box_beforenm` + `crypto_box_afternm`), the same for every backend.
+ */
+export function boxFromSecretbox(
+  backend: Pick<CryptoBackend, 'boxKey' | 'secretboxSeal' | 'secretboxOpen'>,
+): Pick<CryptoBackend, 'boxSeal' | 'boxOpen'> {
+  return {
+    boxSeal: (text, theirPublicKey, myPrivateKey) =>
+      backend.secretboxSeal(text, backend.boxKey(theirPublicKey, myPrivateKey)),
+    boxOpen: (encrypted, theirPublicKey, myPrivateKey) =>
+      backend.secretboxOpen(encrypted, backend.boxKey(theirPublicKey, myPrivateKey)),
+  };
+}

@@ -7,6 +7,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import type { Encrypted } from '../api/encrypted.ts';
 import { fromHex, fromUtf8, toHex, utf8 } from '../hex.ts';
 import {
+  boxFromSecretbox,
   type CryptoBackend,
   type Ed25519KeyPair,
   KEY_BYTES,
@@ -84,9 +85,7 @@ export const nobleCrypto: CryptoBackend = {
   x25519PublicKey,
   generateX25519KeyPair,
   boxKey,
-  boxSeal: (text, theirPublicKey, myPrivateKey) => secretboxSeal(text, boxKey(theirPublicKey, myPrivateKey)),
-  boxOpen: (encrypted, theirPublicKey, myPrivateKey) =>
-    secretboxOpen(encrypted, boxKey(theirPublicKey, myPrivateKey)),
+  ...boxFromSecretbox({ boxKey, secretboxSeal, secretboxOpen }),
   secretboxSeal,
   secretboxOpen,
   ed25519KeyPairFromSeed,

@@ -17,6 +17,7 @@ import type { Encrypted } from '../api/encrypted.ts';
 import type { ScryptParameters } from '../api/scrypt-parameters.ts';
 import { fromHex, fromUtf8, toHex } from '../hex.ts';
 import {
+  boxFromSecretbox,
   type CryptoBackend,
   type Ed25519KeyPair,
   KEY_BYTES,
@@ -171,9 +172,7 @@ export const sodiumCrypto: CryptoBackend = {
   x25519PublicKey,
   generateX25519KeyPair,
   boxKey,
-  boxSeal: (text, theirPublicKey, myPrivateKey) => secretboxSeal(text, boxKey(theirPublicKey, myPrivateKey)),
-  boxOpen: (encrypted, theirPublicKey, myPrivateKey) =>
-    secretboxOpen(encrypted, boxKey(theirPublicKey, myPrivateKey)),
+  ...boxFromSecretbox({ boxKey, secretboxSeal, secretboxOpen }),
   secretboxSeal,
   secretboxOpen,
   ed25519KeyPairFromSeed,
