@@ -25,6 +25,7 @@ describe('parseWebConfig defaults', () => {
           title: 'vault.example.com',
           url: 'https://www.vault.example.com/server',
           domain: 'vault.example.com',
+          domain_from_url: true,
           autoapprove_plain_password: false,
         },
       ],
@@ -57,6 +58,7 @@ describe('parseWebConfig defaults', () => {
       title: 'Corp',
       url: 'http://localhost:5173/server',
       domain: 'localhost',
+      domain_from_url: true,
       autoapprove_plain_password: false,
     });
   });
@@ -93,6 +95,7 @@ describe('parseWebConfig defaults', () => {
       title: 'A',
       url: 'https://a.example.com/server',
       domain: 'corp',
+      domain_from_url: false,
       verify_key: key.toLowerCase(),
       autoapprove_plain_password: true,
     });

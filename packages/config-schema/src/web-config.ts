@@ -56,7 +56,9 @@ const backendServerSchema = z
       .trim()
       .min(1, 'must not be empty')
       .optional()
-      .describe('Domain appended to usernames typed without one. Default: the url\'s host without "www.".'),
+      .describe(
+        'Domain appended to usernames typed without one. Default: the server\'s directory domain when it has exactly one, else the url\'s host without "www.".',
+      ),
     verify_key: hexVerifyKey
       .optional()
       .describe('Expected Ed25519 verify key (hex) of the server; the client refuses a server with another.'),
@@ -112,6 +114,11 @@ export interface BackendServer {
   title: string;
   url: string;
   domain: string;
+  /**
+   * true when config.json names no domain and `domain` is the url's host (Psono's default): a
+   * client then prefers the directory domain the server announces in `/info/` (`ldap_domains`).
+   */
+  domain_from_url: boolean;
   verify_key?: string;
   autoapprove_plain_password: boolean;
 }
@@ -170,6 +177,7 @@ export function parseWebConfig(input: unknown, origin: string): ParseWebConfigRe
         title: server.title ?? domain,
         url: href,
         domain,
+        domain_from_url: server.domain === undefined,
         autoapprove_plain_password: server.autoapprove_plain_password,
       };
       if (server.verify_key !== undefined) result.verify_key = server.verify_key;

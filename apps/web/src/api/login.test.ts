@@ -75,6 +75,38 @@ describe('login', () => {
     await expect(fetchProfile(session, server.fetch)).rejects.toMatchObject({ code: 'SESSION_EXPIRED' });
   });
 
+  it.each([
+    {
+      case: 'config.json names no domain, the server one directory: its domain',
+      server: { domain: 'psono.example.com', domainFromUrl: true },
+      ldapDomains: ['example.com'],
+      sent: 'alice@example.com',
+    },
+    {
+      case: 'config.json names no domain, the server two directories: the url host',
+      server: { domain: 'psono.example.com', domainFromUrl: true },
+      ldapDomains: ['example.com', 'corp.example.org'],
+      sent: 'alice@psono.example.com',
+    },
+    {
+      case: "config.json names a domain: config.json's, whatever the server announces",
+      server: { domain: 'example.com', domainFromUrl: false },
+      ldapDomains: ['other.example.net'],
+      sent: 'alice@example.com',
+    },
+  ])('appends the domain to a bare username: $case', async ({ server: domain, ldapDomains, sent }) => {
+    const server = createFakeServer({ users, ldapDomains });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    const request = loginAt(server, { ...domain, autoapprovePlainPassword: true });
+    const outcome = login(request, prompts(), server.fetch);
+    if (sent === 'alice@example.com') {
+      expect((await outcome).session.username).toBe('alice@example.com');
+    } else {
+      await expect(outcome).rejects.toMatchObject({ code: 'WRONG_CREDENTIALS' });
+    }
+    expect(server.lastLoginInfo).toMatchObject({ username: sent });
+  });
+
   it('sends nothing when the user declines sending the password', async () => {
     const server = createFakeServer({ users });
     const p = prompts({ approvePlainPassword: async () => false });

@@ -39,6 +39,8 @@ export interface LoginServer {
   url: string;
   /** appended to usernames typed without `@` */
   domain: string;
+  /** `domain` is only the url's host (config.json names none): the server's own directory domain wins */
+  domainFromUrl?: boolean;
   /** verify key pinned by the administrator in config.json */
   verifyKey?: string | null;
   autoapprovePlainPassword?: boolean;
@@ -69,6 +71,21 @@ export interface LoginResult {
   session: Session;
   /** true when the keys were re-encrypted under a new directory password during this login */
   keysReencrypted: boolean;
+}
+
+/**
+ * The domain appended to a username typed without one: config.json's; else, when the server logs
+ * in against exactly one directory, that directory's domain (announced in `/info/`); else the url's
+ * host, as Psono's clients do. Without this, `alice` on `http://127.0.0.1/server` became
+ * `alice@127.0.0.1`, which no directory serves.
+ */
+export function loginDomain(
+  server: Pick<LoginServer, 'domain' | 'domainFromUrl'>,
+  ldapDomains: readonly string[],
+): string {
+  const [only] = ldapDomains;
+  if (server.domainFromUrl && ldapDomains.length === 1 && only) return only;
+  return server.domain;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -168,7 +185,7 @@ export async function login(
   await consentToSendPassword(request.server, prompts);
 
   prompts.onStep?.('sending');
-  const username = qualifyUsername(request.username, request.server.domain);
+  const username = qualifyUsername(request.username, loginDomain(request.server, info.ldapDomains));
   const fingerprint = deviceFingerprint();
   const sessionKeys = nobleCrypto.generateX25519KeyPair();
   const serverPublicKey = fromHex(info.publicKey);

@@ -17,6 +17,8 @@ export interface VerifiedServerInfo {
   version: string;
   authenticationMethods: string[];
   type: ServerInfo['type'];
+  /** the domain of each directory the server logs in against, in its settings' order */
+  ldapDomains: string[];
 }
 
 /** Removes trailing slashes so `https://x/server` and `https://x/server/` pin the same key. */
@@ -60,6 +62,7 @@ export async function fetchServerInfo(
     version: info.data.version,
     authenticationMethods: info.data.authentication_methods,
     type: info.data.type,
+    ldapDomains: info.data.ldap_domains,
   };
 }
 

@@ -20,6 +20,8 @@ import { normaliseServerUrl } from './server-info.ts';
 /** What a signed-in browser holds. The session secret never leaves the browser. */
 export interface Session {
   serverUrl: string;
+  /** the server's name from config.json, shown instead of its URL */
+  serverTitle?: string;
   token: string;
   /** hex 32-byte secretbox key shared with the server for this session */
   sessionSecret: string;

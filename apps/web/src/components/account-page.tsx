@@ -80,8 +80,8 @@ export function AccountPage(props: { session: Session }) {
               />
             </svg>
           </span>
-          <span class="topbar-server" title={props.session.serverUrl}>
-            {props.session.serverUrl}
+          <span class="topbar-server" title={props.session.serverUrl} data-testid="server-title">
+            {props.session.serverTitle ?? props.session.serverUrl}
           </span>
         </div>
         <button

@@ -7,8 +7,13 @@ export interface ConfirmDialogProps {
   tone?: 'neutral' | 'warning';
   /** label of the button that declines (Escape declines too) */
   declineLabel: string;
-  /** label of the button that agrees; it has the focus when the dialog opens */
+  /** label of the button that agrees; it has the focus when the dialog opens, unless `focusDecline` */
   confirmLabel: string;
+  /**
+   * Start with the focus on the declining answer: for a question whose "yes" gives something away
+   * (a password), so that a reflexive Enter keeps it.
+   */
+  focusDecline?: boolean;
   onAnswer: (confirmed: boolean) => void;
 }
 
@@ -22,10 +27,20 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
       description={props.description}
     >
       <div class="dialog-actions">
-        <button type="button" class="button secondary" onClick={() => props.onAnswer(false)}>
+        <button
+          type="button"
+          class="button secondary"
+          data-autofocus={props.focusDecline ? '' : undefined}
+          onClick={() => props.onAnswer(false)}
+        >
           {props.declineLabel}
         </button>
-        <button type="button" class="button primary" data-autofocus onClick={() => props.onAnswer(true)}>
+        <button
+          type="button"
+          class="button primary"
+          data-autofocus={props.focusDecline ? undefined : ''}
+          onClick={() => props.onAnswer(true)}
+        >
           {props.confirmLabel}
         </button>
       </div>

@@ -53,12 +53,14 @@ describe('LoginPage', () => {
           title: 'Headquarters',
           url: 'https://hq.example.com/server',
           domain: 'example.com',
+          domain_from_url: false,
           autoapprove_plain_password: false,
         },
         {
           title: 'Lab',
           url: 'https://lab.example.org/server',
           domain: 'lab.example.org',
+          domain_from_url: false,
           autoapprove_plain_password: false,
         },
       ],
@@ -76,11 +78,25 @@ describe('LoginPage', () => {
     fireEvent.input(screen.getByLabelText('Server address'), {
       target: { value: 'https://www.vault.example.net/server/' },
     });
-    expect(screen.getByTestId('domain-hint').textContent).toBe('@vault.example.net');
+    // No domain configured and this address does not answer: the url's host, as Psono's clients do.
+    await waitFor(() => expect(screen.getByTestId('domain-hint').textContent).toBe('@vault.example.net'));
     fireEvent.input(screen.getByLabelText('Server address'), { target: { value: 'vault' } });
     fillAndSubmit('alice', 'pw');
     expect((await screen.findByRole('alert')).textContent).toMatch(/Enter the server address/);
     expect(server.calls).toEqual([]);
+  });
+
+  it("without a domain in config.json, shows and sends the server's one directory domain, not the url's host", async () => {
+    const server = createFakeServer({ users, ldapDomains: ['example.com'] });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    const [configured] = fakeServerConfig(server, {}, { autoapprovePlainPassword: true }).backend_servers;
+    renderLogin(server, {
+      backend_servers: [{ ...configured!, domain: 'psono.example.com', domain_from_url: true }],
+    });
+    expect(screen.getByTestId('server-title').textContent).toBe('Example');
+    await waitFor(() => expect(screen.getByTestId('domain-hint').textContent).toBe('@example.com'));
+    fillAndSubmit('alice', 'alice-pw');
+    await waitFor(() => expect(server.lastLoginInfo).toMatchObject({ username: 'alice@example.com' }));
   });
 
   it('hides the form when the configuration allows no password method', () => {
@@ -103,7 +119,8 @@ describe('LoginPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Trust this server' }));
 
     const warning = await screen.findByRole('dialog', { name: /send your password/i });
-    expect(warning.contains(document.activeElement)).toBe(true);
+    // the safe answer has the focus: a reflexive Enter keeps the password in the browser
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Don’t send' }));
     fireEvent.keyDown(warning, { key: 'Escape' });
 
     const alert = await screen.findByTestId('login-error');

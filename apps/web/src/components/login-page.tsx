@@ -1,7 +1,18 @@
 import type { BackendServer } from '@ldap-login/config-schema/client';
-import { createMemo, createSignal, For, Match, onCleanup, onMount, Show, Switch } from 'solid-js';
+import {
+  createMemo,
+  createResource,
+  createSignal,
+  For,
+  Match,
+  onCleanup,
+  onMount,
+  Show,
+  Switch,
+} from 'solid-js';
 import { ClientError } from '../api/client-error.ts';
-import { type LoginStep, login } from '../api/login.ts';
+import { type LoginStep, login, loginDomain } from '../api/login.ts';
+import { fetchServerInfo } from '../api/server-info.ts';
 import { offersPasswordForm } from '../config/load-config.ts';
 import { useSession } from '../state/session-context.tsx';
 import { errorText } from './error-text.ts';
@@ -56,7 +67,13 @@ function customServer(url: string): BackendServer {
   } catch {
     host = '';
   }
-  return { title: trimmed, url: trimmed, domain: host, autoapprove_plain_password: false };
+  return {
+    title: trimmed,
+    url: trimmed,
+    domain: host,
+    domain_from_url: true,
+    autoapprove_plain_password: false,
+  };
 }
 
 export function LoginPage() {
@@ -104,7 +121,30 @@ export function LoginPage() {
   const server = createMemo<BackendServer | undefined>(() =>
     serverChoice() === CUSTOM ? customServer(customUrl()) : servers[Number(serverChoice())],
   );
-  const showDomain = () => !username().includes('@') && Boolean(server()?.domain);
+  // Without a domain in config.json the server's own directory domain is appended (see
+  // loginDomain); the hint asks the server ahead of the login so that it shows the right one.
+  // The login itself verifies the signed info again and takes the domain from there.
+  const [announcedDomains] = createResource(
+    () => {
+      const target = server();
+      return target?.domain_from_url && /^https?:\/\//i.test(target.url) ? target.url : undefined;
+    },
+    (url) =>
+      fetchServerInfo(url, state.fetch).then(
+        (info) => info.ldapDomains,
+        () => [],
+      ),
+  );
+  const domain = () => {
+    const target = server();
+    if (!target) return '';
+    if (!target.domain_from_url) return target.domain;
+    const announced = announcedDomains.latest;
+    return announced === undefined
+      ? ''
+      : loginDomain({ domain: target.domain, domainFromUrl: true }, announced);
+  };
+  const showDomain = () => !username().includes('@') && Boolean(domain());
   const showServerChoice = servers.length > 1 || config.allow_custom_server;
   const ldapAllowed = config.authentication_methods.includes('LDAP');
 
@@ -144,6 +184,7 @@ export function LoginPage() {
           server: {
             url: target.url,
             domain: target.domain,
+            domainFromUrl: target.domain_from_url,
             verifyKey: target.verify_key ?? null,
             autoapprovePlainPassword: target.autoapprove_plain_password,
           },
@@ -175,7 +216,10 @@ export function LoginPage() {
         // Remembering is a convenience; without storage it is skipped.
       }
       setPassword('');
-      state.signedIn(result.session, { trustDevice: trustDevice(), keysReencrypted: result.keysReencrypted });
+      state.signedIn(
+        { ...result.session, serverTitle: target.title },
+        { trustDevice: trustDevice(), keysReencrypted: result.keysReencrypted },
+      );
     } catch (caught) {
       if (caught instanceof ClientError) {
         console.warn('sign-in failed:', caught.code, caught.detail ?? '');
@@ -220,7 +264,18 @@ export function LoginPage() {
             </svg>
           </div>
           <h1 id="login-title">Sign in</h1>
-          <p class="subtitle">Use your company directory account.</p>
+          <p class="subtitle">
+            Use your company directory account
+            <Show when={!showServerChoice && server()?.title}>
+              {(title) => (
+                <>
+                  {' for '}
+                  <strong data-testid="server-title">{title()}</strong>
+                </>
+              )}
+            </Show>
+            .
+          </p>
         </header>
 
         <Show when={state.notice()}>
@@ -297,14 +352,14 @@ export function LoginPage() {
                 />
                 <Show when={showDomain()}>
                   <span class="input-suffix" data-testid="domain-hint" aria-hidden="true">
-                    @{server()?.domain}
+                    @{domain()}
                   </span>
                 </Show>
               </div>
               <p id="username-hint" class="field-hint">
-                <Show when={server()?.domain} fallback="Your directory username.">
-                  Your directory username; <span class="nowrap">@{server()?.domain}</span> is added when you
-                  type none.
+                <Show when={domain()} fallback="Your directory username.">
+                  Your directory username; <span class="nowrap">@{domain()}</span> is added when you type
+                  none.
                 </Show>
               </p>
             </div>

@@ -16,6 +16,7 @@ export function PlainPasswordDialog(props: PlainPasswordDialogProps) {
       tone="warning"
       declineLabel="Don’t send"
       confirmLabel="Send password"
+      focusDecline
       onAnswer={props.onAnswer}
       description={
         <>

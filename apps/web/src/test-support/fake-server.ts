@@ -82,6 +82,8 @@ interface ServerSession {
 export interface FakeServerOptions {
   users?: Record<string, { password: string; previousPassword?: string; groups?: string[] }>;
   authenticationMethods?: string[];
+  /** the directory domains `/info/` announces (default: example.com) */
+  ldapDomains?: string[];
   /** answer every login with 429 and this Retry-After */
   throttleSeconds?: number;
   /** the base URL the fake answers under */
@@ -139,7 +141,7 @@ export function createFakeServer(options: FakeServerOptions = {}) {
       allow_registration: false,
       allow_lost_password: false,
       multifactor_enabled: false,
-      ldap_domains: ['example.com'],
+      ldap_domains: options.ldapDomains ?? ['example.com'],
       compliance_server_secrets: 'noone',
     } satisfies ServerInfo);
     return {
@@ -353,6 +355,7 @@ export function fakeServerConfig(
         title: 'Example',
         url: server.baseUrl,
         domain: 'example.com',
+        domain_from_url: false,
         autoapprove_plain_password: autoapprovePlainPassword,
       },
     ],
