@@ -35,6 +35,8 @@ describe('parseWebConfig defaults', () => {
       allow_lost_password: true,
       remember_me_default: false,
       trust_device_default: false,
+      clipboard_clear_seconds: 30,
+      vault_lock_minutes: 15,
       base_url: 'https://www.vault.example.com/',
     });
   });
@@ -45,6 +47,8 @@ describe('parseWebConfig defaults', () => {
     'allow_lost_password',
     'remember_me_default',
     'trust_device_default',
+    'clipboard_clear_seconds',
+    'vault_lock_minutes',
   ] as const)('%s defaults to the documented value', (key) => {
     expect(config[key]).toBe(WEB_CONFIG_DEFAULTS[key]);
   });

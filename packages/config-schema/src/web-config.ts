@@ -21,6 +21,10 @@ export const WEB_CONFIG_DEFAULTS = {
   autoapprove_plain_password: false,
   /** Path of the API below the page's origin, used when a server gives no `url`. */
   server_path: '/server',
+  /** Seconds after a copy from the vault before the clipboard is emptied again. */
+  clipboard_clear_seconds: 30,
+  /** Minutes without input before the vault locks (keys and decrypted entries dropped). */
+  vault_lock_minutes: 15,
 } as const;
 
 /**
@@ -107,6 +111,20 @@ export const webConfigSchema = z
       .min(1, 'must not be empty')
       .optional()
       .describe('URL the web client is served from; default: <page origin>/.'),
+    clipboard_clear_seconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(3600)
+      .default(WEB_CONFIG_DEFAULTS.clipboard_clear_seconds)
+      .describe('Seconds after copying a username or password before the clipboard is cleared.'),
+    vault_lock_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(WEB_CONFIG_DEFAULTS.vault_lock_minutes)
+      .describe('Minutes without input before the vault locks and forgets its keys.'),
   })
   .strict();
 
