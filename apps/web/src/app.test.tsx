@@ -46,6 +46,8 @@ describe('App', () => {
     fireEvent.input(screen.getByLabelText('Password'), { target: { value: 'alice-pw' } });
     fireEvent.click(screen.getByRole('button', { name: /sign in/i }));
 
+    // The vault comes first; the account is one click away.
+    fireEvent.click(await screen.findByRole('button', { name: 'Account' }));
     expect(await screen.findByRole('heading', { name: 'Your account' })).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId('account-username').textContent).toBe('alice@example.com'));
     expect(
@@ -100,6 +102,7 @@ describe('sessions', () => {
         })}
       />
     ));
+    fireEvent.click(await screen.findByRole('button', { name: 'Account' }));
     const list = await screen.findByTestId('sessions');
     await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(2));
     fireEvent.click(within(list).getByRole('button', { name: /^Sign out/ }));

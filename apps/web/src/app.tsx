@@ -1,7 +1,7 @@
 import { createResource, Match, Switch } from 'solid-js';
-import { AccountPage } from './components/account-page.tsx';
 import { ConfigErrorPage } from './components/config-error-page.tsx';
 import { LoginPage } from './components/login-page.tsx';
+import { VaultScreen } from './components/vault-screen.tsx';
 import { type ConfigLoadResult, loadConfig } from './config/load-config.ts';
 import { SessionProvider, useSession } from './state/session-context.tsx';
 
@@ -9,7 +9,7 @@ function Screens() {
   const state = useSession();
   return (
     <Switch fallback={<LoginPage />}>
-      <Match when={state.session()}>{(session) => <AccountPage session={session()} />}</Match>
+      <Match when={state.session()}>{(session) => <VaultScreen session={session()} />}</Match>
     </Switch>
   );
 }

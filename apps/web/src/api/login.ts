@@ -18,6 +18,7 @@ import {
 } from '@ldap-login/protocol';
 import type { z } from 'zod';
 import { scryptHex } from '../crypto/scrypt.ts';
+import { handOverKeys } from '../vault/vault-keys.ts';
 import { ClientError } from './client-error.ts';
 import { deviceDescription, deviceFingerprint } from './device.ts';
 import { requestJson } from './http.ts';
@@ -294,15 +295,24 @@ export async function login(
     'activate-token reply',
   );
 
-  if (previousKey === undefined) return { session, keysReencrypted: false };
-
-  prompts.onStep?.('updating');
   const secretKey = openBox('secret key', () =>
     nobleCrypto.secretboxOpen(
       { text: activated.user.secret_key, nonce: activated.user.secret_key_nonce },
-      previousKey,
+      previousKey ?? currentKey,
     ),
   );
+  const sealedKeys = {
+    userSauce: data.user.user_sauce,
+    hashingParameters: params,
+    secretKey: { text: activated.user.secret_key, nonce: activated.user.secret_key_nonce },
+  };
+  if (previousKey === undefined) {
+    // The vault opens its datastores with these; they never reach storage in the clear.
+    handOverKeys(session, { keys: { secretKey, privateKey }, sealed: sealedKeys });
+    return { session, keysReencrypted: false };
+  }
+
+  prompts.onStep?.('updating');
   const newPrivate = nobleCrypto.secretboxSeal(privateKey, currentKey);
   const newSecret = nobleCrypto.secretboxSeal(secretKey, currentKey);
   await sessionRequest(
@@ -318,5 +328,9 @@ export async function login(
     } satisfies UserUpdateRequest,
     fetchImpl,
   );
+  handOverKeys(session, {
+    keys: { secretKey, privateKey },
+    sealed: { ...sealedKeys, secretKey: newSecret },
+  });
   return { session, keysReencrypted: true };
 }

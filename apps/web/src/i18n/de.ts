@@ -64,6 +64,7 @@ export const de: Record<MessageKey, string> = {
 
   'vault.title': 'Tresor',
   'vault.nav': 'Bereiche des Tresors',
+  'vault.back': 'Zurück zum Tresor',
   'vault.account': 'Konto',
   'vault.lock': 'Sperren',
   'vault.signOut': 'Abmelden',

@@ -60,6 +60,7 @@ export const en = {
 
   'vault.title': 'Vault',
   'vault.nav': 'Vault sections',
+  'vault.back': 'Back to the vault',
   'vault.account': 'Account',
   'vault.lock': 'Lock',
   'vault.signOut': 'Sign out',

@@ -9,6 +9,15 @@ import {
   useContext,
 } from 'solid-js';
 import { logout, type Session } from '../api/session-client.ts';
+import { t } from '../i18n/i18n.ts';
+import {
+  forgetSealedKeys,
+  type OpenedKeys,
+  readSealedKeys,
+  type SealedKeys,
+  storeSealedKeys,
+  takeKeys,
+} from '../vault/vault-keys.ts';
 
 const STORAGE_KEY = 'ldap-login:session';
 /** setTimeout's limit (about 24.8 days); longer sessions are checked again after a reload. */
@@ -33,6 +42,12 @@ export interface SessionState {
   signOut(notice?: string): Promise<void>;
   /** Forgets a session the server no longer accepts, without calling it. */
   sessionLost(notice: string): void;
+  /** The user's opened keys while the vault is unlocked; only ever in memory. */
+  vaultKeys: Accessor<OpenedKeys | undefined>;
+  /** The sealed copy of the keys that the unlock screen opens with the password. */
+  sealedKeys(): SealedKeys | undefined;
+  lockVault(): void;
+  unlockVault(keys: OpenedKeys): void;
 }
 
 const SessionContext = createContext<SessionState>();
@@ -71,6 +86,15 @@ export function SessionProvider(props: { config: WebConfig; fetch?: typeof fetch
   const fetchImpl = props.fetch ?? ((input, init) => fetch(input, init));
   const [session, setSession] = createSignal<Session | undefined>(restore());
   const [notice, setNotice] = createSignal<string>();
+  // Keys a login in this page handed over for the restored session (none after a reload).
+  const initial = session();
+  const [vaultKeys, setVaultKeys] = createSignal<OpenedKeys | undefined>(
+    initial ? takeKeys(initial)?.keys : undefined,
+  );
+  const dropKeys = () => {
+    setVaultKeys(undefined);
+    forgetSealedKeys();
+  };
 
   const state: SessionState = {
     config: props.config,
@@ -78,26 +102,34 @@ export function SessionProvider(props: { config: WebConfig; fetch?: typeof fetch
     session,
     notice,
     dismissNotice: () => setNotice(undefined),
+    vaultKeys,
+    sealedKeys: readSealedKeys,
+    lockVault: () => setVaultKeys(undefined),
+    unlockVault: (keys) => setVaultKeys(keys),
     signedIn(next, options) {
       forget();
+      const handed = takeKeys(next);
+      if (handed) {
+        storeSealedKeys(handed.sealed, options.trustDevice);
+        setVaultKeys(handed.keys);
+      } else {
+        dropKeys();
+      }
       const store = options.trustDevice ? globalThis.localStorage : globalThis.sessionStorage;
       try {
         store?.setItem(STORAGE_KEY, JSON.stringify(next));
       } catch {
         // Without storage the session simply ends with the page.
       }
-      setNotice(
-        options.keysReencrypted
-          ? 'Your stored data is now protected with your new directory password.'
-          : undefined,
-      );
+      setNotice(options.keysReencrypted ? t('notice.keysReencrypted') : undefined);
       setSession(next);
     },
     async signOut(message) {
       const current = session();
       forget();
+      dropKeys();
       setSession(undefined);
-      setNotice(message ?? 'You have signed out.');
+      setNotice(message ?? t('notice.signedOut'));
       if (current) {
         try {
           await logout(current, undefined, fetchImpl);
@@ -109,6 +141,7 @@ export function SessionProvider(props: { config: WebConfig; fetch?: typeof fetch
     },
     sessionLost(message) {
       forget();
+      dropKeys();
       setSession(undefined);
       setNotice(message);
     },
@@ -120,10 +153,7 @@ export function SessionProvider(props: { config: WebConfig; fetch?: typeof fetch
     if (!current) return;
     const remaining = Date.parse(current.validTill) - Date.now();
     if (Number.isNaN(remaining) || remaining > MAX_TIMER_MS) return;
-    const timer = setTimeout(
-      () => state.sessionLost('Your session has expired. Please sign in again.'),
-      Math.max(0, remaining),
-    );
+    const timer = setTimeout(() => state.sessionLost(t('notice.sessionExpired')), Math.max(0, remaining));
     onCleanup(() => clearTimeout(timer));
   });
 

@@ -365,6 +365,8 @@ export function fakeServerConfig(
     allow_lost_password: false,
     remember_me_default: false,
     trust_device_default: false,
+    clipboard_clear_seconds: 30,
+    vault_lock_minutes: 15,
     base_url: 'https://psono.example.com/',
     ...overrides,
   };
