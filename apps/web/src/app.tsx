@@ -3,6 +3,7 @@ import { ConfigErrorPage } from './components/config-error-page.tsx';
 import { LoginPage } from './components/login-page.tsx';
 import { VaultScreen } from './components/vault-screen.tsx';
 import { type ConfigLoadResult, loadConfig } from './config/load-config.ts';
+import { t } from './i18n/i18n.ts';
 import { SessionProvider, useSession } from './state/session-context.tsx';
 
 function Screens() {
@@ -26,13 +27,13 @@ export function App(props: AppProps) {
       fallback={
         <main class="page page-login">
           <p class="muted" role="status">
-            Loading…
+            {t('app.loading')}
           </p>
         </main>
       }
     >
       <Match when={config.error}>
-        <ConfigErrorPage title="The configuration could not be loaded" errors={[String(config.error)]} />
+        <ConfigErrorPage title={t('app.configLoadFailed')} errors={[String(config.error)]} />
       </Match>
       <Match when={config()}>
         {(result) => (

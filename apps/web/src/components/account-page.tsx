@@ -1,24 +1,25 @@
 import { createResource, createSignal, For, onMount, Show } from 'solid-js';
 import { ClientError } from '../api/client-error.ts';
 import { fetchProfile, fetchSessions, logout, type Session } from '../api/session-client.ts';
+import { language, t } from '../i18n/i18n.ts';
 import { useSession } from '../state/session-context.tsx';
 import { errorText } from './error-text.ts';
-
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? '—' : dateTime.format(ms);
+  return Number.isNaN(ms)
+    ? '—'
+    : new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeStyle: 'short' }).format(ms);
 }
 
 /** "in 23 hours", "in 5 minutes": how long a session still lasts. */
 export function formatRemaining(iso: string | null | undefined, now = Date.now()): string {
   const ms = iso ? Date.parse(iso) - now : Number.NaN;
   if (Number.isNaN(ms)) return '';
-  if (ms <= 0) return 'expired';
+  if (ms <= 0) return t('account.expired');
   const minutes = Math.round(ms / 60_000);
-  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  const rtf = new Intl.RelativeTimeFormat(language(), { numeric: 'auto' });
   if (minutes < 60) return rtf.format(minutes, 'minute');
   const hours = Math.round(minutes / 60);
   if (hours < 48) return rtf.format(hours, 'hour');
@@ -38,7 +39,7 @@ export function AccountPage(props: { session: Session }) {
       return await work();
     } catch (error) {
       if (error instanceof ClientError && error.code === 'SESSION_EXPIRED') {
-        state.sessionLost('Your session has ended. Please sign in again.');
+        state.sessionLost(t('notice.sessionEnded'));
       }
       throw error;
     }
@@ -90,13 +91,13 @@ export function AccountPage(props: { session: Session }) {
           onClick={signOut}
           aria-disabled={signingOut() ? 'true' : undefined}
         >
-          Sign out
+          {t('account.signOut')}
         </button>
       </header>
 
       <main class="account" aria-labelledby="account-title">
         <h1 id="account-title" ref={heading} tabIndex={-1}>
-          Your account
+          {t('account.heading')}
         </h1>
         <Show when={state.notice()}>
           {(text) => (
@@ -114,19 +115,19 @@ export function AccountPage(props: { session: Session }) {
 
         <div class="grid">
           <section class="card" aria-labelledby="profile-title">
-            <h2 id="profile-title">Profile</h2>
-            <Show when={profile()} fallback={<p class="muted">Loading…</p>}>
+            <h2 id="profile-title">{t('account.profile')}</h2>
+            <Show when={profile()} fallback={<p class="muted">{t('app.loading')}</p>}>
               {(p) => (
                 <dl class="facts">
-                  <dt>Username</dt>
+                  <dt>{t('account.username')}</dt>
                   <dd data-testid="account-username">{p().username}</dd>
-                  <dt>E-mail</dt>
-                  <dd data-testid="account-email">{p().email || 'Not set in the directory'}</dd>
-                  <dt>Sign-in method</dt>
+                  <dt>{t('account.email')}</dt>
+                  <dd data-testid="account-email">{p().email || t('account.emailMissing')}</dd>
+                  <dt>{t('account.method')}</dt>
                   {/* The protocol's schema admits only directory accounts. */}
-                  <dd>Company directory (LDAP)</dd>
+                  <dd>{t('account.methodLdap')}</dd>
                   <Show when={p().domain}>
-                    <dt>Directory domain</dt>
+                    <dt>{t('account.domain')}</dt>
                     <dd>{p().domain}</dd>
                   </Show>
                 </dl>
@@ -135,9 +136,9 @@ export function AccountPage(props: { session: Session }) {
           </section>
 
           <section class="card" aria-labelledby="session-title">
-            <h2 id="session-title">This session</h2>
+            <h2 id="session-title">{t('account.thisSession')}</h2>
             <dl class="facts">
-              <dt>Expires</dt>
+              <dt>{t('account.expires')}</dt>
               <dd data-testid="session-expiry">
                 {formatDate(profile()?.session_valid_till ?? props.session.validTill)}{' '}
                 <span class="muted">
@@ -145,20 +146,17 @@ export function AccountPage(props: { session: Session }) {
                 </span>
               </dd>
               <Show when={profile()?.last_login}>
-                <dt>Signed in</dt>
+                <dt>{t('account.signedIn')}</dt>
                 <dd>{formatDate(profile()?.last_login)}</dd>
               </Show>
             </dl>
           </section>
 
           <section class="card card-wide" aria-labelledby="groups-title">
-            <h2 id="groups-title">Groups</h2>
-            <Show when={profile()} fallback={<p class="muted">Loading…</p>}>
+            <h2 id="groups-title">{t('account.groups')}</h2>
+            <Show when={profile()} fallback={<p class="muted">{t('app.loading')}</p>}>
               {(p) => (
-                <Show
-                  when={p().groups.length > 0}
-                  fallback={<p class="muted">Your directory account is not in any group.</p>}
-                >
+                <Show when={p().groups.length > 0} fallback={<p class="muted">{t('account.noGroups')}</p>}>
                   <ul class="chips" data-testid="groups">
                     <For each={p().groups}>
                       {(g) => (
@@ -174,7 +172,7 @@ export function AccountPage(props: { session: Session }) {
           </section>
 
           <section class="card card-wide" aria-labelledby="sessions-title">
-            <h2 id="sessions-title">Active sessions</h2>
+            <h2 id="sessions-title">{t('account.sessions')}</h2>
             <Show when={actionError()}>
               {(text) => (
                 <p class="field-error" role="alert">
@@ -184,7 +182,9 @@ export function AccountPage(props: { session: Session }) {
             </Show>
             <Show
               when={sessions()}
-              fallback={<p class="muted">{sessions.error ? 'Could not load sessions.' : 'Loading…'}</p>}
+              fallback={
+                <p class="muted">{sessions.error ? t('account.sessionsFailed') : t('app.loading')}</p>
+              }
             >
               {(list) => (
                 <ul class="sessions" data-testid="sessions">
@@ -193,13 +193,16 @@ export function AccountPage(props: { session: Session }) {
                       <li class="session-row">
                         <div>
                           <p class="session-device">
-                            {s.device_description || 'Unknown device'}
+                            {s.device_description || t('account.unknownDevice')}
                             <Show when={s.current_session}>
-                              <span class="badge">This device</span>
+                              <span class="badge">{t('account.thisDevice')}</span>
                             </Show>
                           </p>
                           <p class="muted small">
-                            Started {formatDate(s.create_date)} · expires {formatDate(s.valid_till)}
+                            {t('account.sessionDates', {
+                              started: formatDate(s.create_date),
+                              expires: formatDate(s.valid_till),
+                            })}
                           </p>
                         </div>
                         <Show when={!s.current_session}>
@@ -207,9 +210,12 @@ export function AccountPage(props: { session: Session }) {
                             type="button"
                             class="button secondary small"
                             onClick={() => endOther(s.id)}
-                            aria-label={`Sign out ${s.device_description || 'unknown device'}, started ${formatDate(s.create_date)}`}
+                            aria-label={t('account.endSession', {
+                              device: s.device_description || t('account.unknownDevice'),
+                              started: formatDate(s.create_date),
+                            })}
                           >
-                            Sign out
+                            {t('account.signOut')}
                           </button>
                         </Show>
                       </li>

@@ -1,3 +1,4 @@
+import { t } from '../i18n/i18n.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
 export interface IdentityDialogProps {
@@ -10,18 +11,14 @@ export interface IdentityDialogProps {
 export function IdentityDialog(props: IdentityDialogProps) {
   return (
     <ConfirmDialog
-      title="New server"
-      declineLabel="Cancel"
-      confirmLabel="Trust this server"
+      title={t('identity.title')}
+      declineLabel={t('identity.cancel')}
+      confirmLabel={t('identity.trust')}
       onAnswer={props.onAnswer}
       description={
         <>
-          <p>
-            This browser has not signed in to <strong class="break">{props.serverUrl}</strong> before. Compare
-            its fingerprint with the one your administrator published. Once you trust it, this browser will
-            refuse the server if its identity ever changes.
-          </p>
-          <p class="fingerprint-label">Server fingerprint</p>
+          <p class="break">{t('identity.body', { server: props.serverUrl })}</p>
+          <p class="fingerprint-label">{t('identity.fingerprint')}</p>
           <code class="fingerprint" data-testid="fingerprint">
             {props.fingerprint}
           </code>

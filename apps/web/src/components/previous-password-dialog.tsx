@@ -1,4 +1,5 @@
 import { createSignal, Show } from 'solid-js';
+import { t } from '../i18n/i18n.ts';
 import { Dialog } from './dialog.tsx';
 
 export interface PreviousPasswordDialogProps {
@@ -16,19 +17,13 @@ export function PreviousPasswordDialog(props: PreviousPasswordDialogProps) {
   };
   return (
     <Dialog
-      title="Your password has changed"
+      title={t('previousPassword.title')}
       onCancel={() => props.onAnswer(null)}
-      description={
-        <p>
-          Your directory password is new since you last signed in here. Enter your <strong>previous</strong>{' '}
-          password once so your stored data can be unlocked and protected with the new one. It stays in this
-          browser.
-        </p>
-      }
+      description={<p>{t('previousPassword.body')}</p>}
     >
       <form class="dialog-form" onSubmit={submit} novalidate>
         <label class="field-label" for="previous-password">
-          Previous password
+          {t('previousPassword.label')}
         </label>
         <input
           id="previous-password"
@@ -43,15 +38,15 @@ export function PreviousPasswordDialog(props: PreviousPasswordDialogProps) {
         />
         <Show when={props.attempt > 1}>
           <p id="previous-password-error" class="field-error" role="alert">
-            That password did not unlock your account. Try again.
+            {t('previousPassword.wrong')}
           </p>
         </Show>
         <div class="dialog-actions">
           <button type="button" class="button secondary" onClick={() => props.onAnswer(null)}>
-            Cancel
+            {t('previousPassword.cancel')}
           </button>
           <button type="submit" class="button primary" disabled={value() === ''}>
-            Unlock
+            {t('previousPassword.unlock')}
           </button>
         </div>
       </form>

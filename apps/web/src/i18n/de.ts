@@ -24,6 +24,13 @@ export const de: Record<MessageKey, string> = {
   'login.retryIn': 'Erneut versuchen in {wait}',
   'login.noPasswordForm':
     'Die Anmeldung mit Passwort ist auf dieser Seite nicht aktiviert. Fragen Sie Ihre Administration, wie Sie sich anmelden.',
+  'login.subtitleFor': 'Mit Ihrem Konto im Firmenverzeichnis bei {server}.',
+  'login.enterServer': 'Geben Sie die Serveradresse ein, zum Beispiel https://vault.example.com/server.',
+  'login.enterCredentials': 'Geben Sie Benutzername und Passwort ein.',
+  'login.waitOverTitle': 'Sie können es erneut versuchen',
+  'login.waitOverMessage': 'Die Wartezeit ist vorbei. Sie können sich jetzt wieder anmelden.',
+  'login.forgotPassword':
+    'Passwort vergessen? Es ist Ihr Passwort im Firmenverzeichnis: Setzen Sie es wie gewohnt zurück.',
   'login.step.identity': 'Server wird geprüft…',
   'login.step.sending': 'Passwort wird geprüft…',
   'login.step.unlocking': 'Schlüssel werden entsperrt…',
@@ -169,4 +176,71 @@ export const de: Record<MessageKey, string> = {
   'help.lock': 'Tresor sperren',
   'help.help': 'Diese Hilfe anzeigen',
   'help.escape': 'Dialog schließen, Suche leeren',
+
+  'error.WRONG_CREDENTIALS.title': 'Anmeldung fehlgeschlagen',
+  'error.WRONG_CREDENTIALS.message':
+    'Benutzername oder Passwort ist falsch. Prüfen Sie beides und versuchen Sie es erneut.',
+  'error.SERVER_OFFLINE.title': 'Server nicht erreichbar',
+  'error.SERVER_OFFLINE.message':
+    'Der Server ist nicht erreichbar. Prüfen Sie Ihre Netzwerkverbindung oder versuchen Sie es gleich noch einmal.',
+  'error.DIRECTORY_UNAVAILABLE.title': 'Verzeichnis nicht verfügbar',
+  'error.DIRECTORY_UNAVAILABLE.message':
+    'Das Firmenverzeichnis antwortet gerade nicht, daher kann Ihr Passwort nicht geprüft werden. Bitte versuchen Sie es in einigen Minuten erneut.',
+  'error.MALFORMED_RESPONSE.title': 'Unerwartete Antwort',
+  'error.MALFORMED_RESPONSE.message':
+    'Der Server hat eine Antwort gesendet, die diese Seite nicht lesen kann. Versuchen Sie es später erneut; bleibt es so, informieren Sie Ihre Administration.',
+  'error.IDENTITY_CHANGED.title': 'Identität des Servers geändert',
+  'error.IDENTITY_CHANGED.message':
+    'Dieser Server zeigt einen anderen Identitätsschlüssel als den zuvor vertrauten. Das kann bedeuten, dass jemand die Verbindung abfängt. Melden Sie sich nicht an; wenden Sie sich an Ihre Administration.',
+  'error.BAD_SIGNATURE.title': 'Identität des Servers nicht belegt',
+  'error.BAD_SIGNATURE.message':
+    'Der Server konnte seine Identität nicht belegen: Seine Signatur passt nicht. Es wurde nichts gesendet. Wenden Sie sich an Ihre Administration.',
+  'error.PLAIN_PASSWORD_DECLINED.title': 'Passwort nicht gesendet',
+  'error.PLAIN_PASSWORD_DECLINED.message':
+    'Sie haben entschieden, Ihr Passwort nicht zu senden. Bei einer Anmeldung über das Verzeichnis (LDAP) muss der Server Ihr Passwort beim Verzeichnis prüfen; ohne es kann sie nicht gelingen.',
+  'error.IDENTITY_DECLINED.title': 'Server nicht vertraut',
+  'error.IDENTITY_DECLINED.message':
+    'Sie haben die Identität des Servers nicht bestätigt, daher wurde nichts an ihn gesendet.',
+  'error.LDAP_NOT_OFFERED.title': 'Anmeldung über das Verzeichnis nicht verfügbar',
+  'error.LDAP_NOT_OFFERED.message':
+    'Dieser Server nimmt keine Anmeldungen über das Verzeichnis (LDAP) an. Wenden Sie sich an Ihre Administration.',
+  'error.KEYS_LOCKED.title': 'Konto nicht entsperrt',
+  'error.KEYS_LOCKED.message':
+    'Ihr Konto konnte ohne Ihr vorheriges Passwort nicht entsperrt werden. Es wurde nichts geändert; melden Sie sich erneut an, wenn Sie es haben.',
+  'error.SESSION_EXPIRED.title': 'Abgemeldet',
+  'error.SESSION_EXPIRED.message': 'Ihre Sitzung wurde beendet. Bitte melden Sie sich erneut an.',
+  'error.SERVER_ERROR.title': 'Etwas ist schiefgegangen',
+  'error.SERVER_ERROR.message':
+    'Der Server konnte die Anfrage nicht abschließen. Bitte versuchen Sie es später erneut.',
+  'error.THROTTLED.title': 'Zu viele Versuche',
+  'error.THROTTLED.wait': 'Zu viele Anmeldeversuche. Bitte warten Sie {wait}, bevor Sie es erneut versuchen.',
+  'error.THROTTLED.message':
+    'Zu viele Anmeldeversuche. Bitte warten Sie etwas, bevor Sie es erneut versuchen.',
+  'time.second': '{n} Sekunde',
+  'time.seconds': '{n} Sekunden',
+  'time.minute': '{n} Minute',
+  'time.minutes': '{n} Minuten',
+  'time.hour': '{n} Stunde',
+  'time.hours': '{n} Stunden',
+  'identity.cancel': 'Abbrechen',
+  'identity.trust': 'Diesem Server vertrauen',
+  'identity.body':
+    'Dieser Browser hat sich noch nie bei {server} angemeldet. Vergleichen Sie seinen Fingerabdruck mit dem, den Ihre Administration veröffentlicht hat. Sobald Sie ihm vertrauen, lehnt dieser Browser den Server ab, falls sich seine Identität je ändert.',
+  'previousPassword.body':
+    'Ihr Verzeichnispasswort ist neu, seit Sie sich zuletzt hier angemeldet haben. Geben Sie einmal Ihr vorheriges Passwort ein, damit Ihre gespeicherten Daten entsperrt und mit dem neuen geschützt werden können. Es bleibt in diesem Browser.',
+  'previousPassword.label': 'Vorheriges Passwort',
+  'previousPassword.wrong': 'Dieses Passwort hat Ihr Konto nicht entsperrt. Versuchen Sie es erneut.',
+  'previousPassword.cancel': 'Abbrechen',
+  'previousPassword.unlock': 'Entsperren',
+  'configError.heading': 'Diese Anmeldeseite ist nicht richtig eingerichtet',
+  'configError.body':
+    '{problem}. Die Anmeldung ist nicht möglich, bis eine Administratorin oder ein Administrator die Datei config.json korrigiert.',
+  'configError.forward': 'Wenn Sie nicht die Administration sind, leiten Sie diese Seite bitte weiter.',
+  'account.heading': 'Ihr Konto',
+  'account.emailMissing': 'Im Verzeichnis nicht hinterlegt',
+  'account.sessionsFailed': 'Die Sitzungen konnten nicht geladen werden.',
+  'account.unknownDevice': 'Unbekanntes Gerät',
+  'account.sessionDates': 'Begonnen {started} · läuft ab {expires}',
+  'account.endSession': '{device} abmelden, begonnen {started}',
+  'account.expired': 'abgelaufen',
 };

@@ -21,6 +21,13 @@ export const en = {
   'login.retryIn': 'Try again in {wait}',
   'login.noPasswordForm':
     'Password sign-in is not enabled on this page. Ask your administrator how to sign in.',
+  'login.subtitleFor': 'Use your company directory account for {server}.',
+  'login.enterServer': 'Enter the server address, for example https://vault.example.com/server.',
+  'login.enterCredentials': 'Enter your username and password.',
+  'login.waitOverTitle': 'You can try again',
+  'login.waitOverMessage': 'The waiting time is over. You can sign in again now.',
+  'login.forgotPassword':
+    'Forgot your password? It is your company directory password: reset it the usual way.',
   'login.step.identity': 'Checking the server…',
   'login.step.sending': 'Checking your password…',
   'login.step.unlocking': 'Unlocking your keys…',
@@ -162,6 +169,68 @@ export const en = {
   'help.lock': 'Lock the vault',
   'help.help': 'Show this help',
   'help.escape': 'Close a dialog, clear the search',
+
+  'error.WRONG_CREDENTIALS.title': 'Sign-in failed',
+  'error.WRONG_CREDENTIALS.message': 'The username or password is incorrect. Check both and try again.',
+  'error.SERVER_OFFLINE.title': 'Server unreachable',
+  'error.SERVER_OFFLINE.message':
+    'The server cannot be reached. Check your network connection, or try again in a moment.',
+  'error.DIRECTORY_UNAVAILABLE.title': 'Directory unavailable',
+  'error.DIRECTORY_UNAVAILABLE.message':
+    'The company directory is not answering right now, so your password cannot be checked. Please try again in a few minutes.',
+  'error.MALFORMED_RESPONSE.title': 'Unexpected answer',
+  'error.MALFORMED_RESPONSE.message':
+    'The server sent an answer this page cannot read. Try again later; if it persists, tell your administrator.',
+  'error.IDENTITY_CHANGED.title': 'Server identity changed',
+  'error.IDENTITY_CHANGED.message':
+    'This server presents a different identity key than the one trusted before. This can mean that someone is intercepting the connection. Do not sign in; contact your administrator.',
+  'error.BAD_SIGNATURE.title': 'Server identity not proven',
+  'error.BAD_SIGNATURE.message':
+    'The server could not prove its identity: its signature does not match. Nothing was sent. Contact your administrator.',
+  'error.PLAIN_PASSWORD_DECLINED.title': 'Password not sent',
+  'error.PLAIN_PASSWORD_DECLINED.message':
+    'You chose not to send your password. A directory (LDAP) sign-in needs the server to check your password with the directory, so it cannot succeed without it.',
+  'error.IDENTITY_DECLINED.title': 'Server not trusted',
+  'error.IDENTITY_DECLINED.message': 'You did not confirm the server’s identity, so nothing was sent to it.',
+  'error.LDAP_NOT_OFFERED.title': 'Directory sign-in not available',
+  'error.LDAP_NOT_OFFERED.message':
+    'This server does not accept directory (LDAP) sign-ins. Contact your administrator.',
+  'error.KEYS_LOCKED.title': 'Account not unlocked',
+  'error.KEYS_LOCKED.message':
+    'Your account could not be unlocked without your previous password. Nothing was changed; sign in again when you have it.',
+  'error.SESSION_EXPIRED.title': 'Signed out',
+  'error.SESSION_EXPIRED.message': 'Your session has ended. Please sign in again.',
+  'error.SERVER_ERROR.title': 'Something went wrong',
+  'error.SERVER_ERROR.message': 'The server could not complete the sign-in. Please try again later.',
+  'error.THROTTLED.title': 'Too many attempts',
+  'error.THROTTLED.wait': 'Too many sign-in attempts. Please wait {wait} before trying again.',
+  'error.THROTTLED.message': 'Too many sign-in attempts. Please wait a little before trying again.',
+  'time.second': '{n} second',
+  'time.seconds': '{n} seconds',
+  'time.minute': '{n} minute',
+  'time.minutes': '{n} minutes',
+  'time.hour': '{n} hour',
+  'time.hours': '{n} hours',
+  'identity.cancel': 'Cancel',
+  'identity.trust': 'Trust this server',
+  'identity.body':
+    'This browser has not signed in to {server} before. Compare its fingerprint with the one your administrator published. Once you trust it, this browser will refuse the server if its identity ever changes.',
+  'previousPassword.body':
+    'Your directory password is new since you last signed in here. Enter your previous password once so your stored data can be unlocked and protected with the new one. It stays in this browser.',
+  'previousPassword.label': 'Previous password',
+  'previousPassword.wrong': 'That password did not unlock your account. Try again.',
+  'previousPassword.cancel': 'Cancel',
+  'previousPassword.unlock': 'Unlock',
+  'configError.heading': 'This sign-in page is not set up correctly',
+  'configError.body': '{problem}. Sign-in is unavailable until an administrator fixes the file config.json.',
+  'configError.forward': 'If you are not the administrator, please forward this page to them.',
+  'account.heading': 'Your account',
+  'account.emailMissing': 'Not set in the directory',
+  'account.sessionsFailed': 'Could not load sessions.',
+  'account.unknownDevice': 'Unknown device',
+  'account.sessionDates': 'Started {started} · expires {expires}',
+  'account.endSession': 'Sign out {device}, started {started}',
+  'account.expired': 'expired',
 } as const;
 
 export type MessageKey = keyof typeof en;
