@@ -2,6 +2,7 @@ import type { WebConfig } from '@ldap-login/config-schema/client';
 import { fireEvent, render, screen, waitFor } from '@solidjs/testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pinVerifyKey } from '../api/trust-store.ts';
+import { setLanguage } from '../i18n/i18n.ts';
 import { SessionProvider } from '../state/session-context.tsx';
 import { createFakeServer, type FakeServer, fakeServerConfig } from '../test-support/fake-server.ts';
 import { LoginPage } from './login-page.tsx';
@@ -97,6 +98,31 @@ describe('LoginPage', () => {
     await waitFor(() => expect(screen.getByTestId('domain-hint').textContent).toBe('@example.com'));
     fillAndSubmit('alice', 'alice-pw');
     await waitFor(() => expect(server.lastLoginInfo).toMatchObject({ username: 'alice@example.com' }));
+  });
+
+  it('speaks German when German is chosen, the server and domain inside the sentences', async () => {
+    const server = createFakeServer({ users });
+    pinVerifyKey(server.baseUrl, server.verifyKey);
+    setLanguage('de');
+    try {
+      renderLogin(server);
+      expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Anmelden');
+
+      expect(screen.getByText(/Firmenverzeichnis bei/).textContent).toBe(
+        'Mit Ihrem Konto im Firmenverzeichnis bei Example.',
+      );
+      expect(document.getElementById('username-hint')?.textContent).toBe(
+        'Ihr Benutzername im Verzeichnis; ohne Angabe wird @example.com ergänzt.',
+      );
+      fireEvent.input(screen.getByLabelText('Benutzername'), { target: { value: 'alice' } });
+      fireEvent.input(screen.getByLabelText('Passwort'), { target: { value: 'alice-pw' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Anmelden' }));
+      const warning = await screen.findByRole('dialog', { name: 'Passwort an den Server senden?' });
+      expect(document.activeElement?.textContent).toBe('Nicht senden');
+      expect(warning.textContent).toContain(server.baseUrl);
+    } finally {
+      setLanguage('en');
+    }
   });
 
   it('hides the form when the configuration allows no password method', () => {

@@ -14,6 +14,7 @@ import { ClientError } from '../api/client-error.ts';
 import { type LoginStep, login, loginDomain } from '../api/login.ts';
 import { fetchServerInfo } from '../api/server-info.ts';
 import { offersPasswordForm } from '../config/load-config.ts';
+import { t } from '../i18n/i18n.ts';
 import { useSession } from '../state/session-context.tsx';
 import { errorText } from './error-text.ts';
 import { IdentityDialog } from './identity-dialog.tsx';
@@ -31,13 +32,13 @@ type Prompt =
   | { kind: 'plain-password'; serverUrl: string; answer: (approved: boolean) => void }
   | { kind: 'previous-password'; attempt: number; answer: (password: string | null) => void };
 
-const STEP_TEXT: Record<LoginStep, string> = {
-  identity: 'Checking the server’s identity…',
-  sending: 'Checking your credentials…',
-  unlocking: 'Unlocking your account…',
-  activating: 'Opening your session…',
-  updating: 'Protecting your data with your new password…',
-};
+const stepText = (step: LoginStep) => t(`login.step.${step}`);
+
+/** A translated sentence with one element in it: the text around `{name}`, split once. */
+function around(text: string): [string, string] {
+  const at = text.indexOf('\u0000');
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + 1)];
+}
 
 interface Remembered {
   username: string;
@@ -165,11 +166,11 @@ export function LoginPage() {
     setFieldError(undefined);
     const target = server();
     if (!target?.url || (serverChoice() === CUSTOM && !/^https?:\/\//i.test(target.url))) {
-      setFieldError('Enter the server address, for example https://vault.example.com/server.');
+      setFieldError(t('login.enterServer'));
       return;
     }
     if (username().trim() === '' || password() === '') {
-      setFieldError('Enter your username and password.');
+      setFieldError(t('login.enterCredentials'));
       return;
     }
     if (!ldapAllowed) {
@@ -246,7 +247,7 @@ export function LoginPage() {
       waitUntil() !== undefined &&
       !throttled()
     ) {
-      return { title: 'You can try again', message: 'The waiting time is over. You can sign in again now.' };
+      return { title: t('login.waitOverTitle'), message: t('login.waitOverMessage') };
     }
     return errorText(current, secondsLeft());
   };
@@ -263,18 +264,20 @@ export function LoginPage() {
               />
             </svg>
           </div>
-          <h1 id="login-title">Sign in</h1>
+          <h1 id="login-title">{t('login.title')}</h1>
           <p class="subtitle">
-            Use your company directory account
-            <Show when={!showServerChoice && server()?.title}>
-              {(title) => (
-                <>
-                  {' for '}
-                  <strong data-testid="server-title">{title()}</strong>
-                </>
-              )}
+            <Show when={!showServerChoice && server()?.title} fallback={t('login.subtitle')}>
+              {(title) => {
+                const parts = () => around(t('login.subtitleFor', { server: '\u0000' }));
+                return (
+                  <>
+                    {parts()[0]}
+                    <strong data-testid="server-title">{title()}</strong>
+                    {parts()[1]}
+                  </>
+                );
+              }}
             </Show>
-            .
           </p>
         </header>
 
@@ -291,7 +294,7 @@ export function LoginPage() {
           when={offersPasswordForm(config)}
           fallback={
             <p class="notice notice-warning" role="alert">
-              Password sign-in is not enabled on this page. Ask your administrator how to sign in.
+              {t('login.noPasswordForm')}
             </p>
           }
         >
@@ -299,7 +302,7 @@ export function LoginPage() {
             <Show when={showServerChoice}>
               <div class="field">
                 <label class="field-label" for="server">
-                  Server
+                  {t('login.server')}
                 </label>
                 <select
                   id="server"
@@ -309,14 +312,14 @@ export function LoginPage() {
                 >
                   <For each={servers}>{(s, i) => <option value={String(i())}>{s.title}</option>}</For>
                   <Show when={config.allow_custom_server}>
-                    <option value={CUSTOM}>Another server…</option>
+                    <option value={CUSTOM}>{t('login.anotherServer')}</option>
                   </Show>
                 </select>
               </div>
               <Show when={serverChoice() === CUSTOM}>
                 <div class="field">
                   <label class="field-label" for="server-url">
-                    Server address
+                    {t('login.serverAddress')}
                   </label>
                   <input
                     id="server-url"
@@ -334,7 +337,7 @@ export function LoginPage() {
 
             <div class="field">
               <label class="field-label" for="username">
-                Username
+                {t('login.username')}
               </label>
               <div class="input-group">
                 <input
@@ -357,16 +360,24 @@ export function LoginPage() {
                 </Show>
               </div>
               <p id="username-hint" class="field-hint">
-                <Show when={domain()} fallback="Your directory username.">
-                  Your directory username; <span class="nowrap">@{domain()}</span> is added when you type
-                  none.
+                <Show when={domain()} fallback={t('login.usernameHint')}>
+                  {(shown) => {
+                    const parts = () => around(t('login.usernameHintDomain', { domain: '\u0000' }));
+                    return (
+                      <>
+                        {parts()[0]}
+                        <span class="nowrap">@{shown()}</span>
+                        {parts()[1]}
+                      </>
+                    );
+                  }}
                 </Show>
               </p>
             </div>
 
             <div class="field">
               <label class="field-label" for="password">
-                Password
+                {t('login.password')}
               </label>
               <input
                 ref={passwordInput}
@@ -387,7 +398,7 @@ export function LoginPage() {
                   checked={rememberMe()}
                   onChange={(e) => setRememberMe(e.currentTarget.checked)}
                 />
-                <span>Remember me</span>
+                <span>{t('login.rememberMe')}</span>
               </label>
               <label class="check">
                 <input
@@ -396,10 +407,10 @@ export function LoginPage() {
                   onChange={(e) => setTrustDevice(e.currentTarget.checked)}
                   aria-describedby="trust-hint"
                 />
-                <span>Trust this device</span>
+                <span>{t('login.trustDevice')}</span>
               </label>
               <p id="trust-hint" class="field-hint">
-                Stay signed in for 30 days instead of one. Only on a device you alone use.
+                {t('login.trustDeviceHint')}
               </p>
             </div>
 
@@ -430,26 +441,26 @@ export function LoginPage() {
               class="button primary wide"
               aria-disabled={pending() || throttled() ? 'true' : undefined}
             >
-              <Switch fallback="Sign in">
+              <Switch fallback={t('login.submit')}>
                 <Match when={pending()}>
-                  <span class="spinner" aria-hidden="true" /> Signing in…
+                  <span class="spinner" aria-hidden="true" /> {t('login.pending')}
                 </Match>
-                <Match when={throttled()}>Try again in {formatCountdown(secondsLeft() ?? 0)}</Match>
+                <Match when={throttled()}>
+                  {t('login.retryIn', { wait: formatCountdown(secondsLeft() ?? 0) })}
+                </Match>
               </Switch>
             </button>
             <p id="login-status" class="visually-hidden" aria-live="polite">
-              {step() ? STEP_TEXT[step()!] : ''}
+              {step() ? stepText(step()!) : ''}
             </p>
             <Show when={pending() && step()}>
               <p class="progress" aria-hidden="true">
-                {STEP_TEXT[step()!]}
+                {stepText(step()!)}
               </p>
             </Show>
           </form>
           <Show when={config.allow_lost_password}>
-            <p class="footnote">
-              Forgot your password? It is your company directory password: reset it the usual way.
-            </p>
+            <p class="footnote">{t('login.forgotPassword')}</p>
           </Show>
         </Show>
       </section>

@@ -1,3 +1,4 @@
+import { t } from '../i18n/i18n.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 
 export interface PlainPasswordDialogProps {
@@ -10,25 +11,28 @@ export interface PlainPasswordDialogProps {
  * itself has to reach the server (encrypted in transit). The user decides, once per server.
  */
 export function PlainPasswordDialog(props: PlainPasswordDialogProps) {
+  // The server's address is an element inside the translated sentence: split it around the slot.
+  const serverSentence = () => {
+    const text = t('plainPassword.body1', { server: '\u0000' });
+    const at = text.indexOf('\u0000');
+    return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + 1)];
+  };
   return (
     <ConfirmDialog
-      title="Send your password to the server?"
+      title={t('plainPassword.title')}
       tone="warning"
-      declineLabel="Don’t send"
-      confirmLabel="Send password"
+      declineLabel={t('plainPassword.decline')}
+      confirmLabel={t('plainPassword.confirm')}
       focusDecline
       onAnswer={props.onAnswer}
       description={
         <>
           <p>
-            You are signing in with your company directory account. To check it,{' '}
-            <strong class="break">{props.serverUrl}</strong> needs your actual password. It is encrypted on
-            the way, but the server will see it.
+            {serverSentence()[0]}
+            <strong class="break">{props.serverUrl}</strong>
+            {serverSentence()[1]}
           </p>
-          <p>
-            Only continue if this is your organisation’s server. If you decline, your password is not sent and
-            the sign-in cannot succeed. Your answer is remembered for this server.
-          </p>
+          <p>{t('plainPassword.body2')}</p>
         </>
       }
     />
