@@ -579,6 +579,11 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
                         )}
                       </For>
                     </ul>
+                    <Show when={shown().length > MAX_ROWS}>
+                      <p class="muted small" role="note">
+                        {t('vault.moreRows', { shown: MAX_ROWS, count: shown().length })}
+                      </p>
+                    </Show>
                   </Show>
                 </Show>
               </main>

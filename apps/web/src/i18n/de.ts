@@ -72,6 +72,7 @@ export const de: Record<MessageKey, string> = {
   'vault.title': 'Tresor',
   'vault.nav': 'Bereiche des Tresors',
   'vault.back': 'Zurück zum Tresor',
+  'vault.moreRows': '{shown} von {count} Einträgen angezeigt; grenzen Sie sie mit der Suche ein.',
   'vault.account': 'Konto',
   'vault.lock': 'Sperren',
   'vault.signOut': 'Abmelden',

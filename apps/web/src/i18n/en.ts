@@ -68,6 +68,7 @@ export const en = {
   'vault.title': 'Vault',
   'vault.nav': 'Vault sections',
   'vault.back': 'Back to the vault',
+  'vault.moreRows': 'Showing {shown} of {count} entries; type in the search to narrow them.',
   'vault.account': 'Account',
   'vault.lock': 'Lock',
   'vault.signOut': 'Sign out',
