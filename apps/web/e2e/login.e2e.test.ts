@@ -1,5 +1,6 @@
 // @vitest-environment node
 import { setUserPassword } from '@ldap-login/ldap-core/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   isStack,
@@ -33,6 +34,13 @@ function ready(skip: (note?: string) => void): Stack {
   return stack;
 }
 
+/** After a login the vault shows; its Account button opens the account page. */
+async function openAccount(page: Page): Promise<void> {
+  await page.getByRole('heading', { name: 'All entries' }).waitFor();
+  await page.getByRole('button', { name: 'Account', exact: true }).click();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+}
+
 /** What an administrator restricting the page to directory logins writes. */
 function ldapOnly(s: Stack, server: Record<string, unknown> = {}) {
   return {
@@ -44,7 +52,7 @@ function ldapOnly(s: Stack, server: Record<string, unknown> = {}) {
   };
 }
 
-describe('the login page in Chromium against the server and a real directory', { timeout: 90_000 }, () => {
+describe('the login page in Chromium against the server and a real directory', { timeout: 180_000 }, () => {
   it('restricted to LDAP: shows the form with the domain; a single-sign-on-only page shows none', async ({
     skip,
   }) => {
@@ -90,6 +98,8 @@ describe('the login page in Chromium against the server and a real directory', {
 
     const warning = page.getByRole('dialog', { name: /send your password/i });
     await warning.waitFor();
+    // the safe answer has the focus: a reflexive Enter keeps the password in the browser
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Don’t send');
     await screenshot(page, '05-plain-password-warning');
     await page.getByRole('button', { name: 'Don’t send' }).click();
     await page.getByTestId('login-error').getByText('Password not sent').waitFor();
@@ -104,7 +114,7 @@ describe('the login page in Chromium against the server and a real directory', {
     expect(await identity.count()).toBe(0);
     await page.getByRole('button', { name: 'Send password' }).click();
 
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(page);
     await expect
       .poll(() => page.getByTestId('account-username').textContent())
       .toBe(`alice@${s.directory.domain}`);
@@ -122,8 +132,32 @@ describe('the login page in Chromium against the server and a real directory', {
 
     // Second login in the same browser: nothing is asked any more.
     await submitLogin(page, 'alice', alice.password);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(page);
     await expect.poll(() => page.getByTestId('sessions').getByRole('listitem').count()).toBe(1);
+    await context.close();
+  });
+
+  it("config.json names no domain: the server's one directory domain is shown and appended, the title heads the page", async ({
+    skip,
+  }) => {
+    const s = ready(skip);
+    const { domain: _configured, ...withoutDomain } = ldapOnly(s).backend_servers[0]!;
+    s.setConfig({
+      ...ldapOnly(s),
+      backend_servers: [{ ...withoutDomain, verify_key: s.verifyKey, autoapprove_plain_password: true }],
+    });
+    const { context, page } = await newVisitor(s);
+    await page.goto(s.origin);
+    // Before the fix the page offered @127.0.0.1, the API url's host, which no directory serves.
+    await expect.poll(() => page.getByTestId('domain-hint').textContent()).toBe(`@${s.directory.domain}`);
+    expect(await page.getByTestId('server-title').textContent()).toBe('Example Corp');
+    await submitLogin(page, 'nomail', s.directory.users.nomail!.password);
+    await openAccount(page);
+    await expect
+      .poll(() => page.getByTestId('account-username').textContent())
+      .toBe(`nomail@${s.directory.domain}`);
+    expect(await page.getByTestId('server-title').textContent()).toBe('Example Corp');
+    expect(await page.getByRole('banner').textContent()).not.toContain('127.0.0.1');
     await context.close();
   });
 
@@ -136,7 +170,7 @@ describe('the login page in Chromium against the server and a real directory', {
     await page.goto(s.origin);
     await screenshot(page, '09-login-phone');
     await submitLogin(page, 'dave', s.directory.users.dave!.password);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(page);
     expect(await page.getByRole('dialog').count()).toBe(0);
     await expect.poll(() => page.getByTestId('groups').getByRole('listitem').count()).toBe(2);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -182,7 +216,7 @@ describe('the login page in Chromium against the server and a real directory', {
     const owner = await newVisitor(s);
     await owner.page.goto(s.origin);
     await submitLogin(owner.page, 'zoe', password);
-    await owner.page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(owner.page);
     const device = (await owner.context.cookies()).find((cookie) => cookie.name.startsWith('device_'));
     expect(device).toMatchObject({
       httpOnly: true,
@@ -212,7 +246,7 @@ describe('the login page in Chromium against the server and a real directory', {
 
     // The owner's browser gets in.
     await submitLogin(owner.page, 'zoe', password);
-    await owner.page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(owner.page);
     await screenshot(owner.page, '13-known-device-while-locked');
     for (const visitor of [owner, stranger, newcomer]) await visitor.context.close();
   });
@@ -270,7 +304,7 @@ describe('the login page in Chromium against the server and a real directory', {
     const { context, page } = await newVisitor(s);
     await page.goto(s.origin);
     await submitLogin(page, 'bob', bob.password);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(page);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 
@@ -285,13 +319,13 @@ describe('the login page in Chromium against the server and a real directory', {
     await screenshot(page, '14-previous-password');
     await page.getByLabel('Previous password').fill(bob.password);
     await page.getByRole('button', { name: 'Unlock' }).click();
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(page);
     await page.getByText('now protected with your new directory password').waitFor();
     await screenshot(page, '15-keys-reencrypted');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await submitLogin(page, 'bob', newPassword);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccount(page);
     expect(await dialog.count()).toBe(0);
     await context.close();
   });

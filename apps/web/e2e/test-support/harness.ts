@@ -18,9 +18,16 @@ import { type RunningServer, startServer } from '@ldap-login/server';
 import { HEADLESS_CHROMIUM_ARGS } from '@ldap-login/server/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { expectAccessible } from './accessibility.ts';
 
 const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SCREENSHOT_DIR = join(WEB_DIR, 'e2e', 'screenshots');
+export const SCREENSHOT_DIR = join(WEB_DIR, 'test-output', 'screenshots');
+/** Every screen is captured on a desktop and a phone, each in the light and the dark scheme. */
+export const SCREENSHOT_VIEWPORTS = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+] as const;
+const COLOR_SCHEMES = ['light', 'dark'] as const;
 
 // The only place these tests read the environment.
 const CI = runningInCi();
@@ -143,8 +150,49 @@ export async function newVisitor(
   return { context, page };
 }
 
+/** Waits for running CSS transitions (colours fade when the scheme changes) to end; spinners run on. */
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    // Two frames: the new scheme's styles are computed and their transitions have started.
+    for (let frame = 0; frame < 2; frame++) await new Promise((resolve) => requestAnimationFrame(resolve));
+    const ending = document
+      .getAnimations()
+      .filter((animation) => animation.effect?.getComputedTiming().endTime !== Number.POSITIVE_INFINITY)
+      .map((animation) => animation.finished.catch(() => undefined));
+    // bounded: a transition restarted by the page itself must not hang the test
+    return Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, 2000))]);
+  });
+}
+
+/**
+ * One screen, as the user sees it now: checked with axe-core in the light and the dark scheme (a
+ * serious or critical finding fails the test), then written as four screenshots
+ * (`<name>-<width>x<height>-<scheme>.png`: 1280x800 and 390x844, light and dark). The page gets its
+ * own viewport and scheme back afterwards.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  const viewport = page.viewportSize();
+  try {
+    for (const colorScheme of COLOR_SCHEMES) {
+      await page.emulateMedia({ colorScheme });
+      await settled(page);
+      await expectAccessible(page, `${name} (${colorScheme})`);
+    }
+    for (const size of SCREENSHOT_VIEWPORTS) {
+      await page.setViewportSize(size);
+      for (const colorScheme of COLOR_SCHEMES) {
+        await page.emulateMedia({ colorScheme });
+        await page.screenshot({
+          path: join(SCREENSHOT_DIR, `${name}-${size.width}x${size.height}-${colorScheme}.png`),
+          fullPage: true,
+          animations: 'disabled',
+        });
+      }
+    }
+  } finally {
+    if (viewport) await page.setViewportSize(viewport);
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
 }
 
 /** Fills the login form and submits it with the keyboard. */
