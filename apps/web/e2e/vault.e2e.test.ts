@@ -83,7 +83,8 @@ describe('the vault in Chromium against the server and a real directory', { time
     expect(password).toHaveLength(24);
     await form.getByRole('button', { name: 'Save' }).click();
     await form.waitFor({ state: 'detached' });
-    const row = page.locator('.entry-row', { hasText: 'Company Mail' });
+    // One row throughout, under its first and its later name.
+    const row = page.locator('.entry-row', { hasText: /Company (Mail|Webmail)/ });
     await row.waitFor();
     expect(await row.textContent()).toContain('alice.mail');
     await screenshot(page, '20-vault');
@@ -133,12 +134,24 @@ describe('the vault in Chromium against the server and a real directory', { time
     await page.keyboard.press('Enter');
     await expect.poll(() => row.textContent()).toContain('Work');
 
+    // Rename (F2): the list and the entry's own title follow.
+    await row.locator('[data-entry-open]').focus();
+    await page.keyboard.press('F2');
+    await page.getByRole('dialog', { name: 'Rename' }).getByLabel('New name').fill('Company Webmail');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => row.textContent()).toContain('Company Webmail');
+    await row.locator('[data-entry-open]').click();
+    expect(await page.getByRole('dialog', { name: 'Edit entry' }).getByLabel('Title').inputValue()).toBe(
+      'Company Webmail',
+    );
+    await page.keyboard.press('Escape');
+
     // Delete to the trash (Delete key), restore from there.
     await row.locator('[data-entry-open]').focus();
     await page.keyboard.press('Delete');
     await row.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: /Trash \(1\)/ }).click();
-    await page.getByRole('button', { name: 'Restore Company Mail' }).click();
+    await page.getByRole('button', { name: 'Restore Company Webmail' }).click();
     await page.getByRole('button', { name: /Trash \(0\)/ }).waitFor();
     await page.getByRole('button', { name: 'All entries' }).click();
     await row.waitFor();

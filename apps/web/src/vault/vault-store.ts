@@ -19,11 +19,18 @@ import {
   sealSecret,
   sealTree,
 } from './datastore-codec.ts';
-import { type EditableFields, type EditableType, itemSummary, writeFields } from './entry-types.ts';
+import {
+  type EditableFields,
+  type EditableType,
+  isEditableType,
+  itemSummary,
+  writeFields,
+} from './entry-types.ts';
 import {
   addFolder,
   addItem,
   type DatastoreTree,
+  findNode,
   type ListedEntry,
   listEntries,
   moveNode,
@@ -178,8 +185,26 @@ export class VaultStore {
     return this.commit((tree) => addFolder(tree, parentId, { id: newId(), name }));
   }
 
-  rename(id: string, name: string): Promise<void> {
-    return this.commit((tree) => renameNode(tree, id, name));
+  /**
+   * Renames a folder, or an entry together with its secret's title field (`website_password_title`,
+   * `note_title`, `<type>_title`), so that both clients show the new name in the list and the entry.
+   */
+  async rename(id: string, name: string): Promise<void> {
+    const item = findNode(this.tree(), id);
+    if (item?.kind === 'item') {
+      const entry = item.node as VaultItem;
+      const titleField = `${entry.type ?? ''}_title`;
+      const fields = await this.readSecret(entry);
+      if (entry.secret_id && entry.secret_key && (isEditableType(entry.type) || titleField in fields)) {
+        const sealed = sealSecret(nobleCrypto, { ...fields, [titleField]: name }, entry.secret_key);
+        await this.client.updateSecret({
+          secret_id: entry.secret_id,
+          data: sealed.text,
+          data_nonce: sealed.nonce,
+        });
+      }
+    }
+    await this.commit((tree) => renameNode(tree, id, name));
   }
 
   /** Within one datastore a move only changes the tree; the secrets' links keep their parent. */
