@@ -188,6 +188,47 @@ describe('the vault in Chromium against the server and a real directory', { time
     await context.close();
   });
 
+  it('a change made meanwhile elsewhere is never overwritten: the vault reloads and asks to repeat', async ({
+    skip,
+  }) => {
+    const s = ready(skip);
+    s.setConfig({
+      backend_servers: [
+        {
+          title: 'Example Corp',
+          domain: s.directory.domain,
+          verify_key: s.verifyKey,
+          autoapprove_plain_password: true,
+        },
+      ],
+      authentication_methods: ['LDAP'],
+    });
+    const carol = s.directory.users.carol!;
+    const first = await newVisitor(s);
+    const second = await newVisitor(s);
+    for (const { page } of [first, second]) {
+      await page.goto(s.origin);
+      await submitLogin(page, 'carol', carol.password);
+      await page.getByRole('heading', { name: 'All entries' }).waitFor();
+    }
+    const addFolder = async (page: typeof first.page, name: string) => {
+      await page.getByRole('button', { name: 'New folder' }).click();
+      await page.getByLabel('Folder name').fill(name);
+      await page.keyboard.press('Enter');
+    };
+    await addFolder(first.page, 'From the first tab');
+    await first.page.getByRole('button', { name: 'From the first tab' }).waitFor();
+    // The second tab still holds the tree without that folder.
+    await addFolder(second.page, 'From the second tab');
+    await second.page.getByText('The vault was changed elsewhere').waitFor();
+    await second.page.getByRole('button', { name: 'From the first tab' }).waitFor();
+    expect(await second.page.getByRole('button', { name: 'From the second tab' }).count()).toBe(0);
+    await addFolder(second.page, 'From the second tab');
+    await second.page.getByRole('button', { name: 'From the second tab' }).waitFor();
+    await first.context.close();
+    await second.context.close();
+  });
+
   it('German from the browser, switchable; works at 390x844 without horizontal scrolling', async ({
     skip,
   }) => {
