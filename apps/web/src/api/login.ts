@@ -3,6 +3,7 @@ import {
   AUTHENTICATION,
   activateTokenReplySchema,
   DecryptionError,
+  formatFingerprint,
   fromHex,
   keyFromStretchedPassword,
   type LoginInfo,
@@ -22,12 +23,7 @@ import { handOverKeys } from '../vault/vault-keys.ts';
 import { ClientError } from './client-error.ts';
 import { deviceDescription, deviceFingerprint } from './device.ts';
 import { requestJson } from './http.ts';
-import {
-  fetchServerInfo,
-  formatFingerprint,
-  normaliseServerUrl,
-  type VerifiedServerInfo,
-} from './server-info.ts';
+import { fetchServerInfo, normaliseServerUrl, type VerifiedServerInfo } from './server-info.ts';
 import { type Session, sessionRequest } from './session-client.ts';
 import {
   judgeIdentity,

@@ -65,8 +65,3 @@ export async function fetchServerInfo(
     ldapDomains: info.data.ldap_domains,
   };
 }
-
-/** The verify key as the user compares it: hex in groups of four. */
-export function formatFingerprint(verifyKey: string): string {
-  return (verifyKey.toLowerCase().match(/.{1,4}/g) ?? []).join(' ');
-}
