@@ -28,6 +28,8 @@ export interface OfficialClientStack {
   browser: Browser;
   /** `http://127.0.0.1:P/`: the official client's start page. */
   origin: string;
+  /** The folder served at `/` (the official client's files): another client may be put below it. */
+  webRoot: string;
   /** Every line the server logged, debug included (the test scans them for passwords). */
   logs: LogCapture;
   close(): Promise<void>;
@@ -96,6 +98,7 @@ export async function startOfficialClientStack(
       server: running,
       browser: openBrowser,
       origin: `${running.url}/`,
+      webRoot,
       logs,
       close: async () => {
         await openBrowser.close();
