@@ -1,0 +1,24 @@
+/** `npm run web-vault -w @ldap-login/bench`: the web vault cell alone, its figures as JSON. */
+import { measureWebVault } from './web-vault.ts';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const entries = Number(process.env.WEB_VAULT_ENTRIES ?? 5000);
+// The same variable as the official-client tests: the folder holding its webclient.tgz.
+const officialClientDir = process.env.OFFICIAL_WEBCLIENT_DIR || undefined;
+const figures = await measureWebVault({ entries, ...(officialClientDir ? { officialClientDir } : {}) });
+console.log(
+  JSON.stringify(
+    {
+      ...figures,
+      loginToListMedianMs: Math.round(median(figures.loginToListMs)),
+      keystrokeToResultsMedianMs: Math.round(median(figures.keystrokeToResultsMs)),
+    },
+    null,
+    2,
+  ),
+);
