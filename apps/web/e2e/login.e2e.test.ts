@@ -2,6 +2,7 @@
 import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from './test-support/accessibility.ts';
 import {
   isStack,
   newVisitor,
@@ -62,6 +63,9 @@ describe('the login page in Chromium against the server and a real directory', {
     await page.goto(s.origin);
     await expect.poll(() => page.getByTestId('domain-hint').textContent()).toBe(`@${s.directory.domain}`);
     await screenshot(page, '01-login');
+    // The check can fail: an input without a label is a critical finding.
+    await page.evaluate(() => document.querySelector('main')?.append(document.createElement('input')));
+    await expect(expectAccessible(page, 'unlabelled input')).rejects.toThrow(/\[critical\] label/);
 
     s.setConfig({ ...ldapOnly(s), authentication_methods: ['SAML'] });
     await page.reload();
