@@ -36,6 +36,7 @@ export {
   type UpdateSecretRequest,
   updateSecretRequest,
 } from './secret.ts';
+export * from './sharing.ts';
 export {
   avatarsReply,
   createServerSecretRequest,
