@@ -695,7 +695,7 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
         ],
         ['POST', '/share/right/', { share_id: shareId, group_id: groupId, read: true }],
         ['DELETE', '/share/right/', { user_share_right_id: 'x' }],
-        ['POST', '/share/right/accept/', { share_right_id: world.rights.dave }],
+        ['POST', '/share/right/accept/', { key: cipher(32), key_nonce: nonce(), key_type: 'symmetric' }],
         ['PUT', '/share/link/', { link_id: randomUUID(), share_id: shareId }],
         [
           'PUT',
@@ -1009,15 +1009,15 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
         { numRuns: 250, seed: 20261206 },
       );
       expect(failures).toEqual([]);
-      // GET routes with hostile ids in the path.
+      // GET routes with hostile ids in the path: never an answer with data, never a 5xx.
+      const answered = [];
       for (const path of ['/group/', '/share/', '/share/rights/', '/group/rights/']) {
         for (const bad of ["1' or '1'='1", '..%2F..%2Fetc', world.groupId.toUpperCase(), 'null', '%00']) {
           const response = await app().request(`${path}${bad}/`, { method: 'GET', headers: carol.headers() });
-          expect({ path, bad, status: response.status }).toEqual({ path, bad, status: expect.any(Number) });
-          expect(response.status).toBeLessThan(500);
-          expect(response.status).not.toBe(200);
+          answered.push({ path: `${path}${bad}/`, status: response.status });
         }
       }
+      expect(answered.filter(({ status }) => status < 400 || status >= 500)).toEqual([]);
       // Every row of the team is still there, unchanged; what carol added (her own groups and shares)
       // names none of the team's ids.
       const after = await snapshot(app().db);
