@@ -65,7 +65,9 @@ export function groupRoutes(services: ApiServices): Hono<AppEnv> {
   app.get('/rights', async (c) => encryptedJson(c, { group_rights: await groups.rights(c.get('user')!.id) }));
   app.get('/rights/:id', async (c) =>
     encryptedJson(c, {
-      group_rights: await groups.rights(c.get('user')!.id, pathId(c.req.param('id'), 'group')),
+      group_rights: await asApiErrors(() =>
+        groups.rights(c.get('user')!.id, pathId(c.req.param('id'), 'group')),
+      ),
     }),
   );
   app.get('/:id', async (c) => {

@@ -249,8 +249,15 @@ export class VaultGroups {
     };
   }
 
-  /** `GET /group/rights/[<id>/]`: group share rights of the caller's accepted memberships. */
+  /**
+   * `GET /group/rights/[<id>/]`: group share rights of the caller's accepted memberships; a group
+   * the caller is no accepted member of is refused like any other id.
+   */
   async rights(userId: string, groupId?: string) {
+    if (groupId !== undefined) {
+      const member = await this.heldMembership(this.db, userId, groupId);
+      if (member?.accepted !== 1) throw denied(`group ${groupId}`);
+    }
     let query = this.db
       .selectFrom('group_share_rights')
       .innerJoin('group_memberships', 'group_memberships.group_id', 'group_share_rights.group_id')
