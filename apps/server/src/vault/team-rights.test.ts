@@ -29,6 +29,7 @@ import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { executorFor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 import {
   anyJsonValue,
@@ -44,6 +45,7 @@ import {
 } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
+import { addMapping } from './forced-memberships.ts';
 
 const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
 if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
@@ -642,6 +644,127 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
     });
   });
 
+  describe('a forced member (mapped directory group)', () => {
+    const handOver = (membershipId: string) => ({
+      membership_id: membershipId,
+      secret_key: cipher(32),
+      secret_key_nonce: nonce(),
+      private_key: cipher(32),
+      private_key_nonce: nonce(),
+    });
+
+    it('reads nothing while the keys are pending, cannot leave, and only a key holder hands the keys over, once', async () => {
+      const alice = await logIn('alice');
+      const carol = await logIn('carol');
+      const dave = await logIn('dave');
+      const aliceDatastore = await createDatastore(alice);
+      const groupId = await createGroup(alice, 'Admins vault');
+      const { share_id: shareId } = await alice.call<{ share_id: string }>(
+        'POST',
+        '/share/',
+        newShare({ datastoreId: aliceDatastore }),
+      );
+      const { secret_id: secretId } = await alice.call<{ secret_id: string }>(
+        'PUT',
+        '/secret/',
+        newSecret({ shareId }),
+      );
+      await alice.call(
+        'PUT',
+        '/share/right/',
+        newShareRight(shareId, { groupId }, rights(true, true, false)),
+      );
+      // The administrator maps the directory group "admins" (bob alone) to it; bob logs in.
+      await addMapping(
+        app().db,
+        executorFor(app().db),
+        { group: groupId, domain: directory.domain, dn: directory.groups.admins!.dn },
+        Date.now(),
+      );
+      const bob = await logIn('bob');
+      const membership = await app()
+        .db.selectFrom('group_memberships')
+        .selectAll()
+        .where('group_id', '=', groupId)
+        .where('user_id', '=', bob.user.id)
+        .executeTakeFirstOrThrow();
+      expect(membership).toMatchObject({ forced: 1, secret_key: null, private_key: null });
+
+      // Pending: counted, and no share, entry or group detail readable.
+      expect(await bob.call('GET', '/user/status/')).toMatchObject({ unaccepted_forced_groups_count: 1 });
+      expectAll(
+        await outcomes(bob, [
+          ['GET', `/share/${shareId}/`],
+          ['GET', `/share/rights/${shareId}/`],
+          ['GET', `/secret/${secretId}/`],
+          ['PUT', '/secret/', newSecret({ shareId })],
+          ['GET', `/group/${groupId}/`],
+          ['GET', `/group/rights/${groupId}/`],
+          // Nor can he hand keys to himself.
+          ['POST', '/job/membership-missing-group-secret/', handOver(membership.id)],
+        ]),
+        DENIED,
+      );
+      // A directory membership is the directory's to end.
+      const before = await snapshot(app().db);
+      expectAll(
+        await outcomes(bob, [
+          ['POST', '/membership/decline/', { membership_id: membership.id }],
+          ['DELETE', '/membership/', { membership_id: membership.id }],
+        ]),
+        { status: 400, code: 'FORCED_MEMBERSHIP' },
+      );
+      // Only a member holding the keys hands them over: not carol, not dave, not anyone through /job/.
+      expectAll(
+        await outcomes(carol, [['POST', '/job/membership-missing-group-secret/', handOver(membership.id)]]),
+        DENIED,
+      );
+      expectAll(
+        await outcomes(dave, [['POST', '/job/membership-missing-group-secret/', handOver(membership.id)]]),
+        DENIED,
+      );
+      expect(await snapshot(app().db)).toEqual(before);
+      for (const outsider of [carol, dave, bob]) {
+        expect(JSON.stringify(await outsider.call('GET', '/job/'))).not.toContain(membership.id);
+      }
+
+      // alice's client sees the job and hands the keys over, once.
+      const jobs = await alice.call<{ memberships_missing_group_secrets: Record<string, unknown>[] }>(
+        'GET',
+        '/job/',
+      );
+      expect(jobs.memberships_missing_group_secrets).toEqual([
+        expect.objectContaining({
+          group_id: groupId,
+          missing_user_membership_id: membership.id,
+          missing_user_public_key: bob.user.public_key,
+        }),
+      ]);
+      await alice.call('POST', '/job/membership-missing-group-secret/', handOver(membership.id));
+      const withKeys = await snapshot(app().db);
+      expect(
+        await refusal(alice.call('POST', '/job/membership-missing-group-secret/', handOver(membership.id))),
+      ).toEqual({ status: 400, code: 'GROUP_KEYS_ALREADY_PRESENT' });
+      expect(await snapshot(app().db)).toEqual(withKeys);
+      expect(
+        (await alice.call<{ memberships_missing_group_secrets: unknown[] }>('GET', '/job/'))
+          .memberships_missing_group_secrets,
+      ).toEqual([]);
+
+      // With the keys (accepted as the client does), bob reads the share and its entry; carol still nothing.
+      await bob.call('POST', '/membership/accept/', { membership_id: membership.id });
+      expect(await bob.call('GET', `/secret/${secretId}/`)).toMatchObject({ data_nonce: expect.any(String) });
+      expect(await bob.call('GET', `/share/${shareId}/`)).toMatchObject({ id: shareId });
+      expectAll(
+        await outcomes(carol, [
+          ['GET', `/share/${shareId}/`],
+          ['GET', `/secret/${secretId}/`],
+        ]),
+        DENIED,
+      );
+    });
+  });
+
   describe('bad input', () => {
     it('answers missing fields, wrong types, huge values and ids of another kind with a 4xx, and stores nothing', async () => {
       const world = await team();
@@ -803,8 +926,7 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
           private_key_nonce: nonce(),
         }),
       );
-      expect(result.status).toBeGreaterThanOrEqual(400);
-      expect(result.status).toBeLessThan(500);
+      expect(result).toEqual({ status: 400, code: 'GROUP_KEYS_ALREADY_PRESENT' });
       expect(await snapshot(app().db)).toEqual(before);
     });
   });
