@@ -56,14 +56,14 @@ export interface ForcedChanges {
 }
 
 /**
- * Makes the user's forced memberships match their directory groups `groupKeys` (ldap-core's
- * `groupKey`s) in `domain`. One read when the domain has no mapping.
+ * Makes the user's forced memberships match their directory groups in `domain` (the groups, or
+ * their ldap-core `groupKey`s). One read when the domain has no mapping.
  */
 export async function reconcileForcedMemberships(
   tx: Executor,
   userId: string,
   domain: string,
-  groupKeys: ReadonlySet<string>,
+  groups: readonly DirectoryGroup[] | ReadonlySet<string>,
   now: number,
 ): Promise<ForcedChanges> {
   const mappings = (await tx.run(mappingsOfDomain, { domain })).rows;
@@ -71,6 +71,8 @@ export async function reconcileForcedMemberships(
   // A user's forced memberships come only from mappings of their own domain, and removing a
   // mapping reconciles every account of the domain at once: nothing to do without one.
   if (mappings.length === 0) return changes;
+  // Group keys are worked out only here, so that a login without mappings pays one read.
+  const groupKeys = groups instanceof Set ? groups : groupKeysOf(groups as readonly DirectoryGroup[]);
   const wanted = new Set(mappings.filter((m) => groupKeys.has(m.dn_key)).map((m) => m.group_id));
   const memberships = (await tx.run(membershipsOfUser, { userId })).rows;
   const member = new Set(memberships.map((m) => m.group_id));
@@ -313,7 +315,7 @@ export async function syncForcedMemberships(
       if (groups.length > 0 && fingerprint !== user.groups_fingerprint) {
         await replaceMemberships(tx, user.id, domain, groups, now());
       }
-      return reconcileForcedMemberships(tx, user.id, domain, groupKeysOf(groups), now());
+      return reconcileForcedMemberships(tx, user.id, domain, groups, now());
     });
     result.added += changes.added.length;
     result.removed += changes.removed.length;
