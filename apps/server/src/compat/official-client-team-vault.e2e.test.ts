@@ -5,7 +5,8 @@
  * "vault users" through a nested group) logs in and gets a forced membership without keys, alice's
  * client hands him the group's keys through the job endpoints, and bob reads the entry. carol (not in
  * the directory group) sees nothing and the API refuses her every id. bob leaves the directory group
- * and loses the membership, and with it the share, at the next `manage syncldap`.
+ * and loses the membership, and with it the share, at the next `manage syncldap` (and, back in and
+ * out again, at his next login).
  *
  * Three browser contexts (alice, bob, carol), one Chromium. The steps run in order, each ending with
  * a screenshot in `apps/server/test-output/official-client/team-vault/`; a step whose predecessor
@@ -429,6 +430,33 @@ describe('a team vault with the official Psono web client (real Chromium, real O
     await openGroups(pages.bob);
     await pages.bob.waitForTimeout(1_000);
     expect(await groupRow(pages.bob, GROUP).count()).toBe(0);
+  });
+
+  step('10-a-leaver-loses-the-membership-at-the-next-login-too', STEP_MS, async (stack) => {
+    const bobsMemberships = () =>
+      withDatabase(stack, (db) =>
+        db
+          .selectFrom('group_memberships')
+          .innerJoin('users', 'users.id', 'group_memberships.user_id')
+          .select(['group_memberships.forced', 'group_memberships.secret_key'])
+          .where('users.username', 'like', 'bob@%')
+          .execute(),
+      );
+    const member = (operation: 'add' | 'delete') =>
+      ldapAdmin(stack, (client) =>
+        client.modify(
+          VAULT_TEAM_DN,
+          new Change({ operation, modification: new Attribute({ type: 'member', values: [BOB_DN] }) }),
+        ),
+      );
+    // Back in the directory group: the next login makes him a member again, waiting for keys.
+    await member('add');
+    await apiLogin(stack, 'bob');
+    expect(await bobsMemberships()).toEqual([{ forced: 1, secret_key: null }]);
+    // Out again: the next login (no sync in between) ends it.
+    await member('delete');
+    await apiLogin(stack, 'bob');
+    expect(await bobsMemberships()).toEqual([]);
   });
 
   // Not a step: the log must be clean whatever became of the steps.
