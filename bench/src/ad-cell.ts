@@ -100,7 +100,8 @@ export function directoryWorkSince(log: string, since: string): DirectoryWork {
   return {
     connections: count(/ ACCEPT from /g),
     tls_handshakes: count(/ TLS established /g),
-    binds: count(/ BIND dn=/g),
+    // One simple bind logs two lines (`method=128`, then `mech=SIMPLE`): count the first.
+    binds: count(/ BIND dn="[^"]*" method=/g),
     searches: count(/ SRCH base=/g),
   };
 }
