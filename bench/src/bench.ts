@@ -97,7 +97,7 @@ export interface BenchOptions {
 }
 
 /** Bounds of the loops that are not cells: account creation and session setup. */
-const PREPARE_TIMEOUT_MS = 120_000;
+const PREPARE_TIMEOUT_MS = 180_000;
 /** The vault operations before the memory figure run this long even when the budget is spent. */
 const MIN_VAULT_TOP_UP_MS = 5_000;
 /** Stopping the processes and the directory, and writing the result. */

@@ -13,7 +13,7 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --smoke                 a few seconds: small directory, short cells, concurrency 1 and 16
   --out FILE              JSON result (default: bench/results/latest.json; smoke: smoke.json)
   --users N               generated users in the directory (default 2000)
-  --login-users N         users the targets cycle through (default 64)
+  --login-users N         users the targets cycle through (default 16)
   --concurrency LIST      e.g. 1,16,64 (default 1,16)
   --targets LIST          raw,product-login,product-user,peer (default: all)
   --transports LIST       ldap,ldaps (default: both)
@@ -127,7 +127,7 @@ export function parseCommandLine(args: string[]): CommandLine {
     .split(',')
     .map((item) => positiveInteger(item.trim(), 'concurrency', 1));
   const directoryUsers = positiveInteger(values.users, 'users', smoke ? 40 : 2000);
-  const loginUsers = positiveInteger(values['login-users'], 'login-users', smoke ? 8 : 64);
+  const loginUsers = positiveInteger(values['login-users'], 'login-users', smoke ? 8 : 16);
   if (loginUsers > directoryUsers) throw new OptionError('--login-users must not exceed --users');
   const poolSize = values['pool-size'];
   const skipped = values.skip === undefined ? [] : listOf<Part>(values.skip, 'skip', PARTS);
