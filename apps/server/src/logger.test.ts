@@ -36,4 +36,20 @@ describe('createLogger', () => {
       msg: 'login refused',
     });
   });
+
+  it('censors the bindings of a child logger', () => {
+    const { lines, stream } = capture();
+    const child = createLogger('info', stream).child({ password: 'secret-bound', component: 'syncldap' });
+    child.child({ service_account: { token: 'secret-nested' } }).info('started');
+    const record = JSON.parse(lines[0]!);
+    expect(record).toMatchObject({ password: '[redacted]', component: 'syncldap', msg: 'started' });
+    expect(record.service_account).toEqual({ token: '[redacted]' });
+    expect(lines[0]).not.toContain('secret-');
+  });
+
+  it('still serializes errors with their message', () => {
+    const { lines, stream } = capture();
+    createLogger('info', stream).error({ err: new Error('disk full'), path: '/x' }, 'request failed');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ err: { type: 'Error', message: 'disk full' }, path: '/x' });
+  });
 });

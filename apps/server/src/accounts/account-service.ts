@@ -7,12 +7,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { passwordKey, toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
-import type { Selectable } from 'kysely';
+import { type Compilable, type Selectable, sql } from 'kysely';
 import { type AuditEvent, recordAuditEvent } from '../audit.ts';
 import type { Executor } from '../db/executor.ts';
-import type { SessionsTable, UsersTable } from '../db/schema.ts';
+import type { SessionsTable, UserLoginSecretsTable, UsersTable } from '../db/schema.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import { reconcileForcedMemberships } from '../vault/forced-memberships.ts';
 import type { DirectoryUser } from './directory-port.ts';
 import { groupsFingerprint, groupsOf, replaceMemberships } from './groups.ts';
 
@@ -64,6 +65,31 @@ export interface LoginRecord {
 
 type DirectoryFields = Pick<UserRow, 'username' | 'email' | 'user_dn' | 'groups_fingerprint'>;
 
+export type LoginSecretsRow = Selectable<UserLoginSecretsTable>;
+
+/** What a login reads about an account that exists, in one statement (see `findForLogin`). */
+export interface AccountAtLogin {
+  user: UserRow;
+  /** An administrator blocked the account (`manage users block`). */
+  blocked: boolean;
+  /** Its row of server secrets and verifiers, if it has one (see server-secrets.ts). */
+  loginSecrets: LoginSecretsRow | undefined;
+}
+
+/** Columns of `user_login_secrets` but its key, read beside the account as `secrets_<column>`. */
+const LOGIN_SECRETS_COLUMNS = [
+  'server_secret',
+  'server_secret_nonce',
+  'password_mac',
+  'authkey_mac',
+  'updated_at',
+] as const satisfies readonly Exclude<keyof LoginSecretsRow, 'user_id'>[];
+
+type AccountAtLoginColumns = UserRow & {
+  blocked: number;
+  secrets_user_id: string | null;
+} & { [K in (typeof LOGIN_SECRETS_COLUMNS)[number] as `secrets_${K}`]: LoginSecretsRow[K] };
+
 const userById = defineStatement((db, p: Placeholders<{ id: string }>) =>
   db.selectFrom('users').selectAll().where('id', '=', p.id),
 );
@@ -71,6 +97,38 @@ const userById = defineStatement((db, p: Placeholders<{ id: string }>) =>
 const userByDirectoryId = defineStatement((db, p: Placeholders<{ domain: string; guid: string }>) =>
   db.selectFrom('users').selectAll().where('ldap_domain', '=', p.domain).where('guid', '=', p.guid),
 );
+
+// Account, block and login secrets in one statement: every returning user's login reads all three.
+const accountAtLogin = defineStatement(
+  (db, p: Placeholders<{ domain: string; guid: string }>) =>
+    db
+      .selectFrom('users')
+      .leftJoin('user_blocks', 'user_blocks.user_id', 'users.id')
+      .leftJoin('user_login_secrets', 'user_login_secrets.user_id', 'users.id')
+      .selectAll('users')
+      .select(sql<number>`case when user_blocks.user_id is null then 0 else 1 end`.as('blocked'))
+      .select('user_login_secrets.user_id as secrets_user_id')
+      .select(
+        LOGIN_SECRETS_COLUMNS.map((column) => `user_login_secrets.${column} as secrets_${column}` as const),
+      )
+      .where('users.ldap_domain', '=', p.domain)
+      .where('users.guid', '=', p.guid) as never as Compilable<AccountAtLoginColumns>,
+);
+
+function splitAccountAtLogin(row: AccountAtLoginColumns): AccountAtLogin {
+  const columns = row as unknown as Record<string, unknown>;
+  const user: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(columns)) {
+    if (column !== 'blocked' && !column.startsWith('secrets_')) user[column] = value;
+  }
+  let loginSecrets: LoginSecretsRow | undefined;
+  if (row.secrets_user_id !== null) {
+    const secrets: Record<string, unknown> = { user_id: row.secrets_user_id };
+    for (const column of LOGIN_SECRETS_COLUMNS) secrets[column] = columns[`secrets_${column}`];
+    loginSecrets = secrets as LoginSecretsRow;
+  }
+  return { user: user as UserRow, blocked: Number(row.blocked) === 1, loginSecrets };
+}
 
 /** Inserts the account unless another login created it first; changes 0 then. */
 const insertUser = defineStatement((db, p: Placeholders<UserRow>) =>
@@ -141,17 +199,25 @@ export class AccountService {
     return (await this.executor.run(userById, { id })).rows[0];
   }
 
+  /** The account of a directory user, whether it is blocked, and its login secrets; undefined before its first login. */
+  async findForLogin(user: Pick<DirectoryUser, 'domain' | 'guid'>): Promise<AccountAtLogin | undefined> {
+    const { rows } = await this.executor.run(accountAtLogin, { domain: user.domain, guid: user.guid });
+    return rows[0] === undefined ? undefined : splitAccountAtLogin(rows[0]);
+  }
+
   /**
    * Brings the account in step with the directory (creating it on the first login) and stores the
    * new session, the login's audit event and `alsoInTransaction`'s writes in the same transaction,
-   * so a login is one commit. A returning user's login is one read and one transaction.
+   * so a login is one commit. A returning user's login is one read and one transaction; the read
+   * is skipped when the caller passes what `findForLogin` returned (`known`).
    */
   async recordLogin(
     directoryUser: DirectoryUser,
     password: string,
     record: LoginRecord,
+    known?: { account: AccountAtLogin | undefined },
   ): Promise<LoginOutcome> {
-    const existing = await this.findByDirectoryId(this.executor, directoryUser);
+    const existing = known ? known.account?.user : await this.findByDirectoryId(this.executor, directoryUser);
     if (existing) return { user: await this.refresh(existing, directoryUser, record), created: false };
 
     const keys = await createEncryptedUserKeys(password);
@@ -171,6 +237,7 @@ export class AccountService {
     const outcome = await this.executor.transaction(async (tx): Promise<LoginOutcome> => {
       if ((await tx.run(insertUser, candidate)).changes === 1) {
         await replaceMemberships(tx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
+        await reconcileForcedMemberships(tx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
         await this.storeLogin(tx, candidate, true, record);
         return { user: candidate, created: true };
       }
@@ -236,6 +303,14 @@ export class AccountService {
       if (groupsChanged) {
         await replaceMemberships(tx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
       }
+      // Every login, not only when the groups changed: a mapping may have been added or removed.
+      await reconcileForcedMemberships(
+        tx,
+        user.id,
+        user.ldap_domain,
+        directoryUser.groups,
+        updated.last_login,
+      );
       await this.storeLogin(tx, updated, false, record);
     };
     await (inTransaction ? write(inTransaction) : this.executor.transaction(write));

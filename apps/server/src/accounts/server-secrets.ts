@@ -19,13 +19,12 @@
 import type { Settings } from '@ldap-login/config-schema';
 import { DecryptionError, fromHex, passwordKey, toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
-import type { Selectable } from 'kysely';
 import type { SecretKeyring } from '../crypto/secret-key.ts';
 import { executorFor } from '../db/executor.ts';
-import type { Database, UserLoginSecretsTable } from '../db/schema.ts';
+import type { Database } from '../db/schema.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
 import { sameHex } from '../sessions/session-store.ts';
-import type { UserRow } from './account-service.ts';
+import type { LoginSecretsRow, UserRow } from './account-service.ts';
 
 export type ServerSecretsMode = Settings['COMPLIANCE_SERVER_SECRETS'];
 
@@ -33,8 +32,6 @@ export type ServerSecretsMode = Settings['COMPLIANCE_SERVER_SECRETS'];
 export function effectiveServerSecretsMode(settings: Settings): ServerSecretsMode {
   return settings.SECRET_KEY ? settings.COMPLIANCE_SERVER_SECRETS : 'noone';
 }
-
-type LoginSecretsRow = Selectable<UserLoginSecretsTable>;
 
 // Every login reads the row: compiled once (see db/statement.ts).
 const loginSecretsOfUser = defineStatement((db, p: Placeholders<{ userId: string }>) =>
@@ -104,16 +101,23 @@ export class ServerSecrets {
   /**
    * After the directory accepted `password`: keeps the verifiers and, with a copy, makes the
    * stored keys open with this password. Returns the account with the keys the client should get.
-   * Costs one read at most logins; scrypt runs only when the password is new to the server.
+   * Costs one read at most logins (none when the caller read the row beside the account, `known`);
+   * scrypt runs only when the password is new to the server.
    */
-  async afterLogin(user: UserRow, password: string, authkey: string | null | undefined): Promise<UserRow> {
-    const row = await this.row(user.id);
+  async afterLogin(
+    user: UserRow,
+    password: string,
+    authkey: string | null | undefined,
+    known?: { row: LoginSecretsRow | undefined },
+  ): Promise<UserRow> {
+    const row = known ? known.row : await this.row(user.id);
     const passwordMac = this.macKeyring.mac('password-mac', user.id, user.user_sauce, password);
     const authkeyMac = authkey ? this.macKeyring.mac('authkey-mac', user.id, authkey.toLowerCase()) : null;
     const passwordSeen = row?.password_mac != null && sameHex(row.password_mac, passwordMac);
     const authkeyUnchanged =
       authkeyMac === null || (row?.authkey_mac != null && sameHex(row.authkey_mac, authkeyMac));
-    const copy = row ? this.open(row) : undefined;
+    // The copy is opened only for a password the server has not seen: most logins need no decryption.
+    const copy = row && !passwordSeen ? this.open(row) : undefined;
     const dropCopy = !this.keepsCopies && this.secretKeyring !== undefined && row?.server_secret != null;
     // Without a copy to keep or to use, a password needs no work here (and is not remembered, so
     // that a later move to `auto` looks at it again).

@@ -123,18 +123,6 @@ export async function unblockUser(db: Database, userId: string, now: number): Pr
   return lifted;
 }
 
-/** True when the account of this directory user is blocked. */
-export async function isBlocked(db: Database, domain: string, guid: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('user_blocks')
-    .innerJoin('users', 'users.id', 'user_blocks.user_id')
-    .select('user_blocks.user_id')
-    .where('users.ldap_domain', '=', domain)
-    .where('users.guid', '=', guid)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Live sessions, newest first: of one user, or all. */
 export async function listSessions(db: Database, now: number, userId?: string): Promise<SessionSummary[]> {
   let query = db

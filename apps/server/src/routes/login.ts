@@ -20,9 +20,8 @@ import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { z } from 'zod';
-import { canonicalUsername } from '../accounts/account-service.ts';
+import { type AccountAtLogin, canonicalUsername } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
-import { isBlocked } from '../accounts/user-admin.ts';
 import { audit, auditRepeatedRefusal } from '../audit.ts';
 import type { AppEnv } from '../http/app-env.ts';
 import { throttlingAddress } from '../http/client-address.ts';
@@ -97,8 +96,9 @@ export async function handleLogin(
 
   const start = performance.now();
   let directoryUser: DirectoryUser;
+  let account: AccountAtLogin | undefined;
   try {
-    directoryUser = await askDirectory(services, login, loginInfo.password ?? '');
+    ({ directoryUser, account } = await askDirectory(services, login, loginInfo.password ?? ''));
   } catch (error) {
     const failure =
       error instanceof LoginRefused
@@ -153,10 +153,17 @@ export async function handleLogin(
       }),
       alsoInTransaction: (tx) => throttle.releaseAfterSuccess(tx, reservation),
     },
+    { account },
   );
   const { row: session, token } = issued.session!;
   // Server secrets (SPEC 11): the keys handed out open with the password the directory just accepted.
-  const user = await services.serverSecrets.afterLogin(recorded, loginInfo.password ?? '', loginInfo.authkey);
+  // The row was read with the account, unless another login created the account meanwhile.
+  const user = await services.serverSecrets.afterLogin(
+    recorded,
+    loginInfo.password ?? '',
+    loginInfo.authkey,
+    account || created ? { row: account?.loginSecrets } : undefined,
+  );
   logger.info(
     { event: 'login', outcome: 'success', user: user.username, userId: user.id, created, clientAddress },
     'login',
@@ -292,15 +299,17 @@ function qualifiedUsername(services: ApiServices, typed: string): { username: st
   return { username: `${at < 0 ? lowered : lowered.slice(0, at)}@${domain}`, known: true };
 }
 
+/** The directory's answer, and the account it belongs to (one read: the account, its block, its login secrets). */
 async function askDirectory(
   services: ApiServices,
   login: { username: string; known: boolean },
   password: string,
-): Promise<DirectoryUser> {
+): Promise<{ directoryUser: DirectoryUser; account: AccountAtLogin | undefined }> {
   if (password.trim() === '') throw new LoginRefused('EMPTY_PASSWORD');
   if (!login.known) throw new LoginRefused('UNKNOWN_DOMAIN');
-  const user = await services.directory.authenticate(login.username, password);
-  if (canonicalUsername(user) === '') throw new LoginRefused('EMPTY_USERNAME_FROM_DIRECTORY');
-  if (await isBlocked(services.db, user.domain, user.guid)) throw new LoginRefused('USER_BLOCKED');
-  return user;
+  const directoryUser = await services.directory.authenticate(login.username, password);
+  if (canonicalUsername(directoryUser) === '') throw new LoginRefused('EMPTY_USERNAME_FROM_DIRECTORY');
+  const account = await services.accounts.findForLogin(directoryUser);
+  if (account?.blocked) throw new LoginRefused('USER_BLOCKED');
+  return { directoryUser, account };
 }

@@ -328,6 +328,28 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
       expect(await alice.call('GET', `/history/${history[1]!.id}/`)).toMatchObject(second);
     });
 
+    it('takes concurrent writes of one secret one after the other, every earlier version in the history', async () => {
+      const datastore = await createDatastore(alice);
+      const { secretId } = await createSecret(alice, datastore);
+      const writes = Array.from({ length: 12 }, () => ({ data: cipher(), data_nonce: nonce() }));
+      const answers = await Promise.all(
+        writes.map((write) => alice.call('POST', '/secret/', { secret_id: secretId, ...write })),
+      );
+      expect(answers).toEqual(writes.map(() => ({ success: 'Data updated.' })));
+      const { history } = await alice.call<{ history: { id: string }[] }>(
+        'GET',
+        `/secret/history/${secretId}/`,
+      );
+      expect(history).toHaveLength(writes.length);
+      // Each version is in the history once: no write saw another's version as its own.
+      const nonces = await t.db
+        .selectFrom('secret_history')
+        .select('data_nonce')
+        .where('secret_id', '=', secretId)
+        .execute();
+      expect(new Set(nonces.map((row) => row.data_nonce)).size).toBe(writes.length);
+    });
+
     it('moves and deletes secret links (drag and drop, trash)', async () => {
       const home = await createDatastore(alice);
       const other = await createDatastore(alice, { description: 'other', is_default: false });
