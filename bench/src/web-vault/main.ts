@@ -8,9 +8,8 @@ function median(values: number[]): number {
 }
 
 const entries = Number(process.env.WEB_VAULT_ENTRIES ?? 5000);
-// The same variable as the official-client tests: the folder holding its webclient.tgz.
-const officialClientDir = process.env.OFFICIAL_WEBCLIENT_DIR || undefined;
-const figures = await measureWebVault({ entries, ...(officialClientDir ? { officialClientDir } : {}) });
+// OFFICIAL_WEBCLIENT_DIR (read in web-size.ts) names the folder holding the official client's build.
+const figures = await measureWebVault({ entries });
 console.log(
   JSON.stringify(
     {

@@ -21,7 +21,7 @@ import { startServer } from '@ldap-login/server';
 import { HEADLESS_CHROMIUM_ARGS, ProtocolClient } from '@ldap-login/server/testing';
 import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { type JsSize, jsSize } from './js-size.ts';
+import { type JsSize, jsSizeOf, officialWebclientArchive } from '../web-size.ts';
 import { entryTitle, seedDatastore } from './seed-datastore.ts';
 
 const run = promisify(execFile);
@@ -38,8 +38,6 @@ export interface WebVaultOptions {
   /** keystrokes measured */
   keystrokes?: number;
   chromium?: string;
-  /** folder holding the official client's `webclient.tgz`; default `<repo>/../shared/psono-webclient` */
-  officialClientDir?: string;
 }
 
 export type { JsSize };
@@ -55,13 +53,14 @@ export interface WebVaultFigures {
   officialJs: JsSize | null;
 }
 
-async function officialJsSize(folder: string, work: string): Promise<JsSize | null> {
-  const archive = join(folder, 'webclient.tgz');
+/** The official client's JavaScript, from its build archive (see web-size.ts), or null without it. */
+async function officialJsSize(work: string): Promise<JsSize | null> {
+  const archive = officialWebclientArchive();
   if (!existsSync(archive)) return null;
   const target = join(work, 'official');
   mkdirSync(target);
   await run('tar', ['-xzf', archive, '-C', target]);
-  return jsSize(target);
+  return jsSizeOf(target);
 }
 
 /** Clicks "Sign in" and resolves with the ms until the first entry row is in the page. */
@@ -132,11 +131,8 @@ export async function measureWebVault(options: WebVaultOptions = {}): Promise<We
       logLevel: 'warn',
       build: { outDir: webRoot, emptyOutDir: true },
     });
-    const ourJs = jsSize(webRoot);
-    const officialJs = await officialJsSize(
-      options.officialClientDir ?? join(REPOSITORY_ROOT, '..', 'shared', 'psono-webclient'),
-      work,
-    );
+    const ourJs = jsSizeOf(webRoot);
+    const officialJs = await officialJsSize(work);
 
     const serverKeys = sodiumCrypto.generateX25519KeyPair();
     mkdirSync(join(work, 'data'));
