@@ -13,6 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { LdapEntryInput } from '@ldap-login/config-schema';
 import { Attribute, Change, Client } from 'ldapts';
 import { TestDirectoryError } from './errors.ts';
 
@@ -39,6 +40,8 @@ const TEMPLATE_VERSION = 1;
 const LOCK_WAIT_MS = 15 * 60_000;
 const READY_TIMEOUT_MS = 90_000;
 const HOST = 'localhost';
+const SERVICE_ACCOUNT = 'svc-vault';
+const SERVICE_PASSWORD = 'Service-Passw0rd!';
 
 const SBIN_PATH = `${process.env.PATH ?? ''}:/usr/sbin:/usr/local/sbin`;
 
@@ -63,6 +66,13 @@ export interface SambaDirectory {
   usersDn: string;
   realm: string;
   netbiosDomain: string;
+  /** `corp.test` (LDAP_DOMAIN). */
+  domain: string;
+  /** A plain user account for LDAP_BIND_DN (no administrative rights). */
+  bindDn: string;
+  bindPassword: string;
+  /** An `LDAP` entry for this DC (ldaps, CA file, memberOf, service account), with `overrides`. */
+  ldapEntry(overrides?: Partial<LdapEntryInput>): LdapEntryInput;
   /** The domain's Administrator (may change anything). */
   adminDn: string;
   adminPassword: string;
@@ -156,7 +166,14 @@ export async function startSambaDirectory(): Promise<SambaDirectory> {
     releaseLock();
     throw error;
   }
-  return sambaDirectory(dir, child, releaseLock);
+  const directory = sambaDirectory(dir, child, releaseLock);
+  try {
+    await directory.createUser(SERVICE_ACCOUNT, SERVICE_PASSWORD);
+  } catch (error) {
+    await directory.stop();
+    throw error;
+  }
+  return directory;
 }
 
 function smbConf(dir: string): string {
@@ -402,8 +419,31 @@ function sambaDirectory(dir: string, child: ChildProcess, releaseLock: () => voi
     await replace(dn, 'userAccountControl', [String(change(flags))]);
   };
   let stopped = false;
+  const bindDn = `CN=${SERVICE_ACCOUNT},${usersDn}`;
 
   return {
+    domain: REALM.toLowerCase(),
+    bindDn,
+    bindPassword: SERVICE_PASSWORD,
+    ldapEntry: (overrides = {}) => ({
+      LDAP_URL: [ldapsUrl],
+      LDAP_DOMAIN: REALM.toLowerCase(),
+      LDAP_BIND_DN: bindDn,
+      LDAP_BIND_PASS: SERVICE_PASSWORD,
+      LDAP_SEARCH_USER_DN: usersDn,
+      LDAP_SEARCH_GROUP_DN: BASE_DN,
+      LDAP_ATTR_GUID: 'objectGUID',
+      LDAP_OBJECT_CLASS_USER: 'user',
+      LDAP_OBJECT_CLASS_GROUP: 'group',
+      LDAP_ATTR_USERNAME: 'sAMAccountName',
+      LDAP_ATTR_EMAIL: 'mail',
+      LDAP_ATTR_GROUPS: 'memberOf',
+      LDAP_MEMBER_OF_OVERLAY: true,
+      LDAP_MEMBER_ATTRIBUTE: 'dn',
+      LDAP_ATTR_MEMBERS: 'member',
+      LDAP_CA_CERT_FILE: caCertFile,
+      ...overrides,
+    }),
     ldapsUrl,
     ldapUrl: `ldap://${HOST}:389`,
     tlsHostName: HOST,
