@@ -41,6 +41,17 @@ interface SelectedEntry<E extends ServesDomain = LdapEntry> {
   localPart: string;
 }
 
+/** The entry and name a username selects, before any check (see selectEntry). */
+function chooseEntry<E extends ServesDomain>(
+  entries: readonly E[],
+  username: string,
+): { entry: E | undefined; localPart: string } {
+  const split = splitUsername(username);
+  const netbios = byNetbiosDomain(entries, split.localPart);
+  if (netbios !== undefined) return netbios;
+  return { entry: entries[directoryIndexFor(username, entries.map(domainOf))], localPart: split.localPart };
+}
+
 /**
  * Chooses the directory entry for a username by the protocol's rule (`directoryIndexFor`): by its
  * domain, compared case-insensitively; a username without `@domain` only when exactly one entry is
@@ -53,11 +64,8 @@ export function selectEntry<E extends ServesDomain>(
   entries: readonly E[],
   username: string,
 ): SelectedEntry<E> {
-  const split = splitUsername(username);
-  const { domain } = split;
-  const netbios = byNetbiosDomain(entries, split.localPart);
-  const entry = netbios?.entry ?? entries[directoryIndexFor(username, entries.map(domainOf))];
-  const localPart = netbios?.localPart ?? split.localPart;
+  const { domain } = splitUsername(username);
+  const { entry, localPart } = chooseEntry(entries, username);
   if (entry === undefined) {
     throw new InvalidCredentialsError('unknown-domain', {
       detail:
@@ -95,13 +103,8 @@ export function searchNameFor(entry: LdapEntry, localPart: string): string {
  * qualifiedLoginName(settings.LDAP, 'CORP\\gina') // 'gina@corp.test' (LDAP_NETBIOS_DOMAIN: CORP)
  */
 export function qualifiedLoginName(entries: readonly LdapEntry[], username: string): string | undefined {
-  try {
-    const { entry, localPart } = selectEntry(entries, username);
-    return `${localPart}@${entry.LDAP_DOMAIN.toLowerCase()}`;
-  } catch (error) {
-    if (error instanceof InvalidCredentialsError) return undefined;
-    throw error;
-  }
+  const { entry, localPart } = chooseEntry(entries, username);
+  return entry === undefined ? undefined : `${localPart}@${entry.LDAP_DOMAIN.toLowerCase()}`;
 }
 
 /**
