@@ -107,7 +107,7 @@ export const checkSettingsCommand: Command = {
   options: { ...COMMON_OPTIONS, json: { type: 'boolean' } },
   positionals: [0, 0],
   async run({ values }, io) {
-    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
+    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd, { serving: true });
     const file = loaded.location?.path ?? null;
     if (values.json === true) {
       const document = loaded.ok

@@ -48,7 +48,7 @@ export const serveCommand: Command = {
   positionals: [0, 0],
   async run({ values }, io) {
     const port = parsePort(values.port as string | undefined);
-    const loaded = loadSettingsOrReport(values.settings as string | undefined, io);
+    const loaded = loadSettingsOrReport(values.settings as string | undefined, io, { serving: true });
     if (!loaded) return EXIT.USAGE;
     const webRoot =
       (values['web-root'] as string | undefined) ??
