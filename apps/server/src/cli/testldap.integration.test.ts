@@ -161,6 +161,7 @@ describe('manage testldap: the happy path on every dataset', () => {
       'port-reachable',
       'tls',
       'service-bind',
+      'lockout',
       'user-search-base',
       'user-search',
       'user-attributes',

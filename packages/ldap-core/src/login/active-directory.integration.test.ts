@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { type LdapEntryInput, ldapEntrySchema } from '@ldap-login/config-schema';
+import { type LdapEntryInput, ldapEntrySchema, settingsSchema } from '@ldap-login/config-schema';
 import { Client } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { diagnose } from '../diagnose/diagnose.ts';
+import type { DiagnoseResult, DiagnoseStep } from '../diagnose/types.ts';
 import { DirectoryService } from '../directory-service.ts';
 import {
   AccountRestrictedError,
@@ -202,5 +204,75 @@ describe('ldap-core against a Samba AD DC', { timeout: 60_000 }, () => {
     await expect(
       service({ LDAP_URL: [dc.ldapUrl], LDAP_START_TLS: true }).authenticate('gina@corp.test', PASSWORD),
     ).resolves.toMatchObject({ username: 'gina@corp.test' });
+  });
+
+  describe('testldap (diagnose)', () => {
+    const run = (overrides: Partial<LdapEntryInput>, username: string, password = PASSWORD, extra = {}) =>
+      diagnose(
+        settingsSchema.parse({ AUTHENTICATION_METHODS: ['LDAP'], LDAP: [dc.ldapEntry(overrides)], ...extra }),
+        username,
+        password,
+      );
+    const step = (result: DiagnoseResult, id: string): DiagnoseStep => {
+      const found = result.steps.find((candidate) => candidate.id === id);
+      if (!found) throw new Error(`no step ${id} in ${JSON.stringify(result.steps)}`);
+      return found;
+    };
+
+    it('names the CN of a certificate without subjectAltName, on ldaps and on StartTLS', async () => {
+      const ldaps = await run({ LDAP_URL: ['ldaps://127.0.0.1:636'] }, 'gina@corp.test');
+      const tls = step(ldaps, 'tls');
+      expect(tls).toMatchObject({
+        status: 'error',
+        setting: 'LDAP[0].LDAP_URL',
+        suggestion: 'ldaps://localhost:636',
+      });
+      expect(tls.message).toContain('it names localhost');
+      expect(tls.message).not.toContain('(none)');
+
+      const startTls = await run(
+        { LDAP_URL: ['ldap://127.0.0.1:389'], LDAP_START_TLS: true },
+        'gina@corp.test',
+      );
+      const bind = step(startTls, 'service-bind');
+      expect(bind).toMatchObject({ status: 'error', setting: 'LDAP[0].LDAP_URL' });
+      expect(bind.hint).toContain('host-name mismatch, not an untrusted CA');
+    });
+
+    it('passes by host name over ldaps and StartTLS, by UPN, and reports the lockout threshold against the throttle', async () => {
+      await dc.setDomainLockoutThreshold(3);
+      try {
+        const ldaps = await run({}, 'gina@corp.test');
+        expect(ldaps.ok).toBe(true);
+        expect(step(ldaps, 'lockout')).toMatchObject({
+          status: 'success',
+          setting: 'LOGIN_THROTTLE_USERNAME_FAILURES',
+          suggestion: '2',
+        });
+        expect(step(ldaps, 'lockout').message).toContain('lockoutThreshold 3');
+        const below = await run({}, 'gina@corp.test', PASSWORD, { LOGIN_THROTTLE_USERNAME_FAILURES: 2 });
+        expect(step(below, 'lockout').hint).toBeUndefined();
+        const startTls = await run({ LDAP_URL: [dc.ldapUrl], LDAP_START_TLS: true }, 'gina@corp.test');
+        expect(startTls.ok).toBe(true);
+        const upn = await run({ LDAP_ATTR_USERNAME: 'userPrincipalName' }, 'gina@corp.test');
+        expect(upn.ok).toBe(true);
+      } finally {
+        await dc.setDomainLockoutThreshold(0);
+      }
+    });
+
+    it('says AD cannot tell a wrong bind DN from a wrong password, and that users can change an expired password', async () => {
+      const wrongDn = await run({ LDAP_BIND_DN: `CN=nobody,${dc.usersDn}` }, 'gina@corp.test');
+      const bind = step(wrongDn, 'service-bind');
+      expect(bind).toMatchObject({ status: 'error', setting: 'LDAP[0].LDAP_BIND_DN' });
+      expect(bind.hint).toContain('cannot tell a wrong DN from a wrong password');
+
+      const dn = await dc.createUser('mira', PASSWORD);
+      await dc.requirePasswordChange(dn);
+      const mustChange = step(await run({}, 'mira@corp.test'), 'user-bind');
+      expect(mustChange.message).toContain('773');
+      expect(mustChange.hint).toContain('the user can change it');
+      expect(mustChange.hint).not.toContain('administrator');
+    });
   });
 });
