@@ -12,9 +12,10 @@ import { type SambaDirectory, startSambaDirectory } from '@ldap-login/ldap-core/
 import { ApiError } from '@ldap-login/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeDirectoriesAtStart } from './health/startup-probe.ts';
 import { SessionRecheckTimer } from './sessions/session-recheck.ts';
 import type { Session } from './test-support/protocol-client.ts';
-import { createTestApp, type TestApp } from './test-support/test-app.ts';
+import { createTestApp, testSettings } from './test-support/test-app.ts';
 
 const PASSWORD = 'Gina-Passw0rd!';
 const CADENCE_MS = 200;
@@ -155,5 +156,49 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
     }
     expect(status).toBe(401);
     expect(await statusOf(olga.call('GET', '/user/'))).toBe(200);
+  });
+
+  it('probes each directory at start: logs the lockout threshold against the throttle, and a hint for a URL that fails', async () => {
+    await dc.setDomainLockoutThreshold(3);
+    try {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      });
+      const entry = dc.ldapEntry({ LDAP_URL: ['ldaps://127.0.0.1:636', dc.ldapsUrl] });
+      const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
+      try {
+        await probeDirectoriesAtStart(
+          service,
+          testSettings({ LDAP: [entry] }),
+          pino({ level: 'info' }, sink),
+        );
+      } finally {
+        await service.close();
+      }
+      const probes = lines.filter((line) => line.msg === 'directory probe at start');
+      expect(probes).toEqual([
+        expect.objectContaining({
+          url: 'ldaps://127.0.0.1:636',
+          up: false,
+          error: 'tls-certificate-rejected',
+          hint: expect.stringContaining('LDAP_CA_CERT_FILE and the host name in LDAP_URL'),
+        }),
+        expect.objectContaining({ url: dc.ldapsUrl, up: true }),
+      ]);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          msg: 'LOGIN_THROTTLE_USERNAME_FAILURES does not stay below the lockout threshold',
+          lockoutThreshold: 3,
+          usernameFailureLimit: 5,
+          level: 40,
+        }),
+      );
+    } finally {
+      await dc.setDomainLockoutThreshold(0);
+    }
   });
 });
