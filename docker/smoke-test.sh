@@ -72,6 +72,20 @@ require() {
   fi
 }
 
+# Like require, but the run goes on: returns 1 after reporting the failure.
+require_soft() {
+  local name=$1 log=$2
+  shift 2
+  local started=$SECONDS
+  if "$@" >"$log" 2>&1; then
+    pass "$name" "$((SECONDS - started)) s"
+  else
+    fail "$name"
+    tail -n 40 "$log" | sed 's/^/    /'
+    return 1
+  fi
+}
+
 checks() {
   node_modules/.bin/tsx docker/smoke/checks.ts "$@"
 }
@@ -159,7 +173,7 @@ printf '{"backend_servers":[{"title":"Smoke","domain":"%s"}],"authentication_met
 chmod 644 "$work/settings.yaml" "$work/config.json" "$work/ldap-ca.pem"
 
 metrics_secret=$(openssl rand -hex 32)
-server=$(docker run --detach --network "$network" --publish 127.0.0.1::8080 \
+server=$(docker run --detach --network "$network" --network-alias server --publish 127.0.0.1::8080 \
   --env PSONO_METRICS_SECRET="$metrics_secret" \
   --volume "$work/settings.yaml:/etc/ldap-login/settings.yaml:ro" \
   --volume "$work/config.json:/etc/ldap-login/config.json:ro" \
@@ -203,16 +217,70 @@ check 'manage backup while the server runs' bash -c \
   "docker exec '$server' manage backup /var/lib/ldap-login/backup.sqlite3 && docker cp '$server:/var/lib/ldap-login/backup.sqlite3' '$work/backup.sqlite3'"
 check 'the backup holds the accounts' bash -c \
   "node -e 'const db = require(\"better-sqlite3\")(process.argv[1], { readonly: true }); const n = db.prepare(\"select count(*) as n from users\").get().n; console.log(n + \" account(s)\"); process.exit(n > 0 ? 0 : 1)' '$work/backup.sqlite3'"
+# --- TLS termination: the nginx and Caddy examples of docs/tls.md, as written ----------------------
+# Each example is taken from the documentation's code block; only the example's host name becomes
+# localhost (a certificate this test can trust) and the upstream becomes the server container.
+tls_example() {
+  awk -v lang="$1" '$0 == "```" lang { on = 1; next } on && $0 == "```" { exit } on' docs/tls.md |
+    sed -e 's/vault\.example\.com/localhost/g' -e 's/127\.0\.0\.1:8080/server:8080/g'
+}
+# An HTTPS login through a proxy: the client trusts only the given CA.
+tls_login() {
+  NODE_EXTRA_CA_CERTS=$1 node_modules/.bin/tsx docker/smoke/checks.ts login "$2"
+}
+if require_soft 'build the TLS proxies image (nginx, Caddy)' "$work/build-tls.log" \
+  timeout "$build_timeout_s" docker build --tag ldap-login/tls-examples:dev docker/tls-examples; then
+  mkdir -p "$work/tls/localhost"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj '/CN=localhost' \
+    -addext 'subjectAltName=DNS:localhost' -keyout "$work/tls/localhost/privkey.pem" \
+    -out "$work/tls/localhost/fullchain.pem" >/dev/null 2>&1
+  chmod 644 "$work/tls/localhost/"*.pem
+  tls_example nginx >"$work/tls/nginx.conf"
+  nginx_proxy=$(docker run --detach --network "$network" --publish 127.0.0.1::443 --publish 127.0.0.1::80 \
+    --volume "$work/tls/nginx.conf:/etc/nginx/conf.d/ldap-login.conf:ro" \
+    --volume "$work/tls/localhost:/etc/ssl/localhost:ro" \
+    ldap-login/tls-examples:dev nginx -g 'daemon off;')
+  containers+=("$nginx_proxy")
+  nginx_https="https://localhost:$(docker port "$nginx_proxy" 443/tcp | head -n 1 | sed 's/.*://')"
+  nginx_http="http://127.0.0.1:$(docker port "$nginx_proxy" 80/tcp | head -n 1 | sed 's/.*://')"
+  wait_port() { for _ in $(seq 1 100); do curl --silent --insecure --max-time 2 -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
+  wait_port "$nginx_https/server/live/" || true
+  check 'docs/tls.md nginx: HTTPS login through the proxy' tls_login "$work/tls/localhost/fullchain.pem" "$nginx_https"
+  check 'docs/tls.md nginx: plain HTTP is redirected to HTTPS' bash -c \
+    "loc=\$(curl --silent -o /dev/null -w '%{http_code} %{redirect_url}' '$nginx_http/') && echo \"\$loc\" && [[ \$loc == '301 https://'* ]]"
+
+  tls_example caddy >"$work/tls/Caddyfile"
+  caddy_proxy=$(docker run --detach --network "$network" --publish 127.0.0.1::443 \
+    --volume "$work/tls/Caddyfile:/etc/caddy/Caddyfile:ro" \
+    ldap-login/tls-examples:dev caddy run --config /etc/caddy/Caddyfile --adapter caddyfile)
+  containers+=("$caddy_proxy")
+  caddy_https="https://localhost:$(docker port "$caddy_proxy" 443/tcp | head -n 1 | sed 's/.*://')"
+  # Caddy issues localhost's certificate from its own local CA; the test trusts that CA's root.
+  for _ in $(seq 1 100); do
+    docker cp "$caddy_proxy:/root/.local/share/caddy/pki/authorities/local/root.crt" "$work/tls/caddy-root.crt" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  wait_port "$caddy_https/server/live/" || true
+  check 'docs/tls.md Caddy: HTTPS login through the proxy' tls_login "$work/tls/caddy-root.crt" "$caddy_https"
+fi
+
 check 'SIGHUP is logged and ignored' bash -c \
   "docker kill --signal HUP '$server' >/dev/null && sleep 1 && s=\$(curl -s -o /dev/null -w '%{http_code}' '$url/server/ready/') && docker logs '$server' 2>&1 | grep -q 'SIGHUP ignored' && echo \"still ready (\$s)\" && [[ \$s == 200 ]]"
 check 'docker stop drains and exits 0' bash -c \
   "start=\$SECONDS && docker stop '$server' >/dev/null && code=\$(docker inspect --format '{{.State.ExitCode}}' '$server') && echo \"exit \$code after \$((SECONDS - start)) s\" && [[ \$code == 0 ]] && docker logs '$server' 2>&1 | grep -q 'requests in flight finished'"
 check 'every log line is JSON' bash -c "docker logs '$server' 2>&1 | node_modules/.bin/tsx docker/smoke/checks.ts json-lines"
+printf 'LDAP: not a list\n' >"$work/broken-settings.yaml"
+chmod 644 "$work/broken-settings.yaml"
+check 'invalid settings: exit 2 and JSON log lines' bash -c \
+  "code=0; docker run --rm --volume '$work/broken-settings.yaml:/etc/ldap-login/settings.yaml:ro' '$server_image' >'$work/broken.log' 2>&1 || code=\$?; node_modules/.bin/tsx docker/smoke/checks.ts json-lines <'$work/broken.log' && grep -q SETTINGS_INVALID '$work/broken.log' && echo \"exit \$code\" && [[ \$code == 2 ]]"
 
 # --- restore: a fresh container on the backup ----------------------------------------------------
 mkdir -p "$work/restore"
 cp "$work/backup.sqlite3" "$work/restore/db.sqlite3"
 chown -R 10001:10001 "$work/restore"
+# docs/upgrades.md: migrating ahead of the start with the image's `manage migrate` (idempotent).
+check 'manage migrate on the backup (docs/upgrades.md)' bash -c \
+  "out=\$(docker run --rm --volume '$work/settings.yaml:/etc/ldap-login/settings.yaml:ro' --volume '$work/ldap-ca.pem:/etc/ldap-login/ldap-ca.pem:ro' --volume '$work/restore:/var/lib/ldap-login' '$server_image' manage migrate 2>&1) && tail -n 1 <<<\"\$out\""
 restored=$(docker run --detach --network "$network" --publish 127.0.0.1::8080 \
   --volume "$work/settings.yaml:/etc/ldap-login/settings.yaml:ro" \
   --volume "$work/config.json:/etc/ldap-login/config.json:ro" \

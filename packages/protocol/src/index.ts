@@ -24,6 +24,7 @@ export { type Encrypted, encryptedSchema } from './api/encrypted.ts';
 export { type HealthcheckReply, healthcheckReplySchema } from './api/healthcheck.ts';
 export { hexBytes, hexText } from './api/hex-string.ts';
 export {
+  formatFingerprint,
   PROTOCOL_VERSION,
   type ServerInfo,
   type SignedInfo,

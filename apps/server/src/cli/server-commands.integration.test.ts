@@ -380,7 +380,12 @@ describe('manage serve', () => {
     const file = await writeSettings('serve-broken', { LDAP: 'not a list' });
     const run = await runManage(['serve', '--port', '0', '--settings', file]);
     expect(run.code).toBe(EXIT.USAGE);
-    expect(run.stderr).toMatch(/error: .*LDAP/);
+    // JSON like every other line of serve: one fatal line per finding, then why it stopped.
+    const lines = expectJsonLines(run.stderr);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 60, code: 'SETTINGS_INVALID', msg: expect.stringMatching(/LDAP/) }),
+    );
+    expect(lines.at(-1)).toMatchObject({ exitCode: EXIT.USAGE, msg: expect.stringMatching(/did not start/) });
     expect(run.stdout).not.toContain('server listening');
   });
 });

@@ -1,17 +1,11 @@
-/**
- * The server's fingerprint: its Ed25519 verify key (`/info/`'s `verify_key`) as users compare it
- * when a client first meets the server, hex in groups of four (the web client shows it the same way).
- * An administrator publishes it, or pins the key in `config.json` (`backend_servers[].verify_key`)
- * so that the client does not ask at all.
- */
+import { formatFingerprint } from '@ldap-login/protocol';
 
 /**
- * @example
- * formatFingerprint('0123456789ABCDEF'); // '0123 4567 89ab cdef'
+ * The server's fingerprint: its Ed25519 verify key (`/info/`'s `verify_key`) as users compare it
+ * when a client first meets the server, hex in groups of four (the protocol's `formatFingerprint`,
+ * which the web client shows too). An administrator publishes it, or pins the key in `config.json`
+ * (`backend_servers[].verify_key`) so that the client does not ask at all.
  */
-export function formatFingerprint(verifyKey: string): string {
-  return (verifyKey.toLowerCase().match(/.{1,4}/g) ?? []).join(' ');
-}
 
 /** The `config.json` line that pins the key (inside a `backend_servers` entry). */
 export function verifyKeyConfigLine(verifyKey: string): string {

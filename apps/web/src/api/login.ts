@@ -3,6 +3,7 @@ import {
   AUTHENTICATION,
   activateTokenReplySchema,
   DecryptionError,
+  formatFingerprint,
   fromHex,
   keyFromStretchedPassword,
   type LoginInfo,
@@ -21,12 +22,7 @@ import { scryptHex } from '../crypto/scrypt.ts';
 import { ClientError } from './client-error.ts';
 import { deviceDescription, deviceFingerprint } from './device.ts';
 import { requestJson } from './http.ts';
-import {
-  fetchServerInfo,
-  formatFingerprint,
-  normaliseServerUrl,
-  type VerifiedServerInfo,
-} from './server-info.ts';
+import { fetchServerInfo, normaliseServerUrl, type VerifiedServerInfo } from './server-info.ts';
 import { type Session, sessionRequest } from './session-client.ts';
 import {
   judgeIdentity,

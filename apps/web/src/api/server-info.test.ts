@@ -1,7 +1,7 @@
 import { type ServerInfo, toHex } from '@ldap-login/protocol';
 import nacl from 'tweetnacl';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fetchServerInfo, formatFingerprint } from './server-info.ts';
+import { fetchServerInfo } from './server-info.ts';
 import { judgeIdentity, pinVerifyKey } from './trust-store.ts';
 
 const signer = nacl.sign.keyPair();
@@ -84,9 +84,5 @@ describe('server identity', () => {
     expect(judgeIdentity('https://a.example/server', 'cd'.repeat(32), 'CD'.repeat(32)).status).toBe(
       'trusted',
     );
-  });
-
-  it('shows the fingerprint in groups of four', () => {
-    expect(formatFingerprint('0123456789ABCDEF')).toBe('0123 4567 89ab cdef');
   });
 });

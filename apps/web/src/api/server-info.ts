@@ -62,8 +62,3 @@ export async function fetchServerInfo(
     type: info.data.type,
   };
 }
-
-/** The verify key as the user compares it: hex in groups of four. */
-export function formatFingerprint(verifyKey: string): string {
-  return (verifyKey.toLowerCase().match(/.{1,4}/g) ?? []).join(' ');
-}

@@ -48,3 +48,15 @@ export const serverInfoSchema = z.object({
 });
 
 export type ServerInfo = z.infer<typeof serverInfoSchema>;
+
+/**
+ * The server's fingerprint as people compare it: the verify key (Ed25519, hex) in groups of four.
+ * The web client shows it when it first meets a server; `manage fingerprint` prints it for the
+ * administrator to publish.
+ *
+ * @example
+ * formatFingerprint('0123456789ABCDEF'); // '0123 4567 89ab cdef'
+ */
+export function formatFingerprint(verifyKey: string): string {
+  return (verifyKey.toLowerCase().match(/.{1,4}/g) ?? []).join(' ');
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activateTokenRequestSchema } from './activate-token.ts';
 import { encryptedSchema } from './encrypted.ts';
+import { formatFingerprint } from './info.ts';
 import { loginRequestSchema } from './login.ts';
 import { scryptParametersSchema } from './scrypt-parameters.ts';
 import { userUpdateRequestSchema } from './user.ts';
@@ -62,5 +63,11 @@ describe('scryptParametersSchema', () => {
     expect(scryptParametersSchema.safeParse({ u: 30, r: 8, p: 1, l: 64 }).success).toBe(false);
     expect(scryptParametersSchema.safeParse({ u: 14, r: 8, p: 1, l: 16 }).success).toBe(false);
     expect(scryptParametersSchema.safeParse({ u: 14.5, r: 8, p: 1, l: 64 }).success).toBe(false);
+  });
+});
+
+describe('formatFingerprint', () => {
+  it('shows the verify key in lower-case groups of four', () => {
+    expect(formatFingerprint('0123456789ABCDEF01')).toBe('0123 4567 89ab cdef 01');
   });
 });

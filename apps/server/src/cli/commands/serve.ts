@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createLogger } from '../../logger.ts';
 import { COMMON_OPTIONS, type Command, UsageError } from '../command.ts';
 import { EXIT, EXIT_CODES_HELP } from '../exit-codes.ts';
-import { loadSettingsOrReport, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
+import { formatFindings, loadSettings, SETTINGS_LOOKUP_HELP } from '../settings-file.ts';
 import { untilStopSignal } from '../stop-signals.ts';
 
 /** The built web client beside this package in the repository and in the image (`apps/web/dist`). */
@@ -48,8 +49,16 @@ export const serveCommand: Command = {
   positionals: [0, 0],
   async run({ values }, io) {
     const port = parsePort(values.port as string | undefined);
-    const loaded = loadSettingsOrReport(values.settings as string | undefined, io, { serving: true });
-    if (!loaded) return EXIT.USAGE;
+    // Every line serve writes is JSON, the refusals before the server's own logger too.
+    const startLog = createLogger('info', { write: (line: string) => io.stderr(line) });
+    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd, { serving: true });
+    if (!loaded.ok) {
+      for (const text of formatFindings(loaded.errors, loaded.location?.path)) {
+        startLog.fatal({ code: 'SETTINGS_INVALID', file: loaded.location?.path }, text);
+      }
+      startLog.fatal({ exitCode: EXIT.USAGE }, 'the server did not start: the settings are invalid');
+      return EXIT.USAGE;
+    }
     const webRoot =
       (values['web-root'] as string | undefined) ??
       (existsSync(BUNDLED_WEB_ROOT) ? BUNDLED_WEB_ROOT : undefined);
@@ -68,8 +77,9 @@ export const serveCommand: Command = {
         ...(configJson ? { configJson } : {}),
       });
     } catch (error) {
-      io.stderr(`error: the server did not start: ${(error as Error).message}\n`);
-      return error instanceof SettingsError ? EXIT.USAGE : EXIT.UNAVAILABLE;
+      const exitCode = error instanceof SettingsError ? EXIT.USAGE : EXIT.UNAVAILABLE;
+      startLog.fatal({ exitCode }, `the server did not start: ${(error as Error).message}`);
+      return exitCode;
     }
     // Every line from here on is the server's JSON log ('server listening' carries the URL).
     const signal = await untilStopSignal(server.logger);
