@@ -250,6 +250,9 @@ describe('runCli', () => {
     expect(io.out).toContain('  LDAP_URL: ldaps://dc1.example.com');
     expect(io.out).toContain('SECRET_KEY: [redacted]');
     expect(io.out).toContain('COMPLIANCE_SERVER_SECRETS: auto');
+    expect(io.out).toContain(
+      "note: Active Directory lockout: keep LOGIN_THROTTLE_USERNAME_FAILURES (5) below the domain's lockoutThreshold",
+    );
     expect(io.out).toContain('TRUSTED_PROXIES: (none: X-Forwarded-For and X-Forwarded-Proto ignored)');
     expect(io.out).toContain('No errors');
     expect(io.out).not.toContain('Service-Secret-123');
