@@ -313,15 +313,17 @@ describe('manage testldap: broken transport settings', () => {
     expect(step.setting).toBe('LDAP[0].LDAP_CA_CERT_FILE');
   });
 
-  it('a CA file that does not exist', async (context) => {
+  it('a CA file that does not exist: refused with the settings, as check-settings and serve refuse it (exit 2)', async (context) => {
     const directory = directoryFor(context, 'openldap-memberof');
     const { run } = await testldap(directory, 'alice', alice(directory).password, {
       overrides: { LDAP_URL: directory.ldapsUrl, LDAP_CA_CERT_FILE: join(workDir, 'missing-ca.pem') },
     });
-    const step = failedStep(run);
-    expect(step.id).toBe('tls');
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    const result = run.json<TestldapJson>();
+    expect(result.steps).toHaveLength(1);
+    const step = result.steps[0]!;
+    expect(step).toMatchObject({ id: 'settings', status: 'error', setting: 'LDAP[0].LDAP_CA_CERT_FILE' });
     expect(step.message).toContain('cannot read');
-    expect(step.setting).toBe('LDAP[0].LDAP_CA_CERT_FILE');
   });
 });
 
