@@ -8,12 +8,31 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { startDirectory, type TestDirectory } from '@ldap-login/ldap-core/testing';
-import { benchUsers } from './bench-users.ts';
+import type { Session } from '@ldap-login/server/testing';
+import { adShapedEntry, directoryWorkSince, startAdShapedDirectory } from './ad-cell.ts';
+import { type BenchUser, benchUsers } from './bench-users.ts';
 import type { RunningChild } from './child-process.ts';
+import {
+  floorLogin,
+  floorVaultRead,
+  floorVaultWrite,
+  seedFloorVault,
+  startFloorServer,
+} from './floor/floor-target.ts';
 import { HttpClient } from './http-client.ts';
-import { measureLoad, runLoad } from './load-runner.ts';
+import { measureLoad, runLoad, runOpenLoop } from './load-runner.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
-import { type BenchReport, type RunDetail, type RunRecord, ratiosOf } from './report.ts';
+import {
+  type AdCellRecord,
+  type BenchReport,
+  type FigureDetails,
+  figureRatios,
+  type RunDetail,
+  type RunRecord,
+  throughputRatiosOf,
+} from './report.ts';
+import type { ScaleSizes } from './scale/big-database.ts';
+import { runScaleCells, type ScaleResult } from './scale/scale-cells.ts';
 import { peerTarget, startPeerServer } from './targets/peer-target.ts';
 import {
   type LoginCounter,
@@ -24,6 +43,12 @@ import {
 } from './targets/product-targets.ts';
 import { rawTarget } from './targets/raw-target.ts';
 import type { Target, TargetName, Transport } from './targets/target.ts';
+import { type BenchVault, createBenchVault } from './targets/vault-target.ts';
+import { measureWebSizes } from './web-size.ts';
+
+/** Parts of the run besides the target cells; each can be left out (to profile one thing). */
+export const PARTS = ['floor', 'open-loop', 'vault', 'ad', 'scale', 'web'] as const;
+export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
   mode: 'full' | 'smoke';
@@ -58,11 +83,23 @@ export interface BenchOptions {
   cpuProfileDir?: string;
   /** Measure another build of the server's `manage` CLI (to try a change before making it). */
   manageScript?: string;
+  /** The parts of the run besides the target cells. */
+  parts: Part[];
+  /** Entries of the datastore the vault figures read and write. */
+  vaultEntries: number;
+  /** Vault operations (secret reads and writes) before the final memory figure. */
+  rssVaultOps: number;
+  /** Sizes of the scale cells' large databases. */
+  scaleSizes: ScaleSizes;
+  /** Where the large databases are kept between runs. */
+  cacheDir: string;
   log: (line: string) => void;
 }
 
 /** Bounds of the loops that are not cells: account creation and session setup. */
-const PREPARE_TIMEOUT_MS = 120_000;
+const PREPARE_TIMEOUT_MS = 180_000;
+/** The vault operations before the memory figure run this long even when the budget is spent. */
+const MIN_VAULT_TOP_UP_MS = 5_000;
 /** Stopping the processes and the directory, and writing the result. */
 const SHUTDOWN_RESERVE_MS = 10_000;
 
@@ -70,19 +107,27 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const startedAt = new Date();
   const started = performance.now();
   const { log } = options;
+  const has = (part: Part) => options.parts.includes(part);
   const workDir = mkdtempSync(join(tmpdir(), 'ldap-login-bench-'));
   let directory: TestDirectory | undefined;
+  let adDirectory: TestDirectory | undefined;
   let server: ProductServer | undefined;
   let peer: RunningChild | undefined;
-  let productHttp: HttpClient | undefined;
-  let peerHttp: HttpClient | undefined;
+  let floor: RunningChild | undefined;
+  const clients: HttpClient[] = [];
   let released = false;
   const release = async () => {
     if (released) return;
     released = true;
-    await Promise.allSettled([productHttp?.close(), peerHttp?.close()]);
-    await Promise.allSettled([peer?.stop(), server?.stop(), directory?.stop()]);
+    await Promise.allSettled(clients.map((client) => client.close()));
+    await Promise.allSettled([peer?.stop(), server?.stop(), floor?.stop()]);
+    await Promise.allSettled([directory?.stop(), adDirectory?.stop()]);
     rmSync(workDir, { recursive: true, force: true });
+  };
+  const httpClient = (origin: string) => {
+    const client = new HttpClient(origin);
+    clients.push(client);
+    return client;
   };
   activeRelease = release;
   try {
@@ -98,11 +143,18 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     log(`  ${directory.mode} directory ready in ${Math.round(directory.startupMs)} ms`);
     const entry = ldapEntrySchema.parse(directory.ldapEntry());
     const users = benchUsers(directory, options.loginUsers);
+    let adUsers: BenchUser[] = [];
+    if (has('ad')) {
+      adDirectory = await startAdShapedDirectory(Math.max(options.loginUsers, 8), options.directoryMode);
+      adUsers = benchUsers(adDirectory, Math.min(options.loginUsers, options.mode === 'smoke' ? 2 : 16));
+      log(`  AD-shaped directory (ad-like, nested groups) ready in ${Math.round(adDirectory.startupMs)} ms`);
+    }
 
     server = await startProductServer({
       directory,
       workDir,
       logLevel: options.serverLogLevel,
+      ...(adDirectory ? { extraEntries: [adShapedEntry(adDirectory)] } : {}),
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
       ...(options.manageScript ? { manageScript: options.manageScript } : {}),
@@ -111,9 +163,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     log(`  product server (pid ${server.pid}) at ${server.apiUrl}, RSS ${rssBefore} MB`);
     peer = await startPeerServer(directory, entry, workDir);
     log(`  reference peer (pid ${peer.pid}) at ${peer.readyMatch}`);
+    if (has('floor')) {
+      floor = await startFloorServer(directory, entry, 'ldap', workDir);
+      log(`  floor program (pid ${floor.pid}) at ${floor.readyMatch}`);
+    }
 
-    productHttp = new HttpClient(server.origin);
-    peerHttp = new HttpClient(peer.readyMatch);
+    const productHttp = httpClient(server.origin);
+    const peerHttp = httpClient(peer.readyMatch);
     const client = protocolClient(productHttp);
     const counter: LoginCounter = { logins: 0 };
     const needsAccounts = options.targets.some((name) => name.startsWith('product-'));
@@ -150,23 +206,184 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           log(
             `  ${target.name.padEnd(14)}${transport.padEnd(6)}c=${String(concurrency).padEnd(3)}` +
               `${String(run.throughput).padStart(6)}/s  p50 ${run.p50_ms} ms  p99 ${run.p99_ms} ms` +
+              `  server CPU ${detail.server_cpu_ms_per_request ?? '-'} ms/req` +
               (run.errors > 0 ? `  ERRORS ${run.errors}: ${detail.error_samples.join('; ')}` : ''),
           );
         }
       }
     }
 
-    const remainingMs = options.budgetMs - SHUTDOWN_RESERVE_MS - (performance.now() - started);
-    if (needsAccounts && counter.logins < options.rssLogins && remainingMs > 0) {
+    const figures: FigureDetails = {};
+    const productLogin = (sequence: number) => {
+      const user = users[sequence % users.length]!;
+      return client.login(`${user.login}@${server!.domainFor('ldap')}`, user.password).then(() => {
+        counter.logins++;
+      });
+    };
+
+    if (floor) {
+      log(
+        'the floor of a login (search, bind, three X25519, two HTTP requests, one session write), c=16 ldap...',
+      );
+      const floorHttp = httpClient(floor.readyMatch);
+      const measured = await measureLoad({
+        concurrency: 16,
+        warmupMs: options.firstWarmupMs,
+        durationMs: options.cellMs,
+        operation: floorLogin(floorHttp, users),
+        answering: floor,
+        signal: interruption.signal,
+      });
+      figures.floor = {
+        login_cpu_ms: measured.serverCpuMsPerRequest ?? 0,
+        logins_per_s: measured.result.throughput,
+        errors: measured.result.errors,
+        error_samples: measured.result.errorSamples,
+      };
+      log(`  floor: ${figures.floor.login_cpu_ms} ms CPU per login (${measured.result.throughput}/s)`);
+    }
+
+    if (has('open-loop') && needsAccounts) {
+      const closed = runs.find(
+        (run) => run.target === 'product-login' && run.transport === 'ldap' && run.concurrency === 16,
+      );
+      const maxRate = closed?.throughput ?? 0;
+      if (maxRate > 0) {
+        const rate = maxRate / 2;
+        log(`open loop: logins at ${Math.round(rate)}/s (half of the ${maxRate}/s measured at c=16 ldap)...`);
+        const cpuBefore = server.cpuMs();
+        const result = await runOpenLoop({
+          ratePerSecond: rate,
+          durationMs: options.cellMs,
+          maxRequests: Math.ceil((rate * options.cellMs) / 1000),
+          operation: productLogin,
+          signal: interruption.signal,
+        });
+        const cpu = server.cpuMs() - cpuBefore;
+        figures.open_loop = {
+          max_rate_per_s: maxRate,
+          rate_per_s: Math.round(rate),
+          sent: result.sent,
+          requests: result.requests,
+          errors: result.errors,
+          p50_ms: result.p50Ms,
+          p99_ms: result.p99Ms,
+          max_send_lag_ms: result.maxSendLagMs,
+          server_cpu_ms_per_request:
+            result.requests > 0 ? Math.round((cpu / result.requests) * 1000) / 1000 : 0,
+          error_samples: result.errorSamples,
+        };
+        log(
+          `  p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms over ${result.requests} logins (sender lag up to ${result.maxSendLagMs} ms)`,
+        );
+      }
+    }
+
+    let rssVault: BenchVault | undefined;
+    let vaultSession: Session | undefined;
+    if ((has('vault') || options.rssVaultOps > 0) && needsAccounts) {
+      const user = users[0]!;
+      vaultSession = await client.login(`${user.login}@${server.domainFor('ldap')}`, user.password);
+      counter.logins++;
+    }
+    if (has('vault') && vaultSession) {
+      log(`the vault: a datastore of ${options.vaultEntries} entries and one secret, read and written...`);
+      const vault = await createBenchVault(
+        vaultSession,
+        options.vaultEntries,
+        `bench ${options.vaultEntries}`,
+      );
+      const vaultCell = (operation: () => Promise<void>, answering: RunningChild) =>
+        measureLoad({
+          concurrency: 1,
+          warmupMs: options.warmupMs,
+          durationMs: options.cellMs,
+          operation,
+          answering,
+          signal: interruption.signal,
+        });
+      const read = await vaultCell(() => vault.read(), server);
+      const write = await vaultCell(() => vault.write(), server);
+      let floorRead: Awaited<ReturnType<typeof vaultCell>> | undefined;
+      let floorWrite: Awaited<ReturnType<typeof vaultCell>> | undefined;
+      if (floor) {
+        const floorHttp = httpClient(floor.readyMatch);
+        await seedFloorVault(floorHttp, vault.bytes);
+        floorRead = await vaultCell(floorVaultRead(floorHttp, vault.bytes), floor);
+        floorWrite = await vaultCell(floorVaultWrite(floorHttp, vault.bytes), floor);
+      }
+      figures.vault = {
+        entries: options.vaultEntries,
+        tree_bytes: vault.treeBytes,
+        stored_bytes: vault.bytes.datastore.data.length + vault.bytes.secret.data.length,
+        read_cpu_ms: read.serverCpuMsPerRequest ?? 0,
+        write_cpu_ms: write.serverCpuMsPerRequest ?? 0,
+        reads_per_s: read.result.throughput,
+        writes_per_s: write.result.throughput,
+        read_p50_ms: read.result.p50Ms,
+        write_p50_ms: write.result.p50Ms,
+        floor_read_cpu_ms: floorRead?.serverCpuMsPerRequest ?? 0,
+        floor_write_cpu_ms: floorWrite?.serverCpuMsPerRequest ?? 0,
+        errors:
+          read.result.errors +
+          write.result.errors +
+          (floorRead?.result.errors ?? 0) +
+          (floorWrite?.result.errors ?? 0),
+        error_samples: [
+          ...read.result.errorSamples,
+          ...write.result.errorSamples,
+          ...(floorRead?.result.errorSamples ?? []),
+          ...(floorWrite?.result.errorSamples ?? []),
+        ],
+      };
+      log(
+        `  read ${figures.vault.read_cpu_ms} ms CPU (floor ${figures.vault.floor_read_cpu_ms}), ` +
+          `write ${figures.vault.write_cpu_ms} ms CPU (floor ${figures.vault.floor_write_cpu_ms}), ` +
+          `${vault.treeBytes} bytes of tree`,
+      );
+    }
+    if (vaultSession && options.rssVaultOps > 0) {
+      rssVault = await createBenchVault(vaultSession, 10, 'bench memory');
+    }
+
+    if (adDirectory && needsAccounts) {
+      figures.ad = await measureAdCells(server, client, adDirectory, adUsers, counter, options);
+    }
+
+    let scale: ScaleResult | undefined;
+    if (has('scale')) {
+      log(
+        `scale: ${options.scaleSizes.users} users, ${options.scaleSizes.sessions} sessions, ` +
+          `${options.scaleSizes.secrets} secrets against an empty database, SQLite and PostgreSQL...`,
+      );
+      scale = await runScaleCells({
+        cacheDir: options.cacheDir,
+        sizes: options.scaleSizes,
+        directory,
+        // Each server creates these accounts first (scrypt on both sides): a few are enough.
+        users: users.slice(0, Math.min(users.length, options.mode === 'smoke' ? 2 : 8)),
+        workDir,
+        cellMs: Math.min(options.cellMs, 3000),
+        warmupMs: options.warmupMs,
+        logLevel: options.serverLogLevel,
+        ...(options.manageScript ? { manageScript: options.manageScript } : {}),
+        signal: interruption.signal,
+        log,
+      });
+      figures.scale = scale;
+    }
+
+    const remainingMs = () => options.budgetMs - SHUTDOWN_RESERVE_MS - (performance.now() - started);
+    if (needsAccounts && counter.logins < options.rssLogins && remainingMs() > 0) {
       log(
         `logging in until the server has done ${options.rssLogins} logins (now ${counter.logins}; ` +
-          `at most ${Math.round(remainingMs / 1000)} s)...`,
+          `at most ${Math.round(remainingMs() / 1000)} s)...`,
       );
       const topUp = productLoginTarget(server, client, users, counter);
       const cell = await topUp.openCell(options.transports[0] ?? 'ldap', 16);
       const result = await runLoad({
         concurrency: 16,
-        durationMs: remainingMs,
+        durationMs: remainingMs(),
         maxRequests: options.rssLogins - counter.logins,
         operation: cell.operation,
         signal: interruption.signal,
@@ -174,23 +391,46 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       await cell.close();
       if (result.errors > 0) log(`  ${result.errors} errors: ${result.errorSamples.join('; ')}`);
     }
+    let vaultOps = 0;
+    if (rssVault) {
+      // Small operations, so at least a few seconds even when the budget is spent.
+      const durationMs = Math.max(remainingMs(), MIN_VAULT_TOP_UP_MS);
+      log(
+        `vault operations until the server has done ${options.rssVaultOps} (at most ${Math.round(durationMs / 1000)} s)...`,
+      );
+      const vault = rssVault;
+      const result = await runLoad({
+        concurrency: 16,
+        durationMs,
+        maxRequests: options.rssVaultOps,
+        operation: (_worker, sequence) => vault.small(sequence),
+        signal: interruption.signal,
+      });
+      vaultOps = result.requests;
+      if (result.errors > 0) log(`  ${result.errors} errors: ${result.errorSamples.join('; ')}`);
+    }
     const rssAfter = server.rssMb();
     const peerRss = peer.rssMb();
-    log(`  server RSS ${rssAfter} MB after ${counter.logins} logins`);
+    log(`  server RSS ${rssAfter} MB after ${counter.logins} logins and ${vaultOps} vault operations`);
 
-    return {
+    if (has('web')) figures.web = measureWebSizes();
+
+    const report: BenchReport = {
       runs,
-      ratios: ratiosOf(runs),
+      ratios: figureRatios(details, figures, rssAfter),
       rss_mb_after: rssAfter,
+      throughput_ratios: throughputRatiosOf(runs),
       rss_mb_before: rssBefore,
       rss_mb_after_accounts: rssAfterAccounts,
       rss_logins: counter.logins,
+      rss_vault_ops: vaultOps,
       peer_rss_mb_after: peerRss,
       details,
+      figures,
       environment: {
         mode: options.mode,
         started_at: startedAt.toISOString(),
-        duration_s: Math.round((performance.now() - started) / 100) / 10,
+        duration_s: 0,
         node: process.version,
         cpus: cpus().length,
         directory_mode: directory.mode,
@@ -202,10 +442,78 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         account_preparation_ms: preparationMs,
       },
     };
+    report.environment.duration_s = Math.round((performance.now() - started) / 100) / 10;
+    return report;
   } finally {
     await release();
     activeRelease = undefined;
   }
+}
+
+/** The AD-shaped cells: product logins over ldaps at concurrency 1 and 16, with the directory's work per login. */
+async function measureAdCells(
+  server: ProductServer,
+  client: ReturnType<typeof protocolClient>,
+  adDirectory: TestDirectory,
+  adUsers: readonly BenchUser[],
+  counter: LoginCounter,
+  options: BenchOptions,
+): Promise<FigureDetails['ad']> {
+  const { log } = options;
+  const domain = adDirectory.domain;
+  let adLogins = 0;
+  const login = async (sequence: number) => {
+    const user = adUsers[sequence % adUsers.length]!;
+    await client.login(`${user.login}@${domain}`, user.password);
+    counter.logins++;
+    adLogins++;
+  };
+  log(`AD-shaped directory over ldaps (nested groups, no memberOf overlay): ${adUsers.length} accounts...`);
+  const first = await runLoad({
+    concurrency: 4,
+    durationMs: PREPARE_TIMEOUT_MS,
+    maxRequests: adUsers.length,
+    requestTimeoutMs: 30_000,
+    operation: (_worker, sequence) => login(sequence),
+  });
+  if (first.errors > 0) throw new Error(`AD-shaped first logins failed: ${first.errorSamples.join('; ')}`);
+  const cells: AdCellRecord[] = [];
+  for (const concurrency of [1, 16]) {
+    const logBefore = await adDirectory.log();
+    const loginsBefore = adLogins;
+    const measured = await measureLoad({
+      concurrency,
+      warmupMs: options.warmupMs,
+      durationMs: options.cellMs,
+      operation: (_worker, sequence) => login(sequence),
+      answering: server,
+      signal: interruption.signal,
+    });
+    const work = directoryWorkSince(await adDirectory.log(), logBefore);
+    // The warm-up's logins are in the log too: divide by every login of the window.
+    const logins = Math.max(1, adLogins - loginsBefore);
+    const per = (value: number) => Math.round((value / logins) * 100) / 100;
+    cells.push({
+      concurrency,
+      throughput: measured.result.throughput,
+      p50_ms: measured.result.p50Ms,
+      p99_ms: measured.result.p99Ms,
+      errors: measured.result.errors,
+      server_cpu_ms_per_request: measured.serverCpuMsPerRequest ?? 0,
+      connections_per_login: per(work.connections),
+      tls_handshakes_per_login: per(work.tls_handshakes),
+      searches_per_login: per(work.searches),
+      binds_per_login: per(work.binds),
+      error_samples: measured.result.errorSamples,
+    });
+    const cell = cells.at(-1)!;
+    log(
+      `  ad-ldaps c=${concurrency}: ${cell.throughput}/s, p99 ${cell.p99_ms} ms, server CPU ${cell.server_cpu_ms_per_request} ms/login; ` +
+        `per login: ${cell.connections_per_login} connections, ${cell.tls_handshakes_per_login} TLS handshakes, ` +
+        `${cell.searches_per_login} searches`,
+    );
+  }
+  return { directory: `${adDirectory.mode} OpenLDAP, ad-like dataset`, cells };
 }
 
 let activeRelease: (() => Promise<void>) | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLoad } from './load-runner.ts';
+import { runLoad, runOpenLoop } from './load-runner.ts';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -58,5 +58,64 @@ describe('runLoad', () => {
     await expect(
       runLoad({ concurrency: 0, durationMs: 10, maxRequests: 1, operation: async () => {} }),
     ).rejects.toThrow(RangeError);
+  });
+});
+
+describe('runOpenLoop', () => {
+  it('sends on its schedule while earlier requests are still waiting for their answers', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const result = await runOpenLoop({
+      ratePerSecond: 200,
+      durationMs: 250,
+      maxRequests: 1_000,
+      operation: async () => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await sleep(100);
+        inFlight--;
+      },
+    });
+    // A closed loop of one worker would have sent 3 in that time.
+    expect(result.sent).toBe(50);
+    expect(result.requests).toBe(50);
+    expect(maxInFlight).toBeGreaterThan(10);
+    expect(result.p50Ms).toBeGreaterThanOrEqual(99);
+    expect(result.elapsedMs).toBeLessThan(3_000);
+  });
+
+  it('counts latency from the scheduled time, so a sender held up by the event loop shows it', async () => {
+    let blocked = false;
+    const result = await runOpenLoop({
+      ratePerSecond: 1_000,
+      durationMs: 100,
+      maxRequests: 100,
+      operation: async () => {
+        if (!blocked) {
+          blocked = true;
+          const until = performance.now() + 40;
+          while (performance.now() < until) {
+            // Busy: the requests due meanwhile go out late.
+          }
+        }
+      },
+    });
+    expect(result.requests).toBe(100);
+    expect(result.maxSendLagMs).toBeGreaterThanOrEqual(30);
+    expect(result.p99Ms).toBeGreaterThanOrEqual(30);
+  });
+
+  it('stops at the request budget and reports failures', async () => {
+    const result = await runOpenLoop({
+      ratePerSecond: 1_000,
+      durationMs: 10_000,
+      maxRequests: 20,
+      operation: async (sequence) => {
+        if (sequence % 2 === 0) throw new Error('refused');
+      },
+    });
+    expect(result.sent).toBe(20);
+    expect(result.errors).toBe(10);
+    expect(result.errorSamples).toEqual(['Error: refused']);
   });
 });

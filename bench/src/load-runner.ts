@@ -147,3 +147,89 @@ export async function measureLoad(options: {
     clientCpuMsPerRequest: perRequest((clientCpu.user + clientCpu.system) / 1000),
   };
 }
+
+export interface OpenLoopOptions {
+  /** Requests per second, sent on a fixed schedule whatever the answers do. */
+  ratePerSecond: number;
+  /** No request is scheduled after this many milliseconds. */
+  durationMs: number;
+  /** No more than this many requests in all. */
+  maxRequests: number;
+  requestTimeoutMs?: number;
+  signal?: AbortSignal;
+  operation: (sequence: number) => Promise<void>;
+}
+
+export interface OpenLoopResult {
+  ratePerSecond: number;
+  /** Requests sent (answered, failed or timed out). */
+  sent: number;
+  requests: number;
+  errors: number;
+  elapsedMs: number;
+  /** Latency from each request's scheduled send time, so that a late sender counts against the server. */
+  p50Ms: number;
+  p99Ms: number;
+  /** How far behind its schedule the sender ever was (the load generator's own lag). */
+  maxSendLagMs: number;
+  errorSamples: string[];
+}
+
+/**
+ * An open-loop load: request `i` is due at `start + i / rate` and is sent then, whether or not the
+ * earlier ones have answered, so that a slow answer does not slow the sender (a closed loop would
+ * wait, and hide the queueing). Its latency counts from the time it was due, not from when the event
+ * loop got round to sending it. Bounded by count, by time and by a timeout per request.
+ */
+export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
+  if (!(options.ratePerSecond > 0))
+    throw new RangeError(`rate must be above 0, not ${options.ratePerSecond}`);
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const intervalMs = 1000 / options.ratePerSecond;
+  const total = Math.min(options.maxRequests, Math.floor(options.durationMs / intervalMs));
+  const histogram = createHistogram();
+  const errorSamples = new Set<string>();
+  let requests = 0;
+  let errors = 0;
+  let sent = 0;
+  let maxSendLagMs = 0;
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  while (sent < total && !options.signal?.aborted) {
+    const due = started + sent * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    // Everything already due goes out now, each with its own scheduled time.
+    const now = performance.now();
+    while (sent < total && started + sent * intervalMs <= now) {
+      const scheduled = started + sent * intervalMs;
+      maxSendLagMs = Math.max(maxSendLagMs, now - scheduled);
+      const sequence = sent++;
+      pending.push(
+        withTimeout(options.operation(sequence), requestTimeoutMs).then(
+          () => {
+            requests++;
+            histogram.record(Math.max(1, Math.round((performance.now() - scheduled) * 1e6)));
+          },
+          (error: unknown) => {
+            errors++;
+            if (errorSamples.size < MAX_ERROR_SAMPLES) errorSamples.add(describeError(error));
+          },
+        ),
+      );
+    }
+  }
+  await Promise.all(pending);
+  const nsToMs = (ns: number) => Math.round(ns / 1e4) / 100;
+  return {
+    ratePerSecond: options.ratePerSecond,
+    sent,
+    requests,
+    errors,
+    elapsedMs: Math.round(performance.now() - started),
+    p50Ms: requests > 0 ? nsToMs(histogram.percentile(50)) : 0,
+    p99Ms: requests > 0 ? nsToMs(histogram.percentile(99)) : 0,
+    maxSendLagMs: Math.round(maxSendLagMs * 100) / 100,
+    errorSamples: [...errorSamples],
+  };
+}

@@ -7,11 +7,15 @@ describe('parseCommandLine', () => {
     expect(bench).toMatchObject({
       mode: 'full',
       directoryUsers: 2000,
-      concurrencies: [1, 16, 64],
+      concurrencies: [1, 16],
       transports: ['ldap', 'ldaps'],
       targets: ['raw', 'product-login', 'product-user', 'peer'],
       rssLogins: 20_000,
       serverLogLevel: 'info',
+      parts: ['floor', 'open-loop', 'vault', 'ad', 'scale', 'web'],
+      vaultEntries: 5000,
+      rssVaultOps: 20_000,
+      scaleSizes: { users: 100_000, sessions: 1_000_000, secrets: 1_000_000 },
     });
     expect(bench.budgetMs).toBeLessThan(300_000);
     expect(out).toMatch(/results[/\\]latest\.json$/);
@@ -25,6 +29,18 @@ describe('parseCommandLine', () => {
     );
     expect(bench.concurrencies).toContain(16);
     expect(out).toMatch(/smoke\.json$/);
+    // Tiny sizes, every part still there: the smoke run checks that each figure is produced.
+    expect(bench.parts).toHaveLength(6);
+    expect(bench.scaleSizes.sessions).toBeLessThanOrEqual(10_000);
+    expect(bench.vaultEntries).toBeLessThanOrEqual(100);
+  });
+
+  it('leaves parts out and reads the scale sizes', () => {
+    const { bench } = parseCommandLine(['--skip', 'scale,ad', '--scale-sizes', '10,20,30']);
+    expect(bench.parts).toEqual(['floor', 'open-loop', 'vault', 'web']);
+    expect(bench.scaleSizes).toEqual({ users: 10, sessions: 20, secrets: 30 });
+    expect(() => parseCommandLine(['--skip', 'peer'])).toThrow(OptionError);
+    expect(() => parseCommandLine(['--scale-sizes', '10,20'])).toThrow(OptionError);
   });
 
   it('refuses unknown targets, bad numbers and unknown options', () => {
@@ -32,5 +48,6 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['--concurrency', '1,0'])).toThrow(OptionError);
     expect(() => parseCommandLine(['--users', '10', '--login-users', '20'])).toThrow(OptionError);
     expect(() => parseCommandLine(['--fast'])).toThrow(/Unknown option/);
+    expect(() => parseCommandLine(['--vault-entries', '0'])).toThrow(OptionError);
   });
 });

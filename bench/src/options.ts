@@ -1,7 +1,8 @@
 /** Command-line options of `npm run bench`, with the full and the smoke defaults in one place. */
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { BenchOptions } from './bench.ts';
+import { type BenchOptions, PARTS, type Part } from './bench.ts';
 import { TARGET_NAMES, type TargetName, TRANSPORTS, type Transport } from './targets/target.ts';
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -12,8 +13,8 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --smoke                 a few seconds: small directory, short cells, concurrency 1 and 16
   --out FILE              JSON result (default: bench/results/latest.json; smoke: smoke.json)
   --users N               generated users in the directory (default 2000)
-  --login-users N         users the targets cycle through (default 64)
-  --concurrency LIST      e.g. 1,16,64 (default)
+  --login-users N         users the targets cycle through (default 16)
+  --concurrency LIST      e.g. 1,16,64 (default 1,16)
   --targets LIST          raw,product-login,product-user,peer (default: all)
   --transports LIST       ldap,ldaps (default: both)
   --cell-ms N             measured milliseconds per cell (default 4000)
@@ -27,6 +28,12 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --server-log-level L    the product's LOG_LEVEL (default info, as shipped)
   --pool-size N           the product's LDAP_POOL_SIZE (default: the product's default)
   --cpu-prof DIR          write a V8 CPU profile of the product server into DIR
+  --skip LIST             leave parts out: floor,open-loop,vault,ad,scale,web (default: none)
+  --vault-entries N       entries of the datastore the vault figures use (default 5000)
+  --rss-vault-ops N       vault operations before the final memory figure (default 20000)
+  --scale-sizes U,S,X     users, sessions and secrets of the scale cells' large databases
+                          (default 100000,1000000,1000000; smoke 200,2000,2000)
+  --cache-dir DIR         where the large databases are kept between runs (default bench/.cache)
   --server-script FILE    run this build of the manage CLI instead of the built server package
                           (to measure a change before making it)
   --check                 exit with code 2 when a target of the issue is missed
@@ -45,6 +52,7 @@ export interface CommandLine {
 }
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const CACHE_DIR = fileURLToPath(new URL('../.cache/', import.meta.url));
 
 function positiveInteger(
   value: string | undefined,
@@ -103,6 +111,11 @@ export function parseCommandLine(args: string[]): CommandLine {
       'pool-size': { type: 'string' },
       'cpu-prof': { type: 'string' },
       'server-script': { type: 'string' },
+      skip: { type: 'string' },
+      'vault-entries': { type: 'string' },
+      'rss-vault-ops': { type: 'string' },
+      'scale-sizes': { type: 'string' },
+      'cache-dir': { type: 'string' },
       check: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -110,13 +123,20 @@ export function parseCommandLine(args: string[]): CommandLine {
     allowPositionals: false,
   });
   const smoke = values.smoke;
-  const concurrencies = (values.concurrency ?? (smoke ? '1,16' : '1,16,64'))
+  const concurrencies = (values.concurrency ?? '1,16')
     .split(',')
     .map((item) => positiveInteger(item.trim(), 'concurrency', 1));
   const directoryUsers = positiveInteger(values.users, 'users', smoke ? 40 : 2000);
-  const loginUsers = positiveInteger(values['login-users'], 'login-users', smoke ? 8 : 64);
+  const loginUsers = positiveInteger(values['login-users'], 'login-users', smoke ? 8 : 16);
   if (loginUsers > directoryUsers) throw new OptionError('--login-users must not exceed --users');
   const poolSize = values['pool-size'];
+  const skipped = values.skip === undefined ? [] : listOf<Part>(values.skip, 'skip', PARTS);
+  const scaleSizes = (values['scale-sizes'] ?? (smoke ? '200,2000,2000' : '100000,1000000,1000000'))
+    .split(',')
+    .map((item) => positiveInteger(item.trim(), 'scale-sizes', 1));
+  if (scaleSizes.length !== 3)
+    throw new OptionError('--scale-sizes takes three numbers: users,sessions,secrets');
+  const [scaleUsers, scaleSessions, scaleSecrets] = scaleSizes as [number, number, number];
   return {
     help: values.help,
     check: values.check,
@@ -148,6 +168,11 @@ export function parseCommandLine(args: string[]): CommandLine {
       ...(poolSize === undefined ? {} : { poolSize: positiveInteger(poolSize, 'pool-size', 4) }),
       ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
       ...(values['server-script'] ? { manageScript: values['server-script'] } : {}),
+      parts: PARTS.filter((part) => !skipped.includes(part)),
+      vaultEntries: positiveInteger(values['vault-entries'], 'vault-entries', smoke ? 50 : 5000),
+      rssVaultOps: positiveInteger(values['rss-vault-ops'], 'rss-vault-ops', smoke ? 100 : 20_000, true),
+      scaleSizes: { users: scaleUsers, sessions: scaleSessions, secrets: scaleSecrets },
+      cacheDir: resolve(values['cache-dir'] ?? CACHE_DIR),
     },
   };
 }

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { LdapEntryInput } from '@ldap-login/config-schema';
+import type { DatabaseConfig, LdapEntryInput } from '@ldap-login/config-schema';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
@@ -25,6 +25,10 @@ export interface ProductServerOptions {
   cpuProfileDir?: string;
   /** Another build of the `manage` CLI to measure (default: the built @ldap-login/server). */
   manageScript?: string;
+  /** The database (default: the embedded SQLite file in the work folder). */
+  database?: DatabaseConfig;
+  /** More LDAP entries after the two of `directory` (for example an AD-shaped directory). */
+  extraEntries?: LdapEntryInput[];
 }
 
 export interface ProductServer extends RunningChild {
@@ -63,7 +67,21 @@ export function productSettings(options: ProductServerOptions): Record<string, u
     LOGIN_THROTTLE_USERNAME_FAILURES: 1_000_000,
     LOGIN_THROTTLE_ADDRESS_FAILURES: 1_000_000,
     LOG_LEVEL: options.logLevel,
-    LDAP: ldap,
+    LDAP: [...ldap, ...(options.extraEntries ?? [])],
+    ...(options.database ? { DATABASES: { default: djangoDatabase(options.database) } } : {}),
+  };
+}
+
+/** The settings file's Django-style spelling of a database. */
+function djangoDatabase(database: DatabaseConfig): Record<string, unknown> {
+  if (database.kind === 'sqlite') return { ENGINE: 'django.db.backends.sqlite3', NAME: database.file };
+  return {
+    ENGINE: 'django.db.backends.postgresql',
+    NAME: database.database,
+    USER: database.user,
+    PASSWORD: database.password,
+    HOST: database.host,
+    PORT: database.port,
   };
 }
 

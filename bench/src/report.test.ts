@@ -1,8 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { type BenchReport, checkTargets, formatReport, type RunRecord, ratiosOf } from './report.ts';
+import {
+  type BenchReport,
+  checkTargets,
+  type FigureDetails,
+  figureRatios,
+  formatReport,
+  type RunDetail,
+  type RunRecord,
+  throughputRatiosOf,
+} from './report.ts';
 
 function run(target: RunRecord['target'], transport: RunRecord['transport'], throughput: number, p99 = 10) {
   return { target, transport, concurrency: 16, throughput, p50_ms: 1, p99_ms: p99, errors: 0 };
+}
+
+function detail(
+  target: RunDetail['target'],
+  transport: RunDetail['transport'],
+  cpu: number | null,
+): RunDetail {
+  return {
+    target,
+    transport,
+    concurrency: 16,
+    requests: 1000,
+    elapsed_ms: 1000,
+    server_cpu_ms_per_request: cpu,
+    client_cpu_ms_per_request: 0.3,
+    error_samples: [],
+  };
 }
 
 const runs: RunRecord[] = [
@@ -15,51 +41,138 @@ const runs: RunRecord[] = [
   { ...run('product-login', 'ldap', 9999), concurrency: 1 },
 ];
 
-describe('ratiosOf', () => {
+const details: RunDetail[] = [
+  detail('raw', 'ldap', null),
+  detail('product-login', 'ldap', 0.8),
+  detail('peer', 'ldap', 1.6),
+  detail('raw', 'ldaps', null),
+  detail('product-login', 'ldaps', 0.9),
+  detail('peer', 'ldaps', 6),
+  { ...detail('product-login', 'ldap', 5), concurrency: 1 },
+];
+
+const figures: FigureDetails = {
+  floor: { login_cpu_ms: 0.5, logins_per_s: 2000, errors: 0, error_samples: [] },
+  open_loop: {
+    max_rate_per_s: 1000,
+    rate_per_s: 500,
+    sent: 2000,
+    requests: 2000,
+    errors: 0,
+    p50_ms: 3,
+    p99_ms: 12.5,
+    max_send_lag_ms: 1,
+    server_cpu_ms_per_request: 0.8,
+    error_samples: [],
+  },
+  vault: {
+    entries: 5000,
+    tree_bytes: 1_000_000,
+    stored_bytes: 2_000_000,
+    read_cpu_ms: 30,
+    write_cpu_ms: 40,
+    reads_per_s: 20,
+    writes_per_s: 20,
+    read_p50_ms: 40,
+    write_p50_ms: 50,
+    floor_read_cpu_ms: 20,
+    floor_write_cpu_ms: 10,
+    errors: 0,
+    error_samples: [],
+  },
+  scale: {
+    sizes: { users: 100, sessions: 1000, secrets: 1000 },
+    records: [],
+    build_ms: { sqlite: 0, postgres: 0 },
+    ratios: { sqlite: { login: 1.1, vault: 1.2 }, postgres: { login: 1.3, vault: 0.9 } },
+  },
+};
+
+describe('throughputRatiosOf', () => {
   it('divides login throughput by raw and by peer at concurrency 16', () => {
-    expect(ratiosOf(runs)).toEqual({
+    expect(throughputRatiosOf(runs)).toEqual({
       login_vs_raw_c16_ldap: 0.6,
       login_vs_peer_c16_ldap: 4,
       login_vs_raw_c16_ldaps: 0.33,
       login_vs_peer_c16_ldaps: 5,
     });
   });
+});
 
-  it('gives 0 where a cell is missing or measured nothing', () => {
-    const withoutPeer = runs.filter((item) => item.target !== 'peer');
-    const zeroRaw = runs.map((item) => (item.target === 'raw' ? { ...item, throughput: 0 } : item));
-    expect(ratiosOf(withoutPeer).login_vs_peer_c16_ldap).toBe(0);
-    expect(ratiosOf(zeroRaw).login_vs_raw_c16_ldaps).toBe(0);
+describe('figureRatios', () => {
+  it('divides the server CPU per login by the peer and the floor at c16, and keeps the worse database', () => {
+    expect(figureRatios(details, figures, 180)).toEqual({
+      server_cpu_vs_peer_c16_ldap: 0.5,
+      server_cpu_vs_peer_c16_ldaps: 0.15,
+      server_cpu_vs_floor_c16_ldap: 1.6,
+      login_p99_open_loop_ms: 12.5,
+      vault_read_cpu_vs_floor_5000: 1.5,
+      vault_write_cpu_vs_floor_5000: 4,
+      login_cpu_large_vs_small_db: 1.3,
+      vault_cpu_large_vs_small_db: 1.2,
+      rss_mb_after: 180,
+    });
+  });
+
+  it('gives 0 where a part did not run or measured nothing', () => {
+    const ratios = figureRatios(
+      details.map((item) => (item.target === 'peer' ? { ...item, server_cpu_ms_per_request: 0 } : item)),
+      {},
+      100,
+    );
+    expect(ratios.server_cpu_vs_peer_c16_ldap).toBe(0);
+    expect(ratios.server_cpu_vs_floor_c16_ldap).toBe(0);
+    expect(ratios.vault_read_cpu_vs_floor_5000).toBe(0);
+    expect(ratios.login_cpu_large_vs_small_db).toBe(0);
   });
 });
 
 describe('checkTargets', () => {
-  const report = (rss: number, logins: number): BenchReport =>
-    ({ runs, ratios: ratiosOf(runs), rss_mb_after: rss, rss_logins: logins }) as BenchReport;
+  const report = (rss: number, logins: number, vaultOps = logins): BenchReport =>
+    ({
+      runs,
+      details,
+      figures,
+      ratios: figureRatios(details, figures, rss),
+      throughput_ratios: throughputRatiosOf(runs),
+      rss_mb_after: rss,
+      rss_logins: logins,
+      rss_vault_ops: vaultOps,
+    }) as BenchReport;
 
-  it('checks each target of the issue against the measured value', () => {
-    const checks = checkTargets(report(180, 20_000));
-    const missed = checks.filter((check) => !check.met).map((check) => check.name);
-    expect(missed).toEqual(['login/raw c16 ldaps', 'login p99 c16 ldaps (ms)']);
-    expect(checks.find((check) => check.name.startsWith('server RSS'))).toMatchObject({ met: true });
+  it('checks each ratio against its limit', () => {
+    const missed = checkTargets(report(180, 20_000))
+      .filter((check) => !check.met)
+      .map((check) => check.name);
+    expect(missed).toEqual([
+      'server_cpu_vs_peer_c16_ldap',
+      'server_cpu_vs_peer_c16_ldaps',
+      'server_cpu_vs_floor_c16_ldap',
+      'login_p99_open_loop_ms',
+      'vault_write_cpu_vs_floor_5000',
+    ]);
   });
 
-  it('does not accept a memory figure taken before 20,000 logins', () => {
-    const rss = checkTargets(report(100, 5_000)).find((check) => check.name.startsWith('server RSS'));
-    expect(rss).toMatchObject({ met: false, limit: '<= 250 (needs 20,000 logins)' });
+  it('does not accept a memory figure taken before 20,000 logins and 20,000 vault operations', () => {
+    const rss = (logins: number, ops: number) =>
+      checkTargets(report(100, logins, ops)).find((check) => check.name === 'rss_mb_after');
+    expect(rss(5_000, 20_000)).toMatchObject({ met: false });
+    expect(rss(20_000, 5_000)).toMatchObject({ met: false });
+    expect(rss(20_000, 20_000)).toMatchObject({ met: true, limit: '<= 250' });
   });
 
-  it('prints one table line per run and marks missed targets', () => {
+  it('prints one table line per run, the figures, and PASS or MISS per target', () => {
     const text = formatReport({
       ...report(180, 20_000),
       rss_mb_before: 80,
       rss_mb_after_accounts: 90,
       peer_rss_mb_after: 70,
-      details: [],
     });
     expect(text.split('\n').filter((line) => /^(raw|product-login|peer) /.test(line))).toHaveLength(
       runs.length,
     );
-    expect(text).toContain('MISSED login/raw c16 ldaps');
+    expect(text).toContain('MISS  server_cpu_vs_floor_c16_ldap');
+    expect(text).toContain('PASS  vault_read_cpu_vs_floor_5000');
+    expect(text).toContain('floor 0.5 ms');
   });
 });

@@ -100,7 +100,7 @@ describe('GET /info/', () => {
     expect(info.public_key).toBe(t.settings.PUBLIC_KEY);
     expect(info).toMatchObject({
       api: 1,
-      type: 'CE',
+      type: 'EE',
       authentication_methods: ['LDAP'],
       ldap_domains: ['example.com'],
     });

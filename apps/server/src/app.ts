@@ -36,14 +36,17 @@ import { infoRoutes } from './routes/info.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { probeRoutes } from './routes/probes.ts';
 import { historyRoutes, secretRoutes } from './routes/secret.ts';
+import { groupRoutes, jobRoutes, membershipRoutes, shareRoutes } from './routes/sharing.ts';
 import { userRoutes } from './routes/user.ts';
-import { avatarRoutes, serverSecretRoutes, shareRoutes } from './routes/vault-status.ts';
+import { avatarRoutes, serverSecretRoutes } from './routes/vault-status.ts';
 import { SessionStore } from './sessions/session-store.ts';
 import { DeviceTokens } from './throttle/device-token.ts';
 import { LoginThrottle } from './throttle/login-throttle.ts';
 import { CallbackPassCipher } from './vault/callback-pass.ts';
 import { Datastores } from './vault/datastores.ts';
+import { VaultGroups } from './vault/groups.ts';
 import { Secrets } from './vault/secrets.ts';
+import { Shares } from './vault/shares.ts';
 import { VaultAccess } from './vault/vault-access.ts';
 import { productVersion } from './version.ts';
 import { type StaticSiteOptions, staticSite } from './web/static-site.ts';
@@ -51,8 +54,8 @@ import { type StaticSiteOptions, staticSite } from './web/static-site.ts';
 /** Largest request body of every route but the vault writes; login and key updates are a few kilobytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Routes whose writes carry a datastore or a secret: they take up to `VAULT_MAX_BODY_SIZE`. */
-const VAULT_WRITE_PATH = /^\/(datastore|secret)\/?$/;
+/** Routes whose writes carry a datastore, a secret or a share: they take up to `VAULT_MAX_BODY_SIZE`. */
+const VAULT_WRITE_PATH = /^\/(datastore|secret|share)\/?$/;
 
 export const API_BASE_PATH = '/server';
 
@@ -157,6 +160,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       access,
       datastores: new Datastores(deps.db, now),
       secrets: new Secrets(deps.db, access, new CallbackPassCipher(secretKeyring), now),
+      groups: new VaultGroups(deps.db, now),
+      shares: new Shares(deps.db, access, now),
     },
     // Without a SECRET_KEY the private key (as secret, and never shown) is what device tokens derive from.
     deviceTokens: new DeviceTokens(
@@ -223,6 +228,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.route('/secret', secretRoutes(services));
   api.route('/history', historyRoutes(services));
   api.route('/share', shareRoutes(services));
+  api.route('/group', groupRoutes(services));
+  api.route('/membership', membershipRoutes(services));
+  api.route('/job', jobRoutes(services));
   api.route('/avatar', avatarRoutes(services));
   api.route('/server-secret', serverSecretRoutes(services));
   api.all('*', () => {

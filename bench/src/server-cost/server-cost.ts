@@ -7,6 +7,7 @@
  * against the directory and the peer.
  *
  * Usage: npm run server-cost -w @ldap-login/bench -- [--concurrency 16] [--cell-ms 5000] [--users 64]
+ *   [--vault-entries 5000] [--only login,'GET /user/','vault read','vault write']
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import { userFor } from '../bench-users.ts';
 import { startChild } from '../child-process.ts';
 import { HttpClient } from '../http-client.ts';
 import { measureLoad } from '../load-runner.ts';
+import { createBenchVault } from '../targets/vault-target.ts';
 import { FAKE_DOMAIN, fakeUsers } from './fake-users.ts';
 
 const { values } = parseArgs({
@@ -26,12 +28,16 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'cell-ms': { type: 'string', default: '5000' },
     users: { type: 'string', default: '64' },
+    'vault-entries': { type: 'string', default: '5000' },
+    only: { type: 'string' },
   },
 });
 const concurrency = Number(values.concurrency);
 const cellMs = Number(values['cell-ms']);
 const userCount = Number(values.users);
+const vaultEntries = Number(values['vault-entries']);
 for (const [name, value] of [
+  ['vault-entries', vaultEntries],
   ['concurrency', concurrency],
   ['cell-ms', cellMs],
   ['users', userCount],
@@ -61,15 +67,25 @@ try {
   const sessions: Session[] = [];
   for (let worker = 0; worker < concurrency; worker++) sessions.push(await logIn(worker));
 
-  const targets: [string, (worker: number, sequence: number) => Promise<unknown>][] = [
-    ['login', (_worker, sequence) => logIn(sequence)],
-    ['GET /user/', (worker) => sessions[worker]!.call('GET', '/user/')],
+  const vault = await createBenchVault(sessions[0]!, vaultEntries, `server-cost ${Date.now()}`);
+  const allTargets: [string, (worker: number, sequence: number) => Promise<unknown>, number][] = [
+    ['login', (_worker, sequence) => logIn(sequence), concurrency],
+    ['GET /user/', (worker) => sessions[worker]!.call('GET', '/user/'), concurrency],
+    // One user's datastore (and one secret), read or written one after the other.
+    ['vault read', () => vault.read(), 1],
+    ['vault write', () => vault.write(), 1],
   ];
-  console.log(`server with an in-memory directory, ${users.length} users, concurrency ${concurrency}`);
+  const targets = allTargets.filter(
+    ([name]) => values.only === undefined || values.only.split(',').includes(name),
+  );
+  console.log(
+    `server with an in-memory directory, ${users.length} users, concurrency ${concurrency} ` +
+      `(vault: ${vaultEntries} entries, concurrency 1)`,
+  );
   console.log('target        req/s   p50 ms   p99 ms  errors  server CPU ms/req  load-gen CPU ms/req');
-  for (const [name, operation] of targets) {
+  for (const [name, operation, targetConcurrency] of targets) {
     const { result, serverCpuMsPerRequest, clientCpuMsPerRequest } = await measureLoad({
-      concurrency,
+      concurrency: targetConcurrency,
       warmupMs: Math.min(1000, cellMs),
       durationMs: cellMs,
       operation: async (worker, sequence) => {

@@ -25,6 +25,16 @@ export const API_ERRORS = {
   EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED_NOT_BOTH: 400,
   NO_PARENT_PROVIDED: 400,
   SERVER_SECRET_REFUSED: 400,
+  /** The user already has a membership in the group. */
+  USER_ALREADY_PART_OF_GROUP: 400,
+  /** The user or group already has a right on the share. */
+  SHARE_RIGHT_EXISTS: 400,
+  /** The membership has the group's keys already (they are never overwritten). */
+  GROUP_KEYS_ALREADY_PRESENT: 400,
+  /** The membership follows a directory group: the directory adds and removes it, not the API. */
+  FORCED_MEMBERSHIP: 400,
+  /** Exactly one of user and group must be named. */
+  EITHER_USER_OR_GROUP_NEEDS_TO_BE_DEFINED: 400,
   TOKEN_INVALID: 401,
   SESSION_EXPIRED: 401,
   TOKEN_NOT_ACTIVATED: 401,

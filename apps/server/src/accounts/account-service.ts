@@ -13,6 +13,7 @@ import type { Executor } from '../db/executor.ts';
 import type { SessionsTable, UsersTable } from '../db/schema.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
 import type { SessionStore } from '../sessions/session-store.ts';
+import { reconcileForcedMemberships } from '../vault/forced-memberships.ts';
 import type { DirectoryUser } from './directory-port.ts';
 import { groupsFingerprint, groupsOf, replaceMemberships } from './groups.ts';
 
@@ -171,6 +172,7 @@ export class AccountService {
     const outcome = await this.executor.transaction(async (tx): Promise<LoginOutcome> => {
       if ((await tx.run(insertUser, candidate)).changes === 1) {
         await replaceMemberships(tx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
+        await reconcileForcedMemberships(tx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
         await this.storeLogin(tx, candidate, true, record);
         return { user: candidate, created: true };
       }
@@ -236,6 +238,14 @@ export class AccountService {
       if (groupsChanged) {
         await replaceMemberships(tx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
       }
+      // Every login, not only when the groups changed: a mapping may have been added or removed.
+      await reconcileForcedMemberships(
+        tx,
+        user.id,
+        user.ldap_domain,
+        directoryUser.groups,
+        updated.last_login,
+      );
       await this.storeLogin(tx, updated, false, record);
     };
     await (inTransaction ? write(inTransaction) : this.executor.transaction(write));

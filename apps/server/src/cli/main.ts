@@ -8,6 +8,7 @@ import { backupCommand } from './commands/backup.ts';
 import { checkSettingsCommand } from './commands/check-settings.ts';
 import { fingerprintCommand } from './commands/fingerprint.ts';
 import { generateKeysCommand } from './commands/generate-keys.ts';
+import { groupsCommand } from './commands/groups.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { serveCommand } from './commands/serve.ts';
 import { sessionsCommand } from './commands/sessions.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   syncldapCommand,
   usersCommand,
   sessionsCommand,
+  groupsCommand,
 ];
 
 function topHelp(): string {

@@ -234,6 +234,141 @@ const migrations = {
       await db.schema.dropTable('user_blocks').execute();
     },
   },
+  '0006_team_vaults': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('vault_groups')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('name', 'text', (col) => col.notNull())
+        .addColumn('public_key', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('group_memberships')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('group_id', 'text', (col) =>
+          col.notNull().references('vault_groups.id').onDelete('cascade'),
+        )
+        .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('creator_id', 'text', (col) => col.references('users.id').onDelete('set null'))
+        .addColumn('secret_key', 'text')
+        .addColumn('secret_key_nonce', 'text')
+        .addColumn('secret_key_type', 'text')
+        .addColumn('private_key', 'text')
+        .addColumn('private_key_nonce', 'text')
+        .addColumn('private_key_type', 'text')
+        .addColumn('group_admin', 'integer', (col) => col.notNull())
+        .addColumn('share_admin', 'integer', (col) => col.notNull())
+        .addColumn('accepted', 'integer')
+        .addColumn('forced', 'integer', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addUniqueConstraint('group_memberships_member', ['group_id', 'user_id'])
+        .execute();
+      await db.schema
+        .createIndex('group_memberships_user')
+        .on('group_memberships')
+        .column('user_id')
+        .execute();
+
+      await db.schema
+        .createTable('shares')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('user_id', 'text', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('data', 'text', (col) => col.notNull())
+        .addColumn('data_nonce', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addColumn('write_date', 'bigint', (col) => col.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('share_links')
+        .addColumn('link_id', 'text', (col) => col.primaryKey())
+        .addColumn('share_id', 'text', (col) => col.notNull().references('shares.id').onDelete('cascade'))
+        .addColumn('parent_share_id', 'text', (col) => col.references('shares.id').onDelete('cascade'))
+        .addColumn('parent_datastore_id', 'text', (col) =>
+          col.references('datastores.id').onDelete('cascade'),
+        )
+        .execute();
+      await db.schema.createIndex('share_links_share').on('share_links').column('share_id').execute();
+      await db.schema
+        .createIndex('share_links_parent_share')
+        .on('share_links')
+        .column('parent_share_id')
+        .execute();
+      await db.schema
+        .createIndex('secret_links_parent_share')
+        .on('secret_links')
+        .column('parent_share_id')
+        .execute();
+
+      for (const table of ['user_share_rights', 'group_share_rights'] as const) {
+        const holder = table === 'user_share_rights' ? 'user_id' : 'group_id';
+        await db.schema
+          .createTable(table)
+          .addColumn('id', 'text', (col) => col.primaryKey())
+          .addColumn('share_id', 'text', (col) => col.notNull().references('shares.id').onDelete('cascade'))
+          .addColumn(holder, 'text', (col) =>
+            col
+              .notNull()
+              .references(holder === 'user_id' ? 'users.id' : 'vault_groups.id')
+              .onDelete('cascade'),
+          )
+          .addColumn('creator_id', 'text', (col) => col.references('users.id').onDelete('set null'))
+          .addColumn('title', 'text', (col) => col.notNull())
+          .addColumn('title_nonce', 'text', (col) => col.notNull())
+          .addColumn('type', 'text', (col) => col.notNull())
+          .addColumn('type_nonce', 'text', (col) => col.notNull())
+          .addColumn('key', 'text', (col) => col.notNull())
+          .addColumn('key_nonce', 'text', (col) => col.notNull())
+          .$call((builder) =>
+            table === 'user_share_rights'
+              ? builder.addColumn('key_type', 'text', (col) => col.notNull()).addColumn('accepted', 'integer')
+              : builder,
+          )
+          .addColumn('read', 'integer', (col) => col.notNull())
+          .addColumn('write', 'integer', (col) => col.notNull())
+          .addColumn('grant', 'integer', (col) => col.notNull())
+          .addColumn('created_at', 'bigint', (col) => col.notNull())
+          .addColumn('write_date', 'bigint', (col) => col.notNull())
+          .addUniqueConstraint(`${table}_holder`, ['share_id', holder])
+          .execute();
+        await db.schema.createIndex(`${table}_by_holder`).on(table).column(holder).execute();
+      }
+
+      await db.schema
+        .createTable('group_mappings')
+        .addColumn('id', 'text', (col) => col.primaryKey())
+        .addColumn('group_id', 'text', (col) =>
+          col.notNull().references('vault_groups.id').onDelete('cascade'),
+        )
+        .addColumn('ldap_domain', 'text', (col) => col.notNull())
+        .addColumn('dn_key', 'text', (col) => col.notNull())
+        .addColumn('dn', 'text', (col) => col.notNull())
+        .addColumn('created_at', 'bigint', (col) => col.notNull())
+        .addUniqueConstraint('group_mappings_identity', ['group_id', 'ldap_domain', 'dn_key'])
+        .execute();
+      await db.schema
+        .createIndex('group_mappings_domain')
+        .on('group_mappings')
+        .column('ldap_domain')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('secret_links_parent_share').ifExists().execute();
+      for (const table of [
+        'group_mappings',
+        'group_share_rights',
+        'user_share_rights',
+        'share_links',
+        'shares',
+        'group_memberships',
+        'vault_groups',
+      ]) {
+        await db.schema.dropTable(table).ifExists().execute();
+      }
+    },
+  },
 } satisfies Record<string, Migration>;
 
 /** Runs `work` in a transaction unless the migrator already opened one (it does on PostgreSQL). */

@@ -167,6 +167,111 @@ export interface UserBlocksTable {
   reason: string | null;
 }
 
+/** A vault group (Psono's `Group`): a name and the public half of a key pair its members hold. */
+export interface VaultGroupsTable {
+  id: string;
+  name: string;
+  public_key: string;
+  created_at: number;
+}
+
+/**
+ * A user's membership in a vault group, with the member's copy of the group's secret and private
+ * keys (under the member's secret key: `symmetric`, or boxed from the group's key pair for them:
+ * `asymmetric`). A forced membership (`forced` 1) follows a mapped directory group: the server
+ * creates it without keys, and a member's client adds them (`/job/`).
+ */
+export interface GroupMembershipsTable {
+  id: string;
+  group_id: string;
+  user_id: string;
+  /** Who invited the user; null for the group's creator's own membership kept after they left, and forced ones. */
+  creator_id: string | null;
+  secret_key: string | null;
+  secret_key_nonce: string | null;
+  secret_key_type: string | null;
+  private_key: string | null;
+  private_key_nonce: string | null;
+  private_key_type: string | null;
+  group_admin: number;
+  share_admin: number;
+  /** null: offered (or waiting for keys); 1: accepted; 0: declined. */
+  accepted: number | null;
+  forced: number;
+  created_at: number;
+}
+
+/** A share (Psono's `Share`): an encrypted folder or entry that several users and groups reach. */
+export interface SharesTable {
+  id: string;
+  /** The user who created it. */
+  user_id: string;
+  data: string;
+  data_nonce: string;
+  created_at: number;
+  write_date: number;
+}
+
+/** Where a share sits in a tree: under a datastore or another share; the client names it by `link_id`. */
+export interface ShareLinksTable {
+  link_id: string;
+  share_id: string;
+  parent_share_id: string | null;
+  parent_datastore_id: string | null;
+}
+
+/** A user's right on a share, with the share's key for that user. */
+export interface UserShareRightsTable {
+  id: string;
+  share_id: string;
+  user_id: string;
+  creator_id: string | null;
+  title: string;
+  title_nonce: string;
+  type: string;
+  type_nonce: string;
+  key: string;
+  key_nonce: string;
+  key_type: string;
+  read: number;
+  write: number;
+  grant: number;
+  /** null: offered; 1: accepted; 0: declined. */
+  accepted: number | null;
+  created_at: number;
+  write_date: number;
+}
+
+/** A group's right on a share, with the share's key under the group's secret key. */
+export interface GroupShareRightsTable {
+  id: string;
+  share_id: string;
+  group_id: string;
+  creator_id: string | null;
+  title: string;
+  title_nonce: string;
+  type: string;
+  type_nonce: string;
+  key: string;
+  key_nonce: string;
+  read: number;
+  write: number;
+  grant: number;
+  created_at: number;
+  write_date: number;
+}
+
+/** A directory group mapped to a vault group (`manage groups map`): its members get forced memberships. */
+export interface GroupMappingsTable {
+  id: string;
+  group_id: string;
+  ldap_domain: string;
+  /** ldap-core's `groupKey` of the DN, compared with the keys of users' directory groups. */
+  dn_key: string;
+  dn: string;
+  created_at: number;
+}
+
 export interface DatabaseSchema {
   users: UsersTable;
   ldap_groups: LdapGroupsTable;
@@ -181,6 +286,13 @@ export interface DatabaseSchema {
   secret_history: SecretHistoryTable;
   user_login_secrets: UserLoginSecretsTable;
   user_blocks: UserBlocksTable;
+  vault_groups: VaultGroupsTable;
+  group_memberships: GroupMembershipsTable;
+  shares: SharesTable;
+  share_links: ShareLinksTable;
+  user_share_rights: UserShareRightsTable;
+  group_share_rights: GroupShareRightsTable;
+  group_mappings: GroupMappingsTable;
 }
 
 export type Database = Kysely<DatabaseSchema>;

@@ -13,7 +13,9 @@ import type { SessionStore } from '../sessions/session-store.ts';
 import type { DeviceTokens } from '../throttle/device-token.ts';
 import type { LoginThrottle } from '../throttle/login-throttle.ts';
 import type { Datastores } from '../vault/datastores.ts';
+import type { VaultGroups } from '../vault/groups.ts';
 import type { Secrets } from '../vault/secrets.ts';
+import type { Shares } from '../vault/shares.ts';
 import type { VaultAccess } from '../vault/vault-access.ts';
 
 /** Everything the API routes use, built once by `createApp`. */
@@ -32,7 +34,13 @@ export interface ApiServices {
   sessions: SessionStore;
   throttle: LoginThrottle;
   serverSecrets: ServerSecrets;
-  vault: { access: VaultAccess; datastores: Datastores; secrets: Secrets };
+  vault: {
+    access: VaultAccess;
+    datastores: Datastores;
+    secrets: Secrets;
+    groups: VaultGroups;
+    shares: Shares;
+  };
   /** Device tokens: what lets a device that logged in before past its username's lockout. */
   deviceTokens: DeviceTokens;
   logger: Logger;

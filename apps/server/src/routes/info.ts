@@ -16,7 +16,9 @@ export function serverInfo(services: Pick<ApiServices, 'settings' | 'keys' | 'bu
   return {
     version: `${PROTOCOL_VERSION} (Build ${services.build})`,
     api: 1,
-    type: 'CE',
+    // "EE" makes the official client run its job scheduler (services/job-scheduler.js), which hands
+    // a group's keys to forced members; it changes nothing else in the client.
+    type: 'EE',
     public_key: keys.publicKey,
     authentication_methods: settings.AUTHENTICATION_METHODS,
     web_client: settings.WEB_CLIENT_URL ?? '',

@@ -1,12 +1,15 @@
 /** `/user/*`: the profile with directory groups, the vault status, and the re-encrypted keys after a password change. */
 import {
   type ActivateTokenReply,
+  ApiError,
   AUTHENTICATION,
   type EmptyReply,
+  type FoundUser,
   HASHING_ALGORITHM,
   SCRYPT_PARAMETERS,
   type UserProfile,
   type UserStatusReply,
+  userSearchRequest,
   userUpdateRequestSchema,
 } from '@ldap-login/protocol';
 import { Hono } from 'hono';
@@ -56,15 +59,44 @@ export function userRoutes(services: ApiServices): Hono<AppEnv> {
     } satisfies UserProfile);
   });
 
-  app.get('/status', (c) => {
+  app.get('/status', async (c) => {
     const user = c.get('user')!;
-    // No shares, groups or security reports yet: Psono reports the account's creation date then.
+    const groups = await services.vault.groups.pendingCounts(user.id);
+    // A forced membership counts as pending until the client accepts it: while its keys are
+    // missing, and once they arrived (the official client then accepts it by itself).
+    // No security reports are kept: Psono reports the account's creation date then.
     return encryptedJson(c, {
-      unaccepted_shares_count: 0,
-      unaccepted_groups_count: 0,
-      unaccepted_forced_groups_count: 0,
+      unaccepted_shares_count: await services.vault.shares.pendingCount(user.id),
+      unaccepted_groups_count: groups.groups,
+      unaccepted_forced_groups_count: groups.forcedGroups,
       last_security_report_created: new Date(Number(user.created_at)).toISOString(),
     } satisfies UserStatusReply);
+  });
+
+  // Finds a user to share with or invite: by id, exact username (`alice@example.com`, or `alice`
+  // when one domain has her) or exact e-mail. Only what sharing needs: id, name, public key.
+  app.post('/search', encryptedBody(userSearchRequest), async (c) => {
+    const body = c.req.valid('json');
+    let query = services.db.selectFrom('users').select(['id', 'username', 'public_key']);
+    if (body.user_id != null) query = query.where('id', '=', body.user_id);
+    else if (body.user_username != null && body.user_username.trim() !== '') {
+      const name = body.user_username.trim().toLowerCase();
+      const names = name.includes('@')
+        ? [name]
+        : services.settings.LDAP.map((entry) => `${name}@${entry.LDAP_DOMAIN.toLowerCase()}`);
+      query = query.where('username', 'in', names);
+    } else if (body.user_email != null && body.user_email.trim() !== '') {
+      query = query.where((eb) => eb(eb.fn('lower', ['email']), '=', body.user_email!.trim().toLowerCase()));
+    } else throw new ApiError('INVALID_REQUEST', 'name user_id, user_username or user_email');
+    const rows = await query.orderBy('username').limit(20).execute();
+    if (rows.length === 0) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', 'no such user');
+    const found: FoundUser[] = rows.map((row) => ({
+      id: row.id,
+      username: row.username,
+      public_key: row.public_key,
+      avatar_id: null,
+    }));
+    return encryptedJson(c, found.length === 1 ? found[0] : found);
   });
 
   app.put('/update', encryptedBody(userUpdateRequestSchema), async (c) => {

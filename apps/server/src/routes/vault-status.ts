@@ -1,8 +1,7 @@
 /**
  * The small calls the official client's vault screens make besides the vault itself:
- * `GET /share/right/` (shares offered to the user: none until sharing exists; without an answer the
- * datastore pane never finishes loading), `GET /avatar/` and `POST /server-secret/`.
- * `GET /user/status/` is in user.ts.
+ * `GET /avatar/` and `POST /server-secret/`. `GET /user/status/` is in user.ts, `GET /share/right/`
+ * in sharing.ts.
  */
 import { ApiError, createServerSecretRequest } from '@ldap-login/protocol';
 import { Hono } from 'hono';
@@ -11,13 +10,6 @@ import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
 import { encryptedJson, readEncryptedJson } from '../http/validated-body.ts';
-
-export function shareRoutes(services: ApiServices): Hono<AppEnv> {
-  const app = new Hono<AppEnv>({ strict: false });
-  app.use('*', sessionAuth({ sessions: services.sessions, now: services.now }));
-  app.get('/right', (c) => encryptedJson(c, { share_rights: [] }));
-  return app;
-}
 
 export function avatarRoutes(services: ApiServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });

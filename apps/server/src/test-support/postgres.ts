@@ -10,10 +10,10 @@
  * await postgres.stop();
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { DatabaseConfig } from '@ldap-login/config-schema';
 import pg from 'pg';
@@ -56,18 +56,35 @@ function asPostgres(command: string, args: string[], asRoot: boolean): [string, 
   return asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+export interface StartPostgresOptions {
+  /**
+   * A data directory kept between runs (the benchmark's cache of large databases): created with
+   * initdb when it does not exist yet, left in place on `stop()`. Default: a temporary one, removed
+   * on `stop()`.
+   */
+  dataDir?: string;
+}
+
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<RunningPostgres> {
   const ids = await postgresUserIds();
   const asRoot = ids !== undefined;
   const dir = mkdtempSync(join(tmpdir(), 'ldap-login-pg-'));
   if (ids) chownSync(dir, ids.uid, ids.gid);
-  const dataDir = join(dir, 'data');
-  const [initdb, initArgs] = asPostgres(
-    join(POSTGRES_BIN_DIR, 'initdb'),
-    ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'],
-    asRoot,
-  );
-  await execFileAsync(initdb, initArgs, { timeout: 60_000 });
+  const dataDir = options.dataDir ?? join(dir, 'data');
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    if (options.dataDir) {
+      // initdb creates the data directory itself: its parent must be writable by the postgres user.
+      mkdirSync(dirname(dataDir), { recursive: true });
+      if (ids) chownSync(dirname(dataDir), ids.uid, ids.gid);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const [initdb, initArgs] = asPostgres(
+      join(POSTGRES_BIN_DIR, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'],
+      asRoot,
+    );
+    await execFileAsync(initdb, initArgs, { timeout: 60_000 });
+  }
 
   const port = await freePort();
   const [postgres, args] = asPostgres(

@@ -9,8 +9,12 @@ export const userStatusReply = z.object({
   last_security_report_created: z.string(),
 });
 
-/** `GET /share/right/`: the shares offered to the user (none until sharing exists). */
-export const shareRightsOverviewReply = z.object({ share_rights: z.array(z.unknown()) });
+/** `GET /share/right/`: the caller's rights per share (own and through accepted group memberships). */
+export const shareRightsOverviewReply = z.object({
+  share_rights: z.array(
+    z.object({ share_id: z.uuid(), read: z.boolean(), write: z.boolean(), grant: z.boolean() }),
+  ),
+});
 
 /** `GET /avatar/`. */
 export const avatarsReply = z.object({ avatars: z.array(z.object({ id: z.uuid() })) });

@@ -9,7 +9,10 @@ import { loadSettingsOrReport } from '../settings-file.ts';
 export async function withAdminDatabase(
   settingsFile: string | undefined,
   io: CliIo,
-  work: (db: import('../../db/schema.ts').Database) => Promise<number>,
+  work: (
+    db: import('../../db/schema.ts').Database,
+    settings: import('@ldap-login/config-schema').Settings,
+  ) => Promise<number>,
 ): Promise<number> {
   const loaded = loadSettingsOrReport(settingsFile, io);
   if (!loaded) return EXIT.USAGE;
@@ -25,7 +28,7 @@ export async function withAdminDatabase(
       io.stderr(`error: database: ${(error as Error).message}\n`);
       return EXIT.UNAVAILABLE;
     }
-    return await work(db);
+    return await work(db, loaded.result.settings);
   } finally {
     await db.destroy();
   }

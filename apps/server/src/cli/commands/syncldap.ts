@@ -8,11 +8,13 @@ Reads every group of each directory (paged) into the database, so groups are kno
 their members first log in, and prints the count per directory. Then re-checks every user with
 a live session: a user the directory disabled, deleted or no longer lets in (LDAP_REQUIRED_GROUP,
 LDAP_REQUIRED_ATTRIBUTE, LDAP_CUSTOM_USER_FILTER) loses every session. A directory that cannot
-answer ends no session.
+answer ends no session. Where directory groups are mapped to vault groups (manage groups), every
+account of the domain is re-read from the directory: members of a mapped group get its
+membership, everyone else loses it.
 
   --domain D   only the LDAP entry serving this domain
   --json       print [{domain, groups, error?, recheck: {checked, undecided, ended: [{username,
-               reason, sessions}]}}] as JSON
+               reason, sessions}]}, teams: {checked, added, removed, undecided}}] as JSON
 
 Example:
   manage syncldap --domain example.com --json
@@ -48,6 +50,7 @@ export const syncldapCommand: Command = {
       { createDirectory },
       { createLogger },
       { recheckSessions },
+      { syncForcedMemberships },
     ] = await Promise.all([
       import('pino'),
       import('../../accounts/groups.ts'),
@@ -58,6 +61,7 @@ export const syncldapCommand: Command = {
       import('../../directory-adapter.ts'),
       import('../../logger.ts'),
       import('../../sessions/session-recheck.ts'),
+      import('../../vault/forced-memberships.ts'),
     ]);
     // Logs go to standard error so that standard output stays the report.
     const logger = createLogger(
@@ -75,15 +79,19 @@ export const syncldapCommand: Command = {
       const directory = await createDirectory(settings.LDAP, logger);
       let synced: Awaited<ReturnType<typeof syncDirectoryGroups>>;
       const rechecks = new Map<string, Awaited<ReturnType<typeof recheckSessions>>>();
+      const teams = new Map<string, Awaited<ReturnType<typeof syncForcedMemberships>>>();
       try {
         synced = await syncDirectoryGroups(executorFor(db), directory, wanted);
-        for (const domain of wanted)
+        for (const domain of wanted) {
           rechecks.set(domain, await recheckSessions(db, directory, logger, { domains: [domain] }));
+          teams.set(domain, await syncForcedMemberships(db, executorFor(db), directory, domain, Date.now));
+        }
       } finally {
         await directory.close();
       }
       const results = synced.map((result) => {
         const recheck = rechecks.get(result.domain);
+        const team = teams.get(result.domain);
         return {
           ...result,
           recheck: {
@@ -94,6 +102,12 @@ export const syncldapCommand: Command = {
               reason,
               sessions,
             })),
+          },
+          teams: {
+            checked: team?.checked ?? 0,
+            added: team?.added ?? 0,
+            removed: team?.removed ?? 0,
+            undecided: team?.undecided ?? 0,
           },
         };
       });
@@ -120,6 +134,12 @@ export const syncldapCommand: Command = {
           );
           for (const user of ended) {
             io.stdout(`  ended ${user.sessions} session(s) of ${user.username}: ${user.reason}\n`);
+          }
+          const team = result.teams;
+          if (team.checked + team.undecided > 0) {
+            io.stdout(
+              `Team vaults: ${result.domain}: ${team.checked} account(s) re-read, ${team.added} membership(s) added, ${team.removed} removed${team.undecided > 0 ? `, ${team.undecided} not checked (directory did not answer)` : ''}\n`,
+            );
           }
         }
       }

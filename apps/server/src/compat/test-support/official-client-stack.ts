@@ -9,7 +9,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ldapEntrySchema, type SettingsInput, settingsSchema } from '@ldap-login/config-schema';
+import {
+  type LdapEntryInput,
+  ldapEntrySchema,
+  type SettingsInput,
+  settingsSchema,
+} from '@ldap-login/config-schema';
 import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
@@ -30,7 +35,18 @@ export interface OfficialClientStack {
   origin: string;
   /** Every line the server logged, debug included (the test scans them for passwords). */
   logs: LogCapture;
+  /** The server's settings as a file, for running `manage` commands against its database. */
+  settingsFile: string;
+  /** The server's DATA_DIR (its SQLite database is `db.sqlite3` in it). */
+  dataDir: string;
   close(): Promise<void>;
+}
+
+export interface OfficialClientStackOptions {
+  /** Settings of the directory's `LDAP` entry that differ from the dataset's (LDAP_NESTED_GROUPS, ...). */
+  ldapEntry?: Partial<LdapEntryInput>;
+  /** More LDIF for the test directory, loaded as its administrator (groups a test needs). */
+  extraLdif?: string;
 }
 
 /**
@@ -39,6 +55,7 @@ export interface OfficialClientStack {
  */
 export async function startOfficialClientStack(
   settings: Partial<SettingsInput> = {},
+  options: OfficialClientStackOptions = {},
 ): Promise<OfficialClientStack | { skip: string }> {
   const environment = readCompatEnvironment();
   const missing = missingPrerequisite(environment);
@@ -47,7 +64,11 @@ export async function startOfficialClientStack(
     return { skip: missing };
   }
   const directory = await startDirectoryOrSkip(
-    { dataset: 'openldap-memberof', largeGroupSize: 0 },
+    {
+      dataset: 'openldap-memberof',
+      largeGroupSize: 0,
+      ...(options.extraLdif === undefined ? {} : { extraLdif: options.extraLdif }),
+    },
     'official web client test',
   );
   if (!directory) return { skip: 'no test directory on this machine' };
@@ -60,21 +81,26 @@ export async function startOfficialClientStack(
     const webRoot = await unpackWebClient(environment, work);
     const configJson = join(work, 'config.json');
     const logger = logs.logger('debug');
-    const entry = ldapEntrySchema.parse(directory.ldapEntry());
+    const entryInput = directory.ldapEntry(options.ldapEntry);
+    const entry = ldapEntrySchema.parse(entryInput);
     const keys = sodiumCrypto.generateX25519KeyPair();
     const dataDir = join(work, 'data');
     mkdirSync(dataDir);
+    const settingsInput = {
+      PRIVATE_KEY: toHex(keys.privateKey),
+      PUBLIC_KEY: toHex(keys.publicKey),
+      SECRET_KEY: toHex(crypto.getRandomValues(new Uint8Array(32))),
+      AUTHENTICATION_METHODS: ['LDAP'],
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      LDAP: [entryInput],
+      ...settings,
+    };
+    // JSON is YAML: `manage --settings` reads the same settings the server runs with.
+    const settingsFile = join(work, 'settings.yaml');
+    writeFileSync(settingsFile, JSON.stringify(settingsInput, null, 2), { mode: 0o600 });
     server = await startServer({
-      settings: settingsSchema.parse({
-        PRIVATE_KEY: toHex(keys.privateKey),
-        PUBLIC_KEY: toHex(keys.publicKey),
-        SECRET_KEY: toHex(crypto.getRandomValues(new Uint8Array(32))),
-        AUTHENTICATION_METHODS: ['LDAP'],
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        LDAP: [directory.ldapEntry()],
-        ...settings,
-      }),
+      settings: settingsSchema.parse(settingsInput),
       host: '127.0.0.1',
       port: 0,
       webRoot,
@@ -97,6 +123,8 @@ export async function startOfficialClientStack(
       browser: openBrowser,
       origin: `${running.url}/`,
       logs,
+      settingsFile,
+      dataDir,
       close: async () => {
         await openBrowser.close();
         await running.close();

@@ -1,0 +1,77 @@
+/**
+ * The JavaScript a browser downloads for the web client, gzip-compressed: ours (the built
+ * `apps/web/dist`) next to Psono's official client (its static build, `webclient.tgz` in the shared
+ * fixtures folder beside the repository, or OFFICIAL_WEBCLIENT_DIR). Every `.js` file counts, each
+ * compressed on its own at gzip's default level as a web server would send it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface JsSize {
+  files: number;
+  bytes: number;
+  gzip_bytes: number;
+}
+
+export interface WebSizes {
+  ours: JsSize | null;
+  official: JsSize | null;
+  /** Why a figure is missing. */
+  notes: string[];
+}
+
+function jsFiles(folder: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (statSync(path).isDirectory()) found.push(...jsFiles(path));
+    else if (name.endsWith('.js') || name.endsWith('.mjs')) found.push(path);
+  }
+  return found;
+}
+
+export function jsSizeOf(folder: string): JsSize {
+  let bytes = 0;
+  let gzipBytes = 0;
+  const files = jsFiles(folder);
+  for (const file of files) {
+    const content = readFileSync(file);
+    bytes += content.length;
+    gzipBytes += gzipSync(content).length;
+  }
+  return { files: files.length, bytes, gzip_bytes: gzipBytes };
+}
+
+export function officialWebclientArchive(env: NodeJS.ProcessEnv = process.env): string {
+  const folder = env.OFFICIAL_WEBCLIENT_DIR || join(REPOSITORY_ROOT, '..', 'shared', 'psono-webclient');
+  return join(resolve(folder), 'webclient.tgz');
+}
+
+export function measureWebSizes(): WebSizes {
+  const notes: string[] = [];
+  const ourDist = join(REPOSITORY_ROOT, 'apps', 'web', 'dist');
+  let ours: JsSize | null = null;
+  if (existsSync(ourDist)) ours = jsSizeOf(ourDist);
+  else notes.push('apps/web/dist is missing: build the web client (npm run bench builds it)');
+
+  let official: JsSize | null = null;
+  const archive = officialWebclientArchive();
+  if (existsSync(archive)) {
+    const folder = mkdtempSync(join(tmpdir(), 'bench-webclient-'));
+    try {
+      execFileSync('tar', ['-xzf', archive, '-C', folder], { timeout: 60_000 });
+      official = jsSizeOf(folder);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  } else {
+    notes.push(`the official web client's build is missing (${archive}; set OFFICIAL_WEBCLIENT_DIR)`);
+  }
+  return { ours, official, notes };
+}
