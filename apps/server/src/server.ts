@@ -25,6 +25,7 @@ import { executorFor } from './db/executor.ts';
 import { migrateToLatest } from './db/migrations.ts';
 import { createDirectory } from './directory-adapter.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
+import { probeDirectoriesAtStart } from './health/startup-probe.ts';
 import { trackInFlight } from './http/in-flight.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
@@ -201,6 +202,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     );
     directoryHealth.start();
     const openHealth = directoryHealth;
+    // Logged, never fatal: the server answers meanwhile (the probe has its own timeouts).
+    probeDirectoriesAtStart(directory, settings, logger).catch((error: unknown) =>
+      logger.warn({ err: error }, 'directory probe at start failed'),
+    );
 
     const cleanup = startCleanup({
       executor: executorFor(db),

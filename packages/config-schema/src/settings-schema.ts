@@ -176,6 +176,15 @@ export const ldapEntrySchema = z
     LDAP_DOMAIN: nonEmpty
       .transform((domain) => domain.toLowerCase())
       .describe('Domain of this directory\'s usernames: "alice" logs in as "alice@LDAP_DOMAIN". Unique.'),
+    LDAP_NETBIOS_DOMAIN: z
+      .string()
+      .trim()
+      .min(1)
+      .regex(/^[^\\@\s]+$/, 'must be a NetBIOS domain name such as CORP, without \\ or @')
+      .optional()
+      .describe(
+        'Active Directory only (not a Psono key): the NetBIOS domain name (CORP) of this directory, so that "CORP\\gina" logs in as gina here. Unique among the entries.',
+      ),
     LDAP_BIND_DN: nonEmpty.describe('DN of the service account used for searches.'),
     LDAP_BIND_PASS: z
       .string()
@@ -194,7 +203,9 @@ export const ldapEntrySchema = z
       .describe('objectClass of group entries.'),
     LDAP_ATTR_USERNAME: nonEmpty
       .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_USERNAME)
-      .describe('Attribute matched against the login name.'),
+      .describe(
+        'Attribute matched against the login name. userPrincipalName: the search uses the full UPN (gina@corp.test).',
+      ),
     LDAP_ATTR_EMAIL: nonEmpty.default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_EMAIL).describe('E-mail attribute.'),
     LDAP_ATTR_GROUPS: nonEmpty
       .default(LDAP_ENTRY_DEFAULTS.LDAP_ATTR_GROUPS)
@@ -566,6 +577,25 @@ export const settingsSchema = z
             code: 'custom',
             path: ['LDAP', index, 'LDAP_DOMAIN'],
             message: duplicateDomainMessage(domain, first),
+          });
+        }
+      });
+      const netbiosSeen = new Map<string, number>();
+      entries.forEach((entry, index) => {
+        const raw =
+          typeof entry === 'object' && entry !== null
+            ? (entry as Record<string, unknown>).LDAP_NETBIOS_DOMAIN
+            : undefined;
+        if (typeof raw !== 'string' || raw.trim() === '') return;
+        const name = raw.trim().toUpperCase();
+        const first = netbiosSeen.get(name);
+        if (first === undefined) {
+          netbiosSeen.set(name, index);
+        } else {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['LDAP', index, 'LDAP_NETBIOS_DOMAIN'],
+            message: `duplicate NetBIOS domain "${name}" (already used by LDAP[${first}]): "${name}\\user" must name one directory`,
           });
         }
       });

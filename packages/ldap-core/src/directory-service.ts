@@ -3,12 +3,21 @@ import type { Entry } from 'ldapts';
 import { openServiceConnection } from './connection/connection.ts';
 import { Directory } from './connection/directory.ts';
 import type { ConnectionPool } from './connection/pool.ts';
+import { hasAttribute } from './entries/attributes.ts';
 import type { EntryPlan } from './entries/entry-plan.ts';
 import { InvalidCredentialsError, isDirectoryError, NotPermittedError } from './errors/errors.ts';
-import { type DirectoryGroup, groupsFromUserEntry, listAllGroups, resolveGroups } from './groups/groups.ts';
+import {
+  type DirectoryGroup,
+  groupsFromDns,
+  groupsFromUserEntry,
+  listAllGroups,
+  resolveGroups,
+} from './groups/groups.ts';
+import { primaryGroupSid } from './groups/primary-group.ts';
 import { type DirectoryLogger, silentLogger } from './logger.ts';
 import { checkRequiredAttributes, checkRequiredGroups } from './login/access-rules.ts';
-import { assertPasswordGiven, selectEntry } from './login/login-input.ts';
+import { assertBindCannotLock, type LockoutPolicy, resultantPso } from './login/lockout-guard.ts';
+import { assertPasswordGiven, searchNameFor, selectEntry } from './login/login-input.ts';
 import { bindAsUser } from './login/user-bind.ts';
 import { readUserProfile } from './login/user-profile.ts';
 import {
@@ -96,16 +105,15 @@ export class DirectoryService {
     assertPasswordGiven(password, domain);
     const plan = directory.plan();
 
-    const userEntry = await this.findUser(directory, plan, localPart);
-    const profile = readUserProfile(plan, userEntry, localPart);
+    const searchName = searchNameFor(directory.entry, localPart);
+    const userEntry = await this.findUser(directory, plan, searchName);
+    const profile = readUserProfile(plan, userEntry, searchName);
+    assertBindCannotLock(plan, userEntry, await this.lockoutPolicyOf(directory, userEntry));
 
     // The bind and the group lookup do not depend on each other: run them side by side.
-    const needsGroupSearch = !plan.entry.LDAP_MEMBER_OF_OVERLAY || plan.entry.LDAP_NESTED_GROUPS;
     const [bound, groups] = await Promise.allSettled([
       directory.bindPool.use((connection) => bindAsUser(connection, profile.dn, password, domain)),
-      needsGroupSearch
-        ? this.searchGroups(directory, userEntry)
-        : Promise.resolve(groupsFromUserEntry(plan, userEntry)),
+      this.userGroups(directory, userEntry),
     ]);
     if (bound.status === 'rejected') throw bound.reason;
     if (groups.status === 'rejected') throw groups.reason;
@@ -147,10 +155,7 @@ export class DirectoryService {
       };
     }
     const profile = readUserProfile(plan, userEntry, '');
-    const needsGroupSearch = !plan.entry.LDAP_MEMBER_OF_OVERLAY || plan.entry.LDAP_NESTED_GROUPS;
-    const groups = needsGroupSearch
-      ? await this.searchGroups(directory, userEntry)
-      : groupsFromUserEntry(plan, userEntry);
+    const groups = await this.userGroups(directory, userEntry);
     try {
       checkRequiredAttributes(plan, userEntry);
       checkRequiredGroups(plan, profile.dn, groups);
@@ -161,6 +166,23 @@ export class DirectoryService {
       throw error;
     }
     return { allowed: true, user: { domain: plan.domain, ...profile, groups } };
+  }
+
+  /**
+   * The domain-wide lockout policy of the entry serving `domain` (Active Directory's
+   * `lockoutThreshold`, which any account may read), or undefined when the directory has none
+   * (not Active Directory) or the service account cannot read it. Password settings objects may
+   * set a lower threshold for some users; logins read those per user.
+   */
+  async domainLockoutPolicy(domain: string): Promise<LockoutPolicy | undefined> {
+    const directory = this.directoryFor(domain);
+    const plan = directory.plan();
+    const rootDse = await directory.serverInfo();
+    const domainDn = rootDse.defaultNamingContext;
+    if (!rootDse.isActiveDirectory || domainDn === null) return undefined;
+    return directory.servicePool.use((connection) =>
+      directory.lockoutPolicies.read(connection, plan, domainDn),
+    );
   }
 
   /**
@@ -240,10 +262,42 @@ export class DirectoryService {
     }
   }
 
-  private async searchGroups(directory: Directory, userEntry: Entry): Promise<DirectoryGroup[]> {
+  /** The lockout policy that applies to an Active Directory user (undefined elsewhere or unreadable). */
+  private async lockoutPolicyOf(directory: Directory, userEntry: Entry): Promise<LockoutPolicy | undefined> {
+    if (!hasAttribute(userEntry, 'badPwdCount')) return undefined;
     const plan = directory.plan();
+    const pso = resultantPso(userEntry);
+    const rootDse = await directory.serverInfo();
+    const domainDn = rootDse.defaultNamingContext;
+    return directory.servicePool.use(async (connection) => {
+      const fromPso =
+        pso === undefined ? undefined : await directory.lockoutPolicies.read(connection, plan, pso);
+      if (fromPso !== undefined || domainDn === null) return fromPso;
+      return directory.lockoutPolicies.read(connection, plan, domainDn);
+    });
+  }
+
+  /**
+   * The user's groups: straight from the entry (memberOf) when nothing needs the directory, else by
+   * searching, with Active Directory's primary group (primaryGroupID) resolved to its DN.
+   */
+  private async userGroups(directory: Directory, userEntry: Entry): Promise<DirectoryGroup[]> {
+    const plan = directory.plan();
+    const primarySid = primaryGroupSid(userEntry);
+    const needsGroupSearch = !plan.entry.LDAP_MEMBER_OF_OVERLAY || plan.entry.LDAP_NESTED_GROUPS;
+    if (!needsGroupSearch && primarySid === undefined) return groupsFromUserEntry(plan, userEntry);
     const rootDse = plan.entry.LDAP_NESTED_GROUPS ? await directory.serverInfo() : undefined;
-    return directory.servicePool.use((connection) => resolveGroups(connection, plan, userEntry, rootDse));
+    return directory.servicePool.use(async (connection) => {
+      const primaryDn =
+        primarySid === undefined
+          ? undefined
+          : await directory.primaryGroups.dnOf(connection, plan, primarySid);
+      if (!needsGroupSearch) {
+        const listed = groupsFromUserEntry(plan, userEntry).map((group) => group.dn);
+        return groupsFromDns(primaryDn === undefined ? listed : [primaryDn, ...listed]);
+      }
+      return resolveGroups(connection, plan, userEntry, rootDse, primaryDn);
+    });
   }
 }
 

@@ -35,7 +35,10 @@ export {
   DirectoryMisconfiguredError,
   DirectoryUnavailableError,
   InvalidCredentialsError,
+  LockoutGuardError,
   NotPermittedError,
 } from './errors/errors.ts';
 export { type DirectoryGroup, groupKey } from './groups/groups.ts';
 export type { DirectoryLogger } from './logger.ts';
+export type { LockoutPolicy } from './login/lockout-guard.ts';
+export { qualifiedLoginName } from './login/login-input.ts';

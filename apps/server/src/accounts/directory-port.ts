@@ -8,6 +8,7 @@ import type {
   DirectoryHealth,
   DirectoryPoolStats,
   DirectoryUser,
+  LockoutPolicy,
   UserStanding,
 } from '@ldap-login/ldap-core';
 
@@ -25,6 +26,8 @@ export interface LoginDirectory {
   recheckUser(domain: string, guid: string): Promise<UserStanding>;
   health(): Promise<DirectoryServerHealth[]>;
   close(): Promise<void> | void;
+  /** Active Directory's domain lockout policy (undefined: none, or unreadable), for the start-up probe. */
+  domainLockoutPolicy?(domain: string): Promise<LockoutPolicy | undefined>;
   /** Connection use of the pools, for the metrics (ldap-core's `DirectoryService` has it). */
   poolStats?(): DirectoryPoolStats[];
 }

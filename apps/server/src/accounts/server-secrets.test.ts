@@ -7,18 +7,12 @@
 import type { DatabaseConfig } from '@ldap-login/config-schema';
 import { ApiError } from '@ldap-login/protocol';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type DatabaseBackend,
-  postgresBackend,
-  postgresBackendAvailable,
-  sqliteBackend,
-} from '../test-support/databases.ts';
+import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import { KeysLockedError, type Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 
-const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
-if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+const backends = databaseBackends();
 
 type Mode = 'auto' | 'noone' | 'all';
 

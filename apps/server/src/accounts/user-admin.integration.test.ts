@@ -8,18 +8,12 @@ import { DirectoryService } from '@ldap-login/ldap-core';
 import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import {
-  type DatabaseBackend,
-  postgresBackend,
-  postgresBackendAvailable,
-  sqliteBackend,
-} from '../test-support/databases.ts';
+import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { blockUser, findUser, listSessions, listUsers, revokeSessions, unblockUser } from './user-admin.ts';
 
-const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
-if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+const backends = databaseBackends();
 
 async function statusOf(session: Session): Promise<number> {
   try {

@@ -132,8 +132,17 @@ export const processIo: CliIo = {
     return Buffer.concat(chunks).toString('utf8');
   },
   env: process.env,
-  cwd: process.cwd(),
+  cwd: invocationDirectory(process.env),
 };
+
+/**
+ * The folder relative paths (`--settings FILE`) are resolved against: where the administrator typed
+ * the command. `npm run manage` runs the script from the repository's root and keeps that folder
+ * in INIT_CWD.
+ */
+export function invocationDirectory(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+  return env.npm_lifecycle_event === 'manage' && env.INIT_CWD ? env.INIT_CWD : cwd;
+}
 
 function isEntryPoint(): boolean {
   const script = process.argv[1];

@@ -9,7 +9,7 @@ import { openDatabase } from '../db/database.ts';
 import type { CliIo } from './command.ts';
 import { generateServerKeys, keysAsYaml } from './commands/generate-keys.ts';
 import { EXIT } from './exit-codes.ts';
-import { runCli } from './main.ts';
+import { invocationDirectory, runCli } from './main.ts';
 import { locateSettings } from './settings-file.ts';
 import { runManage } from './test-support/run-manage.ts';
 
@@ -48,6 +48,10 @@ function captureIo(overrides: Partial<CliIo> = {}): CliIo & { out: string; err: 
   };
   return io;
 }
+
+/** check-settings, testldap and serve refuse a file without the server's key pair. */
+const { PRIVATE_KEY, PUBLIC_KEY } = generateServerKeys();
+const KEY_PAIR = { PRIVATE_KEY, PUBLIC_KEY };
 
 const VALID_LDAP_ENTRY = {
   LDAP_URL: 'ldaps://dc1.example.com',
@@ -165,15 +169,55 @@ describe('runCli', () => {
   it('testldap without any settings file fails at the first step and exits 2', async () => {
     const io = captureIo({ cwd: join(workDir, 'nowhere') });
     expect(await runCli(['testldap', 'alice@example.com', 'Secret-Passw0rd'], io)).toBe(EXIT.USAGE);
-    expect(io.out).toMatch(/^Error: Settings found and valid: no settings file found/);
+    expect(io.out).toMatch(/^Error: Settings not found: no settings file found/);
     expect(io.out).toContain('The login would fail.');
     expect(io.out + io.err).not.toContain('Secret-Passw0rd');
+  });
+
+  it('check-settings, testldap and serve refuse the same files with exit 2: no key pair, a CA file that cannot be read', async () => {
+    const keyless = await settingsFile('keyless', JSON.stringify({ LDAP: [VALID_LDAP_ENTRY] }));
+    const missingCa = await settingsFile(
+      'missing-ca',
+      JSON.stringify({ ...KEY_PAIR, LDAP: [{ ...VALID_LDAP_ENTRY, LDAP_CA_CERT_FILE: 'no-such-ca.pem' }] }),
+    );
+    for (const [file, setting, text] of [
+      [keyless, 'PRIVATE_KEY', 'PRIVATE_KEY and PUBLIC_KEY are required'],
+      [missingCa, 'LDAP[0].LDAP_CA_CERT_FILE', 'no-such-ca.pem: ENOENT'],
+    ] as const) {
+      const check = captureIo();
+      expect(await runCli(['check-settings', '--settings', file], check), file).toBe(EXIT.USAGE);
+      expect(check.out).toContain(setting);
+      expect(check.out).toContain(text);
+      const testldap = captureIo();
+      expect(
+        await runCli(['testldap', 'alice@example.com', 'pw', '--no-audit', '--settings', file], testldap),
+      ).toBe(EXIT.USAGE);
+      expect(testldap.out).toMatch(/^Error: Settings invalid: /);
+      expect(testldap.out).toContain(text);
+      const serve = captureIo();
+      expect(await runCli(['serve', '--port', '0', '--settings', file], serve)).toBe(EXIT.USAGE);
+      expect(serve.err).toContain(text);
+    }
+  });
+
+  it('testldap says a missing settings file cannot be read, and resolves a relative --settings against the invocation folder', async () => {
+    const io = captureIo();
+    expect(
+      await runCli(['testldap', 'alice@example.com', 'pw', '--no-audit', '--settings', 'missing.yaml'], io),
+    ).toBe(EXIT.USAGE);
+    expect(io.out).toMatch(/^Error: Settings file cannot be read: .*missing\.yaml: no such file/);
+    expect(io.out).toContain(join(workDir, 'missing.yaml'));
+    expect(invocationDirectory({ npm_lifecycle_event: 'manage', INIT_CWD: '/home/admin' }, '/repo')).toBe(
+      '/home/admin',
+    );
+    expect(invocationDirectory({ INIT_CWD: '/home/admin' }, '/repo')).toBe('/repo');
+    expect(invocationDirectory({}, '/repo')).toBe('/repo');
   });
 
   it('testldap stops at AUTHENTICATION_METHODS without LDAP', async () => {
     const file = await settingsFile(
       'no-ldap-method',
-      JSON.stringify({ AUTHENTICATION_METHODS: ['AUTHKEY'], LDAP: [VALID_LDAP_ENTRY] }),
+      JSON.stringify({ AUTHENTICATION_METHODS: ['AUTHKEY'], ...KEY_PAIR, LDAP: [VALID_LDAP_ENTRY] }),
     );
     const io = captureIo();
     expect(
@@ -195,6 +239,7 @@ describe('runCli', () => {
       JSON.stringify({
         AUTHENTICATION_METHODS: 'AUTHKEY, LDAP',
         SECRET_KEY: 'x'.repeat(40),
+        ...KEY_PAIR,
         LDAP: [VALID_LDAP_ENTRY],
       }),
     );
@@ -205,6 +250,9 @@ describe('runCli', () => {
     expect(io.out).toContain('  LDAP_URL: ldaps://dc1.example.com');
     expect(io.out).toContain('SECRET_KEY: [redacted]');
     expect(io.out).toContain('COMPLIANCE_SERVER_SECRETS: auto');
+    expect(io.out).toContain(
+      "note: Active Directory lockout: keep LOGIN_THROTTLE_USERNAME_FAILURES (5) below the domain's lockoutThreshold",
+    );
     expect(io.out).toContain('TRUSTED_PROXIES: (none: X-Forwarded-For and X-Forwarded-Proto ignored)');
     expect(io.out).toContain('No errors');
     expect(io.out).not.toContain('Service-Secret-123');
@@ -221,7 +269,10 @@ describe('runCli', () => {
   });
 
   it('check-settings says when server secrets are off for want of SECRET_KEY', async () => {
-    const file = await settingsFile('no-secret-key', JSON.stringify({ LDAP: [VALID_LDAP_ENTRY] }));
+    const file = await settingsFile(
+      'no-secret-key',
+      JSON.stringify({ ...KEY_PAIR, LDAP: [VALID_LDAP_ENTRY] }),
+    );
     const io = captureIo();
     expect(await runCli(['check-settings', '--settings', file], io)).toBe(EXIT.OK);
     expect(io.out).toContain('COMPLIANCE_SERVER_SECRETS: noone');
@@ -251,6 +302,11 @@ describe('runCli', () => {
       .replace('TRUSTED_PROXIES: []', 'TRUSTED_PROXIES: ["10.1.2.3", "10.0.0.0/8"]');
     await writeFile(file, `${keysAsYaml(generateServerKeys())}${withKeys}`);
     await chmod(file, 0o644);
+    const noCa = captureIo();
+    expect(await runCli(['check-settings', '--settings', file], noCa)).toBe(EXIT.USAGE);
+    expect(noCa.out).toMatch(/error: LDAP\[0\]\.LDAP_CA_CERT_FILE: cannot read .*ca\.pem: ENOENT/);
+    // The example's CA file, beside the settings (relative paths are resolved against the file's folder).
+    await writeFile(join(file, '..', 'ca.pem'), 'a CA certificate\n');
     const warned = captureIo();
     expect(await runCli(['check-settings', '--settings', file], warned)).toBe(EXIT.OK);
     expect(warned.out.split('\n').filter((line) => line.startsWith('warning: '))).toEqual([

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -6,6 +6,7 @@ import {
   formatFinding,
   type LoadSettingsResult,
   loadSettingsFile,
+  type Settings,
 } from '@ldap-login/config-schema';
 import type { CliIo } from './command.ts';
 
@@ -51,11 +52,15 @@ export type LoadedSettings =
   | { ok: true; location: SettingsLocation; result: Extract<LoadSettingsResult, { ok: true }> }
   | { ok: false; location?: SettingsLocation; errors: Finding[]; warnings: Finding[] };
 
-/** Finds and loads the settings; every problem comes back as findings, nothing is thrown. */
+/**
+ * Finds and loads the settings; every problem comes back as findings, nothing is thrown. With
+ * `serving` (serve, check-settings, testldap) what the server cannot run with is an error too.
+ */
 export function loadSettings(
   explicit: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
+  options: { serving?: boolean } = {},
 ): LoadedSettings {
   const location = locateSettings(explicit, env, cwd);
   if (!location) {
@@ -69,7 +74,43 @@ export function loadSettings(
   }
   const result = loadSettingsFile(location.path, { env });
   if (!result.ok) return { ok: false, location, errors: result.errors, warnings: result.warnings };
+  const unrunnable = options.serving ? whatServeRefuses(result.settings) : [];
+  if (unrunnable.length > 0) return { ok: false, location, errors: unrunnable, warnings: result.warnings };
   return { ok: true, location, result };
+}
+
+/**
+ * What the schema accepts but the server cannot run with: no key pair, a CA file that cannot be
+ * read. Checked here, where every command reads its settings, so that check-settings, testldap
+ * and serve accept and refuse the same files (all exit EXIT.USAGE).
+ */
+export function whatServeRefuses(settings: Settings): Finding[] {
+  const findings: Finding[] = [];
+  if (settings.PRIVATE_KEY === undefined || settings.PUBLIC_KEY === undefined) {
+    findings.push({
+      path: settings.PRIVATE_KEY === undefined ? 'PRIVATE_KEY' : 'PUBLIC_KEY',
+      message: 'PRIVATE_KEY and PUBLIC_KEY are required to serve; run `manage generate-keys`',
+    });
+  }
+  settings.LDAP.forEach((entry, index) => {
+    const file = entry.LDAP_CA_CERT_FILE;
+    if (file === undefined) return;
+    const problem = unreadableFile(file);
+    if (problem !== undefined) {
+      findings.push({ path: `LDAP[${index}].LDAP_CA_CERT_FILE`, message: `cannot read ${file}: ${problem}` });
+    }
+  });
+  return findings;
+}
+
+function unreadableFile(file: string): string | undefined {
+  try {
+    if (!statSync(file).isFile()) return 'not a file';
+    accessSync(file, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
 }
 
 /** Findings as lines, prefixed by the file they come from; a finding about no key is just its message. */
@@ -87,8 +128,9 @@ export function formatFindings(findings: Finding[], file?: string): string[] {
 export function loadSettingsOrReport(
   explicit: string | undefined,
   io: CliIo,
+  options: { serving?: boolean } = {},
 ): Extract<LoadedSettings, { ok: true }> | undefined {
-  const loaded = loadSettings(explicit, io.env, io.cwd);
+  const loaded = loadSettings(explicit, io.env, io.cwd, options);
   if (loaded.ok) return loaded;
   for (const line of formatFindings(loaded.errors, loaded.location?.path)) io.stderr(`error: ${line}\n`);
   return undefined;

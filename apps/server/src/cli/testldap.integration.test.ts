@@ -13,6 +13,7 @@ import {
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
+import { generateServerKeys } from './commands/generate-keys.ts';
 import { type ManageRun, runManage } from './test-support/run-manage.ts';
 
 /**
@@ -60,6 +61,9 @@ function directoryFor(context: TestContext, dataset: DatasetName): TestDirectory
 }
 
 let settingsCount = 0;
+/** testldap refuses what serve refuses: a file without the server's key pair. */
+const { PRIVATE_KEY, PUBLIC_KEY } = generateServerKeys();
+const SERVER_KEY_PAIR = { PRIVATE_KEY, PUBLIC_KEY };
 
 /** Writes a settings file (JSON is YAML) in a folder of its own; the database lands beside it. */
 async function writeSettings(entry: LdapEntryInput, extra: Record<string, unknown> = {}): Promise<string> {
@@ -70,7 +74,11 @@ async function writeSettings(entry: LdapEntryInput, extra: Record<string, unknow
   // JSON.stringify drops keys set to undefined, which is how an override removes a setting.
   await writeFile(
     file,
-    JSON.stringify({ AUTHENTICATION_METHODS: 'AUTHKEY, LDAP', LDAP: [entry], ...extra }, null, 2),
+    JSON.stringify(
+      { AUTHENTICATION_METHODS: 'AUTHKEY, LDAP', ...SERVER_KEY_PAIR, LDAP: [entry], ...extra },
+      null,
+      2,
+    ),
   );
   return file;
 }
@@ -153,6 +161,7 @@ describe('manage testldap: the happy path on every dataset', () => {
       'port-reachable',
       'tls',
       'service-bind',
+      'lockout',
       'user-search-base',
       'user-search',
       'user-attributes',
@@ -304,15 +313,17 @@ describe('manage testldap: broken transport settings', () => {
     expect(step.setting).toBe('LDAP[0].LDAP_CA_CERT_FILE');
   });
 
-  it('a CA file that does not exist', async (context) => {
+  it('a CA file that does not exist: refused with the settings, as check-settings and serve refuse it (exit 2)', async (context) => {
     const directory = directoryFor(context, 'openldap-memberof');
     const { run } = await testldap(directory, 'alice', alice(directory).password, {
       overrides: { LDAP_URL: directory.ldapsUrl, LDAP_CA_CERT_FILE: join(workDir, 'missing-ca.pem') },
     });
-    const step = failedStep(run);
-    expect(step.id).toBe('tls');
+    expect(run.code, run.stdout + run.stderr).toBe(2);
+    const result = run.json<TestldapJson>();
+    expect(result.steps).toHaveLength(1);
+    const step = result.steps[0]!;
+    expect(step).toMatchObject({ id: 'settings', status: 'error', setting: 'LDAP[0].LDAP_CA_CERT_FILE' });
     expect(step.message).toContain('cannot read');
-    expect(step.setting).toBe('LDAP[0].LDAP_CA_CERT_FILE');
   });
 });
 

@@ -5,19 +5,13 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccountService } from '../accounts/account-service.ts';
 import { SessionStore } from '../sessions/session-store.ts';
-import {
-  type DatabaseBackend,
-  postgresBackend,
-  postgresBackendAvailable,
-  sqliteBackend,
-} from '../test-support/databases.ts';
+import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import { openDatabase } from './database.ts';
 import { executorFor } from './executor.ts';
 import { migrateToLatest, migrateUpTo } from './migrations.ts';
 import type { Database } from './schema.ts';
 
-const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
-if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+const backends = databaseBackends();
 
 const GROUPS = 'ou=groups,dc=example,dc=com';
 

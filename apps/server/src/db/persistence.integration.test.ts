@@ -10,12 +10,7 @@ import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { syncDirectoryGroups } from '../accounts/groups.ts';
 import { auditRepeatedRefusal, recordAuditEvent } from '../audit.ts';
 import { SessionStore } from '../sessions/session-store.ts';
-import {
-  type DatabaseBackend,
-  postgresBackend,
-  postgresBackendAvailable,
-  sqliteBackend,
-} from '../test-support/databases.ts';
+import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import { createTestApp } from '../test-support/test-app.ts';
 import { LoginThrottle, LoginThrottled } from '../throttle/login-throttle.ts';
@@ -26,8 +21,7 @@ import { type Executor, executorFor } from './executor.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
 
-const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
-if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+const backends = databaseBackends();
 
 const RETENTION: RetentionPolicy = {
   auditRetentionDays: 90,

@@ -4,26 +4,36 @@ import {
   DirectoryMisconfiguredError,
   DirectoryUnavailableError,
   InvalidCredentialsError,
+  LockoutGuardError,
   NotPermittedError,
 } from '@ldap-login/ldap-core';
 import { describe, expect, it } from 'vitest';
 import { mapDirectoryError } from './directory-errors.ts';
 
 describe('mapDirectoryError', () => {
-  it.each<[DirectoryError, number, string, boolean]>([
-    [new InvalidCredentialsError('wrong-password'), 400, 'USERNAME_OR_PASSWORD_WRONG', true],
+  it.each<[DirectoryError, number, string, boolean, boolean]>([
+    [new InvalidCredentialsError('wrong-password'), 400, 'USERNAME_OR_PASSWORD_WRONG', true, true],
     [
       new AccountRestrictedError('account-locked', { adSubCode: '775' }),
       400,
       'USERNAME_OR_PASSWORD_WRONG',
       true,
+      false,
     ],
-    [new NotPermittedError('required-group'), 400, 'USERNAME_OR_PASSWORD_WRONG', true],
-    [new DirectoryUnavailableError('timeout'), 503, 'DIRECTORY_UNAVAILABLE', false],
-    [new DirectoryMisconfiguredError('service-bind-refused'), 503, 'DIRECTORY_UNAVAILABLE', false],
-  ])('%s -> %i %s', (error, status, apiCode, isRefusal) => {
+    [
+      new AccountRestrictedError('logon-type-not-granted', { adSubCode: '569' }),
+      400,
+      'USERNAME_OR_PASSWORD_WRONG',
+      true,
+      false,
+    ],
+    [new LockoutGuardError(3, 2), 429, 'TOO_MANY_LOGIN_ATTEMPTS', true, false],
+    [new NotPermittedError('required-group'), 400, 'USERNAME_OR_PASSWORD_WRONG', true, true],
+    [new DirectoryUnavailableError('timeout'), 503, 'DIRECTORY_UNAVAILABLE', false, false],
+    [new DirectoryMisconfiguredError('service-bind-refused'), 503, 'DIRECTORY_UNAVAILABLE', false, false],
+  ])('%s -> %i %s', (error, status, apiCode, isRefusal, counted) => {
     const failure = mapDirectoryError(error);
-    expect(failure).toMatchObject({ isRefusal, reason: `${error.code}: ${error.reason}` });
+    expect(failure).toMatchObject({ isRefusal, counted, reason: `${error.code}: ${error.reason}` });
     expect(failure?.apiError).toMatchObject({ status, code: apiCode });
   });
 

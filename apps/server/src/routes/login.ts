@@ -3,11 +3,12 @@
  * info -> mark the request used and reserve the attempt with the throttle (one transaction) ->
  * directory -> account, session and the throttle's release (one transaction) -> encrypted reply.
  */
+
+import { AccountRestrictedError, LockoutGuardError, qualifiedLoginName } from '@ldap-login/ldap-core';
 import {
   ApiError,
   AUTHENTICATION,
   DecryptionError,
-  directoryIndexFor,
   fromHex,
   HASHING_ALGORITHM,
   type LoginData,
@@ -105,13 +106,28 @@ export async function handleLogin(
         ? {
             apiError: new ApiError('USERNAME_OR_PASSWORD_WRONG', error.message),
             isRefusal: true,
+            counted: true,
             reason: error.message,
           }
         : mapDirectoryError(error);
-    // A refusal keeps its reservation: that is the failure counted. Anything else was not the
-    // user's doing, so neither the username nor the address counts it.
-    if (!failure?.isRefusal) await throttle.releaseUncounted(services.executor, reservation);
+    // A guessed password keeps its reservation: that is the failure counted. Anything else (a
+    // restricted account, the directory's trouble) was not a guess, so nothing counts it.
+    if (!failure?.counted) await throttle.releaseUncounted(services.executor, reservation);
     if (!failure) throw error;
+    if (error instanceof AccountRestrictedError || error instanceof LockoutGuardError) {
+      // For the administrator only: the directory's code, the DN and the URL never reach the client.
+      logger.warn(
+        {
+          username: loginName,
+          reason: failure.reason,
+          directoryCode: error instanceof AccountRestrictedError ? (error.adSubCode ?? null) : null,
+          userDn: error instanceof AccountRestrictedError ? (error.userDn ?? null) : null,
+          url: error instanceof AccountRestrictedError ? (error.url ?? null) : null,
+          detail: error.detail ?? null,
+        },
+        'login refused by the directory',
+      );
+    }
     audit(services, {
       event: 'login',
       outcome: 'failure',
@@ -292,11 +308,10 @@ function directoryEquivalent(typed: string): string {
  */
 function qualifiedUsername(services: ApiServices, typed: string): { username: string; known: boolean } {
   const lowered = directoryEquivalent(typed);
-  const domains = services.settings.LDAP.map((entry) => entry.LDAP_DOMAIN.toLowerCase());
-  const domain = domains[directoryIndexFor(lowered, domains)];
-  if (domain === undefined) return { username: lowered, known: false };
-  const at = lowered.lastIndexOf('@');
-  return { username: `${at < 0 ? lowered : lowered.slice(0, at)}@${domain}`, known: true };
+  // `CORP\\gina` (LDAP_NETBIOS_DOMAIN) and `gina@corp.test` are the same user and share a counter.
+  const qualified = qualifiedLoginName(services.settings.LDAP, lowered);
+  if (qualified === undefined) return { username: lowered, known: false };
+  return { username: qualified, known: true };
 }
 
 /** The directory's answer, and the account it belongs to (one read: the account, its block, its login secrets). */

@@ -17,18 +17,12 @@ import {
   hexLike,
   objectWithKeys,
 } from '../reliability/test-support/hostile-input.ts';
-import {
-  type DatabaseBackend,
-  postgresBackend,
-  postgresBackendAvailable,
-  sqliteBackend,
-} from '../test-support/databases.ts';
+import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 
-const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
-if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+const backends = databaseBackends();
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const nonce = () => hex(24);

@@ -10,12 +10,7 @@ import { ApiError } from '@ldap-login/protocol';
 import { Attribute, Change, Client } from 'ldapts';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import {
-  type DatabaseBackend,
-  postgresBackend,
-  postgresBackendAvailable,
-  sqliteBackend,
-} from '../test-support/databases.ts';
+import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { recheckSessions, SessionRecheckTimer } from './session-recheck.ts';
@@ -24,8 +19,7 @@ const CADENCE_MS = 200;
 /** Rounds run every 200 ms; the session must be gone well within this. */
 const WITHIN_MS = 5_000;
 
-const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
-if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+const backends = databaseBackends();
 
 describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
   let directory: TestDirectory | undefined;

@@ -62,3 +62,13 @@ export async function postgresBackend(): Promise<DatabaseBackend> {
     stop: () => server.stop(),
   };
 }
+
+/**
+ * The backends a persistence test runs on, as `describe.each` rows: SQLite always, PostgreSQL where
+ * its binaries are installed (always under CI, see `postgresBackendAvailable`).
+ */
+export function databaseBackends(): [name: string, start: () => Promise<DatabaseBackend>][] {
+  const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
+  if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+  return backends;
+}

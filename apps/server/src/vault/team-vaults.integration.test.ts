@@ -24,18 +24,12 @@ import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { executorFor } from '../db/executor.ts';
-import {
-  type DatabaseBackend,
-  postgresBackend,
-  postgresBackendAvailable,
-  sqliteBackend,
-} from '../test-support/databases.ts';
+import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { addMapping, listVaultGroups, removeMapping, syncForcedMemberships } from './forced-memberships.ts';
 
-const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
-if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
+const backends = databaseBackends();
 
 const PASSWORDS = {
   alice: 'Alice-Passw0rd',

@@ -1,7 +1,9 @@
 import type { LdapEntry } from '@ldap-login/config-schema';
 import { compileEntry, type EntryPlan } from '../entries/entry-plan.ts';
 import { DirectoryError } from '../errors/errors.ts';
+import { PrimaryGroups } from '../groups/primary-group.ts';
 import type { DirectoryLogger } from '../logger.ts';
+import { LockoutPolicies } from '../login/lockout-guard.ts';
 import {
   type ConnectionSettings,
   type DirectoryConnection,
@@ -28,6 +30,10 @@ export class Directory {
   readonly failover: UrlFailover;
   readonly servicePool: ConnectionPool<DirectoryConnection>;
   readonly bindPool: ConnectionPool<DirectoryConnection>;
+  /** Active Directory primary group DNs by SID (remembered for a while). */
+  readonly primaryGroups = new PrimaryGroups();
+  /** Active Directory lockout policies (domain, password settings objects), remembered for a while. */
+  readonly lockoutPolicies = new LockoutPolicies();
   private readonly logger: DirectoryLogger;
   private compiled: EntryPlan | DirectoryError | undefined;
   private settings: ConnectionSettings | undefined;

@@ -9,6 +9,8 @@ export interface RootDse {
   supportedControls: string[];
   supportedExtensions: string[];
   namingContexts: string[];
+  /** Active Directory: the domain's own naming context (where lockoutThreshold lives). */
+  defaultNamingContext: string | null;
   vendorName: string | null;
 }
 
@@ -25,6 +27,7 @@ export async function readRootDse(connection: DirectoryConnection): Promise<Root
         'supportedControl',
         'supportedExtension',
         'namingContexts',
+        'defaultNamingContext',
         'vendorName',
       ],
     });
@@ -36,6 +39,7 @@ export async function readRootDse(connection: DirectoryConnection): Promise<Root
       supportedControls: attributeStrings(entry, 'supportedControl'),
       supportedExtensions: attributeStrings(entry, 'supportedExtension'),
       namingContexts: attributeStrings(entry, 'namingContexts'),
+      defaultNamingContext: attributeStrings(entry, 'defaultNamingContext')[0] ?? null,
       vendorName: attributeStrings(entry, 'vendorName')[0] ?? null,
     };
   } catch (error) {

@@ -2,9 +2,10 @@ import { splitUsername } from '@ldap-login/protocol';
 import type { ConnectionSettings, LdapTarget } from '../connection/connection.ts';
 import { compileEntry, type EntryPlan } from '../entries/entry-plan.ts';
 import { isDirectoryError } from '../errors/errors.ts';
-import { selectEntry } from '../login/login-input.ts';
+import { searchNameFor, selectEntry } from '../login/login-input.ts';
 import type { DirectoryReader } from './directory-reader.ts';
 import {
+  checkLockoutThreshold,
   checkServiceBind,
   checkUserAttributes,
   checkUserSearchBase,
@@ -61,14 +62,15 @@ export async function diagnose(
   if (recorder.failed) return result();
 
   const { localPart, domain } = splitUsername(username);
-  let chosen: { entry: LdapEntry; index: number; plan: EntryPlan } | undefined;
+  let chosen: { entry: LdapEntry; index: number; plan: EntryPlan; searchName: string } | undefined;
   await recorder.run('domain-entry', 'LDAP entry for the username', () => {
     const domains = settings.LDAP.map((entry) => entry.LDAP_DOMAIN);
     if (domains.length === 0)
       return failed('the LDAP list is empty: no directory is configured', { setting: 'LDAP' });
     let entry: LdapEntry;
+    let selectedName: string;
     try {
-      entry = selectEntry(settings.LDAP, username).entry;
+      ({ entry, localPart: selectedName } = selectEntry(settings.LDAP, username));
     } catch (error) {
       if (!isDirectoryError(error)) throw error;
       if (domain === null) {
@@ -89,7 +91,7 @@ export async function diagnose(
     }
     const index = settings.LDAP.indexOf(entry);
     try {
-      chosen = { entry, index, plan: compileEntry(entry) };
+      chosen = { entry, index, plan: compileEntry(entry), searchName: searchNameFor(entry, selectedName) };
     } catch (error) {
       if (!isDirectoryError(error)) throw error;
       const key = /^(LDAP_[A-Z_]+):/.exec(error.detail ?? '')?.[1];
@@ -102,7 +104,10 @@ export async function diagnose(
   });
   if (recorder.failed || !chosen) return result();
 
-  const run = await diagnoseEntry(recorder, chosen, localPart, password, options);
+  const run = await diagnoseEntry(recorder, chosen, chosen.searchName, password, {
+    ...options,
+    usernameFailureLimit: settings.LOGIN_THROTTLE_USERNAME_FAILURES,
+  });
   return result({ entryIndex: chosen.index, ...run });
 }
 
@@ -125,7 +130,7 @@ async function diagnoseEntry(
   chosen: { entry: LdapEntry; index: number; plan: EntryPlan },
   login: string,
   password: string,
-  options: DiagnoseOptions,
+  options: DiagnoseOptions & { usernameFailureLimit?: number },
 ): Promise<{ url?: string; userDn?: string }> {
   const { entry, index, plan } = chosen;
   const prefix = `LDAP[${index}].`;
@@ -149,10 +154,14 @@ async function diagnoseEntry(
     target,
     settings,
     recorder,
+    ...(options.usernameFailureLimit === undefined
+      ? {}
+      : { usernameFailureLimit: options.usernameFailureLimit }),
   };
   const reader = await checkServiceBind(context);
   if (!reader) return { url: target.url };
   try {
+    await checkLockoutThreshold(context, reader);
     return { url: target.url, ...(await diagnoseUser(context, reader, password)) };
   } finally {
     reader.close();

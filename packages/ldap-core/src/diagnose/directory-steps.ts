@@ -1,9 +1,11 @@
 import { type Entry, Filter } from 'ldapts';
 import { bindAsService, type ConnectionSettings, type LdapTarget } from '../connection/connection.ts';
+import { readRootDse } from '../connection/root-dse.ts';
 import { DnSyntaxError, parseDn } from '../dn/dn.ts';
 import { attributeStrings } from '../entries/attributes.ts';
 import type { EntryPlan } from '../entries/entry-plan.ts';
-import { toDirectoryError } from '../errors/error-mapping.ts';
+import { adSubCode, toDirectoryError } from '../errors/error-mapping.ts';
+import { LockoutPolicies } from '../login/lockout-guard.ts';
 import { readUserProfile, type UserProfile } from '../login/user-profile.ts';
 import { searchUserEntries } from '../login/user-search.ts';
 import {
@@ -15,7 +17,7 @@ import {
   SAMPLE_SIZE,
 } from './directory-probes.ts';
 import { DirectoryReader } from './directory-reader.ts';
-import { failed, type StepOutcome, type StepRecorder, success } from './step-recorder.ts';
+import { failed, type StepOutcome, type StepRecorder, skipped, success } from './step-recorder.ts';
 import {
   attributeSpelling,
   childNearestTo,
@@ -44,10 +46,25 @@ export interface DirectoryContext {
   target: LdapTarget;
   settings: ConnectionSettings;
   recorder: StepRecorder;
+  /** LOGIN_THROTTLE_USERNAME_FAILURES, compared with Active Directory's lockout threshold. */
+  usernameFailureLimit?: number;
 }
 
 const optional = <K extends string>(key: K, value: string | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+
+/** Node's answer for a certificate that chains to a trusted CA but does not name the host. */
+function isHostNameMismatch(error: unknown): boolean {
+  for (
+    let current = error, depth = 0;
+    current instanceof Error && depth < 4;
+    current = current.cause, depth++
+  ) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') return true;
+  }
+  return false;
+}
 
 /** Opens the connection as a login does (StartTLS included) and binds as the service account. */
 export async function checkServiceBind(context: DirectoryContext): Promise<DirectoryReader | undefined> {
@@ -75,6 +92,12 @@ export async function checkServiceBind(context: DirectoryContext): Promise<Direc
 function explainConnectFailure(context: DirectoryContext, error: unknown): StepOutcome {
   const { prefix, target } = context;
   const mapped = toDirectoryError(error, { step: 'start-tls', url: target.url });
+  if (mapped.reason === 'tls-certificate-rejected' && isHostNameMismatch(error)) {
+    return failed(`StartTLS: the certificate is not valid for ${target.host} (${mapped.detail})`, {
+      setting: `${prefix}LDAP_URL`,
+      hint: 'a host-name mismatch, not an untrusted CA: connect by a name the certificate carries (its subjectAltName, or its CN when it has none)',
+    });
+  }
   if (mapped.reason === 'tls-certificate-rejected') {
     return failed(`the directory's certificate is not trusted (${mapped.detail})`, {
       setting: `${prefix}LDAP_CA_CERT_FILE`,
@@ -149,6 +172,13 @@ async function explainServiceBindFailure(
       setting: `${prefix}LDAP_BIND_DN`,
       hint: `the nearest existing entry is ${nearest.dn}, holding ${listForMessage(nearest.children)}`,
       ...optional('suggestion', childNearestTo(entry.LDAP_BIND_DN, nearest.dn, nearest.children)),
+    });
+  }
+  if (adSubCode(mapped.detail ?? '') !== undefined) {
+    // Active Directory answers `data 52e` both for a DN that does not exist and for a wrong password.
+    return failed(`Active Directory refused LDAP_BIND_DN / LDAP_BIND_PASS (invalid credentials)`, {
+      setting: `${prefix}LDAP_BIND_DN`,
+      hint: `Active Directory cannot tell a wrong DN from a wrong password: check that ${entry.LDAP_BIND_DN} is the service account's DN (or user@domain), then LDAP_BIND_PASS`,
     });
   }
   return failed(`the directory refused LDAP_BIND_DN / LDAP_BIND_PASS (invalid credentials)`, {
@@ -427,4 +457,54 @@ export async function checkUserAttributes(
     });
   });
   return profile;
+}
+
+/**
+ * Active Directory's domain-wide lockout threshold (readable by any account), compared with the
+ * login throttle. Never fails the run: the login works either way, and a bind that would lock an
+ * account is not sent (see lockout-guard.ts); the message says what an administrator should know.
+ */
+export async function checkLockoutThreshold(
+  context: DirectoryContext,
+  reader: DirectoryReader,
+): Promise<void> {
+  const { recorder } = context;
+  await recorder.run('lockout', 'Lockout threshold', async () => {
+    try {
+      return await lockoutOutcome(context, reader);
+    } catch (error) {
+      return skipped(`cannot read the lockout threshold: ${(error as Error).message}`);
+    }
+  });
+}
+
+async function lockoutOutcome(context: DirectoryContext, reader: DirectoryReader): Promise<StepOutcome> {
+  const { plan, usernameFailureLimit } = context;
+  const rootDse = await readRootDse(reader.connection);
+  if (!rootDse.isActiveDirectory) return skipped('not Active Directory: no lockoutThreshold to read');
+  const domainDn = rootDse.defaultNamingContext;
+  const policy =
+    domainDn === null ? undefined : await new LockoutPolicies().read(reader.connection, plan, domainDn);
+  const limit =
+    usernameFailureLimit === undefined
+      ? ''
+      : ` (LOGIN_THROTTLE_USERNAME_FAILURES is ${usernameFailureLimit})`;
+  if (policy === undefined) {
+    return skipped(
+      `cannot read lockoutThreshold of ${domainDn ?? 'the domain'} as the service account${limit}: keep LOGIN_THROTTLE_USERNAME_FAILURES below the directory's threshold yourself`,
+    );
+  }
+  if (policy.threshold === 0)
+    return success(`the domain never locks accounts (lockoutThreshold 0 on ${policy.source})`);
+  const above = usernameFailureLimit !== undefined && usernameFailureLimit >= policy.threshold;
+  return success(
+    `lockoutThreshold ${policy.threshold} on ${policy.source}${limit}; password settings objects may set lower thresholds for some users`,
+    above
+      ? {
+          setting: 'LOGIN_THROTTLE_USERNAME_FAILURES',
+          suggestion: String(Math.max(1, policy.threshold - 1)),
+          hint: `warning: LOGIN_THROTTLE_USERNAME_FAILURES does not stay below the lockout threshold: set it to ${Math.max(1, policy.threshold - 1)} or less (logins are still never sent when one more wrong password would lock the account)`,
+        }
+      : {},
+  );
 }

@@ -190,7 +190,7 @@ export async function checkUserBind(
       if (error instanceof AccountRestrictedError) {
         const code = error.adSubCode ? `, Active Directory code ${error.adSubCode}` : '';
         return failed(`the directory refused ${user.dn}: ${error.reason}${code}`, {
-          hint: 'the account itself cannot log in now; an administrator of the directory has to change it',
+          hint: restrictionHint(error),
         });
       }
       return failed(`the user bind failed: ${error.detail ?? error.message}`);
@@ -199,6 +199,22 @@ export async function checkUserBind(
     }
   });
   return outcome.status === 'success';
+}
+
+/** What the user or an administrator can do about a restricted account. */
+export function restrictionHint(error: AccountRestrictedError): string {
+  switch (error.reason) {
+    case 'password-must-change':
+    case 'password-expired':
+      // AD 773 / 532: the password was right; only a new one is missing.
+      return "the password is right but must be changed: the user can change it (at a Windows logon or the directory's password page), then log in with the new one";
+    case 'account-locked':
+      return 'the account is locked after too many wrong passwords: it unlocks after the lockout duration, or an administrator unlocks it';
+    case 'logon-hours':
+      return 'the account may not log on at this time (logonHours): try within its hours, or an administrator changes them';
+    default:
+      return 'the account itself cannot log in now; an administrator of the directory has to change it';
+  }
 }
 
 /** `LDAP_REQUIRED_GROUP`: the user must be in at least one; otherwise which they lack and which they have. */

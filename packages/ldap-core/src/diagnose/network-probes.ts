@@ -79,10 +79,14 @@ function summarise(certificate: tls.PeerCertificate | undefined): CertificateSum
     Object.entries(fields ?? {})
       .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
       .join(', ');
-  const names = (certificate.subjectaltname ?? '')
+  const altNames = (certificate.subjectaltname ?? '')
     .split(',')
     .map((name) => name.trim().replace(/^(DNS|IP Address):/, ''))
     .filter(Boolean);
+  // Without a subjectAltName (Samba's own certificate) TLS clients match the host against the CN.
+  const commonName = certificate.subject?.CN;
+  const cn = Array.isArray(commonName) ? commonName : commonName ? [commonName] : [];
+  const names = altNames.length > 0 ? altNames : cn;
   return {
     subject: dn(certificate.subject),
     issuer: dn(certificate.issuer),

@@ -13,6 +13,7 @@ export type DiagnoseStepId =
   | 'port-reachable'
   | 'tls'
   | 'service-bind'
+  | 'lockout'
   | 'user-search-base'
   | 'user-search'
   | 'user-attributes'

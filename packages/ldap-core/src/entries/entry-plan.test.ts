@@ -50,8 +50,18 @@ describe('compileEntry', () => {
     const posix = compileEntry(
       testEntry({ LDAP_MEMBER_OF_OVERLAY: false, LDAP_MEMBER_ATTRIBUTE: 'uid', LDAP_ATTR_USERNAME: 'uid' }),
     );
-    expect(posix.userAttributes).toEqual(['objectGUID', 'uid', 'mail']);
-    expect(posix.bufferAttributes).toContain('objectGUID');
+    // objectGUID means Active Directory: the primary group and the lockout guard's attributes come along.
+    expect(posix.userAttributes).toEqual([
+      'objectGUID',
+      'primaryGroupID',
+      'objectSid',
+      'badPwdCount',
+      'badPasswordTime',
+      'msDS-ResultantPSO',
+      'uid',
+      'mail',
+    ]);
+    expect(posix.bufferAttributes).toEqual(expect.arrayContaining(['objectGUID', 'objectSid']));
   });
 
   it('builds group filters from the members attribute or the in-chain rule', () => {

@@ -36,8 +36,11 @@ export interface EntryPlan {
   recheckAttributes: string[];
   /** `(&(objectClass=<group class>)(|(<members attr>=<v1>)...)<custom group filter>)` */
   groupsWithMembersFilter(memberValues: readonly string[]): Filter;
-  /** Active Directory's transitive membership: `(&(objectClass=<group class>)(member:1.2.840.113556.1.4.1941:=<dn>)...)` */
-  nestedGroupsFilter(userDn: string): Filter;
+  /**
+   * Active Directory's transitive membership: `(&(objectClass=<group class>)(member:1.2.840.113556.1.4.1941:=<dn>)...)`,
+   * for the user and (ORed) the other DNs given (the user's primary group).
+   */
+  nestedGroupsFilter(userDn: string, alsoMembersOf?: readonly string[]): Filter;
   /** Every group: `(&(objectClass=<group class>)<custom group filter>)` */
   allGroupsFilter(): Filter;
 }
@@ -154,8 +157,14 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
   const userClass = new EqualityFilter({ attribute: 'objectClass', value: entry.LDAP_OBJECT_CLASS_USER });
   const groupClass = new EqualityFilter({ attribute: 'objectClass', value: entry.LDAP_OBJECT_CLASS_GROUP });
 
+  const binaryGuid = entry.LDAP_ATTR_GUID.toLowerCase() === 'objectguid';
   const userAttributes = uniqueNames([
     entry.LDAP_ATTR_GUID,
+    // Active Directory: the primary group (Domain Users) is only in primaryGroupID, a RID of objectSid's domain.
+    // and the lockout guard reads the user's bad-password count and password settings object.
+    ...(binaryGuid
+      ? ['primaryGroupID', 'objectSid', 'badPwdCount', 'badPasswordTime', 'msDS-ResultantPSO']
+      : []),
     entry.LDAP_ATTR_USERNAME,
     entry.LDAP_ATTR_EMAIL,
     ...(entry.LDAP_MEMBER_OF_OVERLAY ? [entry.LDAP_ATTR_GROUPS] : []),
@@ -165,10 +174,8 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
   // ldapts matches buffer attributes by the exact spelling the server answers with: ask for both
   // the configured one and Active Directory's own.
   const bufferAttributes = uniqueNames([entry.LDAP_ATTR_GUID]).concat(
-    entry.LDAP_ATTR_GUID.toLowerCase() === 'objectguid' ? ['objectGUID', 'objectGuid', 'objectguid'] : [],
+    binaryGuid ? ['objectGUID', 'objectGuid', 'objectguid', 'objectSid', 'objectsid'] : [],
   );
-
-  const binaryGuid = entry.LDAP_ATTR_GUID.toLowerCase() === 'objectguid';
 
   return {
     entry,
@@ -206,13 +213,17 @@ export function compileEntry(entry: LdapEntry): EntryPlan {
             }),
         customGroupFilter,
       ]),
-    nestedGroupsFilter: (userDn) =>
-      and([
+    nestedGroupsFilter: (userDn, alsoMembersOf = []) => {
+      // Active Directory keeps DN membership in `member`, whatever LDAP_ATTR_MEMBERS says for other directories.
+      const chains = [userDn, ...alsoMembersOf].map(
+        (dn) => new ExtensibleFilter({ matchType: 'member', rule: MATCHING_RULE_IN_CHAIN, value: dn }),
+      );
+      return and([
         groupClass,
-        // Active Directory keeps DN membership in `member`, whatever LDAP_ATTR_MEMBERS says for other directories.
-        new ExtensibleFilter({ matchType: 'member', rule: MATCHING_RULE_IN_CHAIN, value: userDn }),
+        chains.length === 1 ? chains[0] : new OrFilter({ filters: chains }),
         customGroupFilter,
-      ]),
+      ]);
+    },
     allGroupsFilter: () => and([groupClass, customGroupFilter]),
   };
 }

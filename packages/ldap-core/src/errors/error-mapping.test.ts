@@ -177,6 +177,29 @@ describe('toDirectoryError', () => {
     );
   });
 
+  it.each([
+    ['52f', 'account-restriction'],
+    ['568', 'too-many-groups'],
+    ['569', 'logon-type-not-granted'],
+    ['533', 'account-disabled'],
+  ])('maps AD sub-code %s to the restriction %s, with the DN and URL for the log', (subCode, reason) => {
+    const restricted = toDirectoryError(adBindError(subCode), {
+      step: 'user-bind',
+      url: 'ldaps://dc1.corp.test',
+      dn: 'CN=gina,CN=Users,DC=corp,DC=test',
+    });
+    expect(restricted).toBeInstanceOf(AccountRestrictedError);
+    expect(restricted.reason).toBe(reason);
+    expect((restricted as AccountRestrictedError).adSubCode).toBe(subCode);
+    expect((restricted as AccountRestrictedError).userDn).toBe('CN=gina,CN=Users,DC=corp,DC=test');
+    expect((restricted as AccountRestrictedError).url).toBe('ldaps://dc1.corp.test');
+  });
+
+  it('keeps 52e a wrong password and 525 an unknown user', () => {
+    expect(toDirectoryError(adBindError('52e'), { step: 'user-bind' }).reason).toBe('wrong-password');
+    expect(toDirectoryError(adBindError('525'), { step: 'user-bind' }).reason).toBe('user-not-found');
+  });
+
   it('passes DirectoryErrors through unchanged', () => {
     const original = new InvalidCredentialsError('wrong-password');
     expect(toDirectoryError(original, { step: 'user-bind' })).toBe(original);

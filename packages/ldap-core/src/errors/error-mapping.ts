@@ -31,14 +31,22 @@ interface ErrorContext {
   dn?: string;
 }
 
-/** Active Directory's bind sub-codes (`data 775` in the diagnostic message of result code 49). */
+/**
+ * Active Directory's bind sub-codes (`data 775` in the diagnostic message of result code 49): the
+ * Win32 error of the logon, in hex. Only 52e is a wrong password and 525 an unknown user; every
+ * other code is a restriction of an account whose password AD accepted (or, 775, a locked one),
+ * which the login throttle must not count as a guess.
+ */
 const AD_BIND_SUB_CODES: Record<string, { meaning: string; restriction?: AccountRestrictedReason }> = {
   '525': { meaning: 'user not found' },
   '52e': { meaning: 'invalid credentials' },
+  '52f': { meaning: 'account restrictions prevent this logon', restriction: 'account-restriction' },
   '530': { meaning: 'not permitted to log on at this time', restriction: 'logon-hours' },
   '531': { meaning: 'not permitted to log on at this workstation', restriction: 'workstation' },
   '532': { meaning: 'password expired', restriction: 'password-expired' },
   '533': { meaning: 'account disabled', restriction: 'account-disabled' },
+  '568': { meaning: 'too many security ids (groups) in the logon token', restriction: 'too-many-groups' },
+  '569': { meaning: 'logon type not granted at this machine', restriction: 'logon-type-not-granted' },
   '701': { meaning: 'account expired', restriction: 'account-expired' },
   '773': { meaning: 'user must reset password', restriction: 'password-must-change' },
   '775': { meaning: 'user account locked', restriction: 'account-locked' },
@@ -185,13 +193,20 @@ function fromResultCode(
           ...options,
           detail: `${options.detail} (AD ${subCode}: ${known.meaning})`,
           adSubCode: subCode,
+          userDn: context.dn,
+          url: context.url,
         });
       }
       if (subCode === '525') return new InvalidCredentialsError('user-not-found', options);
       return new InvalidCredentialsError('wrong-password', options);
     }
     case 53: // unwillingToPerform: OpenLDAP's answer to a bind the account may not make
-      if (context.step === 'user-bind') return new AccountRestrictedError('unwilling-to-perform', options);
+      if (context.step === 'user-bind')
+        return new AccountRestrictedError('unwilling-to-perform', {
+          ...options,
+          userDn: context.dn,
+          url: context.url,
+        });
       if (context.step === 'start-tls') return new DirectoryMisconfiguredError('start-tls-refused', options);
       return new DirectoryMisconfiguredError('unsupported-operation', options);
     case 3: // timeLimitExceeded

@@ -10,6 +10,7 @@ export type DirectoryErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'ACCOUNT_RESTRICTED'
   | 'NOT_PERMITTED'
+  | 'LOCKOUT_GUARD'
   | 'DIRECTORY_UNAVAILABLE'
   | 'DIRECTORY_MISCONFIGURED';
 
@@ -61,6 +62,9 @@ export type AccountRestrictedReason =
   | 'account-expired'
   | 'password-must-change'
   | 'account-locked'
+  | 'account-restriction'
+  | 'too-many-groups'
+  | 'logon-type-not-granted'
   | 'unwilling-to-perform';
 
 /**
@@ -72,10 +76,19 @@ export class AccountRestrictedError extends DirectoryError {
   declare readonly reason: AccountRestrictedReason;
   /** Active Directory's sub-code (`775`, `533`, ...), when the directory gave one. */
   readonly adSubCode: string | undefined;
+  /** The DN whose bind was refused (for logs only). */
+  readonly userDn: string | undefined;
+  /** The directory URL that answered (for logs only). */
+  readonly url: string | undefined;
 
-  constructor(reason: AccountRestrictedReason, options: DirectoryErrorOptions & { adSubCode?: string } = {}) {
+  constructor(
+    reason: AccountRestrictedReason,
+    options: DirectoryErrorOptions & { adSubCode?: string; userDn?: string; url?: string } = {},
+  ) {
     super(reason, options);
     this.adSubCode = options.adSubCode;
+    this.userDn = options.userDn;
+    this.url = options.url;
   }
 }
 
@@ -88,6 +101,25 @@ export class NotPermittedError extends DirectoryError {
 
   constructor(reason: NotPermittedReason, options?: DirectoryErrorOptions) {
     super(reason, options);
+  }
+}
+
+/**
+ * Active Directory would lock the account at the next wrong password (its `badPwdCount` is one
+ * below the lockout threshold that applies): the bind is not sent. Callers answer as their own
+ * throttle does.
+ */
+export class LockoutGuardError extends DirectoryError {
+  override readonly code = 'LOCKOUT_GUARD' as const;
+  declare readonly reason: 'lockout-threshold-near';
+  /** The threshold that applies to the user (the domain's, or the password settings object's). */
+  readonly threshold: number;
+  readonly badPasswordCount: number;
+
+  constructor(threshold: number, badPasswordCount: number, options?: DirectoryErrorOptions) {
+    super('lockout-threshold-near', options);
+    this.threshold = threshold;
+    this.badPasswordCount = badPasswordCount;
   }
 }
 

@@ -203,21 +203,27 @@ async function followNestedGroups(
 
 /**
  * All groups of a user. `rootDse` is only needed with `LDAP_NESTED_GROUPS` (to know whether the
- * directory resolves the chain itself).
+ * directory resolves the chain itself). `primaryGroupDn` (Active Directory's primary group, see
+ * primary-group.ts) counts as a direct group, and its parents as the user's with nesting.
  */
 export async function resolveGroups(
   connection: DirectoryConnection,
   plan: EntryPlan,
   userEntry: Entry,
   rootDse?: RootDse,
+  primaryGroupDn?: string,
 ): Promise<DirectoryGroup[]> {
   const { entry } = plan;
+  const primary = primaryGroupDn === undefined ? [] : [primaryGroupDn];
   if (entry.LDAP_NESTED_GROUPS && rootDse?.isActiveDirectory) {
-    return searchGroups(connection, plan, plan.nestedGroupsFilter(userEntry.dn));
+    const nested = await searchGroups(connection, plan, plan.nestedGroupsFilter(userEntry.dn, primary));
+    return groupsFromDns([...primary, ...nested.map((group) => group.dn)]);
   }
-  const direct = entry.LDAP_MEMBER_OF_OVERLAY
+  const listed = entry.LDAP_MEMBER_OF_OVERLAY
     ? groupsFromUserEntry(plan, userEntry)
     : await searchGroupsOfMember(connection, plan, userEntry);
+  const direct =
+    primary.length === 0 ? listed : groupsFromDns([...primary, ...listed.map((group) => group.dn)]);
   return entry.LDAP_NESTED_GROUPS ? followNestedGroups(connection, plan, direct) : direct;
 }
 

@@ -34,10 +34,12 @@ export function readUserProfile(plan: EntryPlan, entry: Entry, typedName: string
   const typed = typedName.toLowerCase();
   const name = names.find((value) => value.toLowerCase() === typed) ?? names[0] ?? typedName;
 
+  // A userPrincipalName already ends with the domain: gina@corp.test, not gina@corp.test@corp.test.
+  const qualified = name.toLowerCase().endsWith(`@${plan.domain}`) ? name : `${name}@${plan.domain}`;
   return {
     dn: entry.dn,
     guid: guidValue,
-    username: `${name}@${plan.domain}`.toLowerCase(),
+    username: qualified.toLowerCase(),
     email: attributeStrings(entry, settings.LDAP_ATTR_EMAIL)[0] ?? null,
   };
 }

@@ -11,6 +11,12 @@ export {
 export { runningInCi } from './environment.ts';
 export { TestDirectoryError } from './errors.ts';
 export { freeLoopbackPort } from './free-port.ts';
+export {
+  missingSambaPrograms,
+  type SambaDirectory,
+  type SambaUserOptions,
+  startSambaDirectory,
+} from './samba-directory.ts';
 export { setUserPassword } from './set-user-password.ts';
 export { type StartDirectoryOptions, startDirectory, type TestDirectory } from './start-directory.ts';
 export { startDirectoryOrSkip } from './start-directory-or-skip.ts';

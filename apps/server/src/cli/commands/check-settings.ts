@@ -89,6 +89,12 @@ function summaryLines(settings: Settings, dataDir: string, database: string): st
   if (!settings.AUTHENTICATION_METHODS.includes('LDAP')) {
     lines.push('note: AUTHENTICATION_METHODS does not contain LDAP, so LDAP logins are off');
   }
+  // check-settings contacts no directory: the lockout threshold is read by testldap and at serve's start.
+  if (settings.LDAP.some((entry) => entry.LDAP_ATTR_GUID.toLowerCase() === 'objectguid')) {
+    lines.push(
+      `note: Active Directory lockout: keep LOGIN_THROTTLE_USERNAME_FAILURES (${settings.LOGIN_THROTTLE_USERNAME_FAILURES}) below the domain's lockoutThreshold; testldap and serve read it (check-settings contacts no directory)`,
+    );
+  }
   const entries = summary.LDAP as Record<string, unknown>[];
   if (entries.length === 0) lines.push('LDAP: (no entries)');
   entries.forEach((entry, index) => {
@@ -107,7 +113,7 @@ export const checkSettingsCommand: Command = {
   options: { ...COMMON_OPTIONS, json: { type: 'boolean' } },
   positionals: [0, 0],
   async run({ values }, io) {
-    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
+    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd, { serving: true });
     const file = loaded.location?.path ?? null;
     if (values.json === true) {
       const document = loaded.ok

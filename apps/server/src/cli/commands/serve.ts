@@ -51,7 +51,7 @@ export const serveCommand: Command = {
     const port = parsePort(values.port as string | undefined);
     // Every line serve writes is JSON, the refusals before the server's own logger too.
     const startLog = createLogger('info', { write: (line: string) => io.stderr(line) });
-    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
+    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd, { serving: true });
     if (!loaded.ok) {
       for (const text of formatFindings(loaded.errors, loaded.location?.path)) {
         startLog.fatal({ code: 'SETTINGS_INVALID', file: loaded.location?.path }, text);

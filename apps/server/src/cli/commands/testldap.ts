@@ -40,9 +40,15 @@ function settingsStep(loaded: LoadedSettings, durationMs: number): DiagnoseStep 
   }
   const [first, ...rest] = loaded.errors;
   const more = rest.length > 0 ? ` (and ${rest.length} more: run manage check-settings)` : '';
+  // A file that is missing or unreadable was not "found": say what went wrong in the title too.
+  const unreadable = first?.path === '' && /^cannot read /.test(first.message);
   return {
     id,
-    title,
+    title: unreadable
+      ? 'Settings file cannot be read'
+      : loaded.location
+        ? 'Settings invalid'
+        : 'Settings not found',
     status: 'error',
     message: `${loaded.location ? `${loaded.location.path}: ` : ''}${first ? formatFindings([first])[0] : 'invalid'}${more}`,
     ...(first?.path ? { setting: first.path } : {}),
@@ -101,7 +107,7 @@ export const testldapCommand: Command = {
     const json = values.json === true;
 
     const started = performance.now();
-    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd);
+    const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd, { serving: true });
     const first = settingsStep(loaded, performance.now() - started);
     const print = (steps: DiagnoseStep[], result?: DiagnoseResult) => {
       if (json) {

@@ -1,0 +1,204 @@
+/**
+ * The server against a real Active Directory (a Samba 4 AD DC): the lockout threshold is never
+ * reached through the API, restricted accounts are logged with AD's code and not counted as
+ * guesses, UPN and NetBIOS logins, the primary group in LDAP_REQUIRED_GROUP and in the stored
+ * groups, and a user disabled in AD losing every session within the re-check cadence.
+ * One DC for the whole file (it binds fixed ports; see startSambaDirectory).
+ */
+import { Writable } from 'node:stream';
+import { type LdapEntryInput, ldapEntrySchema } from '@ldap-login/config-schema';
+import { DirectoryService } from '@ldap-login/ldap-core';
+import { type SambaDirectory, startSambaDirectory } from '@ldap-login/ldap-core/testing';
+import { ApiError } from '@ldap-login/protocol';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeDirectoriesAtStart } from './health/startup-probe.ts';
+import { SessionRecheckTimer } from './sessions/session-recheck.ts';
+import type { Session } from './test-support/protocol-client.ts';
+import { createTestApp, testSettings } from './test-support/test-app.ts';
+
+const PASSWORD = 'Gina-Passw0rd!';
+const CADENCE_MS = 200;
+
+describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
+  let dc: SambaDirectory;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    dc = await startSambaDirectory();
+  }, 900_000);
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await dc?.stop();
+  });
+
+  /** An app over the DC with `overrides`; its log lines are collected in `logLines`. */
+  async function appFor(overrides: Partial<LdapEntryInput> = {}, recheck = false) {
+    const entry = dc.ldapEntry(overrides);
+    const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
+    const logLines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logger = pino({ level: 'info' }, sink);
+    const app = await createTestApp({ directory: service, settings: { LDAP: [entry] }, logger });
+    const timer = recheck ? new SessionRecheckTimer(app.db, service, logger, CADENCE_MS) : undefined;
+    timer?.start();
+    cleanups.push(async () => {
+      await timer?.stop();
+      await app.close();
+      await service.close();
+    });
+    return { app, logLines };
+  }
+
+  async function statusOf(promise: Promise<unknown>): Promise<number> {
+    try {
+      await promise;
+      return 200;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return error.status;
+    }
+  }
+
+  it('answers 429 before the bind that would lock the AD account (threshold 3, throttle limit 5)', async () => {
+    const dn = await dc.createUser('lars', PASSWORD);
+    await dc.setDomainLockoutThreshold(3);
+    try {
+      const { app } = await appFor();
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 6; attempt++) {
+        statuses.push(await statusOf(app.client().login('lars@corp.test', 'wrong-password')));
+      }
+      expect(statuses).toEqual([400, 400, 429, 429, 429, 429]);
+      const state = await dc.read(dn, ['badPwdCount', 'lockoutTime']);
+      expect(state.badPwdCount).toEqual(['2']);
+      expect(state.lockoutTime?.[0] ?? '0').toBe('0');
+    } finally {
+      await dc.setDomainLockoutThreshold(0);
+    }
+  });
+
+  it('logs a restricted account with AD code, DN and URL, tells the client nothing, and does not count it', async () => {
+    const dn = await dc.createUser('dora', PASSWORD);
+    await dc.disableUser(dn);
+    const { app, logLines } = await appFor();
+    const statuses: number[] = [];
+    let reply = '';
+    // More than LOGIN_THROTTLE_USERNAME_FAILURES (5): a disabled account is not a guessed password.
+    for (let attempt = 0; attempt < 7; attempt++) {
+      try {
+        await app.client().login('dora@corp.test', PASSWORD);
+        statuses.push(200);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        statuses.push(error.status);
+        reply = JSON.stringify(error);
+      }
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 400, 400]);
+    expect(reply).not.toContain('533');
+    expect(reply).not.toContain('CN=dora');
+    const logged = logLines.find((line) => line.msg === 'login refused by the directory');
+    expect(logged).toMatchObject({
+      reason: 'ACCOUNT_RESTRICTED: account-disabled',
+      directoryCode: '533',
+      userDn: dn,
+      url: dc.ldapsUrl,
+    });
+  });
+
+  it('logs in by UPN and by CORP\\name, as one user', async () => {
+    await dc.createUser('uma', PASSWORD);
+    const upn = await appFor({ LDAP_ATTR_USERNAME: 'userPrincipalName' });
+    const byUpn = await upn.app.client().login('uma@corp.test', PASSWORD);
+    expect(byUpn.user.username).toBe('uma@corp.test');
+
+    const netbios = await appFor({ LDAP_NETBIOS_DOMAIN: 'CORP' });
+    const byNetbios = await netbios.app.client().login('CORP\\uma', PASSWORD);
+    const byName = await netbios.app.client().login('uma@corp.test', PASSWORD);
+    expect(byNetbios.user.username).toBe('uma@corp.test');
+    expect(byNetbios.user.id).toBe(byName.user.id);
+  });
+
+  it('admits by the primary group (Domain Users) and stores it among the groups', async () => {
+    await dc.createUser('pia', PASSWORD);
+    const domainUsers = `CN=Domain Users,${dc.usersDn}`;
+    const { app } = await appFor({ LDAP_REQUIRED_GROUP: [domainUsers], LDAP_NESTED_GROUPS: true });
+    await app.client().login('pia@corp.test', PASSWORD);
+    const stored = await app.db
+      .selectFrom('memberships')
+      .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['ldap_groups.name'])
+      .where('users.username', '=', 'pia@corp.test')
+      .execute();
+    expect(stored.map((row) => row.name)).toContain('Domain Users');
+  });
+
+  it('ends the sessions of a user disabled in AD within the re-check cadence', async () => {
+    const dn = await dc.createUser('otto', PASSWORD);
+    await dc.createUser('olga', PASSWORD);
+    const { app } = await appFor({}, true);
+    const otto: Session = await app.client().login('otto@corp.test', PASSWORD);
+    const olga: Session = await app.client().login('olga@corp.test', PASSWORD);
+    await otto.call('GET', '/user/');
+    await dc.disableUser(dn);
+    const deadline = Date.now() + 10_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      status = await statusOf(otto.call('GET', '/user/'));
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(status).toBe(401);
+    expect(await statusOf(olga.call('GET', '/user/'))).toBe(200);
+  });
+
+  it('probes each directory at start: logs the lockout threshold against the throttle, and a hint for a URL that fails', async () => {
+    await dc.setDomainLockoutThreshold(3);
+    try {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      });
+      const entry = dc.ldapEntry({ LDAP_URL: ['ldaps://127.0.0.1:636', dc.ldapsUrl] });
+      const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
+      try {
+        await probeDirectoriesAtStart(
+          service,
+          testSettings({ LDAP: [entry] }),
+          pino({ level: 'info' }, sink),
+        );
+      } finally {
+        await service.close();
+      }
+      const probes = lines.filter((line) => line.msg === 'directory probe at start');
+      expect(probes).toEqual([
+        expect.objectContaining({
+          url: 'ldaps://127.0.0.1:636',
+          up: false,
+          error: 'tls-certificate-rejected',
+          hint: expect.stringContaining('LDAP_CA_CERT_FILE and the host name in LDAP_URL'),
+        }),
+        expect.objectContaining({ url: dc.ldapsUrl, up: true }),
+      ]);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          msg: 'LOGIN_THROTTLE_USERNAME_FAILURES does not stay below the lockout threshold',
+          lockoutThreshold: 3,
+          usernameFailureLimit: 5,
+          level: 40,
+        }),
+      );
+    } finally {
+      await dc.setDomainLockoutThreshold(0);
+    }
+  });
+});
