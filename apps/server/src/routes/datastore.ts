@@ -6,7 +6,6 @@ import {
   updateDatastoreRequest,
 } from '@ldap-login/protocol';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { UserRow } from '../accounts/account-service.ts';
 import { audit } from '../audit.ts';
 import type { AppEnv } from '../http/app-env.ts';
@@ -16,8 +15,7 @@ import { sessionAuth } from '../http/session-auth.ts';
 import { encryptedJson, readEncryptedJson } from '../http/validated-body.ts';
 import { asApiErrors } from '../http/vault-errors.ts';
 import { LoginThrottled, type ThrottleReservation } from '../throttle/login-throttle.ts';
-
-const idParam = z.uuid();
+import { pathId } from './vault-params.ts';
 
 export function datastoreRoutes(services: ApiServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>({ strict: false });
@@ -37,10 +35,9 @@ export function datastoreRoutes(services: ApiServices): Hono<AppEnv> {
   });
 
   app.get('/:id', async (c) => {
-    const id = idParam.safeParse(c.req.param('id'));
-    if (!id.success) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', 'datastore id is not a UUID');
-    const row = await datastores.find(c.get('user')!.id, id.data.toLowerCase());
-    if (!row) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', `datastore ${id.data}`);
+    const id = pathId(c.req.param('id'), 'datastore');
+    const row = await datastores.find(c.get('user')!.id, id);
+    if (!row) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', `datastore ${id}`);
     return encryptedJson(c, {
       data: row.data,
       data_nonce: row.data_nonce,

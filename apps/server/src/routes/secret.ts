@@ -3,42 +3,19 @@
  * `/history/<id>/` (earlier versions), in Psono's shapes.
  */
 import {
-  ApiError,
   createSecretRequest,
   deleteSecretLinkRequest,
   moveSecretLinkRequest,
   updateSecretRequest,
 } from '@ldap-login/protocol';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { AppEnv } from '../http/app-env.ts';
 import type { ApiServices } from '../http/services.ts';
 import { sessionAuth } from '../http/session-auth.ts';
 import { encryptedJson, readEncryptedJson } from '../http/validated-body.ts';
 import { asApiErrors } from '../http/vault-errors.ts';
 import type { SecretVersion } from '../vault/secrets.ts';
-import type { VaultParent } from '../vault/vault-access.ts';
-
-const idParam = z.uuid();
-
-function pathId(value: string, what: string): string {
-  const id = idParam.safeParse(value);
-  if (!id.success) throw new ApiError('NO_PERMISSION_OR_NOT_EXIST', `${what} id is not a UUID`);
-  return id.data.toLowerCase();
-}
-
-function parentOf(
-  datastoreId: string | null | undefined,
-  shareId: string | null | undefined,
-  missing: 'EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED' | 'NO_PARENT_PROVIDED',
-): VaultParent {
-  if (datastoreId != null && shareId != null) {
-    throw new ApiError('EITHER_PARENT_DATASTORE_OR_SHARE_NEED_TO_BE_DEFINED_NOT_BOTH');
-  }
-  if (datastoreId != null) return { datastoreId };
-  if (shareId != null) return { shareId };
-  throw new ApiError(missing);
-}
+import { parentOf, pathId } from './vault-params.ts';
 
 function versionReply(version: SecretVersion) {
   return {
