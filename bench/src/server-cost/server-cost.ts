@@ -8,6 +8,11 @@
  *
  * Usage: npm run server-cost -w @ldap-login/bench -- [--concurrency 16] [--cell-ms 5000] [--users 64]
  *   [--vault-entries 5000] [--only login,'GET /user/','vault read','vault write']
+ *   [--server-script PATH] [--node-arg ARG]...
+ *
+ * `--server-script` runs another checkout's `fake-directory-server.ts` (which resolves that
+ * checkout's built server), so that two revisions are compared with the same client in the same
+ * minutes; `--node-arg` passes options such as `--cpu-prof` to the server's process.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +35,8 @@ const { values } = parseArgs({
     users: { type: 'string', default: '64' },
     'vault-entries': { type: 'string', default: '5000' },
     only: { type: 'string' },
+    'server-script': { type: 'string' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -48,7 +55,12 @@ for (const [name, value] of [
 const workDir = mkdtempSync(join(tmpdir(), 'ldap-login-server-cost-log-'));
 const server = await startChild({
   label: 'server with an in-memory directory',
-  nodeArgs: ['--import', 'tsx', fileURLToPath(new URL('./fake-directory-server.ts', import.meta.url))],
+  nodeArgs: [
+    ...values['node-arg'],
+    '--import',
+    'tsx',
+    values['server-script'] ?? fileURLToPath(new URL('./fake-directory-server.ts', import.meta.url)),
+  ],
   env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', SERVER_COST_USERS: String(userCount) },
   logFile: join(workDir, 'server.log'),
   ready: /listening on (\S+)/,
@@ -67,17 +79,20 @@ try {
   const sessions: Session[] = [];
   for (let worker = 0; worker < concurrency; worker++) sessions.push(await logIn(worker));
 
-  const vault = await createBenchVault(sessions[0]!, vaultEntries, `server-cost ${Date.now()}`);
+  const selected = (name: string) => values.only === undefined || values.only.split(',').includes(name);
+  // The datastore is built only when a vault target runs (5,000 entries take a while to write).
+  const vault =
+    selected('vault read') || selected('vault write')
+      ? await createBenchVault(sessions[0]!, vaultEntries, `server-cost ${Date.now()}`)
+      : undefined;
   const allTargets: [string, (worker: number, sequence: number) => Promise<unknown>, number][] = [
     ['login', (_worker, sequence) => logIn(sequence), concurrency],
     ['GET /user/', (worker) => sessions[worker]!.call('GET', '/user/'), concurrency],
     // One user's datastore (and one secret), read or written one after the other.
-    ['vault read', () => vault.read(), 1],
-    ['vault write', () => vault.write(), 1],
+    ['vault read', () => vault!.read(), 1],
+    ['vault write', () => vault!.write(), 1],
   ];
-  const targets = allTargets.filter(
-    ([name]) => values.only === undefined || values.only.split(',').includes(name),
-  );
+  const targets = allTargets.filter(([name]) => selected(name));
   console.log(
     `server with an in-memory directory, ${users.length} users, concurrency ${concurrency} ` +
       `(vault: ${vaultEntries} entries, concurrency 1)`,
