@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { groupKey } from '@ldap-login/ldap-core';
 import type { Executor } from '../db/executor.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
@@ -7,7 +7,7 @@ import type { DirectoryGroup, LoginDirectory } from './directory-port.ts';
 /** Fingerprint of a membership list, independent of order and DN spelling. */
 export function groupsFingerprint(groups: DirectoryGroup[]): string {
   const keys = [...new Set(groups.map((group) => groupKey(group.dn)))].sort();
-  return createHash('sha256').update(keys.join('\n'), 'utf8').digest('hex');
+  return hash('sha256', keys.join('\n'), 'hex');
 }
 
 const upsertGroup = defineStatement(

@@ -3,7 +3,7 @@
  * session secret that encrypts the session's traffic, and a validator the client must return
  * (proving it opened the user's private key) before the token is usable.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Compilable, Selectable } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import type { SessionsTable, UsersTable } from '../db/schema.ts';
@@ -78,7 +78,7 @@ export interface CreatedSession {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Compares two equal-length hex strings without leaking where they differ. */

@@ -5,7 +5,7 @@
  * client public key and nonce until the request is too old to be accepted at all: the client's
  * `device_time` inside the box bounds that, so the table holds only the last few minutes of logins.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Executor } from '../db/executor.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
 
@@ -50,10 +50,7 @@ export const deleteExpiredLoginRequests = defineStatement(
 
 export function loginRequestHash(publicKey: string, nonce: string): string {
   // 128 bits tell requests apart as well as 256 here, in half the index space.
-  return createHash('sha256')
-    .update(`${publicKey.toLowerCase()}:${nonce.toLowerCase()}`)
-    .digest('hex')
-    .slice(0, 32);
+  return hash('sha256', `${publicKey.toLowerCase()}:${nonce.toLowerCase()}`, 'hex').slice(0, 32);
 }
 
 /**
