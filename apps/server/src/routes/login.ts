@@ -221,7 +221,8 @@ export async function handleLogin(
   // Renewed at every login; a known device keeps its id (and so its counter).
   const issuedDevice = services.deviceTokens.issue(loginName, device?.deviceId);
   setCookie(c, cookieName, issuedDevice.token, {
-    path: new URL(c.req.url).pathname.replace(/\/+$/, ''),
+    // The path hono already parsed from the request line (a `new URL` per login cost ~10 us).
+    path: c.req.path.replace(/\/+$/, ''),
     httpOnly: true,
     secure: c.get('https'),
     sameSite: 'Strict',
