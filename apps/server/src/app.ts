@@ -188,29 +188,30 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   const api = new Hono<AppEnv>({ strict: false });
   // Headers are set before `next()`: set afterwards they cost the slow reply path (see security-headers.ts).
+  // `https` was set by the security headers' middleware, which runs first.
   api.use('*', (c, next) => {
     c.set(
       'clientAddress',
       proxies.clientAddress(c.env?.incoming?.socket?.remoteAddress, c.req.header('X-Forwarded-For')),
     );
-    c.set('https', overHttps(c));
     c.header('Cache-Control', 'no-store');
     return next();
   });
   const cors = apiCors(deps.settings.CORS_ALLOWED_ORIGINS);
   if (cors) api.use('*', cors);
-  api.use(
-    '*',
-    requireJsonBody((reason) => new ApiError('UNSUPPORTED_MEDIA_TYPE', reason)),
-  );
+  const jsonOnly = requireJsonBody((reason) => new ApiError('UNSUPPORTED_MEDIA_TYPE', reason));
   const tooLarge = (reason: string) => new ApiError('REQUEST_TOO_LARGE', reason);
   const smallBodies = limitBodySize(MAX_BODY_BYTES, tooLarge);
   const vaultBodies = limitBodySize(deps.settings.VAULT_MAX_BODY_SIZE, tooLarge);
-  api.use('*', (c, next) =>
-    VAULT_WRITE_PATH.test(c.req.path.slice(API_BASE_PATH.length))
-      ? vaultBodies(c, next)
-      : smallBodies(c, next),
-  );
+  // The body's type, then its size, in one middleware: a GET or HEAD carries no body and skips both.
+  api.use('*', (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const limit = VAULT_WRITE_PATH.test(c.req.path.slice(API_BASE_PATH.length)) ? vaultBodies : smallBodies;
+    return jsonOnly(c, async () => {
+      await limit(c, next);
+    });
+  });
   for (const resource of VAULT_RESOURCES) {
     api.use(`/${resource}/*`, countVaultOperations(metrics, resource));
   }
@@ -253,7 +254,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       : [...SECURITY_HEADERS, ['Strict-Transport-Security', hsts] as const];
   app.use(
     '*',
-    presetHeaders((c) => (overHttps(c) ? httpsHeaders : SECURITY_HEADERS), isApiPath),
+    presetHeaders((c) => {
+      // Worked out once per request: the API's middleware and the login's cookie read it.
+      const https = overHttps(c);
+      c.set('https', https);
+      return https ? httpsHeaders : SECURITY_HEADERS;
+    }, isApiPath),
   );
   app.route(API_BASE_PATH, api);
   if (deps.web) app.route('/', staticSite(deps.web));
