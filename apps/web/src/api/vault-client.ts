@@ -11,8 +11,10 @@ import {
   listDatastoresReply,
   type ReadDatastoreReply,
   type ReadSecretReply,
+  type ReadShareReply,
   readDatastoreReply,
   readSecretReply,
+  readShareReply,
   type UpdateDatastoreRequest,
   type UpdateSecretRequest,
   updateDatastoreReply,
@@ -63,6 +65,11 @@ export class VaultClient {
 
   async readSecret(id: string): Promise<ReadSecretReply> {
     return parseOrThrow(readSecretReply, await this.call('GET', `/secret/${id}/`), 'secret');
+  }
+
+  /** A share's sealed content and the caller's rights on it. */
+  async readShare(id: string): Promise<ReadShareReply> {
+    return parseOrThrow(readShareReply, await this.call('GET', `/share/${id}/`), 'share');
   }
 
   async updateSecret(request: UpdateSecretRequest): Promise<void> {
