@@ -185,11 +185,21 @@ url="http://$(docker port "$server" 8080/tcp | head -n 1)"
 echo "     serving on $url"
 # From the server's own "server listening" log line to the end of the engine's first passing
 # probe (the engine's probe log, not this script's polling, which lags on a loaded machine).
-listening_at=$(docker logs "$server" 2>/dev/null | grep -m 1 '"msg":"server listening"' |
-  node -e 'console.log(Date.parse(JSON.parse(require("node:fs").readFileSync(0, "utf8")).time) / 1000)')
-healthy_at=$(docker inspect --format '{{range .State.Health.Log}}{{if eq .ExitCode 0}}{{.End.Unix}}.{{printf "%09d" .End.Nanosecond}}{{"\n"}}{{end}}{{end}}' "$server" | head -n 1)
-healthy_after=$(awk -v a="$listening_at" -v b="$healthy_at" 'BEGIN { printf "%.1f", b - a }')
-check 'healthy within 2.5 s of listening' bash -c "echo '$healthy_after s after listening' && awk 'BEGIN { exit !($healthy_after <= 2.5) }'"
+# Runs inside `check`, so that a log line not yet written fails this check, not the whole script.
+healthy_soon_after_listening() {
+  local logs listening_at healthy_at healthy_after
+  logs=$(docker logs "$server" 2>/dev/null) || return 1
+  listening_at=$(grep -F '"msg":"server listening"' <<<"$logs" | head -n 1 |
+    node -e 'console.log(Date.parse(JSON.parse(require("node:fs").readFileSync(0, "utf8")).time) / 1000)') ||
+    { echo 'no "server listening" line in the log'; return 1; }
+  healthy_at=$(docker inspect --format '{{range .State.Health.Log}}{{if eq .ExitCode 0}}{{.End.Unix}}.{{printf "%09d" .End.Nanosecond}}{{"\n"}}{{end}}{{end}}' "$server" |
+    sed -n 1p)
+  [[ -n $healthy_at ]] || { echo 'no passing health probe recorded'; return 1; }
+  healthy_after=$(awk -v a="$listening_at" -v b="$healthy_at" 'BEGIN { printf "%.1f", b - a }')
+  echo "$healthy_after s after listening"
+  awk -v t="$healthy_after" 'BEGIN { exit !(t <= 2.5) }'
+}
+check 'healthy within 2.5 s of listening' healthy_soon_after_listening
 
 # --- checks ------------------------------------------------------------------------------------------
 check 'runs as a non-root user' bash -c "uid=\$(docker exec '$server' id -u) && echo \"uid \$uid\" && [[ \$uid != 0 ]]"

@@ -166,8 +166,21 @@ class KyselyExecutor implements Executor {
     };
   }
 
-  transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new KyselyExecutor(trx, this.compiled)));
+    // PostgreSQL ends one of two transactions that wait on each other (deadlock_detected, or a
+    // serialization failure); everything it did is rolled back, so running it again is safe.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction().execute((trx) => work(new KyselyExecutor(trx, this.compiled)));
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (attempt >= TRANSACTION_ATTEMPTS || (code !== '40P01' && code !== '40001')) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
   }
 }
+
+/** How often a PostgreSQL transaction ended by a deadlock or a serialization failure is tried. */
+const TRANSACTION_ATTEMPTS = 3;
