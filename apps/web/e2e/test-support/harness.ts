@@ -18,6 +18,7 @@ import { type RunningServer, startServer } from '@ldap-login/server';
 import { HEADLESS_CHROMIUM_ARGS } from '@ldap-login/server/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import { expectAccessible } from './accessibility.ts';
 
 const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -137,6 +138,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
 
 export function isStack(value: Stack | { skip: string } | undefined): value is Stack {
   return value !== undefined && !('skip' in value);
+}
+
+/**
+ * One stack for a test file: started before its tests (a loud note when it skips), closed after
+ * them. Each test calls the returned `ready(skip)` for the running stack; without one it skips.
+ */
+export function useStack(what: string, options: StackOptions = {}): (skip: (note?: string) => void) => Stack {
+  let stack: Stack | { skip: string } | undefined;
+  beforeAll(async () => {
+    stack = await startStack(options);
+    if (!isStack(stack)) {
+      console.warn(`\n!!! SKIPPING ${what}: ${stack.skip}\n!!! They run in CI, where this is an error.\n`);
+    }
+  }, 180_000);
+  afterAll(async () => {
+    if (isStack(stack)) await stack.close();
+  }, 60_000);
+  return (skip) => {
+    if (!isStack(stack)) {
+      skip(stack?.skip ?? 'stack not started');
+      throw new Error('unreachable');
+    }
+    return stack;
+  };
 }
 
 /** A fresh browser profile (empty storage): a first visit. */
