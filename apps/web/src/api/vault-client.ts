@@ -18,6 +18,7 @@ import {
   type UpdateDatastoreRequest,
   type UpdateSecretRequest,
   updateDatastoreReply,
+  type updateShareRequest,
 } from '@ldap-login/protocol';
 import type { z } from 'zod';
 import { ClientError } from './client-error.ts';
@@ -70,6 +71,11 @@ export class VaultClient {
   /** A share's sealed content and the caller's rights on it. */
   async readShare(id: string): Promise<ReadShareReply> {
     return parseOrThrow(readShareReply, await this.call('GET', `/share/${id}/`), 'share');
+  }
+
+  /** New content of a share (write right); the server keeps no write date to compare. */
+  async updateShare(request: z.input<typeof updateShareRequest>): Promise<void> {
+    await this.call('PUT', '/share/', request);
   }
 
   async updateSecret(request: UpdateSecretRequest): Promise<void> {

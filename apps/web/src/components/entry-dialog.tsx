@@ -20,6 +20,8 @@ export interface EntryDialogProps {
   onSave: (type: EditableType, form: EditableFields, previous: SecretFields) => Promise<void>;
   onCopy: (what: 'username' | 'password', value: string) => void;
   onClose: () => void;
+  /** an entry of a share the user may only read: shown, never edited */
+  readOnlyShare?: boolean;
 }
 
 function typeLabel(type: string | undefined): string {
@@ -34,7 +36,8 @@ export function EntryDialog(props: EntryDialogProps) {
     () => props.item,
     (item) => props.readSecret?.(item) ?? Promise.resolve({}),
   );
-  const editable = () => props.item === undefined || isEditableType(props.item.type);
+  const editable = () =>
+    props.item === undefined || (isEditableType(props.item.type) && props.readOnlyShare !== true);
   const title = () =>
     props.item === undefined
       ? t('entry.newTitle')
@@ -69,7 +72,14 @@ export function EntryDialog(props: EntryDialogProps) {
           )}
         </Match>
         <Match when={secret()}>
-          {(fields) => <ReadOnlyFields type={props.item?.type} fields={fields()} onClose={props.onClose} />}
+          {(fields) => (
+            <ReadOnlyFields
+              type={props.item?.type}
+              fields={fields()}
+              notice={props.readOnlyShare ? t('vault.readOnlyShare') : t('vault.readOnly')}
+              onClose={props.onClose}
+            />
+          )}
         </Match>
       </Switch>
     </Dialog>
@@ -259,7 +269,12 @@ function EntryForm(props: {
   );
 }
 
-function ReadOnlyFields(props: { type: string | undefined; fields: SecretFields; onClose: () => void }) {
+function ReadOnlyFields(props: {
+  type: string | undefined;
+  fields: SecretFields;
+  notice: string;
+  onClose: () => void;
+}) {
   const [revealed, setRevealed] = createSignal<string[]>([]);
   const shown = () =>
     Object.entries(props.fields).filter(
@@ -267,7 +282,7 @@ function ReadOnlyFields(props: { type: string | undefined; fields: SecretFields;
     );
   return (
     <>
-      <p class="notice">{t('vault.readOnly')}</p>
+      <p class="notice">{props.notice}</p>
       <dl class="facts">
         <dt>{t('entry.type')}</dt>
         <dd>{typeLabel(props.type)}</dd>

@@ -17,6 +17,8 @@ import { useSession } from '../state/session-context.tsx';
 import { clearClipboardNow, copyWithExpiry } from '../vault/clipboard.ts';
 import type { SecretFields } from '../vault/datastore-codec.ts';
 import { type EditableFields, type EditableType, isEditableType, readFields } from '../vault/entry-types.ts';
+import type { ShareRights } from '../vault/share-codec.ts';
+import { canChangeNode, canEditContent, ShareAccessError } from '../vault/share-tree.ts';
 import {
   type DatastoreTree,
   findNode,
@@ -146,6 +148,7 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     } catch (error) {
       guard(error);
       if (error instanceof VaultConflictError) setFailure(t('vault.conflict'));
+      else if (error instanceof ShareAccessError) setFailure(shareRefusal(error));
       else
         setFailure(
           t('vault.saveFailed', {
@@ -204,6 +207,7 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     } catch (error) {
       guard(error);
       if (error instanceof VaultConflictError) throw new Error(t('vault.conflict'));
+      if (error instanceof ShareAccessError) throw new Error(shareRefusal(error));
       throw error;
     }
     setModal(undefined);
@@ -224,6 +228,15 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     const name = (findNode(store.tree(), id)?.node.name as string | undefined) ?? '';
     return act(() => store.restore(id), t('vault.restored', { name }));
   };
+
+  /** The folder shown (null: everything, the root); new entries and folders go there. */
+  const currentFolder = () => (view().kind === 'folder' ? (view() as { id: string }).id : null);
+  /** Shares the user may only read refuse by key as they show no controls. */
+  const refuseReadOnly = () => setFailure(t('vault.readOnlyRefused'));
+  const ifChangeable = (id: string, action: () => void) =>
+    canChangeNode(store.tree(), id) ? action() : refuseReadOnly();
+  const ifAddable = (action: () => void) =>
+    canEditContent(store.tree(), currentFolder()) ? action() : refuseReadOnly();
 
   const selectedItem = () => {
     const id = selected();
@@ -260,8 +273,8 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     const index = shown().findIndex((entry) => entry.item.id === selected());
     const handlers: Record<string, () => void> = {
       '/': () => searchInput?.focus(),
-      n: () => setModal({ kind: 'entry' }),
-      N: () => setModal({ kind: 'newFolder' }),
+      n: () => ifAddable(() => setModal({ kind: 'entry' })),
+      N: () => ifAddable(() => setModal({ kind: 'newFolder' })),
       '?': () => setModal({ kind: 'help' }),
       l: () => props.onLock(),
       ArrowDown: () => focusRow(index + 1),
@@ -271,9 +284,11 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
       u: () => item && void copyFromItem(item, 'username'),
       p: () => item && void copyFromItem(item, 'password'),
       o: () => item && void openUrl(item),
-      m: () => item && setModal({ kind: 'move', id: item.id, name: item.name ?? '' }),
-      F2: () => item && setModal({ kind: 'rename', id: item.id, name: item.name ?? '' }),
-      Delete: () => item && void trashNode(item.id),
+      m: () =>
+        item && ifChangeable(item.id, () => setModal({ kind: 'move', id: item.id, name: item.name ?? '' })),
+      F2: () =>
+        item && ifChangeable(item.id, () => setModal({ kind: 'rename', id: item.id, name: item.name ?? '' })),
+      Delete: () => item && ifChangeable(item.id, () => void trashNode(item.id)),
     };
     const handler = handlers[key];
     if (handler) {
@@ -321,18 +336,19 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
                 aria-current={
                   view().kind === 'folder' && (view() as { id: string }).id === folder.id ? 'true' : undefined
                 }
-                disabled={folder.share_id !== undefined}
-                title={folder.share_id !== undefined ? t('vault.shared') : undefined}
                 onClick={() => {
                   setQuery('');
                   setView({ kind: 'folder', id: folder.id });
                 }}
-                {...(folder.share_id === undefined ? dragProps(folder.id) : {})}
+                {...(canChangeNode(store.tree(), folder.id) ? dragProps(folder.id) : {})}
               >
                 <Icon name="folder" />
                 {folder.name}
+                <Show when={folder.share_id !== undefined}>
+                  <ShareMark rights={folder.share_rights as ShareRights | undefined} />
+                </Show>
               </button>
-              <Show when={folder.share_id === undefined}>
+              <Show when={canChangeNode(store.tree(), folder.id)}>
                 <details class="menu">
                   <summary class="menu-button" aria-label={t('vault.actions', { name: folder.name ?? '' })}>
                     ⋯
@@ -468,22 +484,24 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
             <div class="vault-layout">
               <aside class="vault-sidebar" aria-label={t('vault.folders')}>
                 <div class="sidebar-actions">
-                  <button
-                    type="button"
-                    class="button primary small"
-                    onClick={() => setModal({ kind: 'entry' })}
-                    aria-keyshortcuts="n"
-                  >
-                    {t('vault.newEntry')}
-                  </button>
-                  <button
-                    type="button"
-                    class="button secondary small"
-                    onClick={() => setModal({ kind: 'newFolder' })}
-                    aria-keyshortcuts="Shift+N"
-                  >
-                    {t('vault.newFolder')}
-                  </button>
+                  <Show when={canEditContent(store.tree(), currentFolder())}>
+                    <button
+                      type="button"
+                      class="button primary small"
+                      onClick={() => setModal({ kind: 'entry' })}
+                      aria-keyshortcuts="n"
+                    >
+                      {t('vault.newEntry')}
+                    </button>
+                    <button
+                      type="button"
+                      class="button secondary small"
+                      onClick={() => setModal({ kind: 'newFolder' })}
+                      aria-keyshortcuts="Shift+N"
+                    >
+                      {t('vault.newFolder')}
+                    </button>
+                  </Show>
                 </div>
                 <div class="folder-row" {...dropProps(null)}>
                   <button
@@ -574,6 +592,8 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
                               setModal({ kind: 'move', id: entry.item.id, name: entry.item.name ?? '' })
                             }
                             onTrash={() => void trashNode(entry.item.id)}
+                            editable={canEditContent(store.tree(), entry.item.id)}
+                            changeable={canChangeNode(store.tree(), entry.item.id)}
                             drag={dragProps(entry.item.id)}
                           />
                         )}
@@ -595,6 +615,10 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
             {(entryModal) => (
               <EntryDialog
                 {...(entryModal().item ? { item: entryModal().item } : {})}
+                readOnlyShare={
+                  entryModal().item !== undefined &&
+                  !canEditContent(store.tree(), (entryModal().item as VaultItem).id)
+                }
                 readSecret={secretOf}
                 onSave={(type, form, previous) => saveEntry(entryModal().item, type, form, previous)}
                 onCopy={(what, value) => void copy(what, value)}
@@ -609,7 +633,7 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
               confirmLabel={t('vault.create')}
               onDone={(name) => {
                 setModal(undefined);
-                const parent = view().kind === 'folder' ? (view() as { id: string }).id : null;
+                const parent = currentFolder();
                 if (name) void act(() => store.createFolder(parent, name), t('vault.saved'));
               }}
             />
@@ -671,13 +695,22 @@ function EntryRow(props: {
   onRename: () => void;
   onMove: () => void;
   onTrash: () => void;
+  /** its fields may change (false in a read-only share) */
+  editable: boolean;
+  /** it may be renamed, moved, deleted */
+  changeable: boolean;
   drag: DragSource;
 }) {
   const item = () => props.entry.item;
   const website = () => item().type === 'website_password';
   const name = () => item().name ?? '';
   return (
-    <li class="entry-row" classList={{ selected: props.selected }} data-entry-id={item().id} {...props.drag}>
+    <li
+      class="entry-row"
+      classList={{ selected: props.selected }}
+      data-entry-id={item().id}
+      {...(props.changeable ? props.drag : {})}
+    >
       <button
         type="button"
         class="entry-open"
@@ -735,20 +768,42 @@ function EntryRow(props: {
           </summary>
           <div class="menu-items">
             <button type="button" onClick={menuAction(props.onOpen)}>
-              {isEditableType(item().type) ? t('vault.edit') : t('vault.details')}
+              {isEditableType(item().type) && props.editable ? t('vault.edit') : t('vault.details')}
             </button>
-            <button type="button" onClick={menuAction(props.onRename)}>
-              {t('vault.rename')}
-            </button>
-            <button type="button" onClick={menuAction(props.onMove)}>
-              {t('vault.moveTo')}
-            </button>
-            <button type="button" onClick={menuAction(props.onTrash)}>
-              {t('vault.delete')}
-            </button>
+            <Show when={props.changeable}>
+              <button type="button" onClick={menuAction(props.onRename)}>
+                {t('vault.rename')}
+              </button>
+              <button type="button" onClick={menuAction(props.onMove)}>
+                {t('vault.moveTo')}
+              </button>
+              <button type="button" onClick={menuAction(props.onTrash)}>
+                {t('vault.delete')}
+              </button>
+            </Show>
           </div>
         </details>
       </div>
     </li>
+  );
+}
+
+function shareRefusal(error: ShareAccessError): string {
+  return error.code === 'CROSSES_SHARE' ? t('vault.crossesShare') : t('vault.readOnlyRefused');
+}
+
+/** Marks a shared folder, and whether it is read-only or could not be opened. */
+function ShareMark(props: { rights: ShareRights | undefined }) {
+  const label = () =>
+    props.rights?.read !== true
+      ? t('vault.sharedUnreadable')
+      : props.rights.write
+        ? t('vault.shared')
+        : t('vault.sharedReadOnly');
+  return (
+    <span class="share-mark" title={label()}>
+      <span aria-hidden="true">{props.rights?.write === true ? '⇄' : '🔒'}</span>
+      <span class="visually-hidden">({label()})</span>
+    </span>
   );
 }
