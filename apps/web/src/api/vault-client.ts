@@ -3,12 +3,21 @@
  * protocol's request types and every reply read with its schemas.
  */
 import {
+  type AcceptShareRightReply,
+  acceptShareRightReply,
+  type acceptShareRightRequest,
   type CreateDatastoreRequest,
   type CreateSecretRequest,
   createDatastoreReply,
   createSecretReply,
+  type createShareLinkRequest,
+  type JobsReply,
+  jobsReply,
   type ListDatastoresReply,
+  type ListSharesReply,
   listDatastoresReply,
+  listSharesReply,
+  type membershipMissingGroupSecretRequest,
   type ReadDatastoreReply,
   type ReadSecretReply,
   type ReadShareReply,
@@ -76,6 +85,38 @@ export class VaultClient {
   /** New content of a share (write right); the server keeps no write date to compare. */
   async updateShare(request: z.input<typeof updateShareRequest>): Promise<void> {
     await this.call('PUT', '/share/', request);
+  }
+
+  /** The caller's own share rights, offered (`share_right_accepted: null`) and accepted. */
+  async listShareRights(): Promise<ListSharesReply['shares']> {
+    return parseOrThrow(listSharesReply, await this.call('GET', '/share/'), 'shares').shares;
+  }
+
+  async acceptShareRight(request: z.input<typeof acceptShareRightRequest>): Promise<AcceptShareRightReply> {
+    return parseOrThrow(
+      acceptShareRightReply,
+      await this.call('POST', '/share/right/accept/', request),
+      'accepted share',
+    );
+  }
+
+  async declineShareRight(shareRightId: string): Promise<void> {
+    await this.call('POST', '/share/right/decline/', { share_right_id: shareRightId });
+  }
+
+  /** Places a share under a datastore or a share (`link_id`: the node's id there). */
+  async createShareLink(request: z.input<typeof createShareLinkRequest>): Promise<void> {
+    await this.call('PUT', '/share/link/', request);
+  }
+
+  async jobs(): Promise<JobsReply> {
+    return parseOrThrow(jobsReply, await this.call('GET', '/job/'), 'jobs');
+  }
+
+  async provideMissingGroupSecret(
+    request: z.input<typeof membershipMissingGroupSecretRequest>,
+  ): Promise<void> {
+    await this.call('POST', '/job/membership-missing-group-secret/', request);
   }
 
   async updateSecret(request: UpdateSecretRequest): Promise<void> {

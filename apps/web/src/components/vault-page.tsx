@@ -1,3 +1,4 @@
+import { nobleCrypto } from '@ldap-login/protocol';
 import {
   createMemo,
   createResource,
@@ -17,6 +18,7 @@ import { useSession } from '../state/session-context.tsx';
 import { clearClipboardNow, copyWithExpiry } from '../vault/clipboard.ts';
 import type { SecretFields } from '../vault/datastore-codec.ts';
 import { type EditableFields, type EditableType, isEditableType, readFields } from '../vault/entry-types.ts';
+import { GROUP_KEY_JOB_INTERVAL_MS, runGroupKeyJobs } from '../vault/group-key-jobs.ts';
 import type { ShareRights } from '../vault/share-codec.ts';
 import { canChangeNode, canEditContent, ShareAccessError } from '../vault/share-tree.ts';
 import {
@@ -28,6 +30,7 @@ import {
   type VaultItem,
   walk,
 } from '../vault/tree.ts';
+import type { OpenedKeys } from '../vault/vault-keys.ts';
 import { VaultConflictError, VaultStore } from '../vault/vault-store.ts';
 import { AccountPage } from './account-page.tsx';
 import { EntryDialog } from './entry-dialog.tsx';
@@ -91,10 +94,18 @@ function safeUrl(value: string): string | undefined {
 }
 
 /** The unlocked vault: folders, entries, search, and every action by mouse and by key. */
-export function VaultPage(props: { session: Session; secretKey: string; onLock: () => void }) {
+export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: () => void }) {
   const state = useSession();
-  const store = new VaultStore(new VaultClient(props.session, state.fetch), props.secretKey);
+  const client = new VaultClient(props.session, state.fetch);
+  const store = new VaultStore(client, props.keys.secretKey);
+  // Hands group keys to forced members now and every 10 minutes (needs the private key).
+  let jobTimer: ReturnType<typeof setInterval> | undefined;
+  const runJobs = () => {
+    if (props.keys.privateKey === '') return;
+    runGroupKeyJobs(nobleCrypto, client, props.keys).catch((error: unknown) => guard(error));
+  };
   onCleanup(() => {
+    if (jobTimer !== undefined) clearInterval(jobTimer);
     store.close();
     clearClipboardNow();
   });
@@ -106,6 +117,10 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
   const [opened, { refetch }] = createResource(async () => {
     try {
       await store.open();
+      if (jobTimer === undefined) {
+        runJobs();
+        jobTimer = setInterval(runJobs, GROUP_KEY_JOB_INTERVAL_MS);
+      }
       return true;
     } catch (error) {
       guard(error);
