@@ -20,6 +20,7 @@ import type { SecretFields } from '../vault/datastore-codec.ts';
 import { type EditableFields, type EditableType, isEditableType, readFields } from '../vault/entry-types.ts';
 import { GROUP_KEY_JOB_INTERVAL_MS, runGroupKeyJobs } from '../vault/group-key-jobs.ts';
 import type { ShareRights } from '../vault/share-codec.ts';
+import { acceptOffer, pendingOffers, type ShareOffer } from '../vault/share-offers.ts';
 import { canChangeNode, canEditContent, ShareAccessError } from '../vault/share-tree.ts';
 import {
   type DatastoreTree,
@@ -45,7 +46,7 @@ import { NameDialog } from './name-dialog.tsx';
 const MAX_ROWS = 300;
 const DRAG_TYPE = 'application/x-vault-node';
 
-type View = { kind: 'all' } | { kind: 'trash' } | { kind: 'folder'; id: string };
+type View = { kind: 'all' } | { kind: 'trash' } | { kind: 'offers' } | { kind: 'folder'; id: string };
 
 type Modal =
   | { kind: 'entry'; item?: VaultItem }
@@ -127,6 +128,40 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
       throw error;
     }
   });
+
+  // Shares offered to the user; their keys are boxed for the private key.
+  const [offers, { refetch: refetchOffers }] = createResource(
+    () => opened.state === 'ready' && props.keys.privateKey !== '',
+    async (ready): Promise<ShareOffer[]> => {
+      if (!ready) return [];
+      try {
+        return pendingOffers(nobleCrypto, await client.listShareRights(), props.keys);
+      } catch (error) {
+        // The vault works without the offers; they are asked for again on the next opening.
+        guard(error);
+        return [];
+      }
+    },
+  );
+  const acceptShare = (offer: ShareOffer) =>
+    act(
+      async () => {
+        const { node, kind } = await acceptOffer(nobleCrypto, client, offer, props.keys);
+        await store.placeShare(node, kind);
+        await refetchOffers();
+        if ((offers() ?? []).length === 0) setView({ kind: 'all' });
+      },
+      t('offers.accepted', { name: offer.title || t('offers.untitled') }),
+    );
+  const declineShare = (offer: ShareOffer) =>
+    act(
+      async () => {
+        await client.declineShareRight(offer.shareRightId);
+        await refetchOffers();
+        if ((offers() ?? []).length === 0) setView({ kind: 'all' });
+      },
+      t('offers.declined', { name: offer.title || t('offers.untitled') }),
+    );
 
   const [view, setView] = createSignal<View>({ kind: 'all' });
   const [query, setQuery] = createSignal('');
@@ -405,6 +440,7 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
     if (query().trim() !== '') return t('vault.searchResults', { count: shown().length });
     const current = view();
     if (current.kind === 'trash') return t('vault.trash');
+    if (current.kind === 'offers') return t('offers.title');
     if (current.kind === 'folder') return folderName(current.id);
     return t('vault.allEntries');
   };
@@ -546,6 +582,21 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
                     {t('vault.trash')} ({trash().length})
                   </button>
                 </div>
+                <Show when={(offers() ?? []).length > 0}>
+                  <div class="folder-row">
+                    <button
+                      type="button"
+                      class="folder-button"
+                      classList={{ active: view().kind === 'offers' }}
+                      onClick={() => {
+                        setQuery('');
+                        setView({ kind: 'offers' });
+                      }}
+                    >
+                      {t('offers.title')} ({(offers() ?? []).length})
+                    </button>
+                  </div>
+                </Show>
                 <p class="muted small">{t('vault.dragHint')}</p>
               </aside>
               <main class="vault-main" aria-labelledby="vault-heading">
@@ -558,66 +609,73 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
                   </p>
                 </Show>
                 <Show
-                  when={view().kind !== 'trash' || query().trim() !== ''}
+                  when={view().kind !== 'offers' || query().trim() !== ''}
                   fallback={
-                    <Show when={trash().length > 0} fallback={<p class="muted">{t('vault.trashEmpty')}</p>}>
-                      <ul class="entry-list">
-                        <For each={trash()}>
-                          {(node) => (
-                            <li class="entry-row">
-                              <span class="entry-name">
-                                <Show when={node.kind === 'folder'}>
-                                  <Icon name="folder" />
-                                </Show>
-                                {node.name}
-                              </span>
-                              <button
-                                type="button"
-                                class="button secondary small"
-                                onClick={() => void restoreNode(node.id)}
-                              >
-                                {t('vault.restore')}
-                                <span class="visually-hidden"> {node.name}</span>
-                              </button>
-                            </li>
-                          )}
-                        </For>
-                      </ul>
-                    </Show>
+                    <OfferList offers={offers() ?? []} onAccept={acceptShare} onDecline={declineShare} />
                   }
                 >
                   <Show
-                    when={shown().length > 0}
-                    fallback={<p class="muted">{query() ? t('vault.noResults') : t('vault.empty')}</p>}
+                    when={view().kind !== 'trash' || query().trim() !== ''}
+                    fallback={
+                      <Show when={trash().length > 0} fallback={<p class="muted">{t('vault.trashEmpty')}</p>}>
+                        <ul class="entry-list">
+                          <For each={trash()}>
+                            {(node) => (
+                              <li class="entry-row">
+                                <span class="entry-name">
+                                  <Show when={node.kind === 'folder'}>
+                                    <Icon name="folder" />
+                                  </Show>
+                                  {node.name}
+                                </span>
+                                <button
+                                  type="button"
+                                  class="button secondary small"
+                                  onClick={() => void restoreNode(node.id)}
+                                >
+                                  {t('vault.restore')}
+                                  <span class="visually-hidden"> {node.name}</span>
+                                </button>
+                              </li>
+                            )}
+                          </For>
+                        </ul>
+                      </Show>
+                    }
                   >
-                    <ul class="entry-list" ref={listElement} aria-label={t('vault.entries')}>
-                      <For each={shown().slice(0, MAX_ROWS)}>
-                        {(entry) => (
-                          <EntryRow
-                            entry={entry}
-                            selected={selected() === entry.item.id}
-                            onSelect={() => setSelected(entry.item.id)}
-                            onOpen={() => setModal({ kind: 'entry', item: entry.item })}
-                            onCopy={(what) => void copyFromItem(entry.item, what)}
-                            onOpenUrl={() => void openUrl(entry.item)}
-                            onRename={() =>
-                              setModal({ kind: 'rename', id: entry.item.id, name: entry.item.name ?? '' })
-                            }
-                            onMove={() =>
-                              setModal({ kind: 'move', id: entry.item.id, name: entry.item.name ?? '' })
-                            }
-                            onTrash={() => void trashNode(entry.item.id)}
-                            editable={canEditContent(store.tree(), entry.item.id)}
-                            changeable={canChangeNode(store.tree(), entry.item.id)}
-                            drag={dragProps(entry.item.id)}
-                          />
-                        )}
-                      </For>
-                    </ul>
-                    <Show when={shown().length > MAX_ROWS}>
-                      <p class="muted small" role="note">
-                        {t('vault.moreRows', { shown: MAX_ROWS, count: shown().length })}
-                      </p>
+                    <Show
+                      when={shown().length > 0}
+                      fallback={<p class="muted">{query() ? t('vault.noResults') : t('vault.empty')}</p>}
+                    >
+                      <ul class="entry-list" ref={listElement} aria-label={t('vault.entries')}>
+                        <For each={shown().slice(0, MAX_ROWS)}>
+                          {(entry) => (
+                            <EntryRow
+                              entry={entry}
+                              selected={selected() === entry.item.id}
+                              onSelect={() => setSelected(entry.item.id)}
+                              onOpen={() => setModal({ kind: 'entry', item: entry.item })}
+                              onCopy={(what) => void copyFromItem(entry.item, what)}
+                              onOpenUrl={() => void openUrl(entry.item)}
+                              onRename={() =>
+                                setModal({ kind: 'rename', id: entry.item.id, name: entry.item.name ?? '' })
+                              }
+                              onMove={() =>
+                                setModal({ kind: 'move', id: entry.item.id, name: entry.item.name ?? '' })
+                              }
+                              onTrash={() => void trashNode(entry.item.id)}
+                              editable={canEditContent(store.tree(), entry.item.id)}
+                              changeable={canChangeNode(store.tree(), entry.item.id)}
+                              drag={dragProps(entry.item.id)}
+                            />
+                          )}
+                        </For>
+                      </ul>
+                      <Show when={shown().length > MAX_ROWS}>
+                        <p class="muted small" role="note">
+                          {t('vault.moreRows', { shown: MAX_ROWS, count: shown().length })}
+                        </p>
+                      </Show>
                     </Show>
                   </Show>
                 </Show>
@@ -820,5 +878,64 @@ function ShareMark(props: { rights: ShareRights | undefined }) {
       <span aria-hidden="true">{props.rights?.write === true ? '⇄' : '🔒'}</span>
       <span class="visually-hidden">({label()})</span>
     </span>
+  );
+}
+
+/** Shares offered to the user, each accepted into the vault or declined. */
+function OfferList(props: {
+  offers: ShareOffer[];
+  onAccept: (offer: ShareOffer) => Promise<void>;
+  onDecline: (offer: ShareOffer) => Promise<void>;
+}) {
+  const [busy, setBusy] = createSignal(false);
+  const run = (work: () => Promise<void>) => async () => {
+    setBusy(true);
+    try {
+      await work();
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Show when={props.offers.length > 0} fallback={<p class="muted">{t('offers.none')}</p>}>
+      <ul class="entry-list" aria-label={t('offers.title')}>
+        <For each={props.offers}>
+          {(offer) => {
+            const name = () => offer.title || t('offers.untitled');
+            return (
+              <li class="entry-row">
+                <span class="entry-open">
+                  <span class="entry-name">{name()}</span>
+                  <span class="entry-meta muted small">
+                    {t('offers.from', { name: offer.from })} ·{' '}
+                    {offer.write ? t('offers.readWrite') : t('offers.readOnly')}
+                  </span>
+                </span>
+                <div class="entry-actions">
+                  <button
+                    type="button"
+                    class="button primary small"
+                    disabled={busy()}
+                    onClick={run(() => props.onAccept(offer))}
+                  >
+                    {t('offers.accept')}
+                    <span class="visually-hidden">: {name()}</span>
+                  </button>
+                  <button
+                    type="button"
+                    class="button secondary small"
+                    disabled={busy()}
+                    onClick={run(() => props.onDecline(offer))}
+                  >
+                    {t('offers.decline')}
+                    <span class="visually-hidden">: {name()}</span>
+                  </button>
+                </div>
+              </li>
+            );
+          }}
+        </For>
+      </ul>
+    </Show>
   );
 }

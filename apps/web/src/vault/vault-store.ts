@@ -26,6 +26,7 @@ import {
   itemSummary,
   writeFields,
 } from './entry-types.ts';
+import { type ShareNode, shareReference } from './share-codec.ts';
 import {
   canChangeNode,
   canEditContent,
@@ -275,6 +276,23 @@ export class VaultStore {
       if (!canChangeNode(tree, id)) throw new ShareAccessError('READ_ONLY', 'this share may only be read');
       return restoreFromTrash(tree, id);
     });
+  }
+
+  /**
+   * Places an accepted share at the top level: linked under the datastore, its reference written
+   * into the tree, then opened with the rights the server reports.
+   */
+  async placeShare(node: ShareNode, kind: 'folder' | 'item'): Promise<void> {
+    await this.client.createShareLink({
+      link_id: node.id,
+      share_id: node.share_id,
+      parent_datastore_id: this.datastoreId,
+    });
+    const reference = shareReference(node);
+    await this.commit((tree) =>
+      kind === 'folder' ? addFolder(tree, null, reference) : addItem(tree, null, reference),
+    );
+    await this.queue.then(() => this.reload());
   }
 
   /** Forgets the keys and the decrypted tree (lock, sign-out). */
