@@ -276,10 +276,18 @@ function ReadOnlyFields(props: {
   onClose: () => void;
 }) {
   const [revealed, setRevealed] = createSignal<string[]>([]);
+  // `website_password_title` is the title of a website password, not a password: the type's
+  // prefix is not part of the field's name.
+  const prefix = () => (props.type ? `${props.type}_` : '');
   const shown = () =>
-    Object.entries(props.fields).filter(
-      ([, value]) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean',
-    );
+    Object.entries(props.fields)
+      .filter(
+        ([, value]) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean',
+      )
+      .map(([key, value]): [string, unknown] => [
+        key.startsWith(prefix()) ? key.slice(prefix().length) : key,
+        value,
+      ]);
   return (
     <>
       <p class="notice">{props.notice}</p>

@@ -919,7 +919,7 @@ function OfferList(props: {
                     onClick={run(() => props.onAccept(offer))}
                   >
                     {t('offers.accept')}
-                    <span class="visually-hidden">: {name()}</span>
+                    <span class="visually-hidden"> {name()}</span>
                   </button>
                   <button
                     type="button"
@@ -928,7 +928,7 @@ function OfferList(props: {
                     onClick={run(() => props.onDecline(offer))}
                   >
                     {t('offers.decline')}
-                    <span class="visually-hidden">: {name()}</span>
+                    <span class="visually-hidden"> {name()}</span>
                   </button>
                 </div>
               </li>
