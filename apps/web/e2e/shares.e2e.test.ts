@@ -28,7 +28,7 @@ interface SharedEntry {
 async function shareFolder(
   owner: Session,
   datastoreId: string,
-  to: { id: string; public_key: string },
+  to: { id: string; public_key: string } | undefined,
   folder: string,
   entry: { title: string; username: string; password: string },
   write: boolean,
@@ -82,7 +82,9 @@ async function shareFolder(
     shareKey,
   );
   await owner.call('PUT', '/share/', { share_id: shareId, data: content.text, data_nonce: content.nonce });
-  const box = (text: string) => crypto.boxSeal(text, fromHex(to.public_key), fromHex(owner.privateKey));
+  if (to === undefined) return { shareId, secretId, secretKey, shareKey };
+  const recipient = fromHex(to.public_key);
+  const box = (text: string) => crypto.boxSeal(text, recipient, fromHex(owner.privateKey));
   const title = box(folder);
   const type = box('folder');
   const key = box(shareKey);
@@ -102,6 +104,70 @@ async function shareFolder(
   return { shareId, secretId, secretKey, shareKey };
 }
 
+/**
+ * Bob's client creates a group, gives it a right on a share of his and invites alice: the group's
+ * keys boxed for her with the group's private key, the share's key and labels sealed under the
+ * group's secret key (Psono's shapes).
+ */
+async function shareThroughGroup(
+  owner: Session,
+  datastoreId: string,
+  to: { id: string; public_key: string },
+): Promise<void> {
+  const groupSecret = toHex(crypto.randomBytes(32));
+  const groupPair = crypto.generateX25519KeyPair();
+  const groupPrivate = toHex(groupPair.privateKey);
+  const ownSecret = seal(groupSecret, owner.secretKey);
+  const ownPrivate = seal(groupPrivate, owner.secretKey);
+  const { group_id: groupId } = await owner.call<{ group_id: string }>('PUT', '/group/', {
+    name: 'Operations',
+    secret_key: ownSecret.text,
+    secret_key_nonce: ownSecret.nonce,
+    private_key: ownPrivate.text,
+    private_key_nonce: ownPrivate.nonce,
+    public_key: toHex(groupPair.publicKey),
+  });
+  const shared = await shareFolder(
+    owner,
+    datastoreId,
+    undefined,
+    'Ops',
+    { title: 'Pager', username: 'oncall', password: 'pager-secret-3' },
+    true,
+  );
+  const title = seal('Ops', groupSecret);
+  const type = seal('folder', groupSecret);
+  const key = seal(shared.shareKey, groupSecret);
+  await owner.call('PUT', '/share/right/', {
+    share_id: shared.shareId,
+    group_id: groupId,
+    title: title.text,
+    title_nonce: title.nonce,
+    type: type.text,
+    type_nonce: type.nonce,
+    key: key.text,
+    key_nonce: key.nonce,
+    read: true,
+    write: true,
+    grant: false,
+  });
+  const box = (text: string) => crypto.boxSeal(text, fromHex(to.public_key), groupPair.privateKey);
+  const secretForAlice = box(groupSecret);
+  const privateForAlice = box(groupPrivate);
+  await owner.call('PUT', '/membership/', {
+    group_id: groupId,
+    user_id: to.id,
+    secret_key: secretForAlice.text,
+    secret_key_nonce: secretForAlice.nonce,
+    secret_key_type: 'asymmetric',
+    private_key: privateForAlice.text,
+    private_key_nonce: privateForAlice.nonce,
+    private_key_type: 'asymmetric',
+    group_admin: false,
+    share_admin: false,
+  });
+}
+
 function configure(s: Stack) {
   s.setConfig({
     backend_servers: [
@@ -118,7 +184,7 @@ function configure(s: Stack) {
 }
 
 describe('shared folders in Chromium against the server and a real directory', { timeout: 240_000 }, () => {
-  it('bob offers two folders; alice accepts both, edits the writable one and only reads the other', async ({
+  it('bob offers two folders and a group; alice accepts them, edits the writable share, only reads the other', async ({
     skip,
   }) => {
     const s = ready(skip);
@@ -154,16 +220,17 @@ describe('shared folders in Chromium against the server and a real directory', {
       { title: 'Wiki', username: 'reader', password: 'wiki-secret-2' },
       false,
     );
+    await shareThroughGroup(bob, bobDatastore, alice);
 
     const { page } = await newVisitor(s);
     await page.goto(s.origin);
     await submitLogin(page, 'alice', alicePassword);
     await page.getByRole('heading', { name: 'All entries' }).waitFor();
 
-    // The offers wait in their own list, reached from the sidebar.
-    await page.getByRole('button', { name: 'Offered shares (2)' }).click();
-    await page.getByRole('heading', { name: 'Offered shares' }).waitFor();
-    const offers = page.getByRole('list', { name: 'Offered shares' });
+    // The offers and the invitation wait in their own lists, reached from the sidebar.
+    await page.getByRole('button', { name: 'Waiting for you (3)' }).click();
+    await page.getByRole('heading', { name: 'Waiting for you' }).waitFor();
+    const offers = page.getByRole('list', { name: 'Shares offered to you' });
     expect(await offers.textContent()).toContain('read and write');
     expect(await offers.textContent()).toContain('read only');
     await screenshot(page, '40-share-offers');
@@ -173,8 +240,16 @@ describe('shared folders in Chromium against the server and a real directory', {
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Accept Team' }).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Accept Handbook' }).click();
+    await page.getByRole('button', { name: 'Accept Handbook' }).waitFor({ state: 'detached' });
+    // Joining the group brings the group's share.
+    const groups = page.getByRole('list', { name: 'Group invitations' });
+    expect(await groups.textContent()).toContain('invited by bob@');
+    await page.getByRole('button', { name: 'Accept Operations' }).click();
     await page.getByRole('heading', { name: 'All entries' }).waitFor();
-    await expect.poll(() => page.getByRole('button', { name: /Offered shares/ }).count()).toBe(0);
+    await expect.poll(() => page.getByRole('button', { name: /Waiting for you/ }).count()).toBe(0);
+    await page.getByRole('button', { name: /^Ops/ }).click();
+    await page.getByRole('heading', { name: 'Ops' }).waitFor();
+    await page.locator('.entry-row', { hasText: 'Pager' }).waitFor();
 
     // The writable share: its entry opens and is edited; the change reaches bob's share.
     await page.getByRole('button', { name: /^Team/ }).click();

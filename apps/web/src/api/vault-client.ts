@@ -3,7 +3,9 @@
  * protocol's request types and every reply read with its schemas.
  */
 import {
+  type AcceptMembershipReply,
   type AcceptShareRightReply,
+  acceptMembershipReply,
   acceptShareRightReply,
   type acceptShareRightRequest,
   type CreateDatastoreRequest,
@@ -14,8 +16,10 @@ import {
   type JobsReply,
   jobsReply,
   type ListDatastoresReply,
+  type ListGroupsReply,
   type ListSharesReply,
   listDatastoresReply,
+  listGroupsReply,
   listSharesReply,
   type membershipMissingGroupSecretRequest,
   type ReadDatastoreReply,
@@ -107,6 +111,24 @@ export class VaultClient {
   /** Places a share under a datastore or a share (`link_id`: the node's id there). */
   async createShareLink(request: z.input<typeof createShareLinkRequest>): Promise<void> {
     await this.call('PUT', '/share/link/', request);
+  }
+
+  /** The caller's memberships, offered (`accepted: null`) and accepted. */
+  async listGroups(): Promise<ListGroupsReply['groups']> {
+    return parseOrThrow(listGroupsReply, await this.call('GET', '/group/'), 'groups').groups;
+  }
+
+  /** The group's keys for the caller and the shares the group reaches. */
+  async acceptMembership(membershipId: string): Promise<AcceptMembershipReply> {
+    return parseOrThrow(
+      acceptMembershipReply,
+      await this.call('POST', '/membership/accept/', { membership_id: membershipId }),
+      'accepted membership',
+    );
+  }
+
+  async declineMembership(membershipId: string): Promise<void> {
+    await this.call('POST', '/membership/decline/', { membership_id: membershipId });
   }
 
   async jobs(): Promise<JobsReply> {

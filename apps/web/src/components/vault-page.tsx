@@ -18,6 +18,7 @@ import { useSession } from '../state/session-context.tsx';
 import { clearClipboardNow, copyWithExpiry } from '../vault/clipboard.ts';
 import type { SecretFields } from '../vault/datastore-codec.ts';
 import { type EditableFields, type EditableType, isEditableType, readFields } from '../vault/entry-types.ts';
+import { acceptInvitation, type GroupInvitation, pendingInvitations } from '../vault/group-invitations.ts';
 import { GROUP_KEY_JOB_INTERVAL_MS, runGroupKeyJobs } from '../vault/group-key-jobs.ts';
 import type { ShareRights } from '../vault/share-codec.ts';
 import { acceptOffer, pendingOffers, type ShareOffer } from '../vault/share-offers.ts';
@@ -143,13 +144,48 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
       }
     },
   );
+  const [invitations, { refetch: refetchInvitations }] = createResource(
+    () => opened.state === 'ready' && props.keys.privateKey !== '',
+    async (ready): Promise<GroupInvitation[]> => {
+      if (!ready) return [];
+      try {
+        return pendingInvitations(await client.listGroups());
+      } catch (error) {
+        guard(error);
+        return [];
+      }
+    },
+  );
+  const pendingCount = () => (offers() ?? []).length + (invitations() ?? []).length;
+  const leaveEmptyPending = () => {
+    if (pendingCount() === 0) setView({ kind: 'all' });
+  };
+  const acceptGroup = (invitation: GroupInvitation) =>
+    act(
+      async () => {
+        const shares = await acceptInvitation(nobleCrypto, client, invitation, props.keys);
+        for (const { node, kind } of shares) await store.placeShare(node, kind);
+        await refetchInvitations();
+        leaveEmptyPending();
+      },
+      t('offers.joined', { name: invitation.name }),
+    );
+  const declineGroup = (invitation: GroupInvitation) =>
+    act(
+      async () => {
+        await client.declineMembership(invitation.membershipId);
+        await refetchInvitations();
+        leaveEmptyPending();
+      },
+      t('offers.declined', { name: invitation.name }),
+    );
   const acceptShare = (offer: ShareOffer) =>
     act(
       async () => {
         const { node, kind } = await acceptOffer(nobleCrypto, client, offer, props.keys);
         await store.placeShare(node, kind);
         await refetchOffers();
-        if ((offers() ?? []).length === 0) setView({ kind: 'all' });
+        leaveEmptyPending();
       },
       t('offers.accepted', { name: offer.title || t('offers.untitled') }),
     );
@@ -158,7 +194,7 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
       async () => {
         await client.declineShareRight(offer.shareRightId);
         await refetchOffers();
-        if ((offers() ?? []).length === 0) setView({ kind: 'all' });
+        leaveEmptyPending();
       },
       t('offers.declined', { name: offer.title || t('offers.untitled') }),
     );
@@ -582,7 +618,7 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
                     {t('vault.trash')} ({trash().length})
                   </button>
                 </div>
-                <Show when={(offers() ?? []).length > 0}>
+                <Show when={pendingCount() > 0}>
                   <div class="folder-row">
                     <button
                       type="button"
@@ -593,7 +629,7 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
                         setView({ kind: 'offers' });
                       }}
                     >
-                      {t('offers.title')} ({(offers() ?? []).length})
+                      {t('offers.title')} ({pendingCount()})
                     </button>
                   </div>
                 </Show>
@@ -611,7 +647,14 @@ export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: (
                 <Show
                   when={view().kind !== 'offers' || query().trim() !== ''}
                   fallback={
-                    <OfferList offers={offers() ?? []} onAccept={acceptShare} onDecline={declineShare} />
+                    <PendingLists
+                      offers={offers() ?? []}
+                      invitations={invitations() ?? []}
+                      onAccept={acceptShare}
+                      onDecline={declineShare}
+                      onJoin={acceptGroup}
+                      onRefuse={declineGroup}
+                    />
                   }
                 >
                   <Show
@@ -881,11 +924,17 @@ function ShareMark(props: { rights: ShareRights | undefined }) {
   );
 }
 
-/** Shares offered to the user, each accepted into the vault or declined. */
-function OfferList(props: {
+/**
+ * What waits for the user: shares offered to them and group invitations, each accepted into the
+ * vault or declined.
+ */
+function PendingLists(props: {
   offers: ShareOffer[];
+  invitations: GroupInvitation[];
   onAccept: (offer: ShareOffer) => Promise<void>;
   onDecline: (offer: ShareOffer) => Promise<void>;
+  onJoin: (invitation: GroupInvitation) => Promise<void>;
+  onRefuse: (invitation: GroupInvitation) => Promise<void>;
 }) {
   const [busy, setBusy] = createSignal(false);
   const run = (work: () => Promise<void>) => async () => {
@@ -896,46 +945,66 @@ function OfferList(props: {
       setBusy(false);
     }
   };
+  const Row = (row: {
+    name: string;
+    meta: string;
+    onAccept: () => Promise<void>;
+    onDecline: () => Promise<void>;
+  }) => (
+    <li class="entry-row">
+      <span class="entry-open">
+        <span class="entry-name">{row.name}</span>
+        <span class="entry-meta muted small">{row.meta}</span>
+      </span>
+      <div class="entry-actions">
+        <button type="button" class="button primary small" disabled={busy()} onClick={run(row.onAccept)}>
+          {t('offers.accept')}
+          <span class="visually-hidden"> {row.name}</span>
+        </button>
+        <button type="button" class="button secondary small" disabled={busy()} onClick={run(row.onDecline)}>
+          {t('offers.decline')}
+          <span class="visually-hidden"> {row.name}</span>
+        </button>
+      </div>
+    </li>
+  );
   return (
-    <Show when={props.offers.length > 0} fallback={<p class="muted">{t('offers.none')}</p>}>
-      <ul class="entry-list" aria-label={t('offers.title')}>
-        <For each={props.offers}>
-          {(offer) => {
-            const name = () => offer.title || t('offers.untitled');
-            return (
-              <li class="entry-row">
-                <span class="entry-open">
-                  <span class="entry-name">{name()}</span>
-                  <span class="entry-meta muted small">
-                    {t('offers.from', { name: offer.from })} ·{' '}
-                    {offer.write ? t('offers.readWrite') : t('offers.readOnly')}
-                  </span>
-                </span>
-                <div class="entry-actions">
-                  <button
-                    type="button"
-                    class="button primary small"
-                    disabled={busy()}
-                    onClick={run(() => props.onAccept(offer))}
-                  >
-                    {t('offers.accept')}
-                    <span class="visually-hidden"> {name()}</span>
-                  </button>
-                  <button
-                    type="button"
-                    class="button secondary small"
-                    disabled={busy()}
-                    onClick={run(() => props.onDecline(offer))}
-                  >
-                    {t('offers.decline')}
-                    <span class="visually-hidden"> {name()}</span>
-                  </button>
-                </div>
-              </li>
-            );
-          }}
-        </For>
-      </ul>
+    <Show
+      when={props.offers.length + props.invitations.length > 0}
+      fallback={<p class="muted">{t('offers.none')}</p>}
+    >
+      <Show when={props.offers.length > 0}>
+        <h2 class="pending-heading">{t('offers.shares')}</h2>
+        <ul class="entry-list" aria-label={t('offers.shares')}>
+          <For each={props.offers}>
+            {(offer) => (
+              <Row
+                name={offer.title || t('offers.untitled')}
+                meta={`${t('offers.from', { name: offer.from })} · ${
+                  offer.write ? t('offers.readWrite') : t('offers.readOnly')
+                }`}
+                onAccept={() => props.onAccept(offer)}
+                onDecline={() => props.onDecline(offer)}
+              />
+            )}
+          </For>
+        </ul>
+      </Show>
+      <Show when={props.invitations.length > 0}>
+        <h2 class="pending-heading">{t('offers.groups')}</h2>
+        <ul class="entry-list" aria-label={t('offers.groups')}>
+          <For each={props.invitations}>
+            {(invitation) => (
+              <Row
+                name={invitation.name}
+                meta={invitation.from ? t('offers.invitedBy', { name: invitation.from }) : t('offers.group')}
+                onAccept={() => props.onJoin(invitation)}
+                onDecline={() => props.onRefuse(invitation)}
+              />
+            )}
+          </For>
+        </ul>
+      </Show>
     </Show>
   );
 }

@@ -15,7 +15,7 @@ import type { VaultClient } from '../api/vault-client.ts';
 import { openKey } from './datastore-codec.ts';
 import type { OpenedKeys } from './vault-keys.ts';
 
-type JobCrypto = Pick<
+export type JobCrypto = Pick<
   CryptoBackend,
   'secretboxOpen' | 'secretboxSeal' | 'boxOpen' | 'boxSeal' | 'randomBytes'
 >;
@@ -25,7 +25,7 @@ export type MissingGroupSecretRequest = z.input<typeof membershipMissingGroupSec
 export const GROUP_KEY_JOB_INTERVAL_MS = 10 * 60 * 1000;
 
 /** One of the holder's copies of a group key: under their secret key, or boxed from the group. */
-function openGroupKey(
+export function openGroupKey(
   crypto: JobCrypto,
   text: string,
   nonce: string,

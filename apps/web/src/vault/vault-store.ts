@@ -52,6 +52,7 @@ import {
   restoreFromTrash,
   updateNode,
   type VaultItem,
+  walk,
 } from './tree.ts';
 
 /** The tree changed on the server since it was read; it has been reloaded. */
@@ -283,6 +284,12 @@ export class VaultStore {
    * into the tree, then opened with the rights the server reports.
    */
   async placeShare(node: ShareNode, kind: 'folder' | 'item'): Promise<void> {
+    // A share already in the vault is not placed twice (Psono's client checks the same).
+    let present = false;
+    walk(this.tree(), ({ node: other }) => {
+      if (other.share_id === node.share_id) present = true;
+    });
+    if (present) return;
     await this.client.createShareLink({
       link_id: node.id,
       share_id: node.share_id,
