@@ -800,7 +800,13 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
         [JSON.stringify({ ...sealed, text: 123 }), 'INVALID_REQUEST'],
         [JSON.stringify({ text: sealed.text }), 'INVALID_REQUEST'],
         [' \n ', 'INVALID_REQUEST'],
-        [JSON.stringify({ ...sealed, text: `${sealed.text.slice(0, -2)}00` }), 'REQUEST_CANNOT_BE_DECRYPTED'],
+        [
+          JSON.stringify({
+            ...sealed,
+            text: `${sealed.text.slice(0, -1)}${sealed.text.endsWith('0') ? '1' : '0'}`,
+          }),
+          'REQUEST_CANNOT_BE_DECRYPTED',
+        ],
       ] as const) {
         const response = await send(payload);
         expect({
