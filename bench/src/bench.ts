@@ -4,7 +4,7 @@
  * after the other, so that a change in the machine's load touches them alike.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { startDirectory, type TestDirectory } from '@ldap-login/ldap-core/testing';
@@ -21,6 +21,7 @@ import {
 } from './floor/floor-target.ts';
 import { HttpClient } from './http-client.ts';
 import { measureLoad, runLoad, runOpenLoop } from './load-runner.ts';
+import { loopBreakdown, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
 import {
   type AdCellRecord,
@@ -251,6 +252,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       if (maxRate > 0) {
         const rate = maxRate / 2;
         log(`open loop: logins at ${Math.round(rate)}/s (half of the ${maxRate}/s measured at c=16 ldap)...`);
+        // The scrape resets the server's event-loop histogram, so the next one covers the cell.
+        const loopBefore = await scrapeServerLoop(server.apiUrl);
+        const ownLoop = watchOwnLoop();
         const cpuBefore = server.cpuMs();
         const result = await runOpenLoop({
           ratePerSecond: rate,
@@ -260,6 +264,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           signal: interruption.signal,
         });
         const cpu = server.cpuMs() - cpuBefore;
+        const own = ownLoop.stop();
+        const breakdown = loopBreakdown(
+          loopBefore,
+          await scrapeServerLoop(server.apiUrl),
+          own,
+          cpu,
+          result.elapsedMs,
+          loadavg()[0]!,
+        );
         figures.open_loop = {
           max_rate_per_s: maxRate,
           rate_per_s: Math.round(rate),
@@ -269,12 +282,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           p50_ms: result.p50Ms,
           p99_ms: result.p99Ms,
           max_send_lag_ms: result.maxSendLagMs,
+          send_lag_p99_ms: result.sendLagP99Ms,
+          service_p99_ms: result.serviceP99Ms,
+          ...breakdown,
           server_cpu_ms_per_request:
             result.requests > 0 ? Math.round((cpu / result.requests) * 1000) / 1000 : 0,
           error_samples: result.errorSamples,
         };
         log(
           `  p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms over ${result.requests} logins (sender lag up to ${result.maxSendLagMs} ms)`,
+        );
+        log(
+          `  the tail: p99 from the actual send ${result.serviceP99Ms} ms, send lag p99 ${result.sendLagP99Ms} ms; ` +
+            `server event-loop delay p99 ${breakdown.server_loop_delay_p99_ms} ms (max ${breakdown.server_loop_delay_max_ms}), ` +
+            `GC ${breakdown.server_gc_pauses} pauses ${breakdown.server_gc_ms} ms (major ${breakdown.server_gc_major_ms}), ` +
+            `server CPU ${breakdown.server_cpu_utilisation} of a core; load generator's loop delay p99 ` +
+            `${breakdown.load_generator_loop_delay_p99_ms} ms (max ${breakdown.load_generator_loop_delay_max_ms}); load average ${breakdown.load_average}`,
         );
       }
     }

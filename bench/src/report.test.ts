@@ -62,6 +62,17 @@ const figures: FigureDetails = {
     p50_ms: 3,
     p99_ms: 12.5,
     max_send_lag_ms: 1,
+    send_lag_p99_ms: 0.5,
+    service_p99_ms: 11,
+    server_loop_delay_p99_ms: 4,
+    server_loop_delay_max_ms: 9,
+    server_gc_pauses: 12,
+    server_gc_ms: 30,
+    server_gc_major_ms: 0,
+    server_cpu_utilisation: 0.6,
+    load_generator_loop_delay_p99_ms: 2,
+    load_generator_loop_delay_max_ms: 3,
+    load_average: 1.5,
     server_cpu_ms_per_request: 0.8,
     error_samples: [],
   },
@@ -174,5 +185,6 @@ describe('checkTargets', () => {
     expect(text).toContain('MISS  server_cpu_vs_floor_c16_ldap');
     expect(text).toContain('PASS  vault_read_cpu_vs_floor_5000');
     expect(text).toContain('floor 0.5 ms');
+    expect(text).toContain('server event-loop delay p99 4 ms (max 9), GC 12 pauses 30 ms');
   });
 });

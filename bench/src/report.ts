@@ -2,6 +2,8 @@
  * The benchmark's result: `runs`, `ratios` and `rss_mb_after` in the shape the issue fixes (other
  * tools read them), plus details that explain the figures.
  */
+
+import type { LoopBreakdown } from './loop-delay.ts';
 import type { ScaleResult } from './scale/scale-cells.ts';
 import type { TargetName, Transport } from './targets/target.ts';
 import type { JsSize, WebSizes } from './web-size.ts';
@@ -73,7 +75,10 @@ export interface AdCellRecord {
 /** The measurements behind the ratios, by part of the run. */
 export interface FigureDetails {
   floor?: { login_cpu_ms: number; logins_per_s: number; errors: number; error_samples: string[] };
-  open_loop?: {
+  open_loop?: LoopBreakdown & {
+    /** p99 of the send lag, and p99 latency from the actual send (see load-runner.ts). */
+    send_lag_p99_ms: number;
+    service_p99_ms: number;
     max_rate_per_s: number;
     rate_per_s: number;
     sent: number;
@@ -287,6 +292,13 @@ export function formatFigures(report: BenchReport): string[] {
     lines.push(
       `open loop: ${open.rate_per_s} logins/s (half of ${open.max_rate_per_s}/s), ${open.requests} logins, ` +
         `p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, sender lag up to ${open.max_send_lag_ms} ms, errors ${open.errors}`,
+    );
+    lines.push(
+      `  its tail: p99 ${open.service_p99_ms} ms from the actual send, send lag p99 ${open.send_lag_p99_ms} ms; ` +
+        `server event-loop delay p99 ${open.server_loop_delay_p99_ms} ms (max ${open.server_loop_delay_max_ms}), ` +
+        `GC ${open.server_gc_pauses} pauses ${open.server_gc_ms} ms (major ${open.server_gc_major_ms}), ` +
+        `server CPU ${open.server_cpu_utilisation} of a core; load generator loop delay p99 ` +
+        `${open.load_generator_loop_delay_p99_ms} ms (max ${open.load_generator_loop_delay_max_ms}); load average ${open.load_average}`,
     );
   }
   if (figures.vault) {
