@@ -187,4 +187,30 @@ describe('checkTargets', () => {
     expect(text).toContain('floor 0.5 ms');
     expect(text).toContain('server event-loop delay p99 4 ms (max 9), GC 12 pauses 30 ms');
   });
+
+  it('prints the web vault cell next to the JavaScript sizes', () => {
+    const js = { files: 3, bytes: 300_000, gzip_bytes: 95_000 };
+    const text = formatReport({
+      ...report(180, 20_000),
+      figures: {
+        ...figures,
+        web: {
+          ours: js,
+          official: null,
+          notes: [],
+          vault: {
+            entries: 5000,
+            login_to_list_ms: [900, 800, 1000],
+            login_to_list_median_ms: 900,
+            keystroke_to_results_ms: [20, 30],
+            keystroke_to_results_median_ms: 25,
+          },
+        },
+      },
+    });
+    expect(text).toContain(
+      'web vault in Chromium, 5000 entries: login click to list 900 ms median (900, 800, 1000); ' +
+        'keystroke to filtered list 25.0 ms median (2 keystrokes, max 30.0 ms)',
+    );
+  });
 });

@@ -98,6 +98,13 @@ describe('npm run bench -- --smoke', () => {
       expect(record.vault_ops_per_s).toBeGreaterThan(0);
     }
     expect(figures.web?.ours?.gzip_bytes).toBeGreaterThan(0);
+    // Our client in Chromium with the smoke run's datastore: every login and keystroke measured.
+    expect(figures.web?.notes.filter((note) => note.includes('web vault'))).toEqual([]);
+    expect(figures.web?.vault).toMatchObject({ entries: 50 });
+    expect(figures.web?.vault?.login_to_list_ms).toHaveLength(1);
+    expect(figures.web?.vault?.keystroke_to_results_ms).toHaveLength(3);
+    expect(figures.web?.vault?.login_to_list_median_ms).toBeGreaterThan(0);
+    expect(figures.web?.vault?.keystroke_to_results_median_ms).toBeGreaterThan(0);
     if (inCi || existsSync(officialWebclientArchive()))
       expect(figures.web?.official?.gzip_bytes).toBeGreaterThan(0);
 
