@@ -35,8 +35,9 @@ function runSmoke(out: string): Promise<{ code: number; stdout: string; stderr: 
       process.execPath,
       // Its own cache folder: the private PostgreSQL of another run may hold the default one.
       ['--import', 'tsx', MAIN, '--smoke', '--out', out, '--cache-dir', join(workDir, 'cache')],
-      // About 30-60 s; the bound leaves room for a machine loaded by other work.
-      { cwd: BENCH_DIR, timeout: 280_000, maxBuffer: 16 * 1024 * 1024 },
+      // About 60-90 s with the web vault cell's Chromium; the bound leaves room for a machine
+      // loaded by other work (250 s seen at a load average of 20 on 2 cores).
+      { cwd: BENCH_DIR, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -128,5 +129,5 @@ describe('npm run bench -- --smoke', () => {
       expect(run.throughput, `${run.target} over ${run.transport} at ${run.concurrency}`).toBeGreaterThan(0);
       expect(run.p99_ms).toBeGreaterThanOrEqual(run.p50_ms);
     }
-  }, 300_000);
+  }, 420_000);
 });
