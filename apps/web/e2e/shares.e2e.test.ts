@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { ProtocolClient, type Session } from '@ldap-login/server/testing';
+import { Client } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { newVisitor, type Stack, screenshot, submitLogin, useStack } from './test-support/harness.ts';
 
@@ -316,5 +317,79 @@ describe('shared folders in Chromium against the server and a real directory', {
     expect(tree).toContain(team.shareId);
     expect(tree).not.toContain('Router');
     expect(tree).not.toContain('Wiki');
+  });
+
+  it("the group-key job: alice's client hands a group's keys to bob, whom the directory put in it", async ({
+    skip,
+  }) => {
+    const s = ready(skip);
+    configure(s);
+    const users = s.directory.users;
+    const api = ProtocolClient.forUrl(s.apiUrl);
+    // alice makes a group in her client (its keys under her secret key); bob has signed in once.
+    const aliceApi = await api.login(`alice@${s.directory.domain}`, users.alice!.password);
+    const groupSecret = toHex(crypto.randomBytes(32));
+    const groupPair = crypto.generateX25519KeyPair();
+    const ownSecret = seal(groupSecret, aliceApi.secretKey);
+    const ownPrivate = seal(toHex(groupPair.privateKey), aliceApi.secretKey);
+    const { group_id: groupId } = await aliceApi.call<{ group_id: string }>('PUT', '/group/', {
+      name: 'Directory Ops',
+      secret_key: ownSecret.text,
+      secret_key_nonce: ownSecret.nonce,
+      private_key: ownPrivate.text,
+      private_key_nonce: ownPrivate.nonce,
+      public_key: toHex(groupPair.publicKey),
+    });
+    let bob = await api.login(`bob@${s.directory.domain}`, users.bob!.password);
+    type Groups = { groups: { group_id: string; membership_id: string }[] };
+    const bobsMembership = async () =>
+      (await bob.call<Groups>('GET', '/group/')).groups.find((group) => group.group_id === groupId);
+
+    // A directory group holding both, which the administrator maps to the vault group.
+    const groupDn = `cn=ops team,ou=groups,${s.directory.baseDn}`;
+    const admin = new Client({ url: s.directory.url });
+    try {
+      await admin.bind(s.directory.adminDn, s.directory.adminPassword);
+      await admin.add(groupDn, {
+        objectClass: ['top', 'groupOfNames'],
+        cn: 'ops team',
+        member: [users.alice!.dn, users.bob!.dn],
+      });
+    } finally {
+      await admin.unbind();
+    }
+    const map = await s.manage('groups', 'map', 'Directory Ops', groupDn);
+    expect(map.code, map.stderr).toBe(0);
+    // bob's next sign-in applies it (or `manage syncldap`): a membership without keys.
+    bob = await api.login(`bob@${s.directory.domain}`, users.bob!.password);
+    expect(
+      (await bob.call<{ unaccepted_forced_groups_count: number }>('GET', '/user/status/'))
+        .unaccepted_forced_groups_count,
+    ).toBe(1);
+    // GET /group/ lists only memberships with keys
+    expect(await bobsMembership()).toBeUndefined();
+
+    // alice opens her vault in the browser: her client runs the job.
+    const { page } = await newVisitor(s);
+    await page.goto(s.origin);
+    await submitLogin(page, 'alice', users.alice!.password);
+    await page.getByRole('heading', { name: 'All entries' }).waitFor();
+    // The job done, bob's membership is offered to him with keys; accepting hands them over.
+    await expect.poll(async () => (await bobsMembership())?.group_id, { timeout: 20_000 }).toBe(groupId);
+    const membership = await bobsMembership();
+    const accepted = await bob.call<{
+      secret_key: string;
+      secret_key_nonce: string;
+      secret_key_type: string;
+    }>('POST', '/membership/accept/', { membership_id: membership?.membership_id });
+    expect(accepted.secret_key_type).toBe('asymmetric');
+    // bob opens the keys with the group's public key and his own private key
+    expect(
+      crypto.boxOpen(
+        { text: accepted.secret_key, nonce: accepted.secret_key_nonce },
+        groupPair.publicKey,
+        fromHex(bob.privateKey),
+      ),
+    ).toBe(groupSecret);
   });
 });
