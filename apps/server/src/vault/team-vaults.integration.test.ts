@@ -4,7 +4,8 @@
  * login; a member's client hands the group's keys to the newcomer through the job routes (with
  * real keys: the newcomer opens them); the newcomer then reads the group's share; leavers lose the
  * membership at `manage syncldap` (the sync's function) and at their next login, and with it every
- * share route at once. On SQLite and on a real PostgreSQL.
+ * share route at once; the background session re-check takes it away too, without a login. On
+ * SQLite and on a real PostgreSQL.
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -22,8 +23,10 @@ import {
 } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Attribute, Change, Client } from 'ldapts';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { executorFor } from '../db/executor.ts';
+import { recheckSessions } from '../sessions/session-recheck.ts';
 import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
@@ -148,28 +151,23 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     return { app: t, domain: dir.domain };
   }
 
-  const login = (app: TestApp, dir: TestDirectory, who: keyof typeof PASSWORDS) =>
-    app.client().login(`${who}@${dir.domain}`, PASSWORDS[who]);
-
-  it('gives members a forced membership, hands them the keys, and takes it away from leavers', async (context) => {
-    const dir = need(context);
-    const { app, domain } = await start(dir);
-    const executor = executorFor(app.db);
-
-    // alice's client creates the group (the server never sees its keys), and a share for it.
-    const alice = await login(app, dir, 'alice');
-    const keys = newGroupKeys(alice);
-    const group = await alice.call<{ group_id: string }>('PUT', '/group/', {
+  /**
+   * What alice's client does to share with a team: creates the group (the server never sees its
+   * keys), a share with a secret in it, and gives the group read and write on the share.
+   */
+  async function teamWithShare(owner: Session) {
+    const keys = newGroupKeys(owner);
+    const group = await owner.call<{ group_id: string }>('PUT', '/group/', {
       name: 'Operations',
       ...keys.request,
     });
-    const { datastore_id } = await alice.call<{ datastore_id: string }>('PUT', '/datastore/', {
+    const { datastore_id } = await owner.call<{ datastore_id: string }>('PUT', '/datastore/', {
       type: 'password',
       description: 'default',
       secret_key: hex(48),
       secret_key_nonce: nonce(),
     });
-    const { share_id } = await alice.call<{ share_id: string }>('POST', '/share/', {
+    const { share_id } = await owner.call<{ share_id: string }>('POST', '/share/', {
       data: hex(200),
       data_nonce: nonce(),
       key: hex(48),
@@ -178,13 +176,13 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
       parent_datastore_id: datastore_id,
       link_id: randomUUID(),
     });
-    const { secret_id } = await alice.call<{ secret_id: string }>('PUT', '/secret/', {
+    const { secret_id } = await owner.call<{ secret_id: string }>('PUT', '/secret/', {
       data: hex(100),
       data_nonce: nonce(),
       link_id: randomUUID(),
       parent_share_id: share_id,
     });
-    await alice.call('PUT', '/share/right/', {
+    await owner.call('PUT', '/share/right/', {
       title: hex(40),
       title_nonce: nonce(),
       type: hex(30),
@@ -197,6 +195,30 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
       write: true,
       grant: false,
     });
+    return { keys, group, share_id, secret_id };
+  }
+
+  /** Removes `user` from the mapped directory group. */
+  async function leaveVaultUsers(dir: TestDirectory, user: string) {
+    await admin.modify(vaultUsersDn, [
+      new Change({
+        operation: 'delete',
+        modification: new Attribute({ type: 'member', values: [dir.users[user]!.dn] }),
+      }),
+    ]);
+  }
+
+  const login = (app: TestApp, dir: TestDirectory, who: keyof typeof PASSWORDS) =>
+    app.client().login(`${who}@${dir.domain}`, PASSWORDS[who]);
+
+  it('gives members a forced membership, hands them the keys, and takes it away from leavers', async (context) => {
+    const dir = need(context);
+    const { app, domain } = await start(dir);
+    const executor = executorFor(app.db);
+
+    // alice's client creates the group (the server never sees its keys), and a share for it.
+    const alice = await login(app, dir, 'alice');
+    const { keys, group, share_id, secret_id } = await teamWithShare(alice);
 
     // The administrator maps the directory group (alice is a member already: nothing changes for her).
     const mapped = await addMapping(
@@ -298,12 +320,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     ).toEqual({ status: 400, code: 'FORCED_MEMBERSHIP' });
 
     // bob leaves the directory group: the sync removes the membership and his session loses the share at once.
-    await admin.modify(vaultUsersDn, [
-      new Change({
-        operation: 'delete',
-        modification: new Attribute({ type: 'member', values: [dir.users.bob!.dn] }),
-      }),
-    ]);
+    await leaveVaultUsers(dir, 'bob');
     const synced = await syncForcedMemberships(app.db, executor, service!, domain, Date.now);
     expect(synced).toMatchObject({ domain, removed: 1, added: 0, undecided: 0 });
     for (const path of [`/share/${share_id}/`, `/secret/${secret_id}/`, `/group/${group.group_id}/`]) {
@@ -340,5 +357,55 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
       removed: 0,
     });
     expect(await alice.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+  }, 120_000);
+  it('takes the membership away from a leaver at the next session re-check, without a login', async (context) => {
+    const dir = need(context);
+    const { app, domain } = await start(dir);
+    const executor = executorFor(app.db);
+    const alice = await login(app, dir, 'alice');
+    const { group, share_id, secret_id } = await teamWithShare(alice);
+    await addMapping(app.db, executor, { group: 'Operations', domain, dn: vaultUsersDn }, Date.now());
+
+    // bob gets the forced membership at login, the keys from alice's client, and reads the share.
+    const bob = await login(app, dir, 'bob');
+    const jobs = await alice.call<JobsReply>('GET', '/job/');
+    const bobJob = jobs.memberships_missing_group_secrets.find(
+      (job) => job.missing_user_user_id === bob.user.id,
+    )!;
+    await alice.call('POST', '/job/membership-missing-group-secret/', processJob(alice, bobJob));
+    const [membership] = (await bob.call<ListGroupsReply>('GET', '/group/')).groups;
+    await bob.call('POST', '/membership/accept/', { membership_id: membership!.membership_id });
+    expect(await bob.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+
+    await leaveVaultUsers(dir, 'bob');
+    const silent = pino({ level: 'silent' });
+
+    // A directory that cannot answer changes nothing: bob keeps the membership for now.
+    const downEntry = dir.ldapEntry({ LDAP_NESTED_GROUPS: true, LDAP_URL: ['ldap://127.0.0.1:1'] });
+    const down = new DirectoryService([ldapEntrySchema.parse(downEntry)]);
+    try {
+      const outage = await recheckSessions(app.db, down, silent);
+      expect(outage).toMatchObject({ checked: 0, ended: [], forced: { added: 0, removed: 0 } });
+      expect(outage.undecided).toBeGreaterThan(0);
+    } finally {
+      await down.close();
+    }
+    expect(await bob.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+
+    // One round of the re-check: bob's membership goes, his session stays and loses the share.
+    const round = await recheckSessions(app.db, service!, silent);
+    expect(round).toMatchObject({ ended: [], undecided: 0, forced: { added: 0, removed: 1 } });
+    expect(await bob.call<ListGroupsReply>('GET', '/group/')).toEqual({ groups: [] });
+    for (const path of [`/share/${share_id}/`, `/secret/${secret_id}/`, `/group/${group.group_id}/`]) {
+      expect(await refusal(bob.call('GET', path))).toEqual({
+        status: 403,
+        code: 'NO_PERMISSION_OR_NOT_EXIST',
+      });
+    }
+    expect((await listVaultGroups(app.db))[0]).toMatchObject({ members: 1, waitingForKeys: 0 });
+    // alice (creator, and still in the directory group through developers) keeps hers.
+    expect(await alice.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+    // A second round finds nothing more to do.
+    expect((await recheckSessions(app.db, service!, silent)).forced).toEqual({ added: 0, removed: 0 });
   }, 120_000);
 });
