@@ -8,12 +8,11 @@
  * SQLite and on a real PostgreSQL.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import {
-  ApiError,
   type Encrypted,
   fromHex,
   type JobsReply,
@@ -22,14 +21,17 @@ import {
   type UserStatusReply,
 } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
-import { Attribute, Change, Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { executorFor } from '../db/executor.ts';
 import { recheckSessions } from '../sessions/session-recheck.ts';
 import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
+import { refusal } from '../test-support/refusal.ts';
+import { hex, nonce } from '../test-support/stand-ins.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
+import { useTestDirectory } from '../test-support/test-directory.ts';
 import { addMapping, listVaultGroups, removeMapping, syncForcedMemberships } from './forced-memberships.ts';
 
 const backends = databaseBackends();
@@ -41,40 +43,7 @@ const PASSWORDS = {
   dave: 'Dave-Passw0rd',
 };
 
-let directory: TestDirectory | undefined;
-let admin: Client;
-
-beforeAll(async () => {
-  directory = await startDirectoryOrSkip(
-    { dataset: 'openldap-memberof', largeGroupSize: 0 },
-    'team vault tests',
-  );
-  if (!directory) return;
-  admin = new Client({ url: directory.url });
-  await admin.bind(directory.adminDn, directory.adminPassword);
-}, 180_000);
-
-afterAll(async () => {
-  await admin?.unbind();
-  await directory?.stop();
-});
-
-function need(context: TestContext): TestDirectory {
-  if (!directory) context.skip('no test directory on this machine (see the warning above)');
-  return directory!;
-}
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const nonce = () => hex(24);
-
-async function refusal(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return { status: (error as ApiError).status, code: (error as ApiError).code };
-}
+const ldap = useTestDirectory('team vault tests');
 
 /** What the official client does in `groups.js` createGroup: keys made and encrypted in the client. */
 function newGroupKeys(owner: Session) {
@@ -132,14 +101,14 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     await t?.close();
     await service?.close();
     await database?.drop();
-    if (vaultUsersDn) await admin.del(vaultUsersDn).catch(() => undefined);
+    if (vaultUsersDn) await ldap.admin.del(vaultUsersDn).catch(() => undefined);
     vaultUsersDn = '';
   });
 
   async function start(dir: TestDirectory) {
     // "vault users" holds bob directly and the developers group (alice, dave) as a nested member.
     vaultUsersDn = `cn=vault users ${randomUUID().slice(0, 8)},ou=groups,${dir.baseDn}`;
-    await admin.add(vaultUsersDn, {
+    await ldap.admin.add(vaultUsersDn, {
       objectClass: ['top', 'groupOfNames'],
       cn: vaultUsersDn.slice(3, vaultUsersDn.indexOf(',')),
       member: [dir.users.bob!.dn, dir.groups.developers!.dn],
@@ -200,7 +169,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
 
   /** Removes `user` from the mapped directory group. */
   async function leaveVaultUsers(dir: TestDirectory, user: string) {
-    await admin.modify(vaultUsersDn, [
+    await ldap.admin.modify(vaultUsersDn, [
       new Change({
         operation: 'delete',
         modification: new Attribute({ type: 'member', values: [dir.users[user]!.dn] }),
@@ -212,7 +181,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     app.client().login(`${who}@${dir.domain}`, PASSWORDS[who]);
 
   it('gives members a forced membership, hands them the keys, and takes it away from leavers', async (context) => {
-    const dir = need(context);
+    const dir = ldap.need(context);
     const { app, domain } = await start(dir);
     const executor = executorFor(app.db);
 
@@ -338,7 +307,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
 
     // The developers group leaves "vault users" (carol comes in, groupOfNames needs a member): dave
     // loses his pending membership at his next login.
-    await admin.modify(vaultUsersDn, [
+    await ldap.admin.modify(vaultUsersDn, [
       new Change({
         operation: 'replace',
         modification: new Attribute({ type: 'member', values: [dir.users.carol!.dn] }),
@@ -359,7 +328,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     expect(await alice.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
   }, 120_000);
   it('takes the membership away from a leaver at the next session re-check, without a login', async (context) => {
-    const dir = need(context);
+    const dir = ldap.need(context);
     const { app, domain } = await start(dir);
     const executor = executorFor(app.db);
     const alice = await login(app, dir, 'alice');
