@@ -903,6 +903,22 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
       expect(result).toEqual({ status: 400, code: 'GROUP_KEYS_ALREADY_PRESENT' });
       expect(await snapshot(app().db)).toEqual(before);
     });
+
+    it('refuses a second right for a user or group that has one on the share, and changes nothing', async () => {
+      const world = await team();
+      const { shareId, groupId } = world;
+      const before = await snapshot(app().db);
+      const again = await outcomes(world.alice, [
+        [
+          'PUT',
+          '/share/right/',
+          newShareRight(shareId, { userId: world.users.dave.id }, rights(true, true, true)),
+        ],
+        ['PUT', '/share/right/', newShareRight(shareId, { groupId }, rights(true, true, true))],
+      ]);
+      expectAll(again, { status: 400, code: 'SHARE_RIGHT_EXISTS' });
+      expect(await snapshot(app().db)).toEqual(before);
+    });
   });
 
   describe('fuzzing', () => {
