@@ -12,12 +12,9 @@ import type {
 } from '@ldap-login/protocol';
 import type { Database } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
+import { flagsOf, iso } from './reply-values.ts';
 import type { Rights, VaultAccess, VaultParent } from './vault-access.ts';
-import { VaultError } from './vault-errors.ts';
-
-function denied(what: string): VaultError {
-  return new VaultError('NO_PERMISSION_OR_NOT_EXIST', what);
-}
+import { denied, VaultError } from './vault-errors.ts';
 
 /** Refuses unless the caller is an accepted share admin of the group (Psono's rule for group rights). */
 async function requireShareAdmin(db: Database, groupId: string, callerId: string): Promise<void> {
@@ -32,7 +29,6 @@ async function requireShareAdmin(db: Database, groupId: string, callerId: string
   if (!admin) throw denied(`group ${groupId}: not a share admin`);
 }
 
-const iso = (ms: number | bigint) => new Date(Number(ms)).toISOString();
 const flag = (value: boolean) => (value ? 1 : 0);
 
 export interface NewShare {
@@ -292,9 +288,7 @@ export class Shares {
         create_date: iso(row.created_at),
         write_date: iso(row.write_date),
         accepted: row.accepted === null ? null : row.accepted === 1,
-        read: row.read === 1,
-        write: row.write === 1,
-        grant: row.grant === 1,
+        ...flagsOf(row),
         user_id: row.user_id,
         share_id: row.share_id,
         username: row.username,
@@ -305,9 +299,7 @@ export class Shares {
         create_date: iso(row.created_at),
         write_date: iso(row.write_date),
         accepted: true as const,
-        read: row.read === 1,
-        write: row.write === 1,
-        grant: row.grant === 1,
+        ...flagsOf(row),
         group_id: row.group_id,
         share_id: row.share_id,
         group_name: row.name,
