@@ -939,20 +939,7 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
       ];
       const before = await snapshot(app().db);
       const id = fc.oneof(
-        fc.constantFrom(
-          world.groupId,
-          world.shareId,
-          world.secretId,
-          world.shareLink,
-          world.secretLink,
-          world.memberships.alice,
-          world.memberships.bob,
-          world.rights.alice,
-          world.rights.dave,
-          world.rights.group,
-          world.users.bob.id,
-          world.datastores.carol,
-        ),
+        fc.constantFrom(...teamIds, world.users.bob.id, world.datastores.carol),
         fc.uuid(),
         anyJsonValue,
       );
