@@ -18,9 +18,9 @@
 import type { Logger } from 'pino';
 import type { LoginDirectory, UserStanding } from '../accounts/directory-port.ts';
 import { recordAuditEvent } from '../audit.ts';
-import { executorFor } from '../db/executor.ts';
+import { type Executor, executorFor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
-import { applyDirectoryGroups } from '../vault/forced-memberships.ts';
+import { applyDirectoryGroups, type ForcedChanges } from '../vault/forced-memberships.ts';
 
 /** Users read per page, and directory look-ups running at once. */
 const PAGE_SIZE = 100;
@@ -115,23 +115,7 @@ export async function recheckSessions(
             return;
           }
           summary.checked++;
-          const forced = await executor.transaction((tx) =>
-            applyDirectoryGroups(
-              tx,
-              user,
-              user.ldap_domain,
-              standing.allowed ? standing.user.groups : [],
-              now(),
-            ),
-          );
-          summary.forced.added += forced.added.length;
-          summary.forced.removed += forced.removed.length;
-          if (forced.added.length > 0 || forced.removed.length > 0) {
-            logger.info(
-              { userId: user.id, username: user.username, joined: forced.added, left: forced.removed },
-              'session re-check: forced memberships of vault groups follow the directory',
-            );
-          }
+          await applyGroups(executor, user, standing, now(), summary, logger);
           if (standing.allowed) return;
           const sessions = await endLiveSessions(db, user.id, checkedAt, now());
           if (sessions === 0) return;
@@ -161,6 +145,42 @@ export async function recheckSessions(
   }
   summary.unavailable = [...downDomains].map(([domain, reason]) => ({ domain, reason }));
   return summary;
+}
+
+/**
+ * Applies the groups of the directory's answer (none for a user it refuses). A failure here (a
+ * login of the same user writing the same rows at that moment) is logged and left to the next
+ * round: it must not end the round for everyone else, nor keep the user's sessions from ending.
+ */
+async function applyGroups(
+  executor: Executor,
+  user: RecheckedUser,
+  standing: UserStanding,
+  now: number,
+  summary: RecheckSummary,
+  logger: Logger,
+): Promise<void> {
+  const groups = standing.allowed ? standing.user.groups : [];
+  let forced: ForcedChanges;
+  try {
+    forced = await executor.transaction((tx) =>
+      applyDirectoryGroups(tx, user, user.ldap_domain, groups, now),
+    );
+  } catch (error) {
+    logger.warn(
+      { err: error, userId: user.id, username: user.username },
+      'session re-check: the directory groups could not be applied; the next round tries again',
+    );
+    return;
+  }
+  summary.forced.added += forced.added.length;
+  summary.forced.removed += forced.removed.length;
+  if (forced.added.length > 0 || forced.removed.length > 0) {
+    logger.info(
+      { userId: user.id, username: user.username, joined: forced.added, left: forced.removed },
+      'session re-check: forced memberships of vault groups follow the directory',
+    );
+  }
 }
 
 async function usersWithLiveSessions(
