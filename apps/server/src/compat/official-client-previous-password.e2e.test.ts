@@ -8,8 +8,8 @@
 import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ApiRecorder } from './test-support/api-recorder.ts';
-import { useOfficialClientSuite } from './test-support/official-client-suite.ts';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
+import { recordedPage, useOfficialClientSuite } from './test-support/official-client-suite.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -42,9 +42,7 @@ describe('the official Psono web client without server secrets (real Chromium, r
     shots: SHOTS,
     settings: { COMPLIANCE_SERVER_SECRETS: 'noone' },
     setUp: async (stack) => {
-      context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-      page = await context.newPage();
-      api = new ApiRecorder(page, `${stack.server.url}/server`);
+      ({ context, page, api } = await recordedPage(stack));
     },
     tearDown: async () => {
       await context?.close();

@@ -24,9 +24,13 @@ import { openDatabase } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { findSecrets } from '../reliability/test-support/log-capture.ts';
 import { ProtocolClient, type Session } from '../test-support/protocol-client.ts';
-import { ApiRecorder } from './test-support/api-recorder.ts';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
 import type { OfficialClientStack } from './test-support/official-client-stack.ts';
-import { serverWarnings, useOfficialClientSuite } from './test-support/official-client-suite.ts';
+import {
+  recordedPage,
+  serverWarnings,
+  useOfficialClientSuite,
+} from './test-support/official-client-suite.ts';
 import {
   acceptGroupShares,
   createGroup,
@@ -99,10 +103,10 @@ const suite = useOfficialClientSuite({
       throw new Error(`the dataset moved bob: ${stack.directory.users.bob!.dn}`);
     }
     for (const who of ['alice', 'bob', 'carol'] as const) {
-      const context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const { context, page, api } = await recordedPage(stack);
       contexts.push(context);
-      pages[who] = await context.newPage();
-      recorders[who] = new ApiRecorder(pages[who], `${stack.server.url}/server`);
+      pages[who] = page;
+      recorders[who] = api;
     }
   },
   tearDown: async () => {

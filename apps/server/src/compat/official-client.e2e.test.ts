@@ -13,9 +13,13 @@ import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { findSecrets } from '../reliability/test-support/log-capture.ts';
-import { ApiRecorder } from './test-support/api-recorder.ts';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
 import type { OfficialClientStack } from './test-support/official-client-stack.ts';
-import { serverWarnings, useOfficialClientSuite } from './test-support/official-client-suite.ts';
+import {
+  recordedPage,
+  serverWarnings,
+  useOfficialClientSuite,
+} from './test-support/official-client-suite.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -60,9 +64,7 @@ const suite = useOfficialClientSuite({
   name: 'the official web client test',
   shots: SHOTS,
   setUp: async (stack) => {
-    context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    api = new ApiRecorder(page, `${stack.server.url}/server`);
+    ({ context, page, api } = await recordedPage(stack));
   },
   tearDown: async () => {
     await context?.close();

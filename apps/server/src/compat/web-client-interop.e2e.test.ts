@@ -8,9 +8,9 @@
 
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ApiRecorder } from './test-support/api-recorder.ts';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
 import type { OfficialClientStack } from './test-support/official-client-stack.ts';
-import { useOfficialClientSuite } from './test-support/official-client-suite.ts';
+import { recordedPage, useOfficialClientSuite } from './test-support/official-client-suite.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -55,13 +55,7 @@ const suite = useOfficialClientSuite({
   setUp: async (stack) => {
     const info = (await (await fetch(`${stack.server.url}/server/info/`)).json()) as { verify_key: string };
     ourUrl = await installOurClient(stack.webRoot, stack.server.url, info.verify_key);
-    const officialContext = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const officialPage = await officialContext.newPage();
-    official = {
-      context: officialContext,
-      page: officialPage,
-      api: new ApiRecorder(officialPage, `${stack.server.url}/server`),
-    };
+    official = await recordedPage(stack);
     const ourContext = await stack.browser.newContext({ viewport: { width: 1280, height: 800 } });
     ours = { context: ourContext, page: await ourContext.newPage() };
   },

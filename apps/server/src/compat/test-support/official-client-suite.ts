@@ -7,7 +7,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SettingsInput } from '@ldap-login/config-schema';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, type TestContext } from 'vitest';
+import { ApiRecorder } from './api-recorder.ts';
 import { OUTPUT_DIR } from './environment.ts';
 import {
   type OfficialClientStack,
@@ -90,4 +92,13 @@ export function useOfficialClientSuite(options: OfficialClientSuiteOptions): Off
 export function serverWarnings(lines: readonly string[]): string {
   const worrying = lines.filter((line) => Number(/"level":(\d+)/.exec(line)?.[1] ?? 0) >= 40);
   return ['Server log (warn and above) during this step:', ...worrying.map((line) => `  ${line}`)].join('\n');
+}
+
+/** A new browser profile with one page whose API calls are recorded, at the tests' window size. */
+export async function recordedPage(
+  stack: OfficialClientStack,
+): Promise<{ context: BrowserContext; page: Page; api: ApiRecorder }> {
+  const context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  return { context, page, api: new ApiRecorder(page, `${stack.server.url}/server`) };
 }
