@@ -4,6 +4,7 @@
  * Every key arrives encrypted by a client; the server stores hex it cannot open.
  */
 import { z } from 'zod';
+import { lowerHex } from '../hex.ts';
 import { cipherHex, keyCipherHex, nonceHex, storedText, vaultId } from './fields.ts';
 
 /** Hex of an X25519 public key (32 bytes). */
@@ -16,7 +17,7 @@ export const publicKeyHex = z
 /** An encrypted title or type of a share right: hex, bounded. */
 const sealedLabel = cipherHex.refine((text) => text.length <= 4096, 'at most 4096 hex characters');
 /** A nonce, lowercased so that equal nonces compare equal. */
-const lowerNonce = nonceHex.transform((nonce) => nonce.toLowerCase());
+const lowerNonce = nonceHex.transform(lowerHex);
 const sealedLabelNonce = z.union([lowerNonce, z.literal('')]);
 /** A share's encrypted content: at least a secretbox's tag and some bytes. */
 const sealedData = cipherHex.refine((text) => text.length >= 32, 'too short for a secretbox');
