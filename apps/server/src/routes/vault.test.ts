@@ -5,8 +5,7 @@
  * tampering and body limits. Bad input gets a clear 4xx and leaves nothing stored.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
-import { ApiError } from '@ldap-login/protocol';
+import { randomUUID } from 'node:crypto';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,27 +19,14 @@ import {
 import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import type { Session } from '../test-support/protocol-client.ts';
+import { refusal } from '../test-support/refusal.ts';
+import { cipher, hex, nonce } from '../test-support/stand-ins.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 
 const backends = databaseBackends();
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const nonce = () => hex(24);
-/** A stand-in secretbox ciphertext of `bytes` plaintext bytes (the server never opens them). */
-const cipher = (bytes = 64) => hex(bytes + 16);
-
 const AUTHKEY_ALICE = hex(64);
 const AUTHKEY_BOB = hex(64);
-
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string | undefined }> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  const { status, code } = error as ApiError;
-  return { status, code };
-}
 
 function newDatastore(overrides: Record<string, unknown> = {}) {
   return {
