@@ -4,7 +4,7 @@
  * after the other, so that a change in the machine's load touches them alike.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { startDirectory, type TestDirectory } from '@ldap-login/ldap-core/testing';
@@ -21,6 +21,7 @@ import {
 } from './floor/floor-target.ts';
 import { HttpClient } from './http-client.ts';
 import { measureLoad, runLoad, runOpenLoop } from './load-runner.ts';
+import { loopBreakdown, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
 import {
   type AdCellRecord,
@@ -31,6 +32,7 @@ import {
   type RunRecord,
   throughputRatiosOf,
 } from './report.ts';
+import { ldapsConnections, newConnections, type SambaCell, startSambaCell } from './samba-cell.ts';
 import type { ScaleSizes } from './scale/big-database.ts';
 import { runScaleCells, type ScaleResult } from './scale/scale-cells.ts';
 import { peerTarget, startPeerServer } from './targets/peer-target.ts';
@@ -44,7 +46,8 @@ import {
 import { rawTarget } from './targets/raw-target.ts';
 import type { Target, TargetName, Transport } from './targets/target.ts';
 import { type BenchVault, createBenchVault } from './targets/vault-target.ts';
-import { measureWebSizes } from './web-size.ts';
+import { measureWebSizes, OUR_WEB_DIST } from './web-size.ts';
+import { measureWebVault, webVaultRecord } from './web-vault/web-vault.ts';
 
 /** Parts of the run besides the target cells; each can be left out (to profile one thing). */
 export const PARTS = ['floor', 'open-loop', 'vault', 'ad', 'scale', 'web'] as const;
@@ -111,6 +114,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const workDir = mkdtempSync(join(tmpdir(), 'ldap-login-bench-'));
   let directory: TestDirectory | undefined;
   let adDirectory: TestDirectory | undefined;
+  let samba: SambaCell | undefined;
+  let sambaSkipped: string | undefined;
   let server: ProductServer | undefined;
   let peer: RunningChild | undefined;
   let floor: RunningChild | undefined;
@@ -121,7 +126,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     released = true;
     await Promise.allSettled(clients.map((client) => client.close()));
     await Promise.allSettled([peer?.stop(), server?.stop(), floor?.stop()]);
-    await Promise.allSettled([directory?.stop(), adDirectory?.stop()]);
+    await Promise.allSettled([directory?.stop(), adDirectory?.stop(), samba?.dc.stop()]);
     rmSync(workDir, { recursive: true, force: true });
   };
   const httpClient = (origin: string) => {
@@ -148,13 +153,25 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       adDirectory = await startAdShapedDirectory(Math.max(options.loginUsers, 8), options.directoryMode);
       adUsers = benchUsers(adDirectory, Math.min(options.loginUsers, options.mode === 'smoke' ? 2 : 16));
       log(`  AD-shaped directory (ad-like, nested groups) ready in ${Math.round(adDirectory.startupMs)} ms`);
+      // A real AD (Samba) too, outside the smoke run (which must not need Samba).
+      if (options.mode !== 'smoke') {
+        log('  starting a Samba AD DC...');
+        const started = await startSambaCell(16);
+        if (typeof started === 'string') {
+          sambaSkipped = started;
+          log(`  ${started}: the Samba AD cell is left out`);
+        } else {
+          samba = started;
+          log(`  Samba AD DC ready with ${started.users.length} users in nested groups`);
+        }
+      }
     }
 
     server = await startProductServer({
       directory,
       workDir,
       logLevel: options.serverLogLevel,
-      ...(adDirectory ? { extraEntries: [adShapedEntry(adDirectory)] } : {}),
+      ...(adDirectory ? { extraEntries: [adShapedEntry(adDirectory), ...(samba ? [samba.entry] : [])] } : {}),
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
       ...(options.manageScript ? { manageScript: options.manageScript } : {}),
@@ -251,6 +268,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       if (maxRate > 0) {
         const rate = maxRate / 2;
         log(`open loop: logins at ${Math.round(rate)}/s (half of the ${maxRate}/s measured at c=16 ldap)...`);
+        // The scrape resets the server's event-loop histogram, so the next one covers the cell.
+        const loopBefore = await scrapeServerLoop(server.apiUrl);
+        const ownLoop = watchOwnLoop();
         const cpuBefore = server.cpuMs();
         const result = await runOpenLoop({
           ratePerSecond: rate,
@@ -260,6 +280,15 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           signal: interruption.signal,
         });
         const cpu = server.cpuMs() - cpuBefore;
+        const own = ownLoop.stop();
+        const breakdown = loopBreakdown(
+          loopBefore,
+          await scrapeServerLoop(server.apiUrl),
+          own,
+          cpu,
+          result.elapsedMs,
+          loadavg()[0]!,
+        );
         figures.open_loop = {
           max_rate_per_s: maxRate,
           rate_per_s: Math.round(rate),
@@ -269,12 +298,22 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           p50_ms: result.p50Ms,
           p99_ms: result.p99Ms,
           max_send_lag_ms: result.maxSendLagMs,
+          send_lag_p99_ms: result.sendLagP99Ms,
+          service_p99_ms: result.serviceP99Ms,
+          ...breakdown,
           server_cpu_ms_per_request:
             result.requests > 0 ? Math.round((cpu / result.requests) * 1000) / 1000 : 0,
           error_samples: result.errorSamples,
         };
         log(
           `  p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms over ${result.requests} logins (sender lag up to ${result.maxSendLagMs} ms)`,
+        );
+        log(
+          `  the tail: p99 from the actual send ${result.serviceP99Ms} ms, send lag p99 ${result.sendLagP99Ms} ms; ` +
+            `server event-loop delay p99 ${breakdown.server_loop_delay_p99_ms} ms (max ${breakdown.server_loop_delay_max_ms}), ` +
+            `GC ${breakdown.server_gc_pauses} pauses ${breakdown.server_gc_ms} ms (major ${breakdown.server_gc_major_ms}), ` +
+            `server CPU ${breakdown.server_cpu_utilisation} of a core; load generator's loop delay p99 ` +
+            `${breakdown.load_generator_loop_delay_p99_ms} ms (max ${breakdown.load_generator_loop_delay_max_ms}); load average ${breakdown.load_average}`,
         );
       }
     }
@@ -347,7 +386,38 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
 
     if (adDirectory && needsAccounts) {
-      figures.ad = await measureAdCells(server, client, adDirectory, adUsers, counter, options);
+      figures.ad = await measureAdCells(
+        server,
+        client,
+        {
+          label: 'AD-shaped directory over ldaps (nested groups, no memberOf overlay)',
+          cell: 'ad-ldaps',
+          domain: adDirectory.domain,
+          users: adUsers,
+          work: slapdWork(adDirectory),
+        },
+        counter,
+        options,
+      );
+      figures.ad.directory = `${adDirectory.mode} OpenLDAP, ad-like dataset`;
+      if (samba) {
+        const sambaFigures = await measureAdCells(
+          server,
+          client,
+          {
+            label: 'Samba AD DC over ldaps (nested groups)',
+            cell: 'samba-ldaps',
+            domain: samba.domain,
+            users: samba.users,
+            work: socketWork(),
+          },
+          counter,
+          options,
+        );
+        figures.ad_samba = { ...sambaFigures, directory: 'Samba AD DC' };
+      } else if (sambaSkipped) {
+        figures.ad_samba = { directory: 'Samba AD DC', cells: [], skipped: sambaSkipped };
+      }
     }
 
     let scale: ScaleResult | undefined;
@@ -413,7 +483,38 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const peerRss = peer.rssMb();
     log(`  server RSS ${rssAfter} MB after ${counter.logins} logins and ${vaultOps} vault operations`);
 
-    if (has('web')) figures.web = measureWebSizes();
+    if (has('web')) {
+      figures.web = measureWebSizes();
+      // Our client with a large vault in Chromium, on its own directory and in-process server.
+      const smoke = options.mode === 'smoke';
+      const entries = options.vaultEntries;
+      log(`web vault: our client in Chromium with ${entries} entries...`);
+      try {
+        figures.web.vault = webVaultRecord(
+          await measureWebVault({
+            entries,
+            logins: smoke ? 1 : 3,
+            keystrokes: smoke ? 3 : 10,
+            webRoot: OUR_WEB_DIST,
+            // The run's directory, as the first entry is configured (LDAP, its domain).
+            directory: {
+              entry: directory.ldapEntry(),
+              domain: directory.domain,
+              login: users.at(-1)!.login,
+              password: users.at(-1)!.password,
+            },
+          }),
+        );
+        log(
+          `  login click to list ${figures.web.vault.login_to_list_median_ms} ms, keystroke to results ` +
+            `${figures.web.vault.keystroke_to_results_median_ms} ms (medians)`,
+        );
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        figures.web.notes.push(`the web vault cell did not run: ${reason}`);
+        log(`  the web vault cell did not run: ${reason}`);
+      }
+    }
 
     const report: BenchReport = {
       runs,
@@ -450,17 +551,45 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   }
 }
 
-/** The AD-shaped cells: product logins over ldaps at concurrency 1 and 16, with the directory's work per login. */
+/** What a directory did during a cell: counted from its log, or only the connections from the socket table. */
+interface WorkCounter {
+  snapshot(): Promise<unknown>;
+  since(before: unknown): Promise<{
+    connections: number;
+    tls_handshakes: number;
+    searches: number | null;
+    binds: number | null;
+  }>;
+}
+
+function slapdWork(adDirectory: TestDirectory): WorkCounter {
+  return {
+    snapshot: () => adDirectory.log(),
+    since: async (before) => directoryWorkSince(await adDirectory.log(), before as string),
+  };
+}
+
+/** Connections to the ldaps port that appeared (Samba: each one a TLS handshake). */
+function socketWork(): WorkCounter {
+  return {
+    snapshot: async () => ldapsConnections(),
+    since: async (before) => {
+      const opened = newConnections(before as Set<string>, ldapsConnections());
+      return { connections: opened, tls_handshakes: opened, searches: null, binds: null };
+    },
+  };
+}
+
+/** The AD cells: product logins over ldaps at concurrency 1 and 16, with the directory's work per login. */
 async function measureAdCells(
   server: ProductServer,
   client: ReturnType<typeof protocolClient>,
-  adDirectory: TestDirectory,
-  adUsers: readonly BenchUser[],
+  directory: { label: string; cell: string; domain: string; users: readonly BenchUser[]; work: WorkCounter },
   counter: LoginCounter,
   options: BenchOptions,
-): Promise<FigureDetails['ad']> {
+): Promise<{ directory: string; cells: AdCellRecord[] }> {
   const { log } = options;
-  const domain = adDirectory.domain;
+  const { domain, users: adUsers, work: directoryWork } = directory;
   let adLogins = 0;
   const login = async (sequence: number) => {
     const user = adUsers[sequence % adUsers.length]!;
@@ -468,7 +597,7 @@ async function measureAdCells(
     counter.logins++;
     adLogins++;
   };
-  log(`AD-shaped directory over ldaps (nested groups, no memberOf overlay): ${adUsers.length} accounts...`);
+  log(`${directory.label}: ${adUsers.length} accounts...`);
   const first = await runLoad({
     concurrency: 4,
     durationMs: PREPARE_TIMEOUT_MS,
@@ -476,10 +605,11 @@ async function measureAdCells(
     requestTimeoutMs: 30_000,
     operation: (_worker, sequence) => login(sequence),
   });
-  if (first.errors > 0) throw new Error(`AD-shaped first logins failed: ${first.errorSamples.join('; ')}`);
+  if (first.errors > 0)
+    throw new Error(`${directory.cell} first logins failed: ${first.errorSamples.join('; ')}`);
   const cells: AdCellRecord[] = [];
   for (const concurrency of [1, 16]) {
-    const logBefore = await adDirectory.log();
+    const before = await directoryWork.snapshot();
     const loginsBefore = adLogins;
     const measured = await measureLoad({
       concurrency,
@@ -489,8 +619,8 @@ async function measureAdCells(
       answering: server,
       signal: interruption.signal,
     });
-    const work = directoryWorkSince(await adDirectory.log(), logBefore);
-    // The warm-up's logins are in the log too: divide by every login of the window.
+    const work = await directoryWork.since(before);
+    // The warm-up's logins are counted too: divide by every login of the window.
     const logins = Math.max(1, adLogins - loginsBefore);
     const per = (value: number) => Math.round((value / logins) * 100) / 100;
     cells.push({
@@ -502,18 +632,18 @@ async function measureAdCells(
       server_cpu_ms_per_request: measured.serverCpuMsPerRequest ?? 0,
       connections_per_login: per(work.connections),
       tls_handshakes_per_login: per(work.tls_handshakes),
-      searches_per_login: per(work.searches),
-      binds_per_login: per(work.binds),
+      searches_per_login: work.searches === null ? null : per(work.searches),
+      binds_per_login: work.binds === null ? null : per(work.binds),
       error_samples: measured.result.errorSamples,
     });
     const cell = cells.at(-1)!;
     log(
-      `  ad-ldaps c=${concurrency}: ${cell.throughput}/s, p99 ${cell.p99_ms} ms, server CPU ${cell.server_cpu_ms_per_request} ms/login; ` +
-        `per login: ${cell.connections_per_login} connections, ${cell.tls_handshakes_per_login} TLS handshakes, ` +
-        `${cell.searches_per_login} searches`,
+      `  ${directory.cell} c=${concurrency}: ${cell.throughput}/s, p99 ${cell.p99_ms} ms, server CPU ${cell.server_cpu_ms_per_request} ms/login; ` +
+        `per login: ${cell.connections_per_login} connections, ${cell.tls_handshakes_per_login} TLS handshakes` +
+        (cell.searches_per_login === null ? '' : `, ${cell.searches_per_login} searches`),
     );
   }
-  return { directory: `${adDirectory.mode} OpenLDAP, ad-like dataset`, cells };
+  return { directory: directory.label, cells };
 }
 
 let activeRelease: (() => Promise<void>) | undefined;

@@ -172,6 +172,10 @@ export interface OpenLoopResult {
   p99Ms: number;
   /** How far behind its schedule the sender ever was (the load generator's own lag). */
   maxSendLagMs: number;
+  /** p99 of each login's send lag (scheduled time to the call that sends it). */
+  sendLagP99Ms: number;
+  /** p99 latency from each login's actual send (without the sender's lag). */
+  serviceP99Ms: number;
   errorSamples: string[];
 }
 
@@ -188,6 +192,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   const intervalMs = 1000 / options.ratePerSecond;
   const total = Math.min(options.maxRequests, Math.floor(options.durationMs / intervalMs));
   const histogram = createHistogram();
+  const lagHistogram = createHistogram();
+  const serviceHistogram = createHistogram();
   const errorSamples = new Set<string>();
   let requests = 0;
   let errors = 0;
@@ -203,13 +209,17 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     const now = performance.now();
     while (sent < total && started + sent * intervalMs <= now) {
       const scheduled = started + sent * intervalMs;
-      maxSendLagMs = Math.max(maxSendLagMs, now - scheduled);
+      const sentAt = performance.now();
+      maxSendLagMs = Math.max(maxSendLagMs, sentAt - scheduled);
+      lagHistogram.record(Math.max(1, Math.round((sentAt - scheduled) * 1e6)));
       const sequence = sent++;
       pending.push(
         withTimeout(options.operation(sequence), requestTimeoutMs).then(
           () => {
             requests++;
-            histogram.record(Math.max(1, Math.round((performance.now() - scheduled) * 1e6)));
+            const answered = performance.now();
+            histogram.record(Math.max(1, Math.round((answered - scheduled) * 1e6)));
+            serviceHistogram.record(Math.max(1, Math.round((answered - sentAt) * 1e6)));
           },
           (error: unknown) => {
             errors++;
@@ -230,6 +240,8 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     p50Ms: requests > 0 ? nsToMs(histogram.percentile(50)) : 0,
     p99Ms: requests > 0 ? nsToMs(histogram.percentile(99)) : 0,
     maxSendLagMs: Math.round(maxSendLagMs * 100) / 100,
+    sendLagP99Ms: sent > 0 ? nsToMs(lagHistogram.percentile(99)) : 0,
+    serviceP99Ms: requests > 0 ? nsToMs(serviceHistogram.percentile(99)) : 0,
     errorSamples: [...errorSamples],
   };
 }

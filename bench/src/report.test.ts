@@ -62,6 +62,17 @@ const figures: FigureDetails = {
     p50_ms: 3,
     p99_ms: 12.5,
     max_send_lag_ms: 1,
+    send_lag_p99_ms: 0.5,
+    service_p99_ms: 11,
+    server_loop_delay_p99_ms: 4,
+    server_loop_delay_max_ms: 9,
+    server_gc_pauses: 12,
+    server_gc_ms: 30,
+    server_gc_major_ms: 0,
+    server_cpu_utilisation: 0.6,
+    load_generator_loop_delay_p99_ms: 2,
+    load_generator_loop_delay_max_ms: 3,
+    load_average: 1.5,
     server_cpu_ms_per_request: 0.8,
     error_samples: [],
   },
@@ -174,5 +185,32 @@ describe('checkTargets', () => {
     expect(text).toContain('MISS  server_cpu_vs_floor_c16_ldap');
     expect(text).toContain('PASS  vault_read_cpu_vs_floor_5000');
     expect(text).toContain('floor 0.5 ms');
+    expect(text).toContain('server event-loop delay p99 4 ms (max 9), GC 12 pauses 30 ms');
+  });
+
+  it('prints the web vault cell next to the JavaScript sizes', () => {
+    const js = { files: 3, bytes: 300_000, gzip_bytes: 95_000 };
+    const text = formatReport({
+      ...report(180, 20_000),
+      figures: {
+        ...figures,
+        web: {
+          ours: js,
+          official: null,
+          notes: [],
+          vault: {
+            entries: 5000,
+            login_to_list_ms: [900, 800, 1000],
+            login_to_list_median_ms: 900,
+            keystroke_to_results_ms: [20, 30],
+            keystroke_to_results_median_ms: 25,
+          },
+        },
+      },
+    });
+    expect(text).toContain(
+      'web vault in Chromium, 5000 entries: login click to list 900 ms median (900, 800, 1000); ' +
+        'keystroke to filtered list 25.0 ms median (2 keystrokes, max 30.0 ms)',
+    );
   });
 });

@@ -2,6 +2,8 @@
  * The benchmark's result: `runs`, `ratios` and `rss_mb_after` in the shape the issue fixes (other
  * tools read them), plus details that explain the figures.
  */
+
+import type { LoopBreakdown } from './loop-delay.ts';
 import type { ScaleResult } from './scale/scale-cells.ts';
 import type { TargetName, Transport } from './targets/target.ts';
 import type { JsSize, WebSizes } from './web-size.ts';
@@ -65,15 +67,19 @@ export interface AdCellRecord {
   server_cpu_ms_per_request: number;
   connections_per_login: number;
   tls_handshakes_per_login: number;
-  searches_per_login: number;
-  binds_per_login: number;
+  /** null where the directory cannot count them (Samba keeps no log of each operation). */
+  searches_per_login: number | null;
+  binds_per_login: number | null;
   error_samples: string[];
 }
 
 /** The measurements behind the ratios, by part of the run. */
 export interface FigureDetails {
   floor?: { login_cpu_ms: number; logins_per_s: number; errors: number; error_samples: string[] };
-  open_loop?: {
+  open_loop?: LoopBreakdown & {
+    /** p99 of the send lag, and p99 latency from the actual send (see load-runner.ts). */
+    send_lag_p99_ms: number;
+    service_p99_ms: number;
     max_rate_per_s: number;
     rate_per_s: number;
     sent: number;
@@ -101,6 +107,8 @@ export interface FigureDetails {
     error_samples: string[];
   };
   ad?: { directory: string; cells: AdCellRecord[] };
+  /** The same cells against a Samba AD DC; `skipped` says why they did not run. */
+  ad_samba?: { directory: string; cells: AdCellRecord[]; skipped?: string };
   scale?: ScaleResult;
   web?: WebSizes;
 }
@@ -288,6 +296,13 @@ export function formatFigures(report: BenchReport): string[] {
       `open loop: ${open.rate_per_s} logins/s (half of ${open.max_rate_per_s}/s), ${open.requests} logins, ` +
         `p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, sender lag up to ${open.max_send_lag_ms} ms, errors ${open.errors}`,
     );
+    lines.push(
+      `  its tail: p99 ${open.service_p99_ms} ms from the actual send, send lag p99 ${open.send_lag_p99_ms} ms; ` +
+        `server event-loop delay p99 ${open.server_loop_delay_p99_ms} ms (max ${open.server_loop_delay_max_ms}), ` +
+        `GC ${open.server_gc_pauses} pauses ${open.server_gc_ms} ms (major ${open.server_gc_major_ms}), ` +
+        `server CPU ${open.server_cpu_utilisation} of a core; load generator loop delay p99 ` +
+        `${open.load_generator_loop_delay_p99_ms} ms (max ${open.load_generator_loop_delay_max_ms}); load average ${open.load_average}`,
+    );
   }
   if (figures.vault) {
     const vault = figures.vault;
@@ -297,12 +312,18 @@ export function formatFigures(report: BenchReport): string[] {
         `write ${vault.write_cpu_ms} ms CPU (floor ${vault.floor_write_cpu_ms}, p50 ${vault.write_p50_ms} ms)`,
     );
   }
-  if (figures.ad) {
-    for (const cell of figures.ad.cells) {
+  for (const [label, ad] of [
+    ['AD-shaped', figures.ad],
+    ['Samba AD', figures.ad_samba],
+  ] as const) {
+    if (!ad) continue;
+    if ('skipped' in ad && ad.skipped) lines.push(`${label} ldaps: not measured: ${ad.skipped}`);
+    for (const cell of ad.cells) {
+      const counted = (value: number | null, what: string) => (value === null ? '' : `, ${value} ${what}`);
       lines.push(
-        `AD-shaped ldaps c=${cell.concurrency} (${figures.ad.directory}): ${cell.throughput}/s, p99 ${cell.p99_ms} ms, ` +
+        `${label} ldaps c=${cell.concurrency} (${ad.directory}): ${cell.throughput}/s, p99 ${cell.p99_ms} ms, ` +
           `server CPU ${cell.server_cpu_ms_per_request} ms/login; per login ${cell.connections_per_login} connections, ` +
-          `${cell.tls_handshakes_per_login} TLS handshakes, ${cell.binds_per_login} binds, ${cell.searches_per_login} searches`,
+          `${cell.tls_handshakes_per_login} TLS handshakes${counted(cell.binds_per_login, 'binds')}${counted(cell.searches_per_login, 'searches')}`,
       );
     }
   }
@@ -327,6 +348,15 @@ export function formatFigures(report: BenchReport): string[] {
     const size = (js: JsSize | null) =>
       js ? `${kb(js.gzip_bytes)} gzip (${kb(js.bytes)} in ${js.files} files)` : 'n/a';
     lines.push(`web client JavaScript: ours ${size(ours)}, official client ${size(official)}`);
+    const { vault } = figures.web;
+    if (vault) {
+      const runs = (values: number[]) => values.map((ms) => ms.toFixed(0)).join(', ');
+      lines.push(
+        `web vault in Chromium, ${vault.entries} entries: login click to list ${vault.login_to_list_median_ms.toFixed(0)} ms median ` +
+          `(${runs(vault.login_to_list_ms)}); keystroke to filtered list ${vault.keystroke_to_results_median_ms.toFixed(1)} ms median ` +
+          `(${vault.keystroke_to_results_ms.length} keystrokes, max ${Math.max(...vault.keystroke_to_results_ms).toFixed(1)} ms)`,
+      );
+    }
     for (const note of notes) lines.push(`  ${note}`);
   }
   return lines;

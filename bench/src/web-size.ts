@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import type { WebVaultRecord } from './web-vault/web-vault.ts';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -22,6 +23,8 @@ export interface JsSize {
 export interface WebSizes {
   ours: JsSize | null;
   official: JsSize | null;
+  /** Our client in Chromium with a large vault (`web-vault/`); absent when it could not run (see notes). */
+  vault?: WebVaultRecord;
   /** Why a figure is missing. */
   notes: string[];
 }
@@ -53,9 +56,12 @@ export function officialWebclientArchive(env: NodeJS.ProcessEnv = process.env): 
   return join(resolve(folder), 'webclient.tgz');
 }
 
+/** Our web client's build, as `npm run bench` makes it. */
+export const OUR_WEB_DIST = join(REPOSITORY_ROOT, 'apps', 'web', 'dist');
+
 export function measureWebSizes(): WebSizes {
   const notes: string[] = [];
-  const ourDist = join(REPOSITORY_ROOT, 'apps', 'web', 'dist');
+  const ourDist = OUR_WEB_DIST;
   let ours: JsSize | null = null;
   if (existsSync(ourDist)) ours = jsSizeOf(ourDist);
   else notes.push('apps/web/dist is missing: build the web client (npm run bench builds it)');

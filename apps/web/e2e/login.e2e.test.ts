@@ -1,39 +1,11 @@
 // @vitest-environment node
 import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectAccessible } from './test-support/accessibility.ts';
-import {
-  isStack,
-  newVisitor,
-  type Stack,
-  screenshot,
-  startStack,
-  submitLogin,
-} from './test-support/harness.ts';
+import { newVisitor, type Stack, screenshot, submitLogin, useStack } from './test-support/harness.ts';
 
-let stack: Stack | { skip: string } | undefined;
-
-beforeAll(async () => {
-  stack = await startStack({ usernameFailures: 3 });
-  if (!isStack(stack)) {
-    console.warn(
-      `\n!!! SKIPPING the browser tests: ${stack.skip}\n!!! They run in CI, where this is an error.\n`,
-    );
-  }
-}, 180_000);
-
-afterAll(async () => {
-  if (isStack(stack)) await stack.close();
-}, 60_000);
-
-function ready(skip: (note?: string) => void): Stack {
-  if (!isStack(stack)) {
-    skip(stack?.skip ?? 'stack not started');
-    throw new Error('unreachable');
-  }
-  return stack;
-}
+const ready = useStack('the browser tests', { usernameFailures: 3 });
 
 /** After a login the vault shows; its Account button opens the account page. */
 async function openAccount(page: Page): Promise<void> {

@@ -1,36 +1,8 @@
 // @vitest-environment node
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  isStack,
-  newVisitor,
-  type Stack,
-  screenshot,
-  startStack,
-  submitLogin,
-} from './test-support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { newVisitor, screenshot, submitLogin, useStack } from './test-support/harness.ts';
 
-let stack: Stack | { skip: string } | undefined;
-
-beforeAll(async () => {
-  stack = await startStack();
-  if (!isStack(stack)) {
-    console.warn(
-      `\n!!! SKIPPING the vault browser tests: ${stack.skip}\n!!! They run in CI, where this is an error.\n`,
-    );
-  }
-}, 180_000);
-
-afterAll(async () => {
-  if (isStack(stack)) await stack.close();
-}, 60_000);
-
-function ready(skip: (note?: string) => void): Stack {
-  if (!isStack(stack)) {
-    skip(stack?.skip ?? 'stack not started');
-    throw new Error('unreachable');
-  }
-  return stack;
-}
+const ready = useStack('the vault browser tests');
 
 describe('the vault in Chromium against the server and a real directory', { timeout: 180_000 }, () => {
   it('folder and entry: create, search, copy (then cleared), edit, move, trash and restore, lock, and again after a new login', async ({

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { settingsSchema } from '@ldap-login/config-schema';
+import { type LdapEntryInput, settingsSchema } from '@ldap-login/config-schema';
 import { startDirectory } from '@ldap-login/ldap-core/testing';
 import { toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
@@ -38,6 +38,10 @@ export interface WebVaultOptions {
   /** keystrokes measured */
   keystrokes?: number;
   chromium?: string;
+  /** A built web client to serve (the bench's `apps/web/dist`); without it, apps/web is built here. */
+  webRoot?: string;
+  /** A running directory and one of its users; without it, a test directory is started here. */
+  directory?: { entry: LdapEntryInput; domain: string; login: string; password: string };
 }
 
 export type { JsSize };
@@ -122,15 +126,25 @@ export async function measureWebVault(options: WebVaultOptions = {}): Promise<We
   const keystrokes = Math.min(options.keystrokes ?? 10, 50);
   const chromiumPath = options.chromium ?? '/usr/bin/chromium';
   const work = mkdtempSync(join(tmpdir(), 'ldap-login-bench-web-vault-'));
-  const directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
+  const ownDirectory = options.directory
+    ? undefined
+    : await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
+  const directory = options.directory ?? {
+    entry: ownDirectory!.ldapEntry(),
+    domain: ownDirectory!.domain,
+    login: ownDirectory!.users.alice!.login,
+    password: ownDirectory!.users.alice!.password,
+  };
   try {
-    const webRoot = join(work, 'web');
-    await build({
-      root: WEB_DIR,
-      configFile: join(WEB_DIR, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: webRoot, emptyOutDir: true },
-    });
+    const webRoot = options.webRoot ?? join(work, 'web');
+    if (options.webRoot === undefined) {
+      await build({
+        root: WEB_DIR,
+        configFile: join(WEB_DIR, 'vite.config.ts'),
+        logLevel: 'warn',
+        build: { outDir: webRoot, emptyOutDir: true },
+      });
+    }
     const ourJs = jsSizeOf(webRoot);
     const officialJs = await officialJsSize(work);
 
@@ -145,7 +159,7 @@ export async function measureWebVault(options: WebVaultOptions = {}): Promise<We
         AUTHENTICATION_METHODS: ['LDAP'],
         DATA_DIR: join(work, 'data'),
         LOG_LEVEL: 'error',
-        LDAP: [directory.ldapEntry()],
+        LDAP: [directory.entry],
       }),
       host: '127.0.0.1',
       port: 0,
@@ -169,7 +183,7 @@ export async function measureWebVault(options: WebVaultOptions = {}): Promise<We
           allow_custom_server: false,
         }),
       );
-      const alice = directory.users.alice!;
+      const alice = { login: directory.login, password: directory.password };
       const session = await ProtocolClient.forUrl(`${server.url}/server`).login(
         `${alice.login}@${directory.domain}`,
         alice.password,
@@ -200,7 +214,33 @@ export async function measureWebVault(options: WebVaultOptions = {}): Promise<We
       await server.close();
     }
   } finally {
-    await directory.stop();
+    await ownDirectory?.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** What `npm run bench` keeps of the cell, under `figures.web.vault` (ms, rounded to 0.1). */
+export interface WebVaultRecord {
+  entries: number;
+  login_to_list_ms: number[];
+  login_to_list_median_ms: number;
+  keystroke_to_results_ms: number[];
+  keystroke_to_results_median_ms: number;
+}
+
+export function webVaultRecord(figures: WebVaultFigures): WebVaultRecord {
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    entries: figures.entries,
+    login_to_list_ms: figures.loginToListMs.map(round),
+    login_to_list_median_ms: round(median(figures.loginToListMs)),
+    keystroke_to_results_ms: figures.keystrokeToResultsMs.map(round),
+    keystroke_to_results_median_ms: round(median(figures.keystrokeToResultsMs)),
+  };
 }

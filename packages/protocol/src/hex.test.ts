@@ -37,6 +37,57 @@ describe.each([
   );
 });
 
+describe.each([
+  ['Node', true],
+  ['browser', false],
+])('isHex and lowerHex (%s path)', (_name, withBuffer) => {
+  const long = 'a1B2c3D4e5F6'.repeat(1000); // above the length where Node's decoder checks
+  it.each([
+    ['', true],
+    ['0', true],
+    ['abcDEF0189', true],
+    [long, true],
+    [`${long}f`, true],
+    [`${long}g`, false],
+    [`g${long}`, false],
+    [`${long.slice(0, 6000)}zz${long.slice(6002)}`, false],
+    [`${long.slice(0, 6001)} ${long.slice(6002)}`, false],
+    [`${long}\u0000`, false],
+    ['0x00', false],
+    ['ab cd', false],
+  ])('isHex(%#) is %s, as HEX_PATTERN decides', async (text, expected) => {
+    const { HEX_PATTERN, isHex } = await hexModule(withBuffer);
+    expect(isHex(text)).toBe(expected);
+    expect(HEX_PATTERN.test(text)).toBe(expected);
+  });
+
+  it('agrees with HEX_PATTERN on any string, short or long', async () => {
+    const { HEX_PATTERN, isHex } = await hexModule(withBuffer);
+    const hexChar = fc.constantFrom(...'0123456789abcdefABCDEF');
+    fc.assert(
+      fc.property(
+        fc.array(hexChar, { minLength: 4090, maxLength: 4200 }).map((chars) => chars.join('')),
+        fc.nat(),
+        fc.string({ minLength: 0, maxLength: 2 }),
+        (text, at, insert) => {
+          const position = at % (text.length + 1);
+          const candidate = text.slice(0, position) + insert + text.slice(position);
+          expect(isHex(candidate)).toBe(HEX_PATTERN.test(candidate));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('lowercases only when needed and returns the same string otherwise', async () => {
+    const { lowerHex } = await hexModule(withBuffer);
+    expect(lowerHex('abcDEF09')).toBe('abcdef09');
+    const lower = 'ab09'.repeat(5000);
+    expect(lowerHex(lower)).toBe(lower);
+    expect(lowerHex(`${lower}F`)).toBe(`${lower}f`);
+  });
+});
+
 describe('utf8', () => {
   it('refuses malformed UTF-8', async () => {
     const { fromUtf8, utf8 } = await hexModule(true);

@@ -58,3 +58,26 @@ export function fromUtf8(bytes: Uint8Array): string {
 
 /** Hex text of any length and either case. */
 export const HEX_PATTERN = /^[0-9a-fA-F]*$/;
+
+// Above this length Node's native hex decoder checks a string faster than the regular expression
+// (a 2.6 MB ciphertext: about half the time); below it the allocation costs more than it saves.
+const NATIVE_CHECK_MIN_LENGTH = 4096;
+
+/** Whether `text` is hex (either case, any length, odd included), as `HEX_PATTERN` decides. */
+export function isHex(text: string): boolean {
+  if (NodeBuffer && text.length >= NATIVE_CHECK_MIN_LENGTH) {
+    // Node's decoder stops at the first pair that is not hex; an odd last character is dropped,
+    // so it is checked on its own.
+    const whole = text.length - (text.length % 2);
+    const decoded = NodeBuffer.from(whole === text.length ? text : text.slice(0, whole), 'hex');
+    return decoded.length * 2 === whole && (whole === text.length || HEX_PATTERN.test(text.slice(whole)));
+  }
+  return HEX_PATTERN.test(text);
+}
+
+const UPPER_HEX_DIGIT = /[A-F]/;
+
+/** Hex text in lowercase: the same string when it has no uppercase digit (no copy of a long one). */
+export function lowerHex(text: string): string {
+  return UPPER_HEX_DIGIT.test(text) ? text.toLowerCase() : text;
+}

@@ -102,6 +102,6 @@ export {
   errorBodySchema,
   isApiErrorCode,
 } from './errors.ts';
-export { fromHex, fromUtf8, HEX_PATTERN, toHex, utf8 } from './hex.ts';
+export { fromHex, fromUtf8, HEX_PATTERN, isHex, lowerHex, toHex, utf8 } from './hex.ts';
 export { directoryIndexFor, qualifyUsername, type SplitUsername, splitUsername } from './username.ts';
 export * from './vault/index.ts';

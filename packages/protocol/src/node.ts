@@ -1,2 +1,7 @@
 /** Node-only entry: the libsodium (sodium-native) backend of the crypto interface. */
-export { MAX_CONCURRENT_SCRYPT, scryptLoad, sodiumCrypto } from './crypto/sodium-crypto.ts';
+export {
+  MAX_CONCURRENT_SCRYPT,
+  scryptLoad,
+  secretboxOpenBytes,
+  sodiumCrypto,
+} from './crypto/sodium-crypto.ts';

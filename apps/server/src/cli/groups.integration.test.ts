@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import type { UserStatusReply } from '@ldap-login/protocol';
 import { toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
-import { Attribute, Change, Client } from 'ldapts';
-import { afterAll, beforeAll, expect, it, type TestContext, vi } from 'vitest';
+import { Attribute, Change } from 'ldapts';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createTestApp } from '../test-support/test-app.ts';
+import { useTestDirectory } from '../test-support/test-directory.ts';
 import type { VaultGroupOverview } from '../vault/forced-memberships.ts';
 import { EXIT } from './exit-codes.ts';
 import { runManage } from './test-support/run-manage.ts';
@@ -25,36 +25,21 @@ vi.setConfig({ testTimeout: 400_000 });
 /** The README's example DN. */
 const VAULT_USERS = 'cn=vault users,ou=groups,dc=example,dc=org';
 
-let directory: TestDirectory | undefined;
+const ldap = useTestDirectory('manage groups tests');
 let workDir: string;
-let admin: Client | undefined;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'manage-groups-'));
-  directory = await startDirectoryOrSkip(
-    { dataset: 'openldap-memberof', largeGroupSize: 0 },
-    'manage groups tests',
-  );
-  if (!directory) return;
-  admin = new Client({ url: directory.url });
-  await admin.bind(directory.adminDn, directory.adminPassword);
-}, 180_000);
+});
 
 afterAll(async () => {
-  await admin?.unbind();
-  await directory?.stop();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-function need(context: TestContext): TestDirectory {
-  if (!directory) context.skip('no test directory on this machine (see the warning above)');
-  return directory!;
-}
-
 it('lists, maps and unmaps as the README says, and syncldap removes leavers', async (context) => {
-  const dir = need(context);
+  const dir = ldap.need(context);
   expect(dir.baseDn).toBe('dc=example,dc=org');
-  await admin!.add(VAULT_USERS, {
+  await ldap.admin.add(VAULT_USERS, {
     objectClass: ['top', 'groupOfNames'],
     cn: 'vault users',
     member: [dir.users.bob!.dn, dir.users.dave!.dn],
@@ -133,7 +118,7 @@ it('lists, maps and unmaps as the README says, and syncldap removes leavers', as
     ]);
 
     // bob leaves the directory group: syncldap asks the directory and removes his membership.
-    await admin!.modify(VAULT_USERS, [
+    await ldap.admin.modify(VAULT_USERS, [
       new Change({
         operation: 'delete',
         modification: new Attribute({ type: 'member', values: [dir.users.bob!.dn] }),
@@ -154,6 +139,6 @@ it('lists, maps and unmaps as the README says, and syncldap removes leavers', as
   } finally {
     await app.close();
     await service.close();
-    await admin!.del(VAULT_USERS).catch(() => undefined);
+    await ldap.admin.del(VAULT_USERS).catch(() => undefined);
   }
 });

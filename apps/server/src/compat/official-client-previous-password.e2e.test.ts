@@ -5,14 +5,11 @@
  * `apps/server/test-output/official-client/server-secrets-noone/`. Under CI nothing is skipped.
  */
 
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiRecorder } from './test-support/api-recorder.ts';
-import { OUTPUT_DIR } from './test-support/environment.ts';
-import { type OfficialClientStack, startOfficialClientStack } from './test-support/official-client-stack.ts';
+import { describe, expect, it } from 'vitest';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
+import { recordedPage, useOfficialClientSuite } from './test-support/official-client-suite.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -35,41 +32,25 @@ const ENTRY: WebsitePassword = {
 };
 const NEW_DIRECTORY_PASSWORD = 'Bob-New-Passw0rd-3';
 
-let stack: OfficialClientStack | undefined;
-let startError: unknown;
 let context: BrowserContext;
 let page: Page;
 let api: ApiRecorder;
 
 describe('the official Psono web client without server secrets (real Chromium, real OpenLDAP)', () => {
-  beforeAll(async () => {
-    try {
-      const started = await startOfficialClientStack({ COMPLIANCE_SERVER_SECRETS: 'noone' });
-      if ('skip' in started) {
-        console.warn(`\n!! SKIPPING the official web client test: ${started.skip}\n`);
-        return;
-      }
-      stack = started;
-    } catch (error) {
-      // Reported by the test itself, so that it counts as failed rather than skipped.
-      startError = error;
-      return;
-    }
-    rmSync(join(OUTPUT_DIR, SHOTS), { recursive: true, force: true });
-    context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    api = new ApiRecorder(page, `${stack.server.url}/server`);
-  }, 120_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stack?.close();
+  const suite = useOfficialClientSuite({
+    name: 'the official web client test',
+    shots: SHOTS,
+    settings: { COMPLIANCE_SERVER_SECRETS: 'noone' },
+    setUp: async (stack) => {
+      ({ context, page, api } = await recordedPage(stack));
+    },
+    tearDown: async () => {
+      await context?.close();
+    },
   });
 
   it('opens the vault with the previous password after a directory password change', async ({ skip }) => {
-    if (startError) throw startError;
-    if (!stack) return skip();
-    const { directory, origin } = stack;
+    const { directory, origin } = suite.started(skip);
     const bob = directory.users.bob!;
     try {
       await logIn(page, origin, bob.login, bob.password);

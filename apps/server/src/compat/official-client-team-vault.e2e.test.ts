@@ -13,21 +13,24 @@
  * failed fails at once, naming it. Under CI nothing is skipped.
  */
 
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError } from '@ldap-login/protocol';
 import { Attribute, Change, Client } from 'ldapts';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from '../cli/exit-codes.ts';
 import { runManage } from '../cli/test-support/run-manage.ts';
 import { openDatabase } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { findSecrets } from '../reliability/test-support/log-capture.ts';
 import { ProtocolClient, type Session } from '../test-support/protocol-client.ts';
-import { ApiRecorder } from './test-support/api-recorder.ts';
-import { OUTPUT_DIR } from './test-support/environment.ts';
-import { type OfficialClientStack, startOfficialClientStack } from './test-support/official-client-stack.ts';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
+import type { OfficialClientStack } from './test-support/official-client-stack.ts';
+import {
+  recordedPage,
+  serverWarnings,
+  useOfficialClientSuite,
+} from './test-support/official-client-suite.ts';
 import {
   acceptGroupShares,
   createGroup,
@@ -83,9 +86,6 @@ const LOGIN_STEP_MS = 150_000;
 const STEP_MS = 90_000;
 const POLL = { timeout: UI_TIMEOUT_MS };
 
-let stack: OfficialClientStack | undefined;
-let startError: unknown;
-let failedStep: string | undefined;
 const contexts: BrowserContext[] = [];
 const pages: Record<'alice' | 'bob' | 'carol', Page> = {} as never;
 const recorders: Record<'alice' | 'bob' | 'carol', ApiRecorder> = {} as never;
@@ -94,13 +94,31 @@ let current: 'alice' | 'bob' | 'carol' = 'alice';
 /** bob's own API session from before he left the group: it must lose the share at once. */
 let bobApi: Session | undefined;
 
+const suite = useOfficialClientSuite({
+  name: 'the official web client team vault test',
+  shots: SHOTS,
+  stack: { ldapEntry: { LDAP_NESTED_GROUPS: true }, extraLdif: EXTRA_LDIF },
+  setUp: async (stack) => {
+    if (stack.directory.users.bob!.dn !== BOB_DN) {
+      throw new Error(`the dataset moved bob: ${stack.directory.users.bob!.dn}`);
+    }
+    for (const who of ['alice', 'bob', 'carol'] as const) {
+      const { context, page, api } = await recordedPage(stack);
+      contexts.push(context);
+      pages[who] = page;
+      recorders[who] = api;
+    }
+  },
+  tearDown: async () => {
+    for (const context of contexts) await context.close();
+  },
+});
+
 function step(name: string, timeout: number, body: (stack: OfficialClientStack) => Promise<void>): void {
   it(
     name,
     async ({ skip }) => {
-      if (startError) throw startError;
-      if (!stack) return skip();
-      if (failedStep) throw new Error(`not run: the earlier step "${failedStep}" failed`);
+      const stack = suite.enter(skip);
       for (const recorder of Object.values(recorders)) recorder.startStep();
       const logStart = stack.logs.lines.length;
       try {
@@ -110,7 +128,7 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
           expect(recorder.sinceStep().filter((call) => call.status >= 500)).toEqual([]);
         }
       } catch (error) {
-        failedStep = name;
+        suite.fail(name);
         await screenshot(pages[current], `${SHOTS}/${name}-FAILED`).catch(() => undefined);
         if (error instanceof Error) {
           const calls = Object.entries(recorders).map(([who, recorder]) => `${who}'s ${recorder.report()}`);
@@ -121,11 +139,6 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
     },
     timeout,
   );
-}
-
-function serverWarnings(lines: readonly string[]): string {
-  const worrying = lines.filter((line) => Number(/"level":(\d+)/.exec(line)?.[1] ?? 0) >= 40);
-  return ['Server log (warn and above) during this step:', ...worrying.map((line) => `  ${line}`)].join('\n');
 }
 
 /** The server's database, read beside it (SQLite in WAL mode): ids the client keeps encrypted. */
@@ -172,39 +185,6 @@ async function refusal(promise: Promise<unknown>) {
 }
 
 describe('a team vault with the official Psono web client (real Chromium, real OpenLDAP)', () => {
-  beforeAll(async () => {
-    try {
-      const started = await startOfficialClientStack(
-        {},
-        { ldapEntry: { LDAP_NESTED_GROUPS: true }, extraLdif: EXTRA_LDIF },
-      );
-      if ('skip' in started) {
-        console.warn(`\n!! SKIPPING the official web client team vault test: ${started.skip}\n`);
-        return;
-      }
-      stack = started;
-    } catch (error) {
-      startError = error;
-      return;
-    }
-    if (stack.directory.users.bob!.dn !== BOB_DN) {
-      startError = new Error(`the dataset moved bob: ${stack.directory.users.bob!.dn}`);
-      return;
-    }
-    rmSync(join(OUTPUT_DIR, SHOTS), { recursive: true, force: true });
-    for (const who of ['alice', 'bob', 'carol'] as const) {
-      const context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-      contexts.push(context);
-      pages[who] = await context.newPage();
-      recorders[who] = new ApiRecorder(pages[who], `${stack.server.url}/server`);
-    }
-  }, 120_000);
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await stack?.close();
-  });
-
   step('01-alice-logs-in', LOGIN_STEP_MS, async ({ directory, origin }) => {
     current = 'alice';
     const alice = directory.users.alice!;
@@ -461,8 +441,7 @@ describe('a team vault with the official Psono web client (real Chromium, real O
 
   // Not a step: the log must be clean whatever became of the steps.
   it('keeps the passwords out of the server log', ({ skip }) => {
-    if (startError) throw startError;
-    if (!stack) return skip();
+    const stack = suite.started(skip);
     const secrets = new Map([
       [stack.directory.users.alice!.password, "alice's directory password"],
       [stack.directory.users.bob!.password, "bob's directory password"],

@@ -9,15 +9,17 @@
  * naming it, instead of failing in a confusing way. Under CI nothing is skipped.
  */
 
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { setUserPassword } from '@ldap-login/ldap-core/testing';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findSecrets } from '../reliability/test-support/log-capture.ts';
-import { ApiRecorder } from './test-support/api-recorder.ts';
-import { OUTPUT_DIR } from './test-support/environment.ts';
-import { type OfficialClientStack, startOfficialClientStack } from './test-support/official-client-stack.ts';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
+import type { OfficialClientStack } from './test-support/official-client-stack.ts';
+import {
+  recordedPage,
+  serverWarnings,
+  useOfficialClientSuite,
+} from './test-support/official-client-suite.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -55,13 +57,19 @@ const POLL = { timeout: UI_TIMEOUT_MS };
 /** This file's screenshots, a folder of the test output. */
 const SHOTS = 'server-secrets-auto';
 
-let stack: OfficialClientStack | undefined;
 let context: BrowserContext;
 let page: Page;
 let api: ApiRecorder;
-let failedStep: string | undefined;
-/** Why the stack did not start (under CI): every test fails with it, none reports as skipped. */
-let startError: unknown;
+const suite = useOfficialClientSuite({
+  name: 'the official web client test',
+  shots: SHOTS,
+  setUp: async (stack) => {
+    ({ context, page, api } = await recordedPage(stack));
+  },
+  tearDown: async () => {
+    await context?.close();
+  },
+});
 
 /**
  * One step of the walk-through: a screenshot at the end (also when it failed), the step's API
@@ -71,9 +79,7 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
   it(
     name,
     async ({ skip }) => {
-      if (startError) throw startError;
-      if (!stack) return skip();
-      if (failedStep) throw new Error(`not run: the earlier step "${failedStep}" failed`);
+      const stack = suite.enter(skip);
       api.startStep();
       const logStart = stack.logs.lines.length;
       try {
@@ -81,11 +87,11 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
         await screenshot(page, `${SHOTS}/${name}`);
         expect(api.sinceStep().filter((call) => call.status >= 500)).toEqual([]);
       } catch (error) {
-        failedStep = name;
+        suite.fail(name);
         // Evidence only: a page that crashed cannot be photographed, and the step's own error matters.
         await screenshot(page, `${SHOTS}/${name}-FAILED`).catch(() => undefined);
         if (error instanceof Error) {
-          error.message = `${error.message}\n${api.report()}\n${serverErrors(stack.logs.lines.slice(logStart))}`;
+          error.message = `${error.message}\n${api.report()}\n${serverWarnings(stack.logs.lines.slice(logStart))}`;
         }
         throw error;
       }
@@ -94,37 +100,7 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
   );
 }
 
-/** The server's log lines at level warn and above (pino: 40+), for a failure message. */
-function serverErrors(lines: readonly string[]): string {
-  const worrying = lines.filter((line) => Number(/"level":(\d+)/.exec(line)?.[1] ?? 0) >= 40);
-  return ['Server log (warn and above) during this step:', ...worrying.map((line) => `  ${line}`)].join('\n');
-}
-
 describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
-  beforeAll(async () => {
-    let started: Awaited<ReturnType<typeof startOfficialClientStack>>;
-    try {
-      started = await startOfficialClientStack();
-    } catch (error) {
-      startError = error;
-      return;
-    }
-    if ('skip' in started) {
-      console.warn(`\n!! SKIPPING the official web client test: ${started.skip}\n`);
-      return;
-    }
-    stack = started;
-    rmSync(join(OUTPUT_DIR, SHOTS), { recursive: true, force: true });
-    context = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-    page = await context.newPage();
-    api = new ApiRecorder(page, `${stack.server.url}/server`);
-  }, 120_000);
-
-  afterAll(async () => {
-    await context?.close();
-    await stack?.close();
-  });
-
   step('01-login', LOGIN_STEP_MS, async ({ directory, origin }) => {
     const alice = directory.users.alice!;
     const outcome = await logIn(page, origin, alice.login, alice.password);
@@ -204,8 +180,7 @@ describe('the official Psono web client (real Chromium, real OpenLDAP)', () => {
 
   // Not a step: the log must be clean whatever became of the steps.
   it('keeps the passwords out of the server log', ({ skip }) => {
-    if (startError) throw startError;
-    if (!stack) return skip();
+    const stack = suite.started(skip);
     const alice = stack.directory.users.alice!;
     const secrets = new Map([
       [alice.password, 'previous directory password'],

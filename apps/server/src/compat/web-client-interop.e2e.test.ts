@@ -6,13 +6,11 @@
  * Under CI nothing is skipped.
  */
 
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiRecorder } from './test-support/api-recorder.ts';
-import { OUTPUT_DIR } from './test-support/environment.ts';
-import { type OfficialClientStack, startOfficialClientStack } from './test-support/official-client-stack.ts';
+import { describe, expect, it } from 'vitest';
+import type { ApiRecorder } from './test-support/api-recorder.ts';
+import type { OfficialClientStack } from './test-support/official-client-stack.ts';
+import { recordedPage, useOfficialClientSuite } from './test-support/official-client-suite.ts';
 import {
   createFolder,
   createWebsitePassword,
@@ -48,21 +46,32 @@ function entryNamed(title: string, username: string): WebsitePassword {
 const LOGIN_STEP_MS = 180_000;
 const STEP_MS = 90_000;
 
-let stack: OfficialClientStack | undefined;
 let ourUrl: string;
 let ours: { context: BrowserContext; page: Page };
 let official: { context: BrowserContext; page: Page; api: ApiRecorder };
-let failedStep: string | undefined;
-let startError: unknown;
+const suite = useOfficialClientSuite({
+  name: 'the web client interoperability test',
+  shots: SHOTS,
+  setUp: async (stack) => {
+    const info = (await (await fetch(`${stack.server.url}/server/info/`)).json()) as { verify_key: string };
+    ourUrl = await installOurClient(stack.webRoot, stack.server.url, info.verify_key);
+    official = await recordedPage(stack);
+    const ourContext = await stack.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    ours = { context: ourContext, page: await ourContext.newPage() };
+  },
+  tearDown: async () => {
+    await official?.context.close();
+    await ours?.context.close();
+  },
+  startTimeoutMs: 240_000,
+});
 
 /** One step: a screenshot of both clients at the end; a later step fails at once after a failed one. */
 function step(name: string, timeout: number, body: (stack: OfficialClientStack) => Promise<void>): void {
   it(
     name,
     async ({ skip }) => {
-      if (startError) throw startError;
-      if (!stack) return skip();
-      if (failedStep) throw new Error(`not run: the earlier step "${failedStep}" failed`);
+      const stack = suite.enter(skip);
       official.api.startStep();
       try {
         await body(stack);
@@ -70,7 +79,7 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
         await screenshot(official.page, `${SHOTS}/${name}-official`);
         await screenshot(ours.page, `${SHOTS}/${name}-ours`);
       } catch (error) {
-        failedStep = name;
+        suite.fail(name);
         await screenshot(official.page, `${SHOTS}/${name}-official-FAILED`).catch(() => undefined);
         await screenshot(ours.page, `${SHOTS}/${name}-ours-FAILED`).catch(() => undefined);
         if (error instanceof Error) error.message = `${error.message}\n${official.api.report()}`;
@@ -82,44 +91,6 @@ function step(name: string, timeout: number, body: (stack: OfficialClientStack) 
 }
 
 describe('our web client and the official one on the same vault (real Chromium, real OpenLDAP)', () => {
-  beforeAll(async () => {
-    let started: Awaited<ReturnType<typeof startOfficialClientStack>>;
-    try {
-      started = await startOfficialClientStack();
-    } catch (error) {
-      startError = error;
-      return;
-    }
-    if ('skip' in started) {
-      console.warn(`\n!! SKIPPING the web client interoperability test: ${started.skip}\n`);
-      return;
-    }
-    stack = started;
-    try {
-      const info = (await (await fetch(`${stack.server.url}/server/info/`)).json()) as { verify_key: string };
-      ourUrl = await installOurClient(stack.webRoot, stack.server.url, info.verify_key);
-    } catch (error) {
-      startError = error;
-      return;
-    }
-    rmSync(join(OUTPUT_DIR, SHOTS), { recursive: true, force: true });
-    const officialContext = await stack.browser.newContext({ viewport: { width: 1400, height: 900 } });
-    const officialPage = await officialContext.newPage();
-    official = {
-      context: officialContext,
-      page: officialPage,
-      api: new ApiRecorder(officialPage, `${stack.server.url}/server`),
-    };
-    const ourContext = await stack.browser.newContext({ viewport: { width: 1280, height: 800 } });
-    ours = { context: ourContext, page: await ourContext.newPage() };
-  }, 240_000);
-
-  afterAll(async () => {
-    await official?.context.close();
-    await ours?.context.close();
-    await stack?.close();
-  });
-
   step('01-ours-creates-an-entry', LOGIN_STEP_MS, async ({ directory }) => {
     const dave = directory.users.dave!;
     // Typed without a domain: the server's only directory's domain is appended.

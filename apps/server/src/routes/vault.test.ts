@@ -5,8 +5,7 @@
  * tampering and body limits. Bad input gets a clear 4xx and leaves nothing stored.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
-import { ApiError } from '@ldap-login/protocol';
+import { randomUUID } from 'node:crypto';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,27 +19,14 @@ import {
 import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import type { Session } from '../test-support/protocol-client.ts';
+import { refusal } from '../test-support/refusal.ts';
+import { cipher, hex, nonce } from '../test-support/stand-ins.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 
 const backends = databaseBackends();
 
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const nonce = () => hex(24);
-/** A stand-in secretbox ciphertext of `bytes` plaintext bytes (the server never opens them). */
-const cipher = (bytes = 64) => hex(bytes + 16);
-
 const AUTHKEY_ALICE = hex(64);
 const AUTHKEY_BOB = hex(64);
-
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string | undefined }> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  const { status, code } = error as ApiError;
-  return { status, code };
-}
 
 function newDatastore(overrides: Record<string, unknown> = {}) {
   return {
@@ -745,6 +731,81 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
         code: 'DUPLICATE_NONCE',
       });
       expect((await vaultRows(t.db)).history).toBe(1);
+    });
+
+    it('reads the encrypted envelope in any JSON form and a large one as the plain form (same answers)', async () => {
+      const datastore = await createDatastore(alice);
+      const send = (payload: string) =>
+        t.request('/datastore/', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...alice.headers() },
+          body: payload,
+        });
+      const codeOf = async (response: Response) =>
+        JSON.parse(sodiumCrypto.secretboxOpen(JSON.parse(await response.text()), alice.sessionSecret));
+      // A tree of about 1.3 MB of hex with uppercase digits: stored lowercase, whatever the envelope's form.
+      const bigData = cipher().repeat(8_000).toUpperCase();
+      const sealedTree = () =>
+        sodiumCrypto.secretboxSeal(
+          JSON.stringify({ datastore_id: datastore, data: bigData, data_nonce: nonce() }),
+          alice.sessionSecret,
+        );
+      const forms: ((sealed: { text: string; nonce: string }) => string)[] = [
+        (sealed) => JSON.stringify(sealed),
+        (sealed) =>
+          `\r\n { "nonce" :\t"${sealed.nonce.toUpperCase()}" ,\n "text": "${sealed.text.toUpperCase()}" } \n`,
+        (sealed) => `{"te\\u0078t":"${sealed.text}","nonce":"${sealed.nonce}"}`,
+        (sealed) => JSON.stringify(sealed, null, 2),
+      ];
+      for (const form of forms) {
+        const response = await send(form(sealedTree()));
+        expect(response.status).toBe(200);
+        const row = await t.db
+          .selectFrom('datastores')
+          .select('data')
+          .where('id', '=', datastore)
+          .executeTakeFirstOrThrow();
+        expect(row.data).toBe(bigData.toLowerCase());
+      }
+      const before = await vaultRows(t.db);
+      const sealed = sealedTree();
+      const middle = sealed.text.length / 2;
+      for (const [payload, code] of [
+        [`${JSON.stringify(sealed)}x`, 'INVALID_REQUEST'],
+        [JSON.stringify({ ...sealed, extra: 1 }), 'INVALID_REQUEST'],
+        [
+          JSON.stringify({
+            ...sealed,
+            text: `${sealed.text.slice(0, middle)}zz${sealed.text.slice(middle + 2)}`,
+          }),
+          'INVALID_REQUEST',
+        ],
+        [JSON.stringify({ ...sealed, text: sealed.text.slice(1) }), 'INVALID_REQUEST'],
+        [JSON.stringify({ ...sealed, nonce: sealed.nonce.slice(2) }), 'INVALID_REQUEST'],
+        [JSON.stringify({ ...sealed, text: 'ab'.repeat(15) }), 'INVALID_REQUEST'],
+        [JSON.stringify({ ...sealed, text: 123 }), 'INVALID_REQUEST'],
+        [JSON.stringify({ text: sealed.text }), 'INVALID_REQUEST'],
+        [' \n ', 'INVALID_REQUEST'],
+        [
+          JSON.stringify({
+            ...sealed,
+            text: `${sealed.text.slice(0, -1)}${sealed.text.endsWith('0') ? '1' : '0'}`,
+          }),
+          'REQUEST_CANNOT_BE_DECRYPTED',
+        ],
+      ] as const) {
+        const response = await send(payload);
+        expect({
+          payload: payload.slice(0, 60),
+          status: response.status,
+          body: await codeOf(response),
+        }).toEqual({
+          payload: payload.slice(0, 60),
+          status: 400,
+          body: { non_field_errors: [code] },
+        });
+      }
+      expect(await vaultRows(t.db)).toEqual(before);
     });
   });
 

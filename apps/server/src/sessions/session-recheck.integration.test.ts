@@ -5,14 +5,15 @@
  */
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
-import { Attribute, Change, Client } from 'ldapts';
+import { Attribute, Change } from 'ldapts';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
+import { useTestDirectory } from '../test-support/test-directory.ts';
 import { recheckSessions, SessionRecheckTimer } from './session-recheck.ts';
 
 const CADENCE_MS = 200;
@@ -22,33 +23,18 @@ const WITHIN_MS = 5_000;
 const backends = databaseBackends();
 
 describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
-  let directory: TestDirectory | undefined;
+  const ldap = useTestDirectory('session re-check tests');
   let backend: DatabaseBackend;
-  let admin: Client;
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     backend = await openBackend();
-    directory = await startDirectoryOrSkip(
-      { dataset: 'openldap-memberof', largeGroupSize: 0 },
-      'session re-check tests',
-    );
-    if (!directory) return;
-    admin = new Client({ url: directory.url });
-    await admin.bind(directory.adminDn, directory.adminPassword);
   }, 180_000);
 
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
-    await admin?.unbind();
-    await directory?.stop();
     await backend?.stop();
   });
-
-  function need(context: TestContext): TestDirectory {
-    if (!directory) context.skip('no test directory on this machine');
-    return directory!;
-  }
 
   /** An app whose directory entry has `overrides`, with the re-check running every 200 ms. */
   async function appWithRecheck(dir: TestDirectory, overrides: Parameters<TestDirectory['ldapEntry']>[0]) {
@@ -104,11 +90,11 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
   }
 
   it('ends the sessions of a user the custom filter now excludes (employeeType=disabled)', async (context) => {
-    const dir = need(context);
+    const dir = ldap.need(context);
     const { app } = await appWithRecheck(dir, { LDAP_CUSTOM_USER_FILTER: dir.definition.enabledFilter });
     const alice = await login(app, dir, 'alice');
     const bob = await login(app, dir, 'bob');
-    await admin.modify(dir.users.alice!.dn, [
+    await ldap.admin.modify(dir.users.alice!.dn, [
       new Change({
         operation: 'replace',
         modification: new Attribute({ type: 'employeeType', values: ['disabled'] }),
@@ -124,11 +110,11 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
   });
 
   it('ends the sessions of a user removed from LDAP_REQUIRED_GROUP', async (context) => {
-    const dir = need(context);
+    const dir = ldap.need(context);
     const staff = dir.groups.staff!.dn;
     const { app } = await appWithRecheck(dir, { LDAP_REQUIRED_GROUP: [staff] });
     const carol = await login(app, dir, 'carol');
-    await admin.modify(staff, [
+    await ldap.admin.modify(staff, [
       new Change({
         operation: 'delete',
         modification: new Attribute({ type: 'member', values: [dir.users.carol!.dn] }),
@@ -139,16 +125,16 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
   });
 
   it('ends the sessions of a user deleted from the directory', async (context) => {
-    const dir = need(context);
+    const dir = ldap.need(context);
     const { app } = await appWithRecheck(dir, {});
     const dave = await login(app, dir, 'dave');
-    await admin.del(dir.users.dave!.dn);
+    await ldap.admin.del(dir.users.dave!.dn);
     expect(await statusWithin(dave, WITHIN_MS)).toBe(401);
     expect((await endedAudit(app, `dave@${dir.domain}`))[0]?.reason).toBe('user-not-found');
   });
 
   it('ends no session while the directory is down', async (context) => {
-    const dir = need(context);
+    const dir = ldap.need(context);
     const { app, service } = await appWithRecheck(dir, {});
     const jsmith = await login(app, dir, 'jsmith');
     await dir.stop();

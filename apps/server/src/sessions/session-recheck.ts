@@ -9,12 +9,18 @@
  * look-ups at a time, and a directory that fails is not asked again in the same round. Two
  * replicas may run rounds at once: ending a session is one conditional update, and only the
  * replica whose update ended sessions records the audit event.
+ *
+ * The groups each answer carries are applied as a login would apply them: the user's stored
+ * directory groups and their forced memberships of vault groups (`vault/forced-memberships.ts`),
+ * so a user removed from a mapped directory group loses the vault group's shares within the
+ * cadence, not at their next login. A user the directory refuses loses every forced membership.
  */
 import type { Logger } from 'pino';
 import type { LoginDirectory, UserStanding } from '../accounts/directory-port.ts';
 import { recordAuditEvent } from '../audit.ts';
-import { executorFor } from '../db/executor.ts';
+import { type Executor, executorFor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
+import { applyDirectoryGroups, type ForcedChanges } from '../vault/forced-memberships.ts';
 
 /** Users read per page, and directory look-ups running at once. */
 const PAGE_SIZE = 100;
@@ -35,6 +41,8 @@ export interface RecheckSummary {
   /** Users left alone because their directory could not answer, and why per domain. */
   undecided: number;
   unavailable: { domain: string; reason: string }[];
+  /** Forced memberships of vault groups given and taken away by the directory's answers. */
+  forced: { added: number; removed: number };
 }
 
 interface RecheckedUser {
@@ -42,6 +50,7 @@ interface RecheckedUser {
   ldap_domain: string;
   guid: string;
   username: string;
+  groups_fingerprint: string;
 }
 
 export interface SessionRecheckOptions {
@@ -66,7 +75,14 @@ export async function recheckSessions(
 ): Promise<RecheckSummary> {
   const now = options.now ?? Date.now;
   const pageSize = options.pageSize ?? PAGE_SIZE;
-  const summary: RecheckSummary = { checked: 0, ended: [], undecided: 0, unavailable: [] };
+  const summary: RecheckSummary = {
+    checked: 0,
+    ended: [],
+    undecided: 0,
+    unavailable: [],
+    forced: { added: 0, removed: 0 },
+  };
+  const executor = executorFor(db);
   const downDomains = new Map<string, string>();
   let after = '';
   for (;;) {
@@ -99,6 +115,7 @@ export async function recheckSessions(
             return;
           }
           summary.checked++;
+          await applyGroups(executor, user, standing, now(), summary, logger);
           if (standing.allowed) return;
           const sessions = await endLiveSessions(db, user.id, checkedAt, now());
           if (sessions === 0) return;
@@ -113,7 +130,7 @@ export async function recheckSessions(
             },
             'session re-check: the directory no longer lets the user in; their sessions are ended',
           );
-          await recordAuditEvent(executorFor(db), {
+          await recordAuditEvent(executor, {
             event: 'sessions_ended',
             outcome: 'success',
             username: user.username,
@@ -130,6 +147,42 @@ export async function recheckSessions(
   return summary;
 }
 
+/**
+ * Applies the groups of the directory's answer (none for a user it refuses). A failure here (a
+ * login of the same user writing the same rows at that moment) is logged and left to the next
+ * round: it must not end the round for everyone else, nor keep the user's sessions from ending.
+ */
+async function applyGroups(
+  executor: Executor,
+  user: RecheckedUser,
+  standing: UserStanding,
+  now: number,
+  summary: RecheckSummary,
+  logger: Logger,
+): Promise<void> {
+  const groups = standing.allowed ? standing.user.groups : [];
+  let forced: ForcedChanges;
+  try {
+    forced = await executor.transaction((tx) =>
+      applyDirectoryGroups(tx, user, user.ldap_domain, groups, now),
+    );
+  } catch (error) {
+    logger.warn(
+      { err: error, userId: user.id, username: user.username },
+      'session re-check: the directory groups could not be applied; the next round tries again',
+    );
+    return;
+  }
+  summary.forced.added += forced.added.length;
+  summary.forced.removed += forced.removed.length;
+  if (forced.added.length > 0 || forced.removed.length > 0) {
+    logger.info(
+      { userId: user.id, username: user.username, joined: forced.added, left: forced.removed },
+      'session re-check: forced memberships of vault groups follow the directory',
+    );
+  }
+}
+
 async function usersWithLiveSessions(
   db: Database,
   now: number,
@@ -139,7 +192,7 @@ async function usersWithLiveSessions(
 ): Promise<RecheckedUser[]> {
   let query = db
     .selectFrom('users')
-    .select(['id', 'ldap_domain', 'guid', 'username'])
+    .select(['id', 'ldap_domain', 'guid', 'username', 'groups_fingerprint'])
     .where('id', '>', after)
     .where(({ exists, selectFrom }) =>
       exists(
@@ -205,12 +258,14 @@ export class SessionRecheckTimer {
     this.timer = setTimeout(() => {
       this.running = recheckSessions(this.db, this.directory, this.logger)
         .then((summary) => {
-          if (summary.ended.length > 0 || summary.unavailable.length > 0) {
+          const forcedChanges = summary.forced.added + summary.forced.removed;
+          if (summary.ended.length > 0 || summary.unavailable.length > 0 || forcedChanges > 0) {
             this.logger.info(
               {
                 checked: summary.checked,
                 usersEnded: summary.ended.length,
                 undecided: summary.undecided,
+                forced: summary.forced,
               },
               'session re-check round done',
             );

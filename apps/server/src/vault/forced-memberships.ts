@@ -90,6 +90,33 @@ export async function reconcileForcedMemberships(
   return changes;
 }
 
+const updateFingerprint = defineStatement((db, p: Placeholders<{ userId: string; fingerprint: string }>) =>
+  db.updateTable('users').set({ groups_fingerprint: p.fingerprint }).where('id', '=', p.userId),
+);
+
+/**
+ * Applies the groups a directory look-up without a login found (`manage syncldap`, the session
+ * re-check): the stored directory groups when they changed (with the fingerprint the next login
+ * compares), then the forced memberships. A user the directory refused comes with no groups: the
+ * stored ones stay as the last login left them, every forced membership goes.
+ */
+export async function applyDirectoryGroups(
+  tx: Executor,
+  user: { id: string; groups_fingerprint: string },
+  domain: string,
+  groups: DirectoryGroup[],
+  now: number,
+): Promise<ForcedChanges> {
+  if (groups.length > 0) {
+    const fingerprint = groupsFingerprint(groups);
+    if (fingerprint !== user.groups_fingerprint) {
+      await replaceMemberships(tx, user.id, domain, groups, now);
+      await tx.run(updateFingerprint, { userId: user.id, fingerprint });
+    }
+  }
+  return reconcileForcedMemberships(tx, user.id, domain, groups, now);
+}
+
 /** The keys of the directory groups a login or a re-check found. */
 export function groupKeysOf(groups: readonly DirectoryGroup[]): Set<string> {
   return new Set(groups.map((group) => groupKey(group.dn)));
@@ -310,13 +337,7 @@ export async function syncForcedMemberships(
       continue;
     }
     result.checked++;
-    const changes = await executor.transaction(async (tx) => {
-      const fingerprint = groupsFingerprint(groups);
-      if (groups.length > 0 && fingerprint !== user.groups_fingerprint) {
-        await replaceMemberships(tx, user.id, domain, groups, now());
-      }
-      return reconcileForcedMemberships(tx, user.id, domain, groups, now());
-    });
+    const changes = await executor.transaction((tx) => applyDirectoryGroups(tx, user, domain, groups, now()));
     result.added += changes.added.length;
     result.removed += changes.removed.length;
   }

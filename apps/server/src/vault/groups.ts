@@ -16,18 +16,13 @@ import type {
 import type { Selectable } from 'kysely';
 import type { Database, GroupMembershipsTable } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
-import { VaultError } from './vault-errors.ts';
+import { acceptedOf, flagsOf, iso } from './reply-values.ts';
+import { denied, VaultError } from './vault-errors.ts';
 
 type MembershipRow = Selectable<GroupMembershipsTable>;
 
 /** Jobs handed out per `GET /job/`: the client works through them one by one. */
 const MAX_JOBS = 100;
-
-function denied(what: string): VaultError {
-  return new VaultError('NO_PERMISSION_OR_NOT_EXIST', what);
-}
-
-const iso = (ms: number | bigint) => new Date(Number(ms)).toISOString();
 
 function keysOf(row: MembershipRow) {
   return {
@@ -39,8 +34,6 @@ function keysOf(row: MembershipRow) {
     private_key_type: (row.private_key_type ?? 'symmetric') as 'symmetric' | 'asymmetric',
   };
 }
-
-const acceptedOf = (value: number | null) => (value === null ? null : value === 1);
 
 export interface KeyHandOver {
   secretKey: string;
@@ -241,9 +234,7 @@ export class VaultGroups {
         type_nonce: right.type_nonce,
         key: right.key,
         key_nonce: right.key_nonce,
-        read: right.read === 1,
-        write: right.write === 1,
-        grant: right.grant === 1,
+        ...flagsOf(right),
         expiration_date: null,
       })),
     };
@@ -277,9 +268,7 @@ export class VaultGroups {
       id: row.id,
       group_id: row.group_id,
       share_id: row.share_id,
-      read: row.read === 1,
-      write: row.write === 1,
-      grant: row.grant === 1,
+      ...flagsOf(row),
       expiration_date: null,
     }));
   }

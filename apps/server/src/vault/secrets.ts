@@ -9,7 +9,7 @@ import type { Database, SecretHistoryTable, SecretsTable } from '../db/schema.ts
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import type { CallbackPassCipher } from './callback-pass.ts';
 import type { VaultAccess, VaultParent } from './vault-access.ts';
-import { VaultError } from './vault-errors.ts';
+import { denied, VaultError } from './vault-errors.ts';
 
 export type SecretRow = Selectable<SecretsTable>;
 export type SecretHistoryRow = Selectable<SecretHistoryTable>;
@@ -41,10 +41,6 @@ export interface SecretVersion {
   callback_pass: string;
   created_at: number;
   write_date: number;
-}
-
-function denied(what: string): VaultError {
-  return new VaultError('NO_PERMISSION_OR_NOT_EXIST', what);
 }
 
 /** Deletes those of `secretIds` that no link reaches any more (their history goes with them). */

@@ -12,14 +12,23 @@ import type {
 } from '@ldap-login/protocol';
 import type { Database } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
+import { flagsOf, iso } from './reply-values.ts';
 import type { Rights, VaultAccess, VaultParent } from './vault-access.ts';
-import { VaultError } from './vault-errors.ts';
+import { denied, VaultError } from './vault-errors.ts';
 
-function denied(what: string): VaultError {
-  return new VaultError('NO_PERMISSION_OR_NOT_EXIST', what);
+/** Refuses unless the caller is an accepted share admin of the group (Psono's rule for group rights). */
+async function requireShareAdmin(db: Database, groupId: string, callerId: string): Promise<void> {
+  const admin = await db
+    .selectFrom('group_memberships')
+    .select('id')
+    .where('group_id', '=', groupId)
+    .where('user_id', '=', callerId)
+    .where('accepted', '=', 1)
+    .where('share_admin', '=', 1)
+    .executeTakeFirst();
+  if (!admin) throw denied(`group ${groupId}: not a share admin`);
 }
 
-const iso = (ms: number | bigint) => new Date(Number(ms)).toISOString();
 const flag = (value: boolean) => (value ? 1 : 0);
 
 export interface NewShare {
@@ -279,9 +288,7 @@ export class Shares {
         create_date: iso(row.created_at),
         write_date: iso(row.write_date),
         accepted: row.accepted === null ? null : row.accepted === 1,
-        read: row.read === 1,
-        write: row.write === 1,
-        grant: row.grant === 1,
+        ...flagsOf(row),
         user_id: row.user_id,
         share_id: row.share_id,
         username: row.username,
@@ -292,9 +299,7 @@ export class Shares {
         create_date: iso(row.created_at),
         write_date: iso(row.write_date),
         accepted: true as const,
-        read: row.read === 1,
-        write: row.write === 1,
-        grant: row.grant === 1,
+        ...flagsOf(row),
         group_id: row.group_id,
         share_id: row.share_id,
         group_name: row.name,
@@ -339,6 +344,7 @@ export class Shares {
     };
     await this.db.transaction().execute(async (trx) => {
       await this.require(callerId, input.share_id, 'grant', trx);
+      // A right the holder has already breaks the (share, holder) unique constraint.
       try {
         if (holder.userId !== undefined) {
           const user = await trx
@@ -347,41 +353,22 @@ export class Shares {
             .where('id', '=', holder.userId)
             .executeTakeFirst();
           if (!user) throw denied(`user ${holder.userId}`);
-          const existing = await trx
-            .selectFrom('user_share_rights')
-            .select('id')
-            .where('share_id', '=', input.share_id)
-            .where('user_id', '=', holder.userId)
-            .executeTakeFirst();
-          if (existing) throw new VaultError('SHARE_RIGHT_EXISTS', `user ${holder.userId}`);
           await trx
             .insertInto('user_share_rights')
             .values({ ...common, user_id: holder.userId, key_type: 'asymmetric', accepted: null })
             .execute();
         } else {
-          const admin = await trx
-            .selectFrom('group_memberships')
-            .select('id')
-            .where('group_id', '=', holder.groupId)
-            .where('user_id', '=', callerId)
-            .where('accepted', '=', 1)
-            .where('share_admin', '=', 1)
-            .executeTakeFirst();
-          if (!admin) throw denied(`group ${holder.groupId}: not a share admin`);
-          const existing = await trx
-            .selectFrom('group_share_rights')
-            .select('id')
-            .where('share_id', '=', input.share_id)
-            .where('group_id', '=', holder.groupId)
-            .executeTakeFirst();
-          if (existing) throw new VaultError('SHARE_RIGHT_EXISTS', `group ${holder.groupId}`);
+          await requireShareAdmin(trx, holder.groupId, callerId);
           await trx
             .insertInto('group_share_rights')
             .values({ ...common, group_id: holder.groupId })
             .execute();
         }
       } catch (error) {
-        if (isUniqueViolation(error)) throw new VaultError('SHARE_RIGHT_EXISTS', `share ${input.share_id}`);
+        if (isUniqueViolation(error)) {
+          const who = holder.userId !== undefined ? `user ${holder.userId}` : `group ${holder.groupId}`;
+          throw new VaultError('SHARE_RIGHT_EXISTS', `share ${input.share_id}, ${who}`);
+        }
         throw error;
       }
     });
@@ -453,15 +440,7 @@ export class Shares {
         .executeTakeFirst();
       if (!right) throw denied(`share right ${ids.groupShareRightId}`);
       await this.require(callerId, right.share_id, 'grant', trx);
-      const admin = await trx
-        .selectFrom('group_memberships')
-        .select('id')
-        .where('group_id', '=', right.group_id)
-        .where('user_id', '=', callerId)
-        .where('accepted', '=', 1)
-        .where('share_admin', '=', 1)
-        .executeTakeFirst();
-      if (!admin) throw denied(`group ${right.group_id}: not a share admin`);
+      await requireShareAdmin(trx, right.group_id, callerId);
       await trx.deleteFrom('group_share_rights').where('id', '=', ids.groupShareRightId!).execute();
     });
   }

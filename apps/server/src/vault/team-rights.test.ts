@@ -15,7 +15,7 @@
  * 5xx, and a refused request leaves every table as it was.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
 import {
@@ -24,7 +24,6 @@ import {
   type TestDirectory,
   TestDirectoryError,
 } from '@ldap-login/ldap-core/testing';
-import { ApiError } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { sql } from 'kysely';
@@ -39,17 +38,12 @@ import {
 } from '../reliability/test-support/hostile-input.ts';
 import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
+import { refusal } from '../test-support/refusal.ts';
+import { cipher, nonce, publicKey } from '../test-support/stand-ins.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { addMapping } from './forced-memberships.ts';
 
 const backends = databaseBackends();
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const nonce = () => hex(24);
-/** A stand-in secretbox ciphertext of `bytes` plaintext bytes: the server never opens one. */
-const cipher = (bytes = 64) => hex(bytes + 16);
-/** A stand-in Curve25519 public key. */
-const publicKey = () => hex(32);
 
 /** The answer to every request for something the caller may not touch, existing or not. */
 const DENIED = { status: 403, code: 'NO_PERMISSION_OR_NOT_EXIST' } as const;
@@ -86,20 +80,6 @@ afterAll(async () => {
 beforeEach((context) => {
   if (unavailable !== undefined) context.skip();
 });
-
-/** The status and code of a refused call; fails the test when the call succeeded. */
-async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string | undefined }> {
-  const outcome = await promise.then(
-    (reply) => ({ reply }),
-    (caught: unknown) => ({ caught }),
-  );
-  if ('reply' in outcome) {
-    throw new Error(`expected a refusal, the call succeeded: ${JSON.stringify(outcome.reply)}`);
-  }
-  expect(outcome.caught).toBeInstanceOf(ApiError);
-  const { status, code } = outcome.caught as ApiError;
-  return { status, code };
-}
 
 type Attempt = readonly [method: string, path: string, body?: unknown];
 
@@ -923,6 +903,22 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
       expect(result).toEqual({ status: 400, code: 'GROUP_KEYS_ALREADY_PRESENT' });
       expect(await snapshot(app().db)).toEqual(before);
     });
+
+    it('refuses a second right for a user or group that has one on the share, and changes nothing', async () => {
+      const world = await team();
+      const { shareId, groupId } = world;
+      const before = await snapshot(app().db);
+      const again = await outcomes(world.alice, [
+        [
+          'PUT',
+          '/share/right/',
+          newShareRight(shareId, { userId: world.users.dave.id }, rights(true, true, true)),
+        ],
+        ['PUT', '/share/right/', newShareRight(shareId, { groupId }, rights(true, true, true))],
+      ]);
+      expectAll(again, { status: 400, code: 'SHARE_RIGHT_EXISTS' });
+      expect(await snapshot(app().db)).toEqual(before);
+    });
   });
 
   describe('fuzzing', () => {
@@ -943,20 +939,7 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
       ];
       const before = await snapshot(app().db);
       const id = fc.oneof(
-        fc.constantFrom(
-          world.groupId,
-          world.shareId,
-          world.secretId,
-          world.shareLink,
-          world.secretLink,
-          world.memberships.alice,
-          world.memberships.bob,
-          world.rights.alice,
-          world.rights.dave,
-          world.rights.group,
-          world.users.bob.id,
-          world.datastores.carol,
-        ),
+        fc.constantFrom(...teamIds, world.users.bob.id, world.datastores.carol),
         fc.uuid(),
         anyJsonValue,
       );

@@ -4,15 +4,15 @@
  * login; a member's client hands the group's keys to the newcomer through the job routes (with
  * real keys: the newcomer opens them); the newcomer then reads the group's share; leavers lose the
  * membership at `manage syncldap` (the sync's function) and at their next login, and with it every
- * share route at once. On SQLite and on a real PostgreSQL.
+ * share route at once; the background session re-check takes it away too, without a login. On
+ * SQLite and on a real PostgreSQL.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import {
-  ApiError,
   type Encrypted,
   fromHex,
   type JobsReply,
@@ -21,12 +21,17 @@ import {
   type UserStatusReply,
 } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
-import { Attribute, Change, Client } from 'ldapts';
-import { afterAll, afterEach, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { Attribute, Change } from 'ldapts';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { executorFor } from '../db/executor.ts';
+import { recheckSessions } from '../sessions/session-recheck.ts';
 import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
+import { refusal } from '../test-support/refusal.ts';
+import { hex, nonce } from '../test-support/stand-ins.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
+import { useTestDirectory } from '../test-support/test-directory.ts';
 import { addMapping, listVaultGroups, removeMapping, syncForcedMemberships } from './forced-memberships.ts';
 
 const backends = databaseBackends();
@@ -38,40 +43,7 @@ const PASSWORDS = {
   dave: 'Dave-Passw0rd',
 };
 
-let directory: TestDirectory | undefined;
-let admin: Client;
-
-beforeAll(async () => {
-  directory = await startDirectoryOrSkip(
-    { dataset: 'openldap-memberof', largeGroupSize: 0 },
-    'team vault tests',
-  );
-  if (!directory) return;
-  admin = new Client({ url: directory.url });
-  await admin.bind(directory.adminDn, directory.adminPassword);
-}, 180_000);
-
-afterAll(async () => {
-  await admin?.unbind();
-  await directory?.stop();
-});
-
-function need(context: TestContext): TestDirectory {
-  if (!directory) context.skip('no test directory on this machine (see the warning above)');
-  return directory!;
-}
-
-const hex = (bytes: number) => randomBytes(bytes).toString('hex');
-const nonce = () => hex(24);
-
-async function refusal(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  return { status: (error as ApiError).status, code: (error as ApiError).code };
-}
+const ldap = useTestDirectory('team vault tests');
 
 /** What the official client does in `groups.js` createGroup: keys made and encrypted in the client. */
 function newGroupKeys(owner: Session) {
@@ -129,14 +101,14 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     await t?.close();
     await service?.close();
     await database?.drop();
-    if (vaultUsersDn) await admin.del(vaultUsersDn).catch(() => undefined);
+    if (vaultUsersDn) await ldap.admin.del(vaultUsersDn).catch(() => undefined);
     vaultUsersDn = '';
   });
 
   async function start(dir: TestDirectory) {
     // "vault users" holds bob directly and the developers group (alice, dave) as a nested member.
     vaultUsersDn = `cn=vault users ${randomUUID().slice(0, 8)},ou=groups,${dir.baseDn}`;
-    await admin.add(vaultUsersDn, {
+    await ldap.admin.add(vaultUsersDn, {
       objectClass: ['top', 'groupOfNames'],
       cn: vaultUsersDn.slice(3, vaultUsersDn.indexOf(',')),
       member: [dir.users.bob!.dn, dir.groups.developers!.dn],
@@ -148,28 +120,23 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     return { app: t, domain: dir.domain };
   }
 
-  const login = (app: TestApp, dir: TestDirectory, who: keyof typeof PASSWORDS) =>
-    app.client().login(`${who}@${dir.domain}`, PASSWORDS[who]);
-
-  it('gives members a forced membership, hands them the keys, and takes it away from leavers', async (context) => {
-    const dir = need(context);
-    const { app, domain } = await start(dir);
-    const executor = executorFor(app.db);
-
-    // alice's client creates the group (the server never sees its keys), and a share for it.
-    const alice = await login(app, dir, 'alice');
-    const keys = newGroupKeys(alice);
-    const group = await alice.call<{ group_id: string }>('PUT', '/group/', {
+  /**
+   * What alice's client does to share with a team: creates the group (the server never sees its
+   * keys), a share with a secret in it, and gives the group read and write on the share.
+   */
+  async function teamWithShare(owner: Session) {
+    const keys = newGroupKeys(owner);
+    const group = await owner.call<{ group_id: string }>('PUT', '/group/', {
       name: 'Operations',
       ...keys.request,
     });
-    const { datastore_id } = await alice.call<{ datastore_id: string }>('PUT', '/datastore/', {
+    const { datastore_id } = await owner.call<{ datastore_id: string }>('PUT', '/datastore/', {
       type: 'password',
       description: 'default',
       secret_key: hex(48),
       secret_key_nonce: nonce(),
     });
-    const { share_id } = await alice.call<{ share_id: string }>('POST', '/share/', {
+    const { share_id } = await owner.call<{ share_id: string }>('POST', '/share/', {
       data: hex(200),
       data_nonce: nonce(),
       key: hex(48),
@@ -178,13 +145,13 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
       parent_datastore_id: datastore_id,
       link_id: randomUUID(),
     });
-    const { secret_id } = await alice.call<{ secret_id: string }>('PUT', '/secret/', {
+    const { secret_id } = await owner.call<{ secret_id: string }>('PUT', '/secret/', {
       data: hex(100),
       data_nonce: nonce(),
       link_id: randomUUID(),
       parent_share_id: share_id,
     });
-    await alice.call('PUT', '/share/right/', {
+    await owner.call('PUT', '/share/right/', {
       title: hex(40),
       title_nonce: nonce(),
       type: hex(30),
@@ -197,6 +164,30 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
       write: true,
       grant: false,
     });
+    return { keys, group, share_id, secret_id };
+  }
+
+  /** Removes `user` from the mapped directory group. */
+  async function leaveVaultUsers(dir: TestDirectory, user: string) {
+    await ldap.admin.modify(vaultUsersDn, [
+      new Change({
+        operation: 'delete',
+        modification: new Attribute({ type: 'member', values: [dir.users[user]!.dn] }),
+      }),
+    ]);
+  }
+
+  const login = (app: TestApp, dir: TestDirectory, who: keyof typeof PASSWORDS) =>
+    app.client().login(`${who}@${dir.domain}`, PASSWORDS[who]);
+
+  it('gives members a forced membership, hands them the keys, and takes it away from leavers', async (context) => {
+    const dir = ldap.need(context);
+    const { app, domain } = await start(dir);
+    const executor = executorFor(app.db);
+
+    // alice's client creates the group (the server never sees its keys), and a share for it.
+    const alice = await login(app, dir, 'alice');
+    const { keys, group, share_id, secret_id } = await teamWithShare(alice);
 
     // The administrator maps the directory group (alice is a member already: nothing changes for her).
     const mapped = await addMapping(
@@ -298,12 +289,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     ).toEqual({ status: 400, code: 'FORCED_MEMBERSHIP' });
 
     // bob leaves the directory group: the sync removes the membership and his session loses the share at once.
-    await admin.modify(vaultUsersDn, [
-      new Change({
-        operation: 'delete',
-        modification: new Attribute({ type: 'member', values: [dir.users.bob!.dn] }),
-      }),
-    ]);
+    await leaveVaultUsers(dir, 'bob');
     const synced = await syncForcedMemberships(app.db, executor, service!, domain, Date.now);
     expect(synced).toMatchObject({ domain, removed: 1, added: 0, undecided: 0 });
     for (const path of [`/share/${share_id}/`, `/secret/${secret_id}/`, `/group/${group.group_id}/`]) {
@@ -321,7 +307,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
 
     // The developers group leaves "vault users" (carol comes in, groupOfNames needs a member): dave
     // loses his pending membership at his next login.
-    await admin.modify(vaultUsersDn, [
+    await ldap.admin.modify(vaultUsersDn, [
       new Change({
         operation: 'replace',
         modification: new Attribute({ type: 'member', values: [dir.users.carol!.dn] }),
@@ -340,5 +326,55 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
       removed: 0,
     });
     expect(await alice.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+  }, 120_000);
+  it('takes the membership away from a leaver at the next session re-check, without a login', async (context) => {
+    const dir = ldap.need(context);
+    const { app, domain } = await start(dir);
+    const executor = executorFor(app.db);
+    const alice = await login(app, dir, 'alice');
+    const { group, share_id, secret_id } = await teamWithShare(alice);
+    await addMapping(app.db, executor, { group: 'Operations', domain, dn: vaultUsersDn }, Date.now());
+
+    // bob gets the forced membership at login, the keys from alice's client, and reads the share.
+    const bob = await login(app, dir, 'bob');
+    const jobs = await alice.call<JobsReply>('GET', '/job/');
+    const bobJob = jobs.memberships_missing_group_secrets.find(
+      (job) => job.missing_user_user_id === bob.user.id,
+    )!;
+    await alice.call('POST', '/job/membership-missing-group-secret/', processJob(alice, bobJob));
+    const [membership] = (await bob.call<ListGroupsReply>('GET', '/group/')).groups;
+    await bob.call('POST', '/membership/accept/', { membership_id: membership!.membership_id });
+    expect(await bob.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+
+    await leaveVaultUsers(dir, 'bob');
+    const silent = pino({ level: 'silent' });
+
+    // A directory that cannot answer changes nothing: bob keeps the membership for now.
+    const downEntry = dir.ldapEntry({ LDAP_NESTED_GROUPS: true, LDAP_URL: ['ldap://127.0.0.1:1'] });
+    const down = new DirectoryService([ldapEntrySchema.parse(downEntry)]);
+    try {
+      const outage = await recheckSessions(app.db, down, silent);
+      expect(outage).toMatchObject({ checked: 0, ended: [], forced: { added: 0, removed: 0 } });
+      expect(outage.undecided).toBeGreaterThan(0);
+    } finally {
+      await down.close();
+    }
+    expect(await bob.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+
+    // One round of the re-check: bob's membership goes, his session stays and loses the share.
+    const round = await recheckSessions(app.db, service!, silent);
+    expect(round).toMatchObject({ ended: [], undecided: 0, forced: { added: 0, removed: 1 } });
+    expect(await bob.call<ListGroupsReply>('GET', '/group/')).toEqual({ groups: [] });
+    for (const path of [`/share/${share_id}/`, `/secret/${secret_id}/`, `/group/${group.group_id}/`]) {
+      expect(await refusal(bob.call('GET', path))).toEqual({
+        status: 403,
+        code: 'NO_PERMISSION_OR_NOT_EXIST',
+      });
+    }
+    expect((await listVaultGroups(app.db))[0]).toMatchObject({ members: 1, waitingForKeys: 0 });
+    // alice (creator, and still in the directory group through developers) keeps hers.
+    expect(await alice.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
+    // A second round finds nothing more to do.
+    expect((await recheckSessions(app.db, service!, silent)).forced).toEqual({ added: 0, removed: 0 });
   }, 120_000);
 });

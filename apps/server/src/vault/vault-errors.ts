@@ -24,3 +24,8 @@ export class VaultError extends Error {
     super(`${code}: ${reason}`);
   }
 }
+
+/** The refusal for any id the caller may not touch, whether it exists or not (`what` is for the log). */
+export function denied(what: string): VaultError {
+  return new VaultError('NO_PERMISSION_OR_NOT_EXIST', what);
+}

@@ -2,6 +2,7 @@
  * Browser tests run the real thing: the combined server (API at /server/, this client's fresh
  * build at /) over a disposable OpenLDAP, driven through Debian's Chromium.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +19,7 @@ import { type RunningServer, startServer } from '@ldap-login/server';
 import { HEADLESS_CHROMIUM_ARGS } from '@ldap-login/server/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import { expectAccessible } from './accessibility.ts';
 
 const WEB_DIR = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,6 +30,9 @@ export const SCREENSHOT_VIEWPORTS = [
   { width: 390, height: 844 },
 ] as const;
 const COLOR_SCHEMES = ['light', 'dark'] as const;
+
+/** The built `manage` CLI of the server package beside this one. */
+const MANAGE = join(WEB_DIR, '../server/dist/cli/main.js');
 
 // The only place these tests read the environment.
 const CI = runningInCi();
@@ -44,6 +49,8 @@ export interface Stack {
   /** the server's Ed25519 verify key (hex), read from /server/info/ */
   verifyKey: string;
   setConfig(config: Record<string, unknown>): void;
+  /** Runs the server's `manage` CLI on the same settings and database (for example `groups map`). */
+  manage(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
 }
 
@@ -89,7 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
     const configJson = join(work, 'config.json');
     writeFileSync(configJson, '{}');
     const serverKeys = nobleCrypto.generateX25519KeyPair();
-    const settings = settingsSchema.parse({
+    const settingsInput = {
       SECRET_KEY: toHex(nobleCrypto.randomBytes(32)),
       PRIVATE_KEY: toHex(serverKeys.privateKey),
       PUBLIC_KEY: toHex(serverKeys.publicKey),
@@ -103,7 +110,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
       // re-encrypts them with the previous password: the path these tests check. The server's own
       // tests and the official client's cover the default (`auto`).
       COMPLIANCE_SERVER_SECRETS: 'noone',
-    });
+    };
+    const settings = settingsSchema.parse(settingsInput);
+    // The same settings for `manage` (YAML takes JSON as it is).
+    const settingsFile = join(work, 'settings.yaml');
+    writeFileSync(settingsFile, JSON.stringify(settingsInput));
     mkdirSync(join(work, 'data'));
     server = await startServer({ settings, host: '127.0.0.1', port: 0, webRoot, configJson, build: 'e2e' });
     const info = (await (await fetch(`${server.url}/server/info/`)).json()) as { verify_key: string };
@@ -119,6 +130,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
       apiUrl: `${running.url}/server`,
       verifyKey: info.verify_key,
       setConfig: (config) => writeFileSync(configJson, JSON.stringify(config, null, 2)),
+      manage: (...args) =>
+        new Promise((resolve) => {
+          execFile(
+            process.execPath,
+            [MANAGE, ...args, '--settings', settingsFile],
+            { timeout: 60_000, env: withoutSettingsOverrides() },
+            (error, stdout, stderr) => {
+              const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+              resolve({ code, stdout, stderr });
+            },
+          );
+        }),
       close: async () => {
         await openBrowser.close();
         await running.close();
@@ -135,8 +158,40 @@ export async function startStack(options: StackOptions = {}): Promise<Stack | { 
   }
 }
 
+/** The environment for `manage`, without the developer shell's settings overrides. */
+function withoutSettingsOverrides(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !key.startsWith('PSONO_') && key !== 'LDAP_LOGIN_SETTINGS') env[key] = value;
+  return env;
+}
+
 export function isStack(value: Stack | { skip: string } | undefined): value is Stack {
   return value !== undefined && !('skip' in value);
+}
+
+/**
+ * One stack for a test file: started before its tests (a loud note when it skips), closed after
+ * them. Each test calls the returned `ready(skip)` for the running stack; without one it skips.
+ */
+export function useStack(what: string, options: StackOptions = {}): (skip: (note?: string) => void) => Stack {
+  let stack: Stack | { skip: string } | undefined;
+  beforeAll(async () => {
+    stack = await startStack(options);
+    if (!isStack(stack)) {
+      console.warn(`\n!!! SKIPPING ${what}: ${stack.skip}\n!!! They run in CI, where this is an error.\n`);
+    }
+  }, 180_000);
+  afterAll(async () => {
+    if (isStack(stack)) await stack.close();
+  }, 60_000);
+  return (skip) => {
+    if (!isStack(stack)) {
+      skip(stack?.skip ?? 'stack not started');
+      throw new Error('unreachable');
+    }
+    return stack;
+  };
 }
 
 /** A fresh browser profile (empty storage): a first visit. */

@@ -301,6 +301,7 @@ export async function login(
     userSauce: data.user.user_sauce,
     hashingParameters: params,
     secretKey: { text: activated.user.secret_key, nonce: activated.user.secret_key_nonce },
+    privateKey: encryptedPrivateKey,
   };
   if (previousKey === undefined) {
     // The vault opens its datastores with these; they never reach storage in the clear.
@@ -326,7 +327,7 @@ export async function login(
   );
   handOverKeys(session, {
     keys: { secretKey, privateKey },
-    sealed: { ...sealedKeys, secretKey: newSecret },
+    sealed: { ...sealedKeys, secretKey: newSecret, privateKey: newPrivate },
   });
   return { session, keysReencrypted: true };
 }

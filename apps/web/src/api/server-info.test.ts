@@ -8,7 +8,7 @@ const signer = nacl.sign.keyPair();
 const info = JSON.stringify({
   version: '4.0.14 (Build x)',
   api: 1,
-  type: 'CE',
+  type: 'EE',
   public_key: 'ab'.repeat(32),
   authentication_methods: ['LDAP'],
   web_client: '',

@@ -3,19 +3,35 @@
  * protocol's request types and every reply read with its schemas.
  */
 import {
+  type AcceptMembershipReply,
+  type AcceptShareRightReply,
+  acceptMembershipReply,
+  acceptShareRightReply,
+  type acceptShareRightRequest,
   type CreateDatastoreRequest,
   type CreateSecretRequest,
   createDatastoreReply,
   createSecretReply,
+  type createShareLinkRequest,
+  type JobsReply,
+  jobsReply,
   type ListDatastoresReply,
+  type ListGroupsReply,
+  type ListSharesReply,
   listDatastoresReply,
+  listGroupsReply,
+  listSharesReply,
+  type membershipMissingGroupSecretRequest,
   type ReadDatastoreReply,
   type ReadSecretReply,
+  type ReadShareReply,
   readDatastoreReply,
   readSecretReply,
+  readShareReply,
   type UpdateDatastoreRequest,
   type UpdateSecretRequest,
   updateDatastoreReply,
+  type updateShareRequest,
 } from '@ldap-login/protocol';
 import type { z } from 'zod';
 import { ClientError } from './client-error.ts';
@@ -63,6 +79,66 @@ export class VaultClient {
 
   async readSecret(id: string): Promise<ReadSecretReply> {
     return parseOrThrow(readSecretReply, await this.call('GET', `/secret/${id}/`), 'secret');
+  }
+
+  /** A share's sealed content and the caller's rights on it. */
+  async readShare(id: string): Promise<ReadShareReply> {
+    return parseOrThrow(readShareReply, await this.call('GET', `/share/${id}/`), 'share');
+  }
+
+  /** New content of a share (write right); the server keeps no write date to compare. */
+  async updateShare(request: z.input<typeof updateShareRequest>): Promise<void> {
+    await this.call('PUT', '/share/', request);
+  }
+
+  /** The caller's own share rights, offered (`share_right_accepted: null`) and accepted. */
+  async listShareRights(): Promise<ListSharesReply['shares']> {
+    return parseOrThrow(listSharesReply, await this.call('GET', '/share/'), 'shares').shares;
+  }
+
+  async acceptShareRight(request: z.input<typeof acceptShareRightRequest>): Promise<AcceptShareRightReply> {
+    return parseOrThrow(
+      acceptShareRightReply,
+      await this.call('POST', '/share/right/accept/', request),
+      'accepted share',
+    );
+  }
+
+  async declineShareRight(shareRightId: string): Promise<void> {
+    await this.call('POST', '/share/right/decline/', { share_right_id: shareRightId });
+  }
+
+  /** Places a share under a datastore or a share (`link_id`: the node's id there). */
+  async createShareLink(request: z.input<typeof createShareLinkRequest>): Promise<void> {
+    await this.call('PUT', '/share/link/', request);
+  }
+
+  /** The caller's memberships, offered (`accepted: null`) and accepted. */
+  async listGroups(): Promise<ListGroupsReply['groups']> {
+    return parseOrThrow(listGroupsReply, await this.call('GET', '/group/'), 'groups').groups;
+  }
+
+  /** The group's keys for the caller and the shares the group reaches. */
+  async acceptMembership(membershipId: string): Promise<AcceptMembershipReply> {
+    return parseOrThrow(
+      acceptMembershipReply,
+      await this.call('POST', '/membership/accept/', { membership_id: membershipId }),
+      'accepted membership',
+    );
+  }
+
+  async declineMembership(membershipId: string): Promise<void> {
+    await this.call('POST', '/membership/decline/', { membership_id: membershipId });
+  }
+
+  async jobs(): Promise<JobsReply> {
+    return parseOrThrow(jobsReply, await this.call('GET', '/job/'), 'jobs');
+  }
+
+  async provideMissingGroupSecret(
+    request: z.input<typeof membershipMissingGroupSecretRequest>,
+  ): Promise<void> {
+    await this.call('POST', '/job/membership-missing-group-secret/', request);
   }
 
   async updateSecret(request: UpdateSecretRequest): Promise<void> {

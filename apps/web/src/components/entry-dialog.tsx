@@ -20,6 +20,8 @@ export interface EntryDialogProps {
   onSave: (type: EditableType, form: EditableFields, previous: SecretFields) => Promise<void>;
   onCopy: (what: 'username' | 'password', value: string) => void;
   onClose: () => void;
+  /** an entry of a share the user may only read: shown, never edited */
+  readOnlyShare?: boolean;
 }
 
 function typeLabel(type: string | undefined): string {
@@ -34,7 +36,8 @@ export function EntryDialog(props: EntryDialogProps) {
     () => props.item,
     (item) => props.readSecret?.(item) ?? Promise.resolve({}),
   );
-  const editable = () => props.item === undefined || isEditableType(props.item.type);
+  const editable = () =>
+    props.item === undefined || (isEditableType(props.item.type) && props.readOnlyShare !== true);
   const title = () =>
     props.item === undefined
       ? t('entry.newTitle')
@@ -69,7 +72,14 @@ export function EntryDialog(props: EntryDialogProps) {
           )}
         </Match>
         <Match when={secret()}>
-          {(fields) => <ReadOnlyFields type={props.item?.type} fields={fields()} onClose={props.onClose} />}
+          {(fields) => (
+            <ReadOnlyFields
+              type={props.item?.type}
+              fields={fields()}
+              notice={props.readOnlyShare ? t('vault.readOnlyShare') : t('vault.readOnly')}
+              onClose={props.onClose}
+            />
+          )}
         </Match>
       </Switch>
     </Dialog>
@@ -259,15 +269,28 @@ function EntryForm(props: {
   );
 }
 
-function ReadOnlyFields(props: { type: string | undefined; fields: SecretFields; onClose: () => void }) {
+function ReadOnlyFields(props: {
+  type: string | undefined;
+  fields: SecretFields;
+  notice: string;
+  onClose: () => void;
+}) {
   const [revealed, setRevealed] = createSignal<string[]>([]);
+  // `website_password_title` is the title of a website password, not a password: the type's
+  // prefix is not part of the field's name.
+  const prefix = () => (props.type ? `${props.type}_` : '');
   const shown = () =>
-    Object.entries(props.fields).filter(
-      ([, value]) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean',
-    );
+    Object.entries(props.fields)
+      .filter(
+        ([, value]) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean',
+      )
+      .map(([key, value]): [string, unknown] => [
+        key.startsWith(prefix()) ? key.slice(prefix().length) : key,
+        value,
+      ]);
   return (
     <>
-      <p class="notice">{t('vault.readOnly')}</p>
+      <p class="notice">{props.notice}</p>
       <dl class="facts">
         <dt>{t('entry.type')}</dt>
         <dd>{typeLabel(props.type)}</dd>

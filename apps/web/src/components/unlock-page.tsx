@@ -21,10 +21,9 @@ export function UnlockPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const secretKey = await unlockWithPassword(sealed, password());
+      const keys = await unlockWithPassword(sealed, password());
       setPassword('');
-      // The private key is not needed by the vault's screens; it stays sealed until a sign-in.
-      state.unlockVault({ secretKey, privateKey: '' });
+      state.unlockVault(keys);
     } catch (failure) {
       setError(failure instanceof VaultFormatError ? t('lock.wrong') : String(failure));
       setBusy(false);

@@ -1,3 +1,4 @@
+import { nobleCrypto } from '@ldap-login/protocol';
 import {
   createMemo,
   createResource,
@@ -17,6 +18,11 @@ import { useSession } from '../state/session-context.tsx';
 import { clearClipboardNow, copyWithExpiry } from '../vault/clipboard.ts';
 import type { SecretFields } from '../vault/datastore-codec.ts';
 import { type EditableFields, type EditableType, isEditableType, readFields } from '../vault/entry-types.ts';
+import { acceptInvitation, type GroupInvitation, pendingInvitations } from '../vault/group-invitations.ts';
+import { GROUP_KEY_JOB_INTERVAL_MS, runGroupKeyJobs } from '../vault/group-key-jobs.ts';
+import type { ShareRights } from '../vault/share-codec.ts';
+import { acceptOffer, pendingOffers, type ShareOffer } from '../vault/share-offers.ts';
+import { canChangeNode, canEditContent, ShareAccessError } from '../vault/share-tree.ts';
 import {
   type DatastoreTree,
   findNode,
@@ -26,6 +32,7 @@ import {
   type VaultItem,
   walk,
 } from '../vault/tree.ts';
+import type { OpenedKeys } from '../vault/vault-keys.ts';
 import { VaultConflictError, VaultStore } from '../vault/vault-store.ts';
 import { AccountPage } from './account-page.tsx';
 import { EntryDialog } from './entry-dialog.tsx';
@@ -40,7 +47,7 @@ import { NameDialog } from './name-dialog.tsx';
 const MAX_ROWS = 300;
 const DRAG_TYPE = 'application/x-vault-node';
 
-type View = { kind: 'all' } | { kind: 'trash' } | { kind: 'folder'; id: string };
+type View = { kind: 'all' } | { kind: 'trash' } | { kind: 'offers' } | { kind: 'folder'; id: string };
 
 type Modal =
   | { kind: 'entry'; item?: VaultItem }
@@ -89,10 +96,18 @@ function safeUrl(value: string): string | undefined {
 }
 
 /** The unlocked vault: folders, entries, search, and every action by mouse and by key. */
-export function VaultPage(props: { session: Session; secretKey: string; onLock: () => void }) {
+export function VaultPage(props: { session: Session; keys: OpenedKeys; onLock: () => void }) {
   const state = useSession();
-  const store = new VaultStore(new VaultClient(props.session, state.fetch), props.secretKey);
+  const client = new VaultClient(props.session, state.fetch);
+  const store = new VaultStore(client, props.keys.secretKey);
+  // Hands group keys to forced members now and every 10 minutes (needs the private key).
+  let jobTimer: ReturnType<typeof setInterval> | undefined;
+  const runJobs = () => {
+    if (props.keys.privateKey === '') return;
+    runGroupKeyJobs(nobleCrypto, client, props.keys).catch((error: unknown) => guard(error));
+  };
   onCleanup(() => {
+    if (jobTimer !== undefined) clearInterval(jobTimer);
     store.close();
     clearClipboardNow();
   });
@@ -104,12 +119,85 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
   const [opened, { refetch }] = createResource(async () => {
     try {
       await store.open();
+      if (jobTimer === undefined) {
+        runJobs();
+        jobTimer = setInterval(runJobs, GROUP_KEY_JOB_INTERVAL_MS);
+      }
       return true;
     } catch (error) {
       guard(error);
       throw error;
     }
   });
+
+  // Shares offered to the user; their keys are boxed for the private key.
+  const [offers, { refetch: refetchOffers }] = createResource(
+    () => opened.state === 'ready' && props.keys.privateKey !== '',
+    async (ready): Promise<ShareOffer[]> => {
+      if (!ready) return [];
+      try {
+        return pendingOffers(nobleCrypto, await client.listShareRights(), props.keys);
+      } catch (error) {
+        // The vault works without the offers; they are asked for again on the next opening.
+        guard(error);
+        return [];
+      }
+    },
+  );
+  const [invitations, { refetch: refetchInvitations }] = createResource(
+    () => opened.state === 'ready' && props.keys.privateKey !== '',
+    async (ready): Promise<GroupInvitation[]> => {
+      if (!ready) return [];
+      try {
+        return pendingInvitations(await client.listGroups());
+      } catch (error) {
+        guard(error);
+        return [];
+      }
+    },
+  );
+  const pendingCount = () => (offers() ?? []).length + (invitations() ?? []).length;
+  const leaveEmptyPending = () => {
+    if (pendingCount() === 0) setView({ kind: 'all' });
+  };
+  const acceptGroup = (invitation: GroupInvitation) =>
+    act(
+      async () => {
+        const shares = await acceptInvitation(nobleCrypto, client, invitation, props.keys);
+        for (const { node, kind } of shares) await store.placeShare(node, kind);
+        await refetchInvitations();
+        leaveEmptyPending();
+      },
+      t('offers.joined', { name: invitation.name }),
+    );
+  const declineGroup = (invitation: GroupInvitation) =>
+    act(
+      async () => {
+        await client.declineMembership(invitation.membershipId);
+        await refetchInvitations();
+        leaveEmptyPending();
+      },
+      t('offers.declined', { name: invitation.name }),
+    );
+  const acceptShare = (offer: ShareOffer) =>
+    act(
+      async () => {
+        const { node, kind } = await acceptOffer(nobleCrypto, client, offer, props.keys);
+        await store.placeShare(node, kind);
+        await refetchOffers();
+        leaveEmptyPending();
+      },
+      t('offers.accepted', { name: offer.title || t('offers.untitled') }),
+    );
+  const declineShare = (offer: ShareOffer) =>
+    act(
+      async () => {
+        await client.declineShareRight(offer.shareRightId);
+        await refetchOffers();
+        leaveEmptyPending();
+      },
+      t('offers.declined', { name: offer.title || t('offers.untitled') }),
+    );
 
   const [view, setView] = createSignal<View>({ kind: 'all' });
   const [query, setQuery] = createSignal('');
@@ -146,6 +234,7 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     } catch (error) {
       guard(error);
       if (error instanceof VaultConflictError) setFailure(t('vault.conflict'));
+      else if (error instanceof ShareAccessError) setFailure(shareRefusal(error));
       else
         setFailure(
           t('vault.saveFailed', {
@@ -204,6 +293,7 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     } catch (error) {
       guard(error);
       if (error instanceof VaultConflictError) throw new Error(t('vault.conflict'));
+      if (error instanceof ShareAccessError) throw new Error(shareRefusal(error));
       throw error;
     }
     setModal(undefined);
@@ -224,6 +314,15 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     const name = (findNode(store.tree(), id)?.node.name as string | undefined) ?? '';
     return act(() => store.restore(id), t('vault.restored', { name }));
   };
+
+  /** The folder shown (null: everything, the root); new entries and folders go there. */
+  const currentFolder = () => (view().kind === 'folder' ? (view() as { id: string }).id : null);
+  /** Shares the user may only read refuse by key as they show no controls. */
+  const refuseReadOnly = () => setFailure(t('vault.readOnlyRefused'));
+  const ifChangeable = (id: string, action: () => void) =>
+    canChangeNode(store.tree(), id) ? action() : refuseReadOnly();
+  const ifAddable = (action: () => void) =>
+    canEditContent(store.tree(), currentFolder()) ? action() : refuseReadOnly();
 
   const selectedItem = () => {
     const id = selected();
@@ -260,8 +359,8 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     const index = shown().findIndex((entry) => entry.item.id === selected());
     const handlers: Record<string, () => void> = {
       '/': () => searchInput?.focus(),
-      n: () => setModal({ kind: 'entry' }),
-      N: () => setModal({ kind: 'newFolder' }),
+      n: () => ifAddable(() => setModal({ kind: 'entry' })),
+      N: () => ifAddable(() => setModal({ kind: 'newFolder' })),
       '?': () => setModal({ kind: 'help' }),
       l: () => props.onLock(),
       ArrowDown: () => focusRow(index + 1),
@@ -271,9 +370,11 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
       u: () => item && void copyFromItem(item, 'username'),
       p: () => item && void copyFromItem(item, 'password'),
       o: () => item && void openUrl(item),
-      m: () => item && setModal({ kind: 'move', id: item.id, name: item.name ?? '' }),
-      F2: () => item && setModal({ kind: 'rename', id: item.id, name: item.name ?? '' }),
-      Delete: () => item && void trashNode(item.id),
+      m: () =>
+        item && ifChangeable(item.id, () => setModal({ kind: 'move', id: item.id, name: item.name ?? '' })),
+      F2: () =>
+        item && ifChangeable(item.id, () => setModal({ kind: 'rename', id: item.id, name: item.name ?? '' })),
+      Delete: () => item && ifChangeable(item.id, () => void trashNode(item.id)),
     };
     const handler = handlers[key];
     if (handler) {
@@ -321,18 +422,19 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
                 aria-current={
                   view().kind === 'folder' && (view() as { id: string }).id === folder.id ? 'true' : undefined
                 }
-                disabled={folder.share_id !== undefined}
-                title={folder.share_id !== undefined ? t('vault.shared') : undefined}
                 onClick={() => {
                   setQuery('');
                   setView({ kind: 'folder', id: folder.id });
                 }}
-                {...(folder.share_id === undefined ? dragProps(folder.id) : {})}
+                {...(canChangeNode(store.tree(), folder.id) ? dragProps(folder.id) : {})}
               >
                 <Icon name="folder" />
                 {folder.name}
+                <Show when={folder.share_id !== undefined}>
+                  <ShareMark rights={folder.share_rights as ShareRights | undefined} />
+                </Show>
               </button>
-              <Show when={folder.share_id === undefined}>
+              <Show when={canChangeNode(store.tree(), folder.id)}>
                 <details class="menu">
                   <summary class="menu-button" aria-label={t('vault.actions', { name: folder.name ?? '' })}>
                     ⋯
@@ -374,6 +476,7 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
     if (query().trim() !== '') return t('vault.searchResults', { count: shown().length });
     const current = view();
     if (current.kind === 'trash') return t('vault.trash');
+    if (current.kind === 'offers') return t('offers.title');
     if (current.kind === 'folder') return folderName(current.id);
     return t('vault.allEntries');
   };
@@ -468,22 +571,24 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
             <div class="vault-layout">
               <aside class="vault-sidebar" aria-label={t('vault.folders')}>
                 <div class="sidebar-actions">
-                  <button
-                    type="button"
-                    class="button primary small"
-                    onClick={() => setModal({ kind: 'entry' })}
-                    aria-keyshortcuts="n"
-                  >
-                    {t('vault.newEntry')}
-                  </button>
-                  <button
-                    type="button"
-                    class="button secondary small"
-                    onClick={() => setModal({ kind: 'newFolder' })}
-                    aria-keyshortcuts="Shift+N"
-                  >
-                    {t('vault.newFolder')}
-                  </button>
+                  <Show when={canEditContent(store.tree(), currentFolder())}>
+                    <button
+                      type="button"
+                      class="button primary small"
+                      onClick={() => setModal({ kind: 'entry' })}
+                      aria-keyshortcuts="n"
+                    >
+                      {t('vault.newEntry')}
+                    </button>
+                    <button
+                      type="button"
+                      class="button secondary small"
+                      onClick={() => setModal({ kind: 'newFolder' })}
+                      aria-keyshortcuts="Shift+N"
+                    >
+                      {t('vault.newFolder')}
+                    </button>
+                  </Show>
                 </div>
                 <div class="folder-row" {...dropProps(null)}>
                   <button
@@ -513,6 +618,21 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
                     {t('vault.trash')} ({trash().length})
                   </button>
                 </div>
+                <Show when={pendingCount() > 0}>
+                  <div class="folder-row">
+                    <button
+                      type="button"
+                      class="folder-button"
+                      classList={{ active: view().kind === 'offers' }}
+                      onClick={() => {
+                        setQuery('');
+                        setView({ kind: 'offers' });
+                      }}
+                    >
+                      {t('offers.title')} ({pendingCount()})
+                    </button>
+                  </div>
+                </Show>
                 <p class="muted small">{t('vault.dragHint')}</p>
               </aside>
               <main class="vault-main" aria-labelledby="vault-heading">
@@ -525,64 +645,80 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
                   </p>
                 </Show>
                 <Show
-                  when={view().kind !== 'trash' || query().trim() !== ''}
+                  when={view().kind !== 'offers' || query().trim() !== ''}
                   fallback={
-                    <Show when={trash().length > 0} fallback={<p class="muted">{t('vault.trashEmpty')}</p>}>
-                      <ul class="entry-list">
-                        <For each={trash()}>
-                          {(node) => (
-                            <li class="entry-row">
-                              <span class="entry-name">
-                                <Show when={node.kind === 'folder'}>
-                                  <Icon name="folder" />
-                                </Show>
-                                {node.name}
-                              </span>
-                              <button
-                                type="button"
-                                class="button secondary small"
-                                onClick={() => void restoreNode(node.id)}
-                              >
-                                {t('vault.restore')}
-                                <span class="visually-hidden"> {node.name}</span>
-                              </button>
-                            </li>
-                          )}
-                        </For>
-                      </ul>
-                    </Show>
+                    <PendingLists
+                      offers={offers() ?? []}
+                      invitations={invitations() ?? []}
+                      onAccept={acceptShare}
+                      onDecline={declineShare}
+                      onJoin={acceptGroup}
+                      onRefuse={declineGroup}
+                    />
                   }
                 >
                   <Show
-                    when={shown().length > 0}
-                    fallback={<p class="muted">{query() ? t('vault.noResults') : t('vault.empty')}</p>}
+                    when={view().kind !== 'trash' || query().trim() !== ''}
+                    fallback={
+                      <Show when={trash().length > 0} fallback={<p class="muted">{t('vault.trashEmpty')}</p>}>
+                        <ul class="entry-list">
+                          <For each={trash()}>
+                            {(node) => (
+                              <li class="entry-row">
+                                <span class="entry-name">
+                                  <Show when={node.kind === 'folder'}>
+                                    <Icon name="folder" />
+                                  </Show>
+                                  {node.name}
+                                </span>
+                                <button
+                                  type="button"
+                                  class="button secondary small"
+                                  onClick={() => void restoreNode(node.id)}
+                                >
+                                  {t('vault.restore')}
+                                  <span class="visually-hidden"> {node.name}</span>
+                                </button>
+                              </li>
+                            )}
+                          </For>
+                        </ul>
+                      </Show>
+                    }
                   >
-                    <ul class="entry-list" ref={listElement} aria-label={t('vault.entries')}>
-                      <For each={shown().slice(0, MAX_ROWS)}>
-                        {(entry) => (
-                          <EntryRow
-                            entry={entry}
-                            selected={selected() === entry.item.id}
-                            onSelect={() => setSelected(entry.item.id)}
-                            onOpen={() => setModal({ kind: 'entry', item: entry.item })}
-                            onCopy={(what) => void copyFromItem(entry.item, what)}
-                            onOpenUrl={() => void openUrl(entry.item)}
-                            onRename={() =>
-                              setModal({ kind: 'rename', id: entry.item.id, name: entry.item.name ?? '' })
-                            }
-                            onMove={() =>
-                              setModal({ kind: 'move', id: entry.item.id, name: entry.item.name ?? '' })
-                            }
-                            onTrash={() => void trashNode(entry.item.id)}
-                            drag={dragProps(entry.item.id)}
-                          />
-                        )}
-                      </For>
-                    </ul>
-                    <Show when={shown().length > MAX_ROWS}>
-                      <p class="muted small" role="note">
-                        {t('vault.moreRows', { shown: MAX_ROWS, count: shown().length })}
-                      </p>
+                    <Show
+                      when={shown().length > 0}
+                      fallback={<p class="muted">{query() ? t('vault.noResults') : t('vault.empty')}</p>}
+                    >
+                      <ul class="entry-list" ref={listElement} aria-label={t('vault.entries')}>
+                        <For each={shown().slice(0, MAX_ROWS)}>
+                          {(entry) => (
+                            <EntryRow
+                              entry={entry}
+                              selected={selected() === entry.item.id}
+                              onSelect={() => setSelected(entry.item.id)}
+                              onOpen={() => setModal({ kind: 'entry', item: entry.item })}
+                              onCopy={(what) => void copyFromItem(entry.item, what)}
+                              onOpenUrl={() => void openUrl(entry.item)}
+                              onRename={() =>
+                                setModal({ kind: 'rename', id: entry.item.id, name: entry.item.name ?? '' })
+                              }
+                              onMove={() =>
+                                setModal({ kind: 'move', id: entry.item.id, name: entry.item.name ?? '' })
+                              }
+                              onTrash={() => void trashNode(entry.item.id)}
+                              editable={canEditContent(store.tree(), entry.item.id)}
+                              changeable={canChangeNode(store.tree(), entry.item.id)}
+                              drag={dragProps(entry.item.id)}
+                            />
+                          )}
+                        </For>
+                      </ul>
+                      <Show when={shown().length > MAX_ROWS}>
+                        <p class="muted small" role="note">
+                          {t('vault.moreRows', { shown: MAX_ROWS, count: shown().length })}
+                        </p>
+                      </Show>
                     </Show>
                   </Show>
                 </Show>
@@ -595,6 +731,10 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
             {(entryModal) => (
               <EntryDialog
                 {...(entryModal().item ? { item: entryModal().item } : {})}
+                readOnlyShare={
+                  entryModal().item !== undefined &&
+                  !canEditContent(store.tree(), (entryModal().item as VaultItem).id)
+                }
                 readSecret={secretOf}
                 onSave={(type, form, previous) => saveEntry(entryModal().item, type, form, previous)}
                 onCopy={(what, value) => void copy(what, value)}
@@ -609,7 +749,7 @@ export function VaultPage(props: { session: Session; secretKey: string; onLock: 
               confirmLabel={t('vault.create')}
               onDone={(name) => {
                 setModal(undefined);
-                const parent = view().kind === 'folder' ? (view() as { id: string }).id : null;
+                const parent = currentFolder();
                 if (name) void act(() => store.createFolder(parent, name), t('vault.saved'));
               }}
             />
@@ -671,13 +811,22 @@ function EntryRow(props: {
   onRename: () => void;
   onMove: () => void;
   onTrash: () => void;
+  /** its fields may change (false in a read-only share) */
+  editable: boolean;
+  /** it may be renamed, moved, deleted */
+  changeable: boolean;
   drag: DragSource;
 }) {
   const item = () => props.entry.item;
   const website = () => item().type === 'website_password';
   const name = () => item().name ?? '';
   return (
-    <li class="entry-row" classList={{ selected: props.selected }} data-entry-id={item().id} {...props.drag}>
+    <li
+      class="entry-row"
+      classList={{ selected: props.selected }}
+      data-entry-id={item().id}
+      {...(props.changeable ? props.drag : {})}
+    >
       <button
         type="button"
         class="entry-open"
@@ -735,20 +884,127 @@ function EntryRow(props: {
           </summary>
           <div class="menu-items">
             <button type="button" onClick={menuAction(props.onOpen)}>
-              {isEditableType(item().type) ? t('vault.edit') : t('vault.details')}
+              {isEditableType(item().type) && props.editable ? t('vault.edit') : t('vault.details')}
             </button>
-            <button type="button" onClick={menuAction(props.onRename)}>
-              {t('vault.rename')}
-            </button>
-            <button type="button" onClick={menuAction(props.onMove)}>
-              {t('vault.moveTo')}
-            </button>
-            <button type="button" onClick={menuAction(props.onTrash)}>
-              {t('vault.delete')}
-            </button>
+            <Show when={props.changeable}>
+              <button type="button" onClick={menuAction(props.onRename)}>
+                {t('vault.rename')}
+              </button>
+              <button type="button" onClick={menuAction(props.onMove)}>
+                {t('vault.moveTo')}
+              </button>
+              <button type="button" onClick={menuAction(props.onTrash)}>
+                {t('vault.delete')}
+              </button>
+            </Show>
           </div>
         </details>
       </div>
     </li>
+  );
+}
+
+function shareRefusal(error: ShareAccessError): string {
+  return error.code === 'CROSSES_SHARE' ? t('vault.crossesShare') : t('vault.readOnlyRefused');
+}
+
+/** Marks a shared folder, and whether it is read-only or could not be opened. */
+function ShareMark(props: { rights: ShareRights | undefined }) {
+  const label = () =>
+    props.rights?.read !== true
+      ? t('vault.sharedUnreadable')
+      : props.rights.write
+        ? t('vault.shared')
+        : t('vault.sharedReadOnly');
+  return (
+    <span class="share-mark" title={label()}>
+      <span aria-hidden="true">{props.rights?.write === true ? '⇄' : '🔒'}</span>
+      <span class="visually-hidden">({label()})</span>
+    </span>
+  );
+}
+
+/**
+ * What waits for the user: shares offered to them and group invitations, each accepted into the
+ * vault or declined.
+ */
+function PendingLists(props: {
+  offers: ShareOffer[];
+  invitations: GroupInvitation[];
+  onAccept: (offer: ShareOffer) => Promise<void>;
+  onDecline: (offer: ShareOffer) => Promise<void>;
+  onJoin: (invitation: GroupInvitation) => Promise<void>;
+  onRefuse: (invitation: GroupInvitation) => Promise<void>;
+}) {
+  const [busy, setBusy] = createSignal(false);
+  const run = (work: () => Promise<void>) => async () => {
+    setBusy(true);
+    try {
+      await work();
+    } finally {
+      setBusy(false);
+    }
+  };
+  const Row = (row: {
+    name: string;
+    meta: string;
+    onAccept: () => Promise<void>;
+    onDecline: () => Promise<void>;
+  }) => (
+    <li class="entry-row">
+      <span class="entry-open">
+        <span class="entry-name">{row.name}</span>
+        <span class="entry-meta muted small">{row.meta}</span>
+      </span>
+      <div class="entry-actions">
+        <button type="button" class="button primary small" disabled={busy()} onClick={run(row.onAccept)}>
+          {t('offers.accept')}
+          <span class="visually-hidden"> {row.name}</span>
+        </button>
+        <button type="button" class="button secondary small" disabled={busy()} onClick={run(row.onDecline)}>
+          {t('offers.decline')}
+          <span class="visually-hidden"> {row.name}</span>
+        </button>
+      </div>
+    </li>
+  );
+  return (
+    <Show
+      when={props.offers.length + props.invitations.length > 0}
+      fallback={<p class="muted">{t('offers.none')}</p>}
+    >
+      <Show when={props.offers.length > 0}>
+        <h2 class="pending-heading">{t('offers.shares')}</h2>
+        <ul class="entry-list" aria-label={t('offers.shares')}>
+          <For each={props.offers}>
+            {(offer) => (
+              <Row
+                name={offer.title || t('offers.untitled')}
+                meta={`${t('offers.from', { name: offer.from })} · ${
+                  offer.write ? t('offers.readWrite') : t('offers.readOnly')
+                }`}
+                onAccept={() => props.onAccept(offer)}
+                onDecline={() => props.onDecline(offer)}
+              />
+            )}
+          </For>
+        </ul>
+      </Show>
+      <Show when={props.invitations.length > 0}>
+        <h2 class="pending-heading">{t('offers.groups')}</h2>
+        <ul class="entry-list" aria-label={t('offers.groups')}>
+          <For each={props.invitations}>
+            {(invitation) => (
+              <Row
+                name={invitation.name}
+                meta={invitation.from ? t('offers.invitedBy', { name: invitation.from }) : t('offers.group')}
+                onAccept={() => props.onJoin(invitation)}
+                onDecline={() => props.onRefuse(invitation)}
+              />
+            )}
+          </For>
+        </ul>
+      </Show>
+    </Show>
   );
 }

@@ -23,7 +23,7 @@ export function VaultScreen(props: { session: Session }) {
   });
   return (
     <Show when={state.vaultKeys()} fallback={<UnlockPage />} keyed>
-      {(keys) => <VaultPage session={props.session} secretKey={keys.secretKey} onLock={lock} />}
+      {(keys) => <VaultPage session={props.session} keys={keys} onLock={lock} />}
     </Show>
   );
 }

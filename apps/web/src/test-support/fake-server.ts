@@ -132,7 +132,7 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     const infoString = JSON.stringify({
       version: `${PROTOCOL_VERSION} (Build test)`,
       api: 1,
-      type: 'CE',
+      type: 'EE',
       public_key: hex(box.publicKey),
       authentication_methods: options.authenticationMethods ?? ['LDAP'],
       web_client: '',

@@ -77,6 +77,11 @@ export function sealTree(crypto: VaultCrypto, tree: DatastoreTree, datastoreKey:
   return crypto.secretboxSeal(JSON.stringify(stored), fromHex(datastoreKey));
 }
 
+/** A share's sealed content as text (its JSON is read by the share codec). */
+export function openShareContentText(crypto: VaultCrypto, data: Encrypted, shareKey: string): string {
+  return open(crypto, data, shareKey, 'share');
+}
+
 /** A secret's fields (`website_password_url`, `note_notes`, ...), unknown ones included. */
 export type SecretFields = Record<string, unknown>;
 

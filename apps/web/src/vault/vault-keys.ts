@@ -26,6 +26,8 @@ export interface OpenedKeys {
 /** The user's secret key sealed under the password key, and what derives that key. */
 export interface SealedKeys {
   secretKey: Encrypted;
+  /** the private key under the same password key (absent in copies stored by older versions) */
+  privateKey?: Encrypted;
   userSauce: string;
   hashingParameters: ScryptParameters;
 }
@@ -92,9 +94,13 @@ export function forgetSealedKeys(): void {
   for (const store of stores()) store.removeItem(SEALED_KEY);
 }
 
-/** Opens the user's secret key with the password; a wrong password throws `VaultFormatError`. */
-export async function unlockWithPassword(sealed: SealedKeys, password: string): Promise<string> {
+/**
+ * Opens the user's keys with the password; a wrong password throws `VaultFormatError`. Without a
+ * stored private key the vault opens, but offers and group jobs wait for a sign-in.
+ */
+export async function unlockWithPassword(sealed: SealedKeys, password: string): Promise<OpenedKeys> {
   const stretched = await scryptHex(password, userSauceSalt(sealed.userSauce), sealed.hashingParameters);
-  const key = keyFromStretchedPassword(stretched);
-  return openKey(nobleCrypto, sealed.secretKey, toHex(key));
+  const key = toHex(keyFromStretchedPassword(stretched));
+  const secretKey = openKey(nobleCrypto, sealed.secretKey, key);
+  return { secretKey, privateKey: sealed.privateKey ? openKey(nobleCrypto, sealed.privateKey, key) : '' };
 }

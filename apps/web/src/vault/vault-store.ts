@@ -26,6 +26,19 @@ import {
   itemSummary,
   writeFields,
 } from './entry-types.ts';
+import { type ShareNode, shareReference } from './share-codec.ts';
+import {
+  canChangeNode,
+  canEditContent,
+  changedShares,
+  checkMove,
+  checkWritable,
+  datastoreForm,
+  openShares,
+  ShareAccessError,
+  shareForm,
+  shareHoldingChildren,
+} from './share-tree.ts';
 import {
   addFolder,
   addItem,
@@ -39,6 +52,7 @@ import {
   restoreFromTrash,
   updateNode,
   type VaultItem,
+  walk,
 } from './tree.ts';
 
 /** The tree changed on the server since it was read; it has been reloaded. */
@@ -101,14 +115,40 @@ export class VaultStore {
       this.userSecretKey,
     );
     this.writeDate = stored.write_date;
-    this.setTree(openTree(nobleCrypto, { text: stored.data, nonce: stored.data_nonce }, this.datastoreKey));
+    const tree = openTree(nobleCrypto, { text: stored.data, nonce: stored.data_nonce }, this.datastoreKey);
+    // Shares open with their own keys; the server reports the rights on each.
+    const opened = await openShares(nobleCrypto, tree, async (shareId) => {
+      const share = await this.client.readShare(shareId);
+      return { data: { text: share.data, nonce: share.data_nonce }, rights: share.rights };
+    });
+    this.setTree(opened.tree);
   }
 
-  /** Applies `change` to the current tree and writes the result. */
+  /**
+   * Applies `change` to the current tree and writes the result: each share it touched with the
+   * share's own key (refused before anything is written when one is read-only), then the
+   * datastore, which holds share nodes as references only.
+   */
   private commit(change: (tree: DatastoreTree) => DatastoreTree): Promise<void> {
     const run = this.queue.then(async () => {
-      const next = change(this.tree());
-      const sealed = sealTree(nobleCrypto, next, this.datastoreKey);
+      const before = this.tree();
+      const next = change(before);
+      const shares = changedShares(before, next);
+      checkWritable(shares);
+      for (const share of shares) {
+        const sealed = sealSecret(nobleCrypto, shareForm(share), share.share_secret_key);
+        await this.client.updateShare({
+          share_id: share.share_id,
+          data: sealed.text,
+          data_nonce: sealed.nonce,
+        });
+      }
+      const stored = datastoreForm(next);
+      if (JSON.stringify(stored) === JSON.stringify(datastoreForm(before))) {
+        this.setTree(next);
+        return;
+      }
+      const sealed = sealTree(nobleCrypto, stored, this.datastoreKey);
       try {
         this.writeDate = await this.client.updateDatastore({
           datastore_id: this.datastoreId,
@@ -141,6 +181,10 @@ export class VaultStore {
 
   /** A new entry: its secret first (linked by the item's id, as Psono does), then the tree. */
   async createEntry(folderId: string | null, type: EditableType, form: EditableFields): Promise<VaultItem> {
+    // Inside a share the secret's parent is the share (Psono's `parent_share_id`).
+    const shareId = shareHoldingChildren(this.tree(), folderId);
+    if (shareId !== undefined && !canEditContent(this.tree(), folderId))
+      throw new ShareAccessError('READ_ONLY', 'this share may only be read');
     const id = newId();
     const secretKey = newSecretKey(nobleCrypto);
     const sealed = sealSecret(nobleCrypto, writeFields(type, form), secretKey);
@@ -148,7 +192,7 @@ export class VaultStore {
       data: sealed.text,
       data_nonce: sealed.nonce,
       link_id: id,
-      parent_datastore_id: this.datastoreId,
+      ...(shareId === undefined ? { parent_datastore_id: this.datastoreId } : { parent_share_id: shareId }),
       callback_url: '',
       callback_user: '',
       callback_pass: '',
@@ -172,6 +216,8 @@ export class VaultStore {
     previous: SecretFields,
   ): Promise<void> {
     if (!item.secret_id || !item.secret_key) throw new Error('this entry has no secret of its own');
+    if (!canEditContent(this.tree(), item.id))
+      throw new ShareAccessError('READ_ONLY', 'this share may only be read');
     const sealed = sealSecret(nobleCrypto, writeFields(type, form, previous), item.secret_key);
     await this.client.updateSecret({
       secret_id: item.secret_id,
@@ -182,6 +228,8 @@ export class VaultStore {
   }
 
   createFolder(parentId: string | null, name: string): Promise<void> {
+    if (!canEditContent(this.tree(), parentId))
+      return Promise.reject(new ShareAccessError('READ_ONLY', 'this share may only be read'));
     return this.commit((tree) => addFolder(tree, parentId, { id: newId(), name }));
   }
 
@@ -190,6 +238,8 @@ export class VaultStore {
    * `note_title`, `<type>_title`), so that both clients show the new name in the list and the entry.
    */
   async rename(id: string, name: string): Promise<void> {
+    if (!canChangeNode(this.tree(), id))
+      throw new ShareAccessError('READ_ONLY', 'this share may only be read');
     const item = findNode(this.tree(), id);
     if (item?.kind === 'item') {
       const entry = item.node as VaultItem;
@@ -209,15 +259,47 @@ export class VaultStore {
 
   /** Within one datastore a move only changes the tree; the secrets' links keep their parent. */
   move(id: string, folderId: string | null): Promise<void> {
-    return this.commit((tree) => moveNode(tree, id, folderId));
+    return this.commit((tree) => {
+      checkMove(tree, id, folderId);
+      return moveNode(tree, id, folderId);
+    });
   }
 
   trash(id: string): Promise<void> {
-    return this.commit((tree) => moveToTrash(tree, id));
+    return this.commit((tree) => {
+      if (!canChangeNode(tree, id)) throw new ShareAccessError('READ_ONLY', 'this share may only be read');
+      return moveToTrash(tree, id);
+    });
   }
 
   restore(id: string): Promise<void> {
-    return this.commit((tree) => restoreFromTrash(tree, id));
+    return this.commit((tree) => {
+      if (!canChangeNode(tree, id)) throw new ShareAccessError('READ_ONLY', 'this share may only be read');
+      return restoreFromTrash(tree, id);
+    });
+  }
+
+  /**
+   * Places an accepted share at the top level: linked under the datastore, its reference written
+   * into the tree, then opened with the rights the server reports.
+   */
+  async placeShare(node: ShareNode, kind: 'folder' | 'item'): Promise<void> {
+    // A share already in the vault is not placed twice (Psono's client checks the same).
+    let present = false;
+    walk(this.tree(), ({ node: other }) => {
+      if (other.share_id === node.share_id) present = true;
+    });
+    if (present) return;
+    await this.client.createShareLink({
+      link_id: node.id,
+      share_id: node.share_id,
+      parent_datastore_id: this.datastoreId,
+    });
+    const reference = shareReference(node);
+    await this.commit((tree) =>
+      kind === 'folder' ? addFolder(tree, null, reference) : addItem(tree, null, reference),
+    );
+    await this.queue.then(() => this.reload());
   }
 
   /** Forgets the keys and the decrypted tree (lock, sign-out). */

@@ -85,6 +85,14 @@ function secretboxOpen(encrypted: Encrypted, key: Uint8Array): string {
   } catch (error) {
     throw new DecryptionError('malformed hex', { cause: error });
   }
+  return secretboxOpenBytes(ciphertext, nonce, key);
+}
+
+/**
+ * `secretboxOpen` for a ciphertext and nonce already decoded from hex (a server that reads a large
+ * body as bytes decodes its hex once). Throws `DecryptionError` like `secretboxOpen`.
+ */
+export function secretboxOpenBytes(ciphertext: Uint8Array, nonce: Uint8Array, key: Uint8Array): string {
   if (nonce.length !== NONCE_BYTES || key.length !== KEY_BYTES || ciphertext.length < TAG_BYTES) {
     throw new DecryptionError('malformed secretbox');
   }

@@ -3,6 +3,7 @@
  * id as a UUID. Lengths follow Psono's serializers where they set one.
  */
 import { z } from 'zod';
+import { isHex, lowerHex } from '../hex.ts';
 
 const HEX = /^[0-9a-fA-F]*$/;
 
@@ -15,17 +16,12 @@ export const nonceHex = z.string().length(48).regex(HEX, 'must be hex');
  */
 export const cipherHex = z
   .string()
-  .regex(HEX, 'must be hex')
+  .refine(isHex, 'must be hex')
   .refine((text) => text.length % 2 === 0, 'must be whole bytes')
-  .transform((text) => text.toLowerCase());
+  .transform(lowerHex);
 
 /** Hex ciphertext of a key (Psono: at most 256 characters). */
-export const keyCipherHex = z
-  .string()
-  .min(32)
-  .max(256)
-  .regex(HEX, 'must be hex')
-  .transform((text) => text.toLowerCase());
+export const keyCipherHex = z.string().min(32).max(256).regex(HEX, 'must be hex').transform(lowerHex);
 
 export const vaultId = z.uuid().transform((id) => id.toLowerCase());
 

@@ -4,6 +4,7 @@
  * Every key arrives encrypted by a client; the server stores hex it cannot open.
  */
 import { z } from 'zod';
+import { lowerHex } from '../hex.ts';
 import { cipherHex, keyCipherHex, nonceHex, storedText, vaultId } from './fields.ts';
 
 /** Hex of an X25519 public key (32 bytes). */
@@ -15,7 +16,11 @@ export const publicKeyHex = z
 
 /** An encrypted title or type of a share right: hex, bounded. */
 const sealedLabel = cipherHex.refine((text) => text.length <= 4096, 'at most 4096 hex characters');
-const sealedLabelNonce = z.union([nonceHex.transform((nonce) => nonce.toLowerCase()), z.literal('')]);
+/** A nonce, lowercased so that equal nonces compare equal. */
+const lowerNonce = nonceHex.transform(lowerHex);
+const sealedLabelNonce = z.union([lowerNonce, z.literal('')]);
+/** A share's encrypted content: at least a secretbox's tag and some bytes. */
+const sealedData = cipherHex.refine((text) => text.length >= 32, 'too short for a secretbox');
 
 /** How a key is encrypted: under the owner's secret key, or boxed from a group's key pair. */
 export const keyTypes = ['symmetric', 'asymmetric'] as const;
@@ -24,18 +29,22 @@ export const keyType = z.enum(keyTypes);
 /** A group's name, as shown to its members (plain text, like Psono's). */
 export const groupName = storedText(64).pipe(z.string().trim().min(3, 'at least 3 characters'));
 
+/** A group's keys as a client sends them: encrypted for one member (creator, invitee, newcomer). */
+const sealedGroupKeys = z.object({
+  secret_key: keyCipherHex,
+  secret_key_nonce: lowerNonce,
+  private_key: keyCipherHex,
+  private_key_nonce: lowerNonce,
+});
+
+/** What a right allows on a share. */
+export const shareRightsFlags = z.object({ read: z.boolean(), write: z.boolean(), grant: z.boolean() });
+
 // --- /group/ ---------------------------------------------------------------------------------
 
 /** `PUT /group/`: the creator's copy of the group's keys, under the creator's secret key. */
-export const createGroupRequest = z
-  .object({
-    name: groupName,
-    secret_key: keyCipherHex,
-    secret_key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
-    private_key: keyCipherHex,
-    private_key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
-    public_key: publicKeyHex,
-  })
+export const createGroupRequest = sealedGroupKeys
+  .extend({ name: groupName, public_key: publicKeyHex })
   .strict();
 
 /** `POST /group/`: rename (group admins only). */
@@ -53,9 +62,8 @@ const memberKeys = {
   private_key_type: keyType,
 };
 
-/** One entry of `GET /group/`: a membership the caller holds keys for (accepted or offered). */
-export const groupSummary = z.object({
-  group_id: z.uuid(),
+/** A membership as the group's routes show it. */
+const membershipView = z.object({
   membership_id: z.uuid(),
   membership_create_date: z.string(),
   name: z.string(),
@@ -63,84 +71,66 @@ export const groupSummary = z.object({
   group_admin: z.boolean(),
   share_admin: z.boolean(),
   accepted: z.boolean().nullable(),
+});
+
+/** The caller's own membership: whether it is forced, and their copy of the keys when they have one. */
+const ownMembership = z.object({
   forced_membership: z.boolean(),
   ...z.object(memberKeys).partial().shape,
   user_id: z.string().optional(),
   user_username: z.string().optional(),
+});
+
+/** One entry of `GET /group/`: a membership the caller holds keys for (accepted or offered). */
+export const groupSummary = membershipView.extend({
+  group_id: z.uuid(),
+  ...ownMembership.shape,
   share_right_grant: z.boolean().optional(),
 });
 export const listGroupsReply = z.object({ groups: z.array(groupSummary) });
 
-export const groupMember = z.object({
+export const groupMember = membershipView.extend({ id: z.uuid() });
+
+/** A right on a share as the routes list it. */
+const listedShareRight = shareRightsFlags.extend({
   id: z.uuid(),
-  membership_id: z.uuid(),
-  membership_create_date: z.string(),
-  name: z.string(),
-  public_key: z.string(),
-  group_admin: z.boolean(),
-  share_admin: z.boolean(),
-  accepted: z.boolean().nullable(),
+  share_id: z.uuid(),
+  expiration_date: z.null(),
 });
 
-export const groupShareRight = z.object({
-  id: z.uuid(),
+export const groupShareRight = listedShareRight.extend({
   create_date: z.string(),
-  share_id: z.uuid(),
   title: z.string(),
   title_nonce: z.string(),
   type: z.string(),
   type_nonce: z.string(),
   key: z.string(),
   key_nonce: z.string(),
-  read: z.boolean(),
-  write: z.boolean(),
-  grant: z.boolean(),
-  expiration_date: z.null(),
 });
 
 /** `GET /group/<id>/`: the group with members and shares once the caller's membership is accepted. */
-export const readGroupReply = z.object({
-  group_id: z.uuid(),
-  name: z.string(),
-  public_key: z.string(),
-  group_admin: z.boolean(),
-  share_admin: z.boolean(),
-  accepted: z.boolean().nullable(),
-  forced_membership: z.boolean(),
-  ...z.object(memberKeys).partial().shape,
-  members: z.array(groupMember).optional(),
-  group_share_rights: z.array(groupShareRight).optional(),
-  user_id: z.string().optional(),
-  user_username: z.string().optional(),
-});
+export const readGroupReply = membershipView
+  .pick({ name: true, public_key: true, group_admin: true, share_admin: true, accepted: true })
+  .extend({
+    group_id: z.uuid(),
+    ...ownMembership.shape,
+    members: z.array(groupMember).optional(),
+    group_share_rights: z.array(groupShareRight).optional(),
+  });
 
 /** `GET /group/rights/[<id>/]`: the group share rights the caller reaches. */
 export const groupRightsReply = z.object({
-  group_rights: z.array(
-    z.object({
-      id: z.uuid(),
-      group_id: z.uuid(),
-      share_id: z.uuid(),
-      read: z.boolean(),
-      write: z.boolean(),
-      grant: z.boolean(),
-      expiration_date: z.null(),
-    }),
-  ),
+  group_rights: z.array(listedShareRight.extend({ group_id: z.uuid() })),
 });
 
 // --- /membership/ ----------------------------------------------------------------------------
 
 /** `PUT /membership/`: an invitation, with the group's keys boxed for the invitee. */
-export const createMembershipRequest = z
-  .object({
+export const createMembershipRequest = sealedGroupKeys
+  .extend({
     group_id: vaultId,
     user_id: vaultId,
-    secret_key: keyCipherHex,
-    secret_key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
     secret_key_type: keyType,
-    private_key: keyCipherHex,
-    private_key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
     private_key_type: keyType,
     group_admin: z.boolean().nullish(),
     share_admin: z.boolean().nullish(),
@@ -182,10 +172,10 @@ export const acceptMembershipReply = z.object({
 /** `POST /share/`: a new share placed under a datastore or a share (`link_id` names the place). */
 export const createShareRequest = z
   .object({
-    data: cipherHex.refine((text) => text.length >= 32, 'too short for a secretbox'),
-    data_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
+    data: sealedData,
+    data_nonce: lowerNonce,
     key: keyCipherHex,
-    key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
+    key_nonce: lowerNonce,
     key_type: z.literal('symmetric').nullish(),
     parent_share_id: vaultId.nullish(),
     parent_datastore_id: vaultId.nullish(),
@@ -198,12 +188,10 @@ export const createShareReply = z.object({ share_id: z.uuid() });
 export const updateShareRequest = z
   .object({
     share_id: vaultId,
-    data: cipherHex.refine((text) => text.length >= 32, 'too short for a secretbox'),
-    data_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
+    data: sealedData,
+    data_nonce: lowerNonce,
   })
   .strict();
-
-export const shareRightsFlags = z.object({ read: z.boolean(), write: z.boolean(), grant: z.boolean() });
 
 /** `GET /share/<id>/` (read right). */
 export const readShareReply = z.object({
@@ -245,36 +233,29 @@ export const listSharesReply = z.object({
 
 // --- /share/right/, /share/rights/<id>/ ------------------------------------------------------
 
+/** Whose right on which share: exactly one of `user_id` and `group_id` (the server checks which). */
+const rightHolder = z.object({
+  share_id: vaultId,
+  user_id: vaultId.nullish(),
+  group_id: vaultId.nullish(),
+});
+
 /** `PUT /share/right/`: a right for one user or one group (grant right on the share). */
-export const createShareRightRequest = z
-  .object({
+export const createShareRightRequest = shareRightsFlags
+  .extend({
     title: sealedLabel,
     title_nonce: sealedLabelNonce,
     type: sealedLabel.nullish(),
     type_nonce: sealedLabelNonce.nullish(),
-    share_id: vaultId,
-    user_id: vaultId.nullish(),
-    group_id: vaultId.nullish(),
+    ...rightHolder.shape,
     key: keyCipherHex,
-    key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
-    read: z.boolean(),
-    write: z.boolean(),
-    grant: z.boolean(),
+    key_nonce: lowerNonce,
   })
   .strict();
 export const createShareRightReply = z.object({ share_right_id: z.uuid() });
 
 /** `POST /share/right/`: new flags of the right of `user_id` or `group_id` on the share. */
-export const updateShareRightRequest = z
-  .object({
-    share_id: vaultId,
-    user_id: vaultId.nullish(),
-    group_id: vaultId.nullish(),
-    read: z.boolean(),
-    write: z.boolean(),
-    grant: z.boolean(),
-  })
-  .strict();
+export const updateShareRightRequest = shareRightsFlags.extend(rightHolder.shape).strict();
 
 /** `DELETE /share/right/`: exactly one of the two ids. */
 export const deleteShareRightRequest = z
@@ -289,7 +270,7 @@ export const acceptShareRightRequest = z
   .object({
     share_right_id: vaultId,
     key: keyCipherHex.nullish(),
-    key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()).nullish(),
+    key_nonce: lowerNonce.nullish(),
     key_type: z.literal('symmetric').nullish(),
   })
   .strict();
@@ -308,33 +289,21 @@ export const shareRightsReply = z.object({
   id: z.uuid(),
   own_share_rights: shareRightsFlags,
   user_share_rights: z.array(
-    z.object({
-      id: z.uuid(),
+    listedShareRight.extend({
       create_date: z.string(),
       write_date: z.string(),
       accepted: z.boolean().nullable(),
-      read: z.boolean(),
-      write: z.boolean(),
-      grant: z.boolean(),
       user_id: z.uuid(),
-      share_id: z.uuid(),
       username: z.string(),
-      expiration_date: z.null(),
     }),
   ),
   group_share_rights: z.array(
-    z.object({
-      id: z.uuid(),
+    listedShareRight.extend({
       create_date: z.string(),
       write_date: z.string(),
       accepted: z.literal(true),
-      read: z.boolean(),
-      write: z.boolean(),
-      grant: z.boolean(),
       group_id: z.uuid(),
-      share_id: z.uuid(),
       group_name: z.string(),
-      expiration_date: z.null(),
     }),
   ),
 });
@@ -404,14 +373,8 @@ export const jobsReply = z.object({
 });
 
 /** `POST /job/membership-missing-group-secret/`: the keys a holder's client boxed for the newcomer. */
-export const membershipMissingGroupSecretRequest = z
-  .object({
-    membership_id: vaultId,
-    secret_key: keyCipherHex,
-    secret_key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
-    private_key: keyCipherHex,
-    private_key_nonce: nonceHex.transform((nonce) => nonce.toLowerCase()),
-  })
+export const membershipMissingGroupSecretRequest = sealedGroupKeys
+  .extend({ membership_id: vaultId })
   .strict();
 
 export type CreateGroupRequest = z.infer<typeof createGroupRequest>;

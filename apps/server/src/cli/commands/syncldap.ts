@@ -105,8 +105,9 @@ export const syncldapCommand: Command = {
           },
           teams: {
             checked: team?.checked ?? 0,
-            added: team?.added ?? 0,
-            removed: team?.removed ?? 0,
+            // The re-check already applied the groups of the users with a live session.
+            added: (team?.added ?? 0) + (recheck?.forced.added ?? 0),
+            removed: (team?.removed ?? 0) + (recheck?.forced.removed ?? 0),
             undecided: team?.undecided ?? 0,
           },
         };

@@ -1,0 +1,112 @@
+/**
+ * Where an open-loop cell's latency tail comes from: the server's event-loop delay and garbage
+ * collection during the cell (from its Prometheus metrics, prom-client's default ones), and the load
+ * generator's own event-loop delay (this process). Latency counts from each login's scheduled send
+ * time, so a stalled server loop, a long GC pause or a late sender each show up in the p99.
+ */
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+
+const PREFIX = 'ldap_login_';
+/** prom-client samples the loop every 10 ms; its histogram holds the whole interval. */
+const PROM_CLIENT_RESOLUTION_S = 0.01;
+
+export interface ServerLoopSample {
+  /** Event-loop delay since the previous scrape (prom-client resets its histogram on each one), ms. */
+  lagP99Ms: number;
+  lagMaxMs: number;
+  /** Cumulative garbage collection of the server: pauses and their total, by kind. */
+  gcCount: number;
+  gcMs: number;
+  gcMajorMs: number;
+}
+
+function metricValues(text: string, name: string): number[] {
+  const values: number[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) values.push(value);
+  }
+  return values;
+}
+
+/** The figures of one scrape of the server's metrics (Prometheus text). */
+export function parseServerLoopSample(text: string): ServerLoopSample {
+  const one = (name: string) => metricValues(text, `${PREFIX}${name}`)[0] ?? 0;
+  const lagMs = (seconds: number) =>
+    Math.round(Math.max(0, seconds - PROM_CLIENT_RESOLUTION_S) * 100_000) / 100;
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  const major = text
+    .split('\n')
+    .filter(
+      (line) => line.startsWith(`${PREFIX}nodejs_gc_duration_seconds_sum{`) && line.includes('kind="major"'),
+    )
+    .map((line) => Number(line.slice(line.lastIndexOf(' ') + 1)));
+  return {
+    lagP99Ms: lagMs(one('nodejs_eventloop_lag_p99_seconds')),
+    lagMaxMs: lagMs(one('nodejs_eventloop_lag_max_seconds')),
+    gcCount: sum(metricValues(text, `${PREFIX}nodejs_gc_duration_seconds_count`)),
+    gcMs: sum(metricValues(text, `${PREFIX}nodejs_gc_duration_seconds_sum`)) * 1000,
+    gcMajorMs: sum(major) * 1000,
+  };
+}
+
+export async function scrapeServerLoop(apiUrl: string): Promise<ServerLoopSample> {
+  const response = await fetch(`${apiUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET /metrics answered ${response.status}`);
+  return parseServerLoopSample(await response.text());
+}
+
+export interface LoopBreakdown {
+  /** The server's event-loop delay during the cell, beyond prom-client's 10 ms sampling interval. */
+  server_loop_delay_p99_ms: number;
+  server_loop_delay_max_ms: number;
+  server_gc_pauses: number;
+  server_gc_ms: number;
+  server_gc_major_ms: number;
+  /** The server's CPU over the cell's wall time (1 = one core busy throughout). */
+  server_cpu_utilisation: number;
+  /** This process's (the load generator's) event-loop delay during the cell. */
+  load_generator_loop_delay_p99_ms: number;
+  load_generator_loop_delay_max_ms: number;
+  /** The machine's 1-minute load average at the end of the cell (2 cores here). */
+  load_average: number;
+}
+
+/** Watches this process's event loop (1 ms resolution) until `stop`. */
+export function watchOwnLoop(): { stop(): { p99Ms: number; maxMs: number } } {
+  const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      // The histogram holds each whole interval; what is beyond the 1 ms resolution is delay.
+      const ms = (ns: number) => Math.round(Math.max(0, ns / 1e6 - 1) * 100) / 100;
+      return { p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max) };
+    },
+  };
+}
+
+export function loopBreakdown(
+  before: ServerLoopSample,
+  after: ServerLoopSample,
+  own: { p99Ms: number; maxMs: number },
+  serverCpuMs: number,
+  elapsedMs: number,
+  loadAverage: number,
+): LoopBreakdown {
+  const round = (value: number) => Math.round(value * 100) / 100;
+  return {
+    server_loop_delay_p99_ms: after.lagP99Ms,
+    server_loop_delay_max_ms: after.lagMaxMs,
+    server_gc_pauses: after.gcCount - before.gcCount,
+    server_gc_ms: round(after.gcMs - before.gcMs),
+    server_gc_major_ms: round(after.gcMajorMs - before.gcMajorMs),
+    server_cpu_utilisation: elapsedMs > 0 ? round(serverCpuMs / elapsedMs) : 0,
+    load_generator_loop_delay_p99_ms: own.p99Ms,
+    load_generator_loop_delay_max_ms: own.maxMs,
+    load_average: loadAverage,
+  };
+}
