@@ -4,7 +4,7 @@ import type { SessionRow } from '../sessions/session-store.ts';
 
 /** Hono environment of the API: the Node request (for the peer address) and per-request state. */
 export interface AppEnv {
-  Bindings: { incoming?: Pick<IncomingMessage, 'socket'> };
+  Bindings: { incoming?: Pick<IncomingMessage, 'socket'> | IncomingMessage };
   Variables: {
     clientAddress: string;
     /** The client reached the server over https (its own TLS, or a trusted proxy says so). */
@@ -14,5 +14,7 @@ export interface AppEnv {
     /** The session's account, read with the session. */
     user?: UserRow;
     sessionKey?: Uint8Array;
+    /** The body's Content-Length, once `limitBodySize` has found it within the route's limit. */
+    checkedBodyLength?: number;
   };
 }

@@ -11,6 +11,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 
+/** Sets `checkedBodyLength` for a body whose Content-Length it has found within the limit. */
 export function limitBodySize(maxBytes: number, tooLarge: (reason: string) => Error): MiddlewareHandler {
   const counted = bodyLimit({
     maxSize: maxBytes,
@@ -24,7 +25,9 @@ export function limitBodySize(maxBytes: number, tooLarge: (reason: string) => Er
     if (method === 'GET' || method === 'HEAD') return next();
     const length = c.req.header('Content-Length');
     if (length !== undefined && c.req.header('Transfer-Encoding') === undefined && /^\d+$/.test(length)) {
-      if (Number(length) > maxBytes) throw tooLarge(`Content-Length ${length} above ${maxBytes} bytes`);
+      const bytes = Number(length);
+      if (bytes > maxBytes) throw tooLarge(`Content-Length ${length} above ${maxBytes} bytes`);
+      c.set('checkedBodyLength', bytes);
       return next();
     }
     return counted(c, next);

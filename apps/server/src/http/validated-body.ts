@@ -10,6 +10,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppEnv } from './app-env.ts';
+import { requestBodyBytes } from './request-body.ts';
 
 type Validated<S extends z.ZodType> = MiddlewareHandler<
   AppEnv,
@@ -50,7 +51,7 @@ export async function readEncryptedJson<S extends z.ZodType>(
   c: Context<AppEnv>,
   schema: S,
 ): Promise<z.output<S>> {
-  const body = Buffer.from(await c.req.arrayBuffer());
+  const body = await requestBodyBytes(c);
   if (isJsonWhitespace(body, 0, body.length)) return validated(schema, {});
   const sealed = sealedBytes(body);
   let text: string;
