@@ -50,7 +50,9 @@ export async function upsertGroups(
 ): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   const unique = new Map(groups.map((group) => [groupKey(group.dn), group]));
-  for (const [key, group] of unique) {
+  // In key order, whatever order the directory listed them in: two logins of users who share
+  // groups then lock the shared group rows in the same order and cannot deadlock over them.
+  for (const [key, group] of [...unique].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const { rows } = await tx.run(upsertGroup, {
       id: randomUUID(),
       domain,

@@ -50,7 +50,6 @@ interface RecheckedUser {
   ldap_domain: string;
   guid: string;
   username: string;
-  groups_fingerprint: string;
 }
 
 export interface SessionRecheckOptions {
@@ -192,7 +191,7 @@ async function usersWithLiveSessions(
 ): Promise<RecheckedUser[]> {
   let query = db
     .selectFrom('users')
-    .select(['id', 'ldap_domain', 'guid', 'username', 'groups_fingerprint'])
+    .select(['id', 'ldap_domain', 'guid', 'username'])
     .where('id', '>', after)
     .where(({ exists, selectFrom }) =>
       exists(

@@ -94,22 +94,38 @@ const updateFingerprint = defineStatement((db, p: Placeholders<{ userId: string;
   db.updateTable('users').set({ groups_fingerprint: p.fingerprint }).where('id', '=', p.userId),
 );
 
+/** Takes the user row's write lock (on PostgreSQL) and reads its fingerprint as last committed. */
+const lockUser = defineStatement((db, p: Placeholders<{ userId: string }>) =>
+  db
+    .updateTable('users')
+    .set((eb) => ({ groups_fingerprint: eb.ref('groups_fingerprint') }))
+    .where('id', '=', p.userId)
+    .returning('groups_fingerprint'),
+);
+
 /**
  * Applies the groups a directory look-up without a login found (`manage syncldap`, the session
  * re-check): the stored directory groups when they changed (with the fingerprint the next login
  * compares), then the forced memberships. A user the directory refused comes with no groups: the
  * stored ones stay as the last login left them, every forced membership goes.
+ *
+ * It takes the user row's lock first, as a login does with its first write: a login of the same
+ * user at that moment waits for it (or it for the login) instead of deadlocking with it over the
+ * group rows, and the fingerprint it compares is the one the login stored, not the one read
+ * before the directory answered. A user deleted meanwhile is left alone.
  */
 export async function applyDirectoryGroups(
   tx: Executor,
-  user: { id: string; groups_fingerprint: string },
+  user: { id: string },
   domain: string,
   groups: DirectoryGroup[],
   now: number,
 ): Promise<ForcedChanges> {
+  const [locked] = (await tx.run(lockUser, { userId: user.id })).rows;
+  if (locked === undefined) return { added: [], removed: [] };
   if (groups.length > 0) {
     const fingerprint = groupsFingerprint(groups);
-    if (fingerprint !== user.groups_fingerprint) {
+    if (fingerprint !== locked.groups_fingerprint) {
       await replaceMemberships(tx, user.id, domain, groups, now);
       await tx.run(updateFingerprint, { userId: user.id, fingerprint });
     }
@@ -323,7 +339,7 @@ export async function syncForcedMemberships(
   if (!mapped) return result;
   const users = await db
     .selectFrom('users')
-    .select(['id', 'guid', 'groups_fingerprint'])
+    .select(['id', 'guid'])
     .where('ldap_domain', '=', domain)
     .orderBy('id')
     .execute();
