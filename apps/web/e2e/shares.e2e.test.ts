@@ -4,7 +4,13 @@ import { fromHex, nobleCrypto, toHex } from '@ldap-login/protocol';
 import { ProtocolClient, type Session } from '@ldap-login/server/testing';
 import { Client } from 'ldapts';
 import { describe, expect, it } from 'vitest';
-import { newVisitor, type Stack, screenshot, submitLogin, useStack } from './test-support/harness.ts';
+import {
+  configureExampleCorp,
+  newVisitor,
+  screenshot,
+  submitLogin,
+  useStack,
+} from './test-support/harness.ts';
 
 const ready = useStack('the shared-folder browser tests');
 const crypto = nobleCrypto;
@@ -169,27 +175,12 @@ async function shareThroughGroup(
   });
 }
 
-function configure(s: Stack) {
-  s.setConfig({
-    backend_servers: [
-      {
-        title: 'Example Corp',
-        domain: s.directory.domain,
-        verify_key: s.verifyKey,
-        autoapprove_plain_password: true,
-      },
-    ],
-    authentication_methods: ['LDAP'],
-    allow_custom_server: false,
-  });
-}
-
 describe('shared folders in Chromium against the server and a real directory', { timeout: 240_000 }, () => {
   it('bob offers two folders and a group; alice accepts them, edits the writable share, only reads the other', async ({
     skip,
   }) => {
     const s = ready(skip);
-    configure(s);
+    configureExampleCorp(s, { allow_custom_server: false });
     const users = s.directory.users;
     const alicePassword = users.alice!.password;
     const api = ProtocolClient.forUrl(s.apiUrl);
@@ -323,7 +314,7 @@ describe('shared folders in Chromium against the server and a real directory', {
     skip,
   }) => {
     const s = ready(skip);
-    configure(s);
+    configureExampleCorp(s, { allow_custom_server: false });
     const users = s.directory.users;
     const api = ProtocolClient.forUrl(s.apiUrl);
     // alice makes a group in her client (its keys under her secret key); bob has signed in once.

@@ -1,6 +1,12 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest';
-import { newVisitor, screenshot, submitLogin, useStack } from './test-support/harness.ts';
+import {
+  configureExampleCorp,
+  newVisitor,
+  screenshot,
+  submitLogin,
+  useStack,
+} from './test-support/harness.ts';
 
 const ready = useStack('the vault browser tests');
 
@@ -10,19 +16,7 @@ describe('the vault in Chromium against the server and a real directory', { time
   }) => {
     const s = ready(skip);
     const clearSeconds = 5;
-    s.setConfig({
-      backend_servers: [
-        {
-          title: 'Example Corp',
-          domain: s.directory.domain,
-          verify_key: s.verifyKey,
-          autoapprove_plain_password: true,
-        },
-      ],
-      authentication_methods: ['LDAP'],
-      allow_custom_server: false,
-      clipboard_clear_seconds: clearSeconds,
-    });
+    configureExampleCorp(s, { allow_custom_server: false, clipboard_clear_seconds: clearSeconds });
     const alice = s.directory.users.alice!;
     const { context, page } = await newVisitor(s);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
@@ -170,17 +164,7 @@ describe('the vault in Chromium against the server and a real directory', { time
     skip,
   }) => {
     const s = ready(skip);
-    s.setConfig({
-      backend_servers: [
-        {
-          title: 'Example Corp',
-          domain: s.directory.domain,
-          verify_key: s.verifyKey,
-          autoapprove_plain_password: true,
-        },
-      ],
-      authentication_methods: ['LDAP'],
-    });
+    configureExampleCorp(s);
     const carol = s.directory.users.carol!;
     const first = await newVisitor(s);
     const second = await newVisitor(s);
@@ -212,17 +196,7 @@ describe('the vault in Chromium against the server and a real directory', { time
   }) => {
     const s = ready(skip);
     const bob = s.directory.users.bob!;
-    s.setConfig({
-      backend_servers: [
-        {
-          title: 'Example Corp',
-          domain: s.directory.domain,
-          verify_key: s.verifyKey,
-          autoapprove_plain_password: true,
-        },
-      ],
-      authentication_methods: ['LDAP'],
-    });
+    configureExampleCorp(s);
     const context = await s.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'de-DE' });
     const page = await context.newPage();
     await page.goto(s.origin);

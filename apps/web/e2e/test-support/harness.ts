@@ -256,3 +256,22 @@ export async function submitLogin(page: Page, username: string, password: string
   await page.getByLabel('Password').fill(password);
   await page.getByLabel('Password').press('Enter');
 }
+
+/**
+ * The page's config.json as an administrator writes it for this server: one backend, "Example Corp",
+ * the directory's domain, the server's verify key pinned, directory logins only; `extra` adds to it.
+ */
+export function configureExampleCorp(s: Stack, extra: Record<string, unknown> = {}): void {
+  s.setConfig({
+    backend_servers: [
+      {
+        title: 'Example Corp',
+        domain: s.directory.domain,
+        verify_key: s.verifyKey,
+        autoapprove_plain_password: true,
+      },
+    ],
+    authentication_methods: ['LDAP'],
+    ...extra,
+  });
+}
