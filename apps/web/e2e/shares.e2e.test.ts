@@ -91,13 +91,36 @@ async function shareFolder(
   await owner.call('PUT', '/share/', { share_id: shareId, data: content.text, data_nonce: content.nonce });
   if (to === undefined) return { shareId, secretId, secretKey, shareKey };
   const recipient = fromHex(to.public_key);
-  const box = (text: string) => crypto.boxSeal(text, recipient, fromHex(owner.privateKey));
-  const title = box(folder);
-  const type = box('folder');
-  const key = box(shareKey);
+  await offerRight(
+    owner,
+    { user_id: to.id },
+    { shareId, shareKey },
+    folder,
+    (text) => crypto.boxSeal(text, recipient, fromHex(owner.privateKey)),
+    write,
+  );
+  return { shareId, secretId, secretKey, shareKey };
+}
+
+/**
+ * The owner's right offer on a folder share to a user or a group: its title, type and key sealed
+ * for the holder (boxed for a user's public key, under a group's secret key), read always, write as
+ * given, no grant.
+ */
+async function offerRight(
+  owner: Session,
+  holder: { user_id: string } | { group_id: string },
+  share: { shareId: string; shareKey: string },
+  folder: string,
+  sealFor: (text: string) => { text: string; nonce: string },
+  write: boolean,
+): Promise<void> {
+  const title = sealFor(folder);
+  const type = sealFor('folder');
+  const key = sealFor(share.shareKey);
   await owner.call('PUT', '/share/right/', {
-    share_id: shareId,
-    user_id: to.id,
+    share_id: share.shareId,
+    ...holder,
     title: title.text,
     title_nonce: title.nonce,
     type: type.text,
@@ -108,7 +131,6 @@ async function shareFolder(
     write,
     grant: false,
   });
-  return { shareId, secretId, secretKey, shareKey };
 }
 
 /**
@@ -142,22 +164,7 @@ async function shareThroughGroup(
     { title: 'Pager', username: 'oncall', password: 'pager-secret-3' },
     true,
   );
-  const title = seal('Ops', groupSecret);
-  const type = seal('folder', groupSecret);
-  const key = seal(shared.shareKey, groupSecret);
-  await owner.call('PUT', '/share/right/', {
-    share_id: shared.shareId,
-    group_id: groupId,
-    title: title.text,
-    title_nonce: title.nonce,
-    type: type.text,
-    type_nonce: type.nonce,
-    key: key.text,
-    key_nonce: key.nonce,
-    read: true,
-    write: true,
-    grant: false,
-  });
+  await offerRight(owner, { group_id: groupId }, shared, 'Ops', (text) => seal(text, groupSecret), true);
   const box = (text: string) => crypto.boxSeal(text, fromHex(to.public_key), groupPair.privateKey);
   const secretForAlice = box(groupSecret);
   const privateForAlice = box(groupPrivate);
