@@ -1,7 +1,7 @@
 /**
- * Offboarding against a real OpenLDAP, on SQLite and PostgreSQL: a user disabled, deleted or moved
- * out of the required group in the directory loses their sessions within the re-check cadence;
- * a directory that cannot answer ends none.
+ * Offboarding against a real OpenLDAP, on SQLite and PostgreSQL: a user disabled, deleted, moved
+ * out of the required group or without the required attribute value in the directory loses their
+ * sessions within the re-check cadence; a directory that cannot answer ends none.
  */
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
@@ -122,6 +122,21 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
     ]);
     expect(await statusWithin(carol, WITHIN_MS)).toBe(401);
     expect((await endedAudit(app, `carol@${dir.domain}`))[0]?.reason).toBe('required-group');
+  });
+
+  it('ends the sessions of a user who lost the value LDAP_REQUIRED_ATTRIBUTE asks for', async (context) => {
+    const dir = ldap.need(context);
+    const description = (value: string) =>
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'description', values: [value] }),
+      });
+    await ldap.admin.modify(dir.users.zoe!.dn, [description('vault-user')]);
+    const { app } = await appWithRecheck(dir, { LDAP_REQUIRED_ATTRIBUTE: [['description', 'vault-user']] });
+    const zoe = await login(app, dir, 'zoe');
+    await ldap.admin.modify(dir.users.zoe!.dn, [description('former-staff')]);
+    expect(await statusWithin(zoe, WITHIN_MS)).toBe(401);
+    expect((await endedAudit(app, `zoe@${dir.domain}`))[0]?.reason).toBe('required-attribute');
   });
 
   it('ends the sessions of a user deleted from the directory', async (context) => {
