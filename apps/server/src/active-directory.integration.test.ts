@@ -14,7 +14,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeDirectoriesAtStart } from './health/startup-probe.ts';
 import { TcpGate } from './reliability/test-support/tcp-gate.ts';
-import { SessionRecheckTimer } from './sessions/session-recheck.ts';
+import { recheckSessions, SessionRecheckTimer } from './sessions/session-recheck.ts';
 import type { Session } from './test-support/protocol-client.ts';
 import { createTestApp, testSettings } from './test-support/test-app.ts';
 
@@ -154,19 +154,41 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
     expect(byNetbios.user.id).toBe(byName.user.id);
   });
 
-  it('admits by the primary group (Domain Users) and stores it among the groups', async () => {
+  it('admits by the primary group (Domain Users) and stores it among the groups, by memberOf and by the nested search, at login and at the re-check', async () => {
     await dc.createUser('pia', PASSWORD);
     const domainUsers = `CN=Domain Users,${dc.usersDn}`;
-    const { app } = await appFor({ LDAP_REQUIRED_GROUP: [domainUsers], LDAP_NESTED_GROUPS: true });
-    await app.client().login('pia@corp.test', PASSWORD);
-    const stored = await app.db
-      .selectFrom('memberships')
-      .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
-      .innerJoin('users', 'users.id', 'memberships.user_id')
-      .select(['ldap_groups.name'])
-      .where('users.username', '=', 'pia@corp.test')
-      .execute();
-    expect(stored.map((row) => row.name)).toContain('Domain Users');
+    for (const nested of [false, true]) {
+      const { app } = await appFor({ LDAP_REQUIRED_GROUP: [domainUsers], LDAP_NESTED_GROUPS: nested });
+      const stored = () =>
+        app.db
+          .selectFrom('memberships')
+          .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
+          .innerJoin('users', 'users.id', 'memberships.user_id')
+          .select(['ldap_groups.name'])
+          .where('users.username', '=', 'pia@corp.test')
+          .execute();
+      await app.client().login('pia@corp.test', PASSWORD);
+      expect(
+        (await stored()).map((row) => row.name),
+        `nested ${nested}`,
+      ).toContain('Domain Users');
+      // A re-check round stores the directory's answer again: the primary group stays, the user stays in.
+      const directory = new DirectoryService([
+        ldapEntrySchema.parse(
+          dc.ldapEntry({ LDAP_REQUIRED_GROUP: [domainUsers], LDAP_NESTED_GROUPS: nested }),
+        ),
+      ]);
+      try {
+        const round = await recheckSessions(app.db, directory, pino({ level: 'silent' }));
+        expect(round).toMatchObject({ checked: 1, ended: [] });
+      } finally {
+        await directory.close();
+      }
+      expect(
+        (await stored()).map((row) => row.name),
+        `nested ${nested}`,
+      ).toContain('Domain Users');
+    }
   });
 
   it('ends the sessions of a user disabled in AD within the re-check cadence', async () => {

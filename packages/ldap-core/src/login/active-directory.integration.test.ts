@@ -87,6 +87,25 @@ describe('ldap-core against a Samba AD DC', { timeout: 60_000 }, () => {
     expect(wrong.reason).toBe('wrong-password');
   });
 
+  it("the AD example's custom filter hides a disabled account's reason (user-not-found, not 533), as its comment says", async () => {
+    const example = readFileSync(
+      new URL('../../../config-schema/examples/settings.active-directory.yaml', import.meta.url),
+      'utf8',
+    );
+    const filter = /^\s*LDAP_CUSTOM_USER_FILTER: "([^"]+)"/m.exec(example)?.[1];
+    expect(filter).toBe('(!(userAccountControl:1.2.840.113556.1.4.803:=2))');
+    expect(example).toContain('the log says\n    # user-not-found instead of account-disabled (AD 533)');
+    const dn = await dc.createUser('fritz', PASSWORD);
+    await dc.disableUser(dn);
+    const filtered = await failure(
+      service({ LDAP_CUSTOM_USER_FILTER: filter }).authenticate('fritz@corp.test', PASSWORD),
+    );
+    expect(filtered).toBeInstanceOf(InvalidCredentialsError);
+    expect(filtered.reason).toBe('user-not-found');
+    const unfiltered = await failure(service().authenticate('fritz@corp.test', PASSWORD));
+    expect(unfiltered).toMatchObject({ reason: 'account-disabled', adSubCode: '533' });
+  });
+
   it('logs in by the full userPrincipalName, and by CORP\\name where LDAP_NETBIOS_DOMAIN says CORP', async () => {
     await dc.createUser('uma', PASSWORD, { userPrincipalName: 'uma@corp.test' });
     const upn = service({ LDAP_ATTR_USERNAME: 'userPrincipalName' });
