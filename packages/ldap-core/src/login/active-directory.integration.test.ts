@@ -369,6 +369,10 @@ describe('ldap-core against a Samba AD DC', { timeout: 60_000 }, () => {
           suggestion: '2',
         });
         expect(step(ldaps, 'lockout').message).toContain('lockoutThreshold 3');
+        expect(step(ldaps, 'lockout').message).toContain('(LOGIN_THROTTLE_USERNAME_FAILURES is 5)');
+        expect(step(ldaps, 'lockout').hint).toContain(
+          'warning: LOGIN_THROTTLE_USERNAME_FAILURES does not stay below the lockout threshold: set it to 2 or less',
+        );
         const below = await run({}, 'gina@corp.test', PASSWORD, { LOGIN_THROTTLE_USERNAME_FAILURES: 2 });
         expect(step(below, 'lockout').hint).toBeUndefined();
         const startTls = await run({ LDAP_URL: [dc.ldapUrl], LDAP_START_TLS: true }, 'gina@corp.test');
