@@ -6,7 +6,7 @@
  * One DC for the whole file (it binds fixed ports; see startSambaDirectory).
  */
 import { Writable } from 'node:stream';
-import { type LdapEntryInput, ldapEntrySchema } from '@ldap-login/config-schema';
+import { type LdapEntryInput, ldapEntrySchema, type SettingsInput } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
 import { type SambaDirectory, startSambaDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
@@ -34,7 +34,11 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
   });
 
   /** An app over the DC with `overrides`; its log lines are collected in `logLines`. */
-  async function appFor(overrides: Partial<LdapEntryInput> = {}, recheck = false) {
+  async function appFor(
+    overrides: Partial<LdapEntryInput> = {},
+    recheck = false,
+    settings: Partial<SettingsInput> = {},
+  ) {
     const entry = dc.ldapEntry(overrides);
     const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
     const logLines: Record<string, unknown>[] = [];
@@ -45,7 +49,7 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
       },
     });
     const logger = pino({ level: 'info' }, sink);
-    const app = await createTestApp({ directory: service, settings: { LDAP: [entry] }, logger });
+    const app = await createTestApp({ directory: service, settings: { ...settings, LDAP: [entry] }, logger });
     const timer = recheck ? new SessionRecheckTimer(app.db, service, logger, CADENCE_MS) : undefined;
     timer?.start();
     cleanups.push(async () => {
@@ -110,6 +114,21 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
     } finally {
       await dc.setDomainLockoutThreshold(0);
     }
+  });
+
+  it('a password settings object the service account cannot read: the guard cannot see it, a throttle kept below it (as the docs say) keeps the account unlocked', async () => {
+    const dn = await dc.createUser('pete', PASSWORD);
+    await dc.createPasswordSettings('Vault Unseen', 3, [dn]);
+    // msDS-ResultantPSO is not readable by the plain service account: only the throttle protects.
+    const { app } = await appFor({}, false, { LOGIN_THROTTLE_USERNAME_FAILURES: 2 });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      statuses.push(await statusOf(app.client().login('pete@corp.test', 'wrong-password')));
+    }
+    expect(statuses).toEqual([400, 400, 429, 429]);
+    const state = await dc.read(dn, ['badPwdCount', 'lockoutTime']);
+    expect(state.badPwdCount).toEqual(['2']);
+    expect(state.lockoutTime?.[0] ?? '0').toBe('0');
   });
 
   it('logs a restricted account with AD code, DN and URL, tells the client nothing, and does not count it', async () => {
