@@ -19,8 +19,9 @@ import {
   seedFloorVault,
   startFloorServer,
 } from './floor/floor-target.ts';
-import { HttpClient } from './http-client.ts';
+import { HttpClient, type RequestTiming } from './http-client.ts';
 import { measureLoad, runLoad, runOpenLoop } from './load-runner.ts';
+import { stageBreakdown } from './login-stages.ts';
 import { loopBreakdown, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
 import {
@@ -30,6 +31,7 @@ import {
   figureRatios,
   type RunDetail,
   type RunRecord,
+  stageLines,
   throughputRatiosOf,
 } from './report.ts';
 import { ldapsConnections, newConnections, type SambaCell, startSambaCell } from './samba-cell.ts';
@@ -272,11 +274,16 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const loopBefore = await scrapeServerLoop(server.apiUrl);
         const ownLoop = watchOwnLoop();
         const cpuBefore = server.cpuMs();
+        // Each login's requests are timed (see login-stages.ts), by the sequence the loop gives it.
+        const requestTimings = new Map<number, RequestTiming[]>();
         const result = await runOpenLoop({
           ratePerSecond: rate,
           durationMs: options.cellMs,
           maxRequests: Math.ceil((rate * options.cellMs) / 1000),
-          operation: productLogin,
+          operation: async (sequence) => {
+            const { requests } = await productHttp.traced(() => productLogin(sequence));
+            requestTimings.set(sequence, requests);
+          },
           signal: interruption.signal,
         });
         const cpu = server.cpuMs() - cpuBefore;
@@ -288,6 +295,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           cpu,
           result.elapsedMs,
           loadavg()[0]!,
+        );
+        const stages = stageBreakdown(
+          result.answered.map((login) => ({
+            lagMs: login.lagMs,
+            latencyMs: login.latencyMs,
+            requests: requestTimings.get(login.sequence) ?? [],
+          })),
         );
         figures.open_loop = {
           max_rate_per_s: maxRate,
@@ -301,6 +315,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           send_lag_p99_ms: result.sendLagP99Ms,
           service_p99_ms: result.serviceP99Ms,
           ...breakdown,
+          ...stages,
           server_cpu_ms_per_request:
             result.requests > 0 ? Math.round((cpu / result.requests) * 1000) / 1000 : 0,
           error_samples: result.errorSamples,
@@ -315,6 +330,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             `server CPU ${breakdown.server_cpu_utilisation} of a core; load generator's loop delay p99 ` +
             `${breakdown.load_generator_loop_delay_p99_ms} ms (max ${breakdown.load_generator_loop_delay_max_ms}); load average ${breakdown.load_average}`,
         );
+        for (const line of stageLines(figures.open_loop)) log(line);
       }
     }
 
