@@ -154,7 +154,30 @@ require 'build the test helpers' "$work/build-helpers.log" \
   node_modules/.bin/turbo run build --filter=@ldap-login/ldap-core --output-logs=errors-only
 
 # --- the directory ----------------------------------------------------------------------------------
-network=$(docker network create "ldap-login-smoke-$$")
+# The TLS proxies below get fixed addresses, so that the server's TRUSTED_PROXIES can name two of
+# them and not the third. Fixed addresses need a subnet given at creation: take the free one the
+# engine picks, then create the network again with it.
+create_network() {
+  local name=$1 id subnet gateway
+  for _ in 1 2 3 4 5; do
+    id=$(docker network create "$name") || return 1
+    subnet=$(docker network inspect --format '{{(index .IPAM.Config 0).Subnet}}' "$id")
+    gateway=$(docker network inspect --format '{{(index .IPAM.Config 0).Gateway}}' "$id")
+    docker network rm "$id" >/dev/null
+    if id=$(docker network create --subnet "$subnet" --gateway "$gateway" "$name" 2>/dev/null); then
+      echo "$id"
+      return 0
+    fi
+  done
+  return 1
+}
+network=$(create_network "ldap-login-smoke-$$")
+gateway=$(docker network inspect --format '{{(index .IPAM.Config 0).Gateway}}' "$network")
+# The engine hands out addresses from the bottom of the subnet; these sit well above them.
+network_address=$(docker network inspect --format '{{(index .IPAM.Config 0).Subnet}}' "$network" | sed 's|/.*||')
+nginx_ip="${network_address%.*}.200"
+caddy_ip="${network_address%.*}.201"
+untrusted_nginx_ip="${network_address%.*}.202"
 openldap=$(docker run --detach --network "$network" --network-alias openldap \
   --env TLS_HOSTNAMES=openldap --env LARGE_GROUP_SIZE=0 "$openldap_image")
 containers+=("$openldap")
@@ -165,6 +188,8 @@ docker cp "$openldap:/var/lib/ldap-directory/tls/ca.pem" "$work/ldap-ca.pem"
 docker run --rm "$server_image" manage generate-keys >"$work/keys.yaml"
 checks settings ldaps://openldap:636 /etc/ldap-login/ldap-ca.pem <"$work/keys.yaml" >"$work/settings.yaml"
 rm -f "$work/keys.yaml"
+# docs/tls.md: the proxies' addresses as the server sees them (the third proxy is left out).
+printf 'TRUSTED_PROXIES: ["%s", "%s"]\n' "$nginx_ip" "$caddy_ip" >>"$work/settings.yaml"
 # The login page's text proves that the mounted config.json, not the built-in one, is served.
 marker="Smoke test $$"
 domain=$(checks username | sed 's/.*@//')
@@ -230,14 +255,37 @@ check 'the backup holds the accounts' bash -c \
 # --- TLS termination: the nginx and Caddy examples of docs/tls.md, as written ----------------------
 # Each example is taken from the documentation's code block; only the example's host name becomes
 # localhost (a certificate this test can trust) and the upstream becomes the server container.
+# TRUSTED_PROXIES (set above) names the nginx and Caddy containers' addresses: through them the
+# server counts the client's address from X-Forwarded-For, and ignores the header from anyone else.
 tls_example() {
   awk -v lang="$1" '$0 == "```" lang { on = 1; next } on && $0 == "```" { exit } on' docs/tls.md |
     sed -e 's/vault\.example\.com/localhost/g' -e 's/127\.0\.0\.1:8080/server:8080/g'
 }
-# An HTTPS login through a proxy: the client trusts only the given CA.
-tls_login() {
-  NODE_EXTRA_CA_CERTS=$1 node_modules/.bin/tsx docker/smoke/checks.ts login "$2"
+# The address the client claims in X-Forwarded-For; a trusted proxy appends the real one after it.
+spoofed=203.0.113.7
+# An HTTPS login (which verifies the signed /server/info/ first) through a proxy whose certificate
+# is issued by CA file $1 (empty: plain HTTP), with X-Forwarded-For: $spoofed; then the client
+# address the server logged for that login must be $3.
+login_seen_as() {
+  local ca=$1 base=$2 expected=$3 before detail seen=''
+  before=$(docker logs "$server" 2>/dev/null | grep -cF '"msg":"login"' || true)
+  detail=$(env ${ca:+NODE_EXTRA_CA_CERTS="$ca"} node_modules/.bin/tsx docker/smoke/checks.ts login "$base" "$spoofed") ||
+    { echo "$detail"; return 1; }
+  for _ in $(seq 1 25); do
+    seen=$(docker logs "$server" 2>/dev/null | grep -F '"msg":"login"' | sed -n "$((before + 1))p" |
+      node -e 'const t = require("node:fs").readFileSync(0, "utf8"); if (t) console.log(JSON.parse(t).clientAddress)')
+    [[ -n $seen ]] && break
+    sleep 0.2
+  done
+  echo "$detail"
+  echo "X-Forwarded-For: $spoofed; the server logged the login from ${seen:-nothing} (expected $expected)"
+  [[ $seen == "$expected" ]]
 }
+wait_port() { for _ in $(seq 1 100); do curl --silent --insecure --max-time 2 -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
+# https://localhost:<published port of container $1's 443>
+https_url() { echo "https://localhost:$(docker port "$1" 443/tcp | head -n 1 | sed 's/.*://')"; }
+
+tls_started=$SECONDS
 if require_soft 'build the TLS proxies image (nginx, Caddy)' "$work/build-tls.log" \
   timeout "$build_timeout_s" docker build --tag ldap-login/tls-examples:dev docker/tls-examples; then
   mkdir -p "$work/tls/localhost"
@@ -246,32 +294,45 @@ if require_soft 'build the TLS proxies image (nginx, Caddy)' "$work/build-tls.lo
     -out "$work/tls/localhost/fullchain.pem" >/dev/null 2>&1
   chmod 644 "$work/tls/localhost/"*.pem
   tls_example nginx >"$work/tls/nginx.conf"
-  nginx_proxy=$(docker run --detach --network "$network" --publish 127.0.0.1::443 --publish 127.0.0.1::80 \
-    --volume "$work/tls/nginx.conf:/etc/nginx/conf.d/ldap-login.conf:ro" \
-    --volume "$work/tls/localhost:/etc/ssl/localhost:ro" \
-    ldap-login/tls-examples:dev nginx -g 'daemon off;')
-  containers+=("$nginx_proxy")
-  nginx_https="https://localhost:$(docker port "$nginx_proxy" 443/tcp | head -n 1 | sed 's/.*://')"
-  nginx_http="http://127.0.0.1:$(docker port "$nginx_proxy" 80/tcp | head -n 1 | sed 's/.*://')"
-  wait_port() { for _ in $(seq 1 100); do curl --silent --insecure --max-time 2 -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
-  wait_port "$nginx_https/server/live/" || true
-  check 'docs/tls.md nginx: HTTPS login through the proxy' tls_login "$work/tls/localhost/fullchain.pem" "$nginx_https"
-  check 'docs/tls.md nginx: plain HTTP is redirected to HTTPS' bash -c \
-    "loc=\$(curl --silent -o /dev/null -w '%{http_code} %{redirect_url}' '$nginx_http/') && echo \"\$loc\" && [[ \$loc == '301 https://'* ]]"
-
   tls_example caddy >"$work/tls/Caddyfile"
-  caddy_proxy=$(docker run --detach --network "$network" --publish 127.0.0.1::443 \
+  # Two nginx containers with the same configuration: one at a trusted address, one not.
+  run_nginx() {
+    docker run --detach --network "$network" --ip "$1" --publish 127.0.0.1::443 --publish 127.0.0.1::80 \
+      --volume "$work/tls/nginx.conf:/etc/nginx/conf.d/ldap-login.conf:ro" \
+      --volume "$work/tls/localhost:/etc/ssl/localhost:ro" \
+      ldap-login/tls-examples:dev nginx -g 'daemon off;'
+  }
+  nginx_proxy=$(run_nginx "$nginx_ip")
+  containers+=("$nginx_proxy")
+  untrusted_proxy=$(run_nginx "$untrusted_nginx_ip")
+  containers+=("$untrusted_proxy")
+  caddy_proxy=$(docker run --detach --network "$network" --ip "$caddy_ip" --publish 127.0.0.1::443 \
     --volume "$work/tls/Caddyfile:/etc/caddy/Caddyfile:ro" \
     ldap-login/tls-examples:dev caddy run --config /etc/caddy/Caddyfile --adapter caddyfile)
   containers+=("$caddy_proxy")
-  caddy_https="https://localhost:$(docker port "$caddy_proxy" 443/tcp | head -n 1 | sed 's/.*://')"
+  nginx_https=$(https_url "$nginx_proxy")
+  untrusted_https=$(https_url "$untrusted_proxy")
+  caddy_https=$(https_url "$caddy_proxy")
+  nginx_http="http://127.0.0.1:$(docker port "$nginx_proxy" 80/tcp | head -n 1 | sed 's/.*://')"
   # Caddy issues localhost's certificate from its own local CA; the test trusts that CA's root.
   for _ in $(seq 1 100); do
     docker cp "$caddy_proxy:/root/.local/share/caddy/pki/authorities/local/root.crt" "$work/tls/caddy-root.crt" >/dev/null 2>&1 && break
     sleep 0.2
   done
+  wait_port "$nginx_https/server/live/" || true
+  wait_port "$untrusted_https/server/live/" || true
   wait_port "$caddy_https/server/live/" || true
-  check 'docs/tls.md Caddy: HTTPS login through the proxy' tls_login "$work/tls/caddy-root.crt" "$caddy_https"
+  # Connections to published ports reach the proxies from the network's gateway: that is the client.
+  check 'docs/tls.md nginx: HTTPS login; the client address comes from X-Forwarded-For' \
+    login_seen_as "$work/tls/localhost/fullchain.pem" "$nginx_https" "$gateway"
+  check 'docs/tls.md nginx: plain HTTP is redirected to HTTPS' bash -c \
+    "loc=\$(curl --silent -o /dev/null -w '%{http_code} %{redirect_url}' '$nginx_http/') && echo \"\$loc\" && [[ \$loc == '301 https://'* ]]"
+  check 'docs/tls.md Caddy: HTTPS login; the client address comes from X-Forwarded-For' \
+    login_seen_as "$work/tls/caddy-root.crt" "$caddy_https" "$gateway"
+  check 'a proxy not in TRUSTED_PROXIES: X-Forwarded-For ignored' \
+    login_seen_as "$work/tls/localhost/fullchain.pem" "$untrusted_https" "$untrusted_nginx_ip"
+  check 'no proxy: X-Forwarded-For ignored' login_seen_as '' "$url" "$gateway"
+  echo "     TLS proxies and client addresses: $((SECONDS - tls_started)) s"
 fi
 
 check 'SIGHUP is logged and ignored' bash -c \
