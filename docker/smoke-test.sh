@@ -25,6 +25,7 @@ healthy_timeout_s=120
 passed=0
 failed=0
 containers=()
+volumes=()
 compose_projects=()
 network=''
 work=$(mktemp -d "${TMPDIR:-/tmp}/ldap-login-smoke-XXXXXX")
@@ -47,6 +48,7 @@ cleanup() {
   local status=$?
   set +e
   for id in "${containers[@]}"; do docker rm --force --volumes "$id" >/dev/null 2>&1; done
+  for name in "${volumes[@]}"; do docker volume rm "$name" >/dev/null 2>&1; done
   for project in "${compose_projects[@]}"; do
     docker-compose -p "${project%%=*}" ${project#*=} down --volumes --timeout 5 >/dev/null 2>&1
   done
@@ -363,6 +365,53 @@ if wait_healthy "$restored" >"$work/restored.log" 2>&1; then
   check 'login on the restored database' checks login "http://$(docker port "$restored" 8080/tcp | head -n 1)"
 else
   fail 'login on the restored database' "$(tail -n 1 "$work/restored.log")"
+fi
+
+# --- README.md: Psono's official web client served by the image, the command as written ----------
+# The command comes from README.md's code block; only the container's name, the host port, the
+# volume's name and the image tag are this run's, and the container joins the test network. The
+# client's build is the one the official-client tests use (webclient.tgz in OFFICIAL_WEBCLIENT_DIR,
+# default ../shared/psono-webclient beside the repository). Under CI its absence fails the run.
+readme_block() {
+  awk -v pattern="$1" '/^```sh$/ { on = 1; text = ""; next } on && /^```$/ { on = 0; if (index(text, pattern)) { printf "%s", text; exit } next } on { text = text $0 "\n" }' README.md
+}
+webclient_archive="${OFFICIAL_WEBCLIENT_DIR:-$PWD/../shared/psono-webclient}/webclient.tgz"
+if [[ -r $webclient_archive ]]; then
+  psono_started=$SECONDS
+  psono_name="ldap-login-smoke-psono-$$"
+  containers+=("$psono_name")
+  volumes+=("$psono_name")
+  mkdir -p "$work/psono"
+  tar -xzf "$webclient_archive" -C "$work/psono" && mv "$work/psono/webclient" "$work/psono/psono-webclient"
+  cp "$work/settings.yaml" "$work/ldap-ca.pem" "$work/psono/"
+  readme_block 'manage serve --host 0.0.0.0 --port 8080 --web-root /srv/psono-webclient' |
+    sed -e "s|^docker run -d --name ldap-login |docker run -d --network $network --name $psono_name |" \
+      -e 's|127\.0\.0\.1:8080:8080|127.0.0.1::8080|' -e "s|ldap-login-data:|$psono_name:|" \
+      -e "s|^\( *\)ldap-login/server |\1$server_image |" >"$work/psono/run.sh"
+  # README's config.json, pointed at this container once its port is known (read at each request).
+  readme_config() {
+    awk '/^```json$/ { on = 1; text = ""; next } on && /^```$/ { on = 0; if (index(text, "Company vault")) { printf "%s", text; exit } next } on { text = text $0 "\n" }' README.md |
+      sed "s|https://vault\.example\.com|$1|"
+  }
+  readme_config 'http://127.0.0.1:1' >"$work/psono/psono-config.json"
+  chmod -R a+rX "$work/psono"
+  if psono=$(cd "$work/psono" && bash run.sh 2>"$work/psono-run.log") &&
+    wait_healthy "$psono" >>"$work/psono-run.log" 2>&1; then
+    psono_url="http://$(docker port "$psono" 8080/tcp | head -n 1)"
+    readme_config "$psono_url" >"$work/psono/psono-config.json"
+    # The page, its config.json and the API from one container (the official client itself logs in
+    # against the server in apps/server's official-client tests).
+    check "README: the image serves the official web client, its config.json and the API" bash -c \
+      "curl --silent --fail --max-time 10 -H 'Accept: text/html' '$psono_url/' | grep -q '<title>Psono</title>' && curl --silent --fail --max-time 10 '$psono_url/config.json' | grep -F -q '$psono_url/server' && curl --silent --fail --max-time 10 -o /dev/null '$psono_url/server/info/' && echo 'Psono page, the mounted psono-config.json, /server/info/'"
+  else
+    fail "README: the official web client's docker run" "$(tail -n 1 "$work/psono-run.log")"
+    sed 's/^/    /' "$work/psono/run.sh" "$work/psono-run.log" | tail -n 30
+  fi
+  echo "     official web client container: $((SECONDS - psono_started)) s"
+elif [[ ${CI:-} == true ]]; then
+  fail "README: the official web client's docker run" "no $webclient_archive (set OFFICIAL_WEBCLIENT_DIR)"
+else
+  echo "SKIPPED README: the official web client's docker run (no $webclient_archive; set OFFICIAL_WEBCLIENT_DIR)"
 fi
 
 # --- the compose demo, as docker/README.md documents it ----------------------------------------

@@ -184,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   process.stderr.write(
-    'usage: checks.ts settings <ldap-url> <ca-file> | info|login|wrong-password|browser <base-url> [x-forwarded-for] | cross-replica <url> <url> | json-lines | username | password\n',
+    'usage: checks.ts settings <ldap-url> <ca-file> | info|wrong-password|browser <base-url> | login <base-url> [x-forwarded-for] | cross-replica <url> <url> | json-lines | username | password\n',
   );
   return 2;
 }
