@@ -5,10 +5,14 @@
 #   container becomes healthy soon after it listens; /server/info/ verifies; a full encrypted LDAP
 #   login through the container against the OpenLDAP container (ldaps, CA mounted) succeeds;
 #   `manage testldap` inside the image succeeds; a mounted config.json replaces the default; the
-#   web page loads in Chromium; metrics, 404s, fingerprint, backup and restore, SIGHUP, a draining
-#   `docker stop`, JSON-only logs; the compose demo; two replicas on PostgreSQL behind nginx.
+#   web page loads in Chromium; metrics, 404s, fingerprint; docs/tls.md's nginx and Caddy with
+#   TRUSTED_PROXIES; SIGHUP, a draining `docker stop`, JSON-only logs; docs/'s backup, restore and
+#   migrate commands and README.md's official-client `docker run`, as written; the compose demo;
+#   two replicas on PostgreSQL behind nginx.
+# OFFICIAL_WEBCLIENT_DIR: the folder of Psono's web client build (webclient.tgz), as for the
+# official-client tests.
 # Prints `PASS name` / `FAIL name` per check and a final `N passed, N failed`; exits 0 only when
-# everything passed. Removes its own containers, network and files (by id) on every exit.
+# everything passed. Removes its own containers, volumes, network and files on every exit.
 #
 #   bash docker/smoke-test.sh
 #
@@ -125,6 +129,23 @@ wait_healthy() {
   echo "still $(health "$id") after ${healthy_timeout_s} s"
   docker logs --tail 30 "$id" 2>&1
   return 1
+}
+
+# The ```sh block of Markdown file $1 that contains the text $2 (the documented commands, as written).
+doc_block() {
+  awk -v pattern="$2" '
+    /^ *```sh$/ { on = 1; text = ""; next }
+    on && /^ *```$/ { on = 0; if (index(text, pattern)) { printf "%s", text; found = 1; exit } next }
+    on { text = text $0 "\n" }
+    END { exit !found }' "$1"
+}
+
+# A documented `docker run` made this run's: its own container name, a free host port, the test
+# network, and the image under test instead of `ldap-login/server`.
+as_this_run() {
+  sed -e "s|^docker run -d --name [a-z-]* |docker run -d --network $network --name ldap-login-smoke-$$-$1 |" \
+    -e 's|127\.0\.0\.1:8080:8080|127.0.0.1::8080|' \
+    -e "s#^\( *\)ldap-login/server\( \|\$\)#\1$server_image\2#"
 }
 
 free_port() {
@@ -250,8 +271,10 @@ check 'unknown paths 404; browser navigations get the page' bash -c \
   "a=\$(curl -s -o /dev/null -w '%{http_code}' '$url/metrics') && b=\$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: text/html' '$url/some/route') && echo \"/metrics \$a, navigation \$b\" && [[ \$a == 404 && \$b == 200 ]]"
 check 'metrics: 404 without the token, 200 with it' bash -c \
   "a=\$(curl -s -o /dev/null -w '%{http_code}' '$url/server/metrics') && curl -s --fail -H 'Authorization: Bearer $metrics_secret' '$url/server/metrics' >'$work/metrics.txt' && grep -q '^ldap_login_logins_total{outcome=\"success\"} [1-9]' '$work/metrics.txt' && echo \"without \$a, with the token \$(grep -c '^ldap_login_' '$work/metrics.txt') samples\" && [[ \$a == 404 ]]"
-check 'manage backup while the server runs' bash -c \
-  "docker exec '$server' manage backup /var/lib/ldap-login/backup.sqlite3 && docker cp '$server:/var/lib/ldap-login/backup.sqlite3' '$work/backup.sqlite3'"
+# docs/backup-restore.md's two commands, as written, for the container `ldap-login`.
+doc_block docs/backup-restore.md 'manage backup' |
+  sed -e "s|docker exec ldap-login |docker exec $server |" -e "s|docker cp ldap-login:|docker cp $server:|" >"$work/backup.sh"
+check 'manage backup while the server runs (docs/backup-restore.md)' bash -c "cd '$work' && bash -e backup.sh"
 check 'the backup holds the accounts' bash -c \
   "node -e 'const db = require(\"better-sqlite3\")(process.argv[1], { readonly: true }); const n = db.prepare(\"select count(*) as n from users\").get().n; console.log(n + \" account(s)\"); process.exit(n > 0 ? 0 : 1)' '$work/backup.sqlite3'"
 # --- TLS termination: the nginx and Caddy examples of docs/tls.md, as written ----------------------
@@ -347,21 +370,22 @@ chmod 644 "$work/broken-settings.yaml"
 check 'invalid settings: exit 2 and JSON log lines' bash -c \
   "code=0; docker run --rm --volume '$work/broken-settings.yaml:/etc/ldap-login/settings.yaml:ro' '$server_image' >'$work/broken.log' 2>&1 || code=\$?; node_modules/.bin/tsx docker/smoke/checks.ts json-lines <'$work/broken.log' && grep -q SETTINGS_INVALID '$work/broken.log' && echo \"exit \$code\" && [[ \$code == 2 ]]"
 
-# --- restore: a fresh container on the backup ----------------------------------------------------
-mkdir -p "$work/restore"
-cp "$work/backup.sqlite3" "$work/restore/db.sqlite3"
-chown -R 10001:10001 "$work/restore"
-# docs/upgrades.md: migrating ahead of the start with the image's `manage migrate` (idempotent).
+# --- restore: docs/backup-restore.md's commands as written, docs/upgrades.md's migrate before the start
+# The server was stopped above; `docker stop` of a stopped container succeeds. The restore block runs
+# up to its `docker run`, then the migration, then the `docker run`.
+doc_block docs/backup-restore.md 'mkdir restore' | sed "s|^docker stop ldap-login$|docker stop $server|" >"$work/restore.sh"
+sed -n '/^docker run/,$p' "$work/restore.sh" | as_this_run restored >"$work/restore-run.sh"
+sed -i '/^docker run/,$d' "$work/restore.sh"
+containers+=("ldap-login-smoke-$$-restored")
+check 'restore the backup into a new data folder (docs/backup-restore.md)' bash -c \
+  "cd '$work' && bash -e restore.sh >/dev/null && ls -n restore | awk 'NR > 1 { print \$3 \":\" \$4, \$NF }'"
+# The named volume of docs/upgrades.md is the restored data folder here.
+doc_block docs/upgrades.md 'manage migrate' | as_this_run migrate |
+  sed 's|-v ldap-login-data:/var/lib/ldap-login|-v "$PWD/restore:/var/lib/ldap-login"|' >"$work/migrate.sh"
 check 'manage migrate on the backup (docs/upgrades.md)' bash -c \
-  "out=\$(docker run --rm --volume '$work/settings.yaml:/etc/ldap-login/settings.yaml:ro' --volume '$work/ldap-ca.pem:/etc/ldap-login/ldap-ca.pem:ro' --volume '$work/restore:/var/lib/ldap-login' '$server_image' manage migrate 2>&1) && tail -n 1 <<<\"\$out\""
-restored=$(docker run --detach --network "$network" --publish 127.0.0.1::8080 \
-  --volume "$work/settings.yaml:/etc/ldap-login/settings.yaml:ro" \
-  --volume "$work/config.json:/etc/ldap-login/config.json:ro" \
-  --volume "$work/ldap-ca.pem:/etc/ldap-login/ldap-ca.pem:ro" \
-  --volume "$work/restore:/var/lib/ldap-login" \
-  "$server_image")
-containers+=("$restored")
-if wait_healthy "$restored" >"$work/restored.log" 2>&1; then
+  "cd '$work' && out=\$(bash -e migrate.sh 2>&1) && tail -n 1 <<<\"\$out\""
+if restored=$(cd "$work" && bash -e restore-run.sh 2>"$work/restored.log") &&
+  wait_healthy "$restored" >>"$work/restored.log" 2>&1; then
   check 'login on the restored database' checks login "http://$(docker port "$restored" 8080/tcp | head -n 1)"
 else
   fail 'login on the restored database' "$(tail -n 1 "$work/restored.log")"
@@ -372,22 +396,17 @@ fi
 # volume's name and the image tag are this run's, and the container joins the test network. The
 # client's build is the one the official-client tests use (webclient.tgz in OFFICIAL_WEBCLIENT_DIR,
 # default ../shared/psono-webclient beside the repository). Under CI its absence fails the run.
-readme_block() {
-  awk -v pattern="$1" '/^```sh$/ { on = 1; text = ""; next } on && /^```$/ { on = 0; if (index(text, pattern)) { printf "%s", text; exit } next } on { text = text $0 "\n" }' README.md
-}
 webclient_archive="${OFFICIAL_WEBCLIENT_DIR:-$PWD/../shared/psono-webclient}/webclient.tgz"
 if [[ -r $webclient_archive ]]; then
   psono_started=$SECONDS
-  psono_name="ldap-login-smoke-psono-$$"
+  psono_name="ldap-login-smoke-$$-psono"
   containers+=("$psono_name")
   volumes+=("$psono_name")
   mkdir -p "$work/psono"
   tar -xzf "$webclient_archive" -C "$work/psono" && mv "$work/psono/webclient" "$work/psono/psono-webclient"
   cp "$work/settings.yaml" "$work/ldap-ca.pem" "$work/psono/"
-  readme_block 'manage serve --host 0.0.0.0 --port 8080 --web-root /srv/psono-webclient' |
-    sed -e "s|^docker run -d --name ldap-login |docker run -d --network $network --name $psono_name |" \
-      -e 's|127\.0\.0\.1:8080:8080|127.0.0.1::8080|' -e "s|ldap-login-data:|$psono_name:|" \
-      -e "s|^\( *\)ldap-login/server |\1$server_image |" >"$work/psono/run.sh"
+  doc_block README.md 'manage serve --host 0.0.0.0 --port 8080 --web-root /srv/psono-webclient' |
+    as_this_run psono | sed "s|ldap-login-data:|$psono_name:|" >"$work/psono/run.sh"
   # README's config.json, pointed at this container once its port is known (read at each request).
   readme_config() {
     awk '/^```json$/ { on = 1; text = ""; next } on && /^```$/ { on = 0; if (index(text, "Company vault")) { printf "%s", text; exit } next } on { text = text $0 "\n" }' README.md |
