@@ -96,14 +96,16 @@ checks() {
   node_modules/.bin/tsx docker/smoke/checks.ts "$@"
 }
 
-# Runs one check that prints one line of detail.
+# Runs one check that prints one line of detail; the line ends with the check's duration.
 check() {
-  local name=$1 detail
+  local name=$1 detail started=$EPOCHREALTIME took
   shift
   if detail=$("$@" 2>&1); then
-    pass "$name" "$(tail -n 1 <<<"$detail")"
+    took=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", b - a }')
+    pass "$name" "$(tail -n 1 <<<"$detail"); $took"
   else
-    fail "$name" "$(tail -n 1 <<<"$detail")"
+    took=$(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", b - a }')
+    fail "$name" "$(tail -n 1 <<<"$detail"); $took"
     sed 's/^/    /' <<<"$detail" | tail -n 30
   fi
 }
@@ -131,19 +133,21 @@ wait_healthy() {
   return 1
 }
 
-# The ```sh block of Markdown file $1 that contains the text $2 (the documented commands, as written).
+# The ```sh block of Markdown file $1 that contains the text $2 (the documented commands, as
+# written), without the indentation of its fence (blocks inside a list are indented).
 doc_block() {
   awk -v pattern="$2" '
-    /^ *```sh$/ { on = 1; text = ""; next }
+    /^ *```sh$/ { on = 1; text = ""; indent = index($0, "`") - 1; next }
     on && /^ *```$/ { on = 0; if (index(text, pattern)) { printf "%s", text; found = 1; exit } next }
-    on { text = text $0 "\n" }
+    on { if (substr($0, 1, indent) ~ /^ *$/) $0 = substr($0, indent + 1); text = text $0 "\n" }
     END { exit !found }' "$1"
 }
 
-# A documented `docker run` made this run's: its own container name, a free host port, the test
-# network, and the image under test instead of `ldap-login/server`.
+# A documented `docker run` made this run's: the test network, its own container name, a free
+# host port, and the image under test instead of `ldap-login/server`.
 as_this_run() {
-  sed -e "s|^docker run -d --name [a-z-]* |docker run -d --network $network --name ldap-login-smoke-$$-$1 |" \
+  sed -e "s|^docker run |docker run --network $network |" \
+    -e "s|--name [a-z-]* |--name ldap-login-smoke-$$-$1 |" \
     -e 's|127\.0\.0\.1:8080:8080|127.0.0.1::8080|' \
     -e "s#^\( *\)ldap-login/server\( \|\$\)#\1$server_image\2#"
 }
@@ -221,13 +225,14 @@ printf '{"backend_servers":[{"title":"Smoke","domain":"%s"}],"authentication_met
 chmod 644 "$work/settings.yaml" "$work/config.json" "$work/ldap-ca.pem"
 
 metrics_secret=$(openssl rand -hex 32)
-server=$(docker run --detach --network "$network" --network-alias server --publish 127.0.0.1::8080 \
-  --env PSONO_METRICS_SECRET="$metrics_secret" \
-  --volume "$work/settings.yaml:/etc/ldap-login/settings.yaml:ro" \
-  --volume "$work/config.json:/etc/ldap-login/config.json:ro" \
-  --volume "$work/ldap-ca.pem:/etc/ldap-login/ldap-ca.pem:ro" \
-  "$server_image")
-containers+=("$server")
+# docker/README.md's "Start the server" as written (docs/upgrades.md starts it with the same
+# command); this run adds the name the proxies use and the metrics token, and names its own volume.
+doc_block docker/README.md 'docker run -d --name ldap-login -p' | as_this_run server |
+  sed -e "s|-v ldap-login-data:|-v ldap-login-smoke-$$-data:|" \
+    -e "1s|--network [^ ]* |&--network-alias server --env PSONO_METRICS_SECRET=$metrics_secret |" >"$work/server-run.sh"
+containers+=("ldap-login-smoke-$$-server")
+volumes+=("ldap-login-smoke-$$-data")
+server=$(cd "$work" && bash -e server-run.sh)
 require 'combined container healthy' "$work/server-health.log" wait_healthy "$server"
 url="http://$(docker port "$server" 8080/tcp | head -n 1)"
 echo "     serving on $url"
@@ -255,8 +260,16 @@ check '/server/info/ signature verifies' checks info "$url"
 check 'LDAP login through the container' checks login "$url"
 check 'wrong password refused' checks wrong-password "$url"
 username=$(checks username)
-check 'manage testldap inside the image' bash -c \
+check 'manage testldap inside the running container' bash -c \
   "node_modules/.bin/tsx docker/smoke/checks.ts password | docker exec -i '$server' manage testldap '$username' -"
+doc_block docker/README.md 'manage testldap alice@example.com -' | as_this_run testldap |
+  sed "s|alice@example.com|$username|" >"$work/testldap.sh"
+check 'manage testldap before the start (docker/README.md, docker run)' bash -c \
+  "node_modules/.bin/tsx docker/smoke/checks.ts password | (cd '$work' && bash -e testldap.sh)"
+doc_block docs/upgrades.md 'docker run -d --name ldap-login -p' | sed -n '/^docker run/,$p' >"$work/upgrades-run.txt"
+doc_block docker/README.md 'docker run -d --name ldap-login -p' >"$work/readme-run.txt"
+check 'docs/upgrades.md starts the server with the command above' bash -c \
+  "diff '$work/upgrades-run.txt' '$work/readme-run.txt' && echo 'the same docker run'"
 check 'mounted config.json is served' bash -c \
   "curl --silent --fail --max-time 10 '$url/config.json' | grep -F -q '$marker' && echo 'the mounted file'"
 check 'web page loads in Chromium' checks browser "$url"
@@ -267,6 +280,9 @@ check 'WAL checkpoint worker running' bash -c \
 
 check 'fingerprint: manage fingerprint matches /info/' bash -c \
   "shown=\$(docker exec '$server' manage fingerprint --json | node -p 'JSON.parse(require(\"node:fs\").readFileSync(0, \"utf8\")).verify_key') && served=\$(curl --silent --fail '$url/server/info/' | node -p 'JSON.parse(require(\"node:fs\").readFileSync(0, \"utf8\")).verify_key') && echo \"verify_key \$shown\" && [[ \$shown == \$served ]]"
+doc_block docs/fingerprint.md 'manage fingerprint' | sed "s|docker exec ldap-login |docker exec $server |" >"$work/fingerprint.sh"
+check 'docs/fingerprint.md: manage fingerprint prints the verify_key' bash -c \
+  "served=\$(curl --silent --fail '$url/server/info/' | node -p 'JSON.parse(require(\"node:fs\").readFileSync(0, \"utf8\")).verify_key') && bash -e '$work/fingerprint.sh' | grep -F \"\$served\""
 check 'unknown paths 404; browser navigations get the page' bash -c \
   "a=\$(curl -s -o /dev/null -w '%{http_code}' '$url/metrics') && b=\$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: text/html' '$url/some/route') && echo \"/metrics \$a, navigation \$b\" && [[ \$a == 404 && \$b == 200 ]]"
 check 'metrics: 404 without the token, 200 with it' bash -c \
