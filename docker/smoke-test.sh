@@ -285,8 +285,10 @@ check 'docs/fingerprint.md: manage fingerprint prints the verify_key' bash -c \
   "served=\$(curl --silent --fail '$url/server/info/' | node -p 'JSON.parse(require(\"node:fs\").readFileSync(0, \"utf8\")).verify_key') && bash -e '$work/fingerprint.sh' | grep -F \"\$served\""
 check 'unknown paths 404; browser navigations get the page' bash -c \
   "a=\$(curl -s -o /dev/null -w '%{http_code}' '$url/metrics') && b=\$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept: text/html' '$url/some/route') && echo \"/metrics \$a, navigation \$b\" && [[ \$a == 404 && \$b == 200 ]]"
-check 'metrics: 404 without the token, 200 with it' bash -c \
-  "a=\$(curl -s -o /dev/null -w '%{http_code}' '$url/server/metrics') && curl -s --fail -H 'Authorization: Bearer $metrics_secret' '$url/server/metrics' >'$work/metrics.txt' && grep -q '^ldap_login_logins_total{outcome=\"success\"} [1-9]' '$work/metrics.txt' && echo \"without \$a, with the token \$(grep -c '^ldap_login_' '$work/metrics.txt') samples\" && [[ \$a == 404 ]]"
+# docs/operations.md's scrape command, as written, against this container's port.
+doc_block docs/operations.md 'Authorization: Bearer' | sed "s|http://127\.0\.0\.1:8080|$url|" >"$work/metrics.sh"
+check 'metrics: 404 without the token, 200 with it (docs/operations.md)' bash -c \
+  "a=\$(curl -s -o /dev/null -w '%{http_code}' '$url/server/metrics') && METRICS_SECRET='$metrics_secret' bash -e '$work/metrics.sh' >'$work/metrics.txt' && grep -q '^ldap_login_logins_total{outcome=\"success\"} [1-9]' '$work/metrics.txt' && echo \"without \$a, with the token \$(grep -c '^ldap_login_' '$work/metrics.txt') samples\" && [[ \$a == 404 ]]"
 # docs/backup-restore.md's two commands, as written, for the container `ldap-login`.
 doc_block docs/backup-restore.md 'manage backup' |
   sed -e "s|docker exec ldap-login |docker exec $server |" -e "s|docker cp ldap-login:|docker cp $server:|" >"$work/backup.sh"
