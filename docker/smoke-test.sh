@@ -483,7 +483,9 @@ compose_replicas() {
     docker-compose -p "$replicas_project" -f docker/replicas/compose.yaml -f docker/smoke/replicas.publish.yaml "$@"
 }
 started=$SECONDS
-if compose_replicas up -d >"$work/replicas-up.log" 2>&1; then
+# --build: the proxy's and PostgreSQL's images copy files of this checkout (nginx.conf, start.sh);
+# an image left from an earlier run would be used as it is otherwise (layers are cached).
+if compose_replicas up -d --build >"$work/replicas-up.log" 2>&1; then
   pass 'replicas example up (2 replicas, PostgreSQL, nginx)' "$((SECONDS - started)) s"
   replica_1="http://$(compose_replicas port server-1 8080)"
   replica_2="http://$(compose_replicas port server-2 8080)"
