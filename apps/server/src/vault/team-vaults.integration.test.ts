@@ -17,6 +17,7 @@ import {
   fromHex,
   type JobsReply,
   type ListGroupsReply,
+  missingGroupSecretRequest,
   toHex,
   type UserStatusReply,
 } from '@ldap-login/protocol';
@@ -63,24 +64,6 @@ function newGroupKeys(owner: Session) {
       private_key_nonce: sealedPrivate.nonce,
       public_key: toHex(pair.publicKey),
     },
-  };
-}
-
-/** What `job-scheduler.js` does for one job: open the holder's copy, box it for the newcomer. */
-function processJob(holder: Session, job: JobsReply['memberships_missing_group_secrets'][number]) {
-  expect(job.secret_key_type).toBe('symmetric');
-  const own = fromHex(holder.secretKey);
-  const secretKey = sodiumCrypto.secretboxOpen({ text: job.secret_key, nonce: job.secret_key_nonce }, own);
-  const privateKey = sodiumCrypto.secretboxOpen({ text: job.private_key, nonce: job.private_key_nonce }, own);
-  const newcomer = fromHex(job.missing_user_public_key);
-  const sealedSecret = sodiumCrypto.boxSeal(secretKey, newcomer, fromHex(privateKey));
-  const sealedPrivate = sodiumCrypto.boxSeal(privateKey, newcomer, fromHex(privateKey));
-  return {
-    membership_id: job.missing_user_membership_id,
-    secret_key: sealedSecret.text,
-    secret_key_nonce: sealedSecret.nonce,
-    private_key: sealedPrivate.text,
-    private_key_nonce: sealedPrivate.nonce,
   };
 }
 
@@ -240,7 +223,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     // Nobody else gets jobs: carol holds no keys, bob none yet.
     expect((await carol.call<JobsReply>('GET', '/job/')).memberships_missing_group_secrets).toEqual([]);
     expect((await bob.call<JobsReply>('GET', '/job/')).memberships_missing_group_secrets).toEqual([]);
-    const handOver = processJob(alice, bobJob);
+    const handOver = missingGroupSecretRequest(sodiumCrypto, bobJob, alice);
     expect(await refusal(carol.call('POST', '/job/membership-missing-group-secret/', handOver))).toEqual({
       status: 403,
       code: 'NO_PERMISSION_OR_NOT_EXIST',
@@ -341,7 +324,11 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     const bobJob = jobs.memberships_missing_group_secrets.find(
       (job) => job.missing_user_user_id === bob.user.id,
     )!;
-    await alice.call('POST', '/job/membership-missing-group-secret/', processJob(alice, bobJob));
+    await alice.call(
+      'POST',
+      '/job/membership-missing-group-secret/',
+      missingGroupSecretRequest(sodiumCrypto, bobJob, alice),
+    );
     const [membership] = (await bob.call<ListGroupsReply>('GET', '/group/')).groups;
     await bob.call('POST', '/membership/accept/', { membership_id: membership!.membership_id });
     expect(await bob.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });
