@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { lockRow } from '../db/row-lock.ts';
 import type { Database, SecretHistoryTable, SecretsTable } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import type { CallbackPassCipher } from './callback-pass.ts';
@@ -141,15 +142,11 @@ export class Secrets {
     await this.db.transaction().execute(async (trx) => {
       if (!(await this.access.rightsOnSecret(userId, secretId, trx)).write)
         throw denied(`secret ${secretId}`);
-      // Take the row's write lock before reading it: two writers of one secret then run one after
-      // the other, each moving the version it read to the history. Reading first and locking at the
-      // update deadlocked on PostgreSQL (the history insert's foreign key check waits for the other
+      // Lock the row before reading it: two writers of one secret then run one after the other,
+      // each moving the version it read to the history. Reading first and locking at the update
+      // deadlocked on PostgreSQL (the history insert's foreign key check waits for the other
       // writer's lock), and let both writers put the same old version in the history.
-      await trx
-        .updateTable('secrets')
-        .set((eb) => ({ write_date: eb.ref('write_date') }))
-        .where('id', '=', secretId)
-        .execute();
+      await lockRow(trx, 'secrets', 'write_date', secretId).execute();
       const current = await trx
         .selectFrom('secrets')
         .selectAll()
