@@ -36,7 +36,7 @@ import {
   hexLike,
   objectWithKeys,
 } from '../reliability/test-support/hostile-input.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { refusal } from '../test-support/refusal.ts';
 import { cipher, nonce, publicKey } from '../test-support/stand-ins.ts';
@@ -121,20 +121,12 @@ async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
 const rights = (read: boolean, write: boolean, grant: boolean) => ({ read, write, grant });
 
 describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>> | undefined;
+  const databases = useDatabaseBackend(makeBackend);
   let service: DirectoryService | undefined;
   let t: TestApp | undefined;
 
-  beforeAll(async () => {
-    if (unavailable === undefined) backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
-
   beforeEach(async () => {
-    database = await backend.create();
+    const database = await databases.create();
     const entry = directory.ldapEntry();
     service = new DirectoryService([ldapEntrySchema.parse(entry)]);
     t = await createTestApp({ directory: service, database: database.config, settings: { LDAP: [entry] } });
@@ -142,10 +134,8 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
   afterEach(async () => {
     await t?.close();
     await service?.close();
-    await database?.drop();
     t = undefined;
     service = undefined;
-    database = undefined;
   });
 
   const app = () => t!;

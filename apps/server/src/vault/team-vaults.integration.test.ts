@@ -24,10 +24,10 @@ import {
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Attribute, Change } from 'ldapts';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { executorFor } from '../db/executor.ts';
 import { recheckSessions } from '../sessions/session-recheck.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { refusal } from '../test-support/refusal.ts';
 import { hex, nonce } from '../test-support/stand-ins.ts';
@@ -68,22 +68,14 @@ function newGroupKeys(owner: Session) {
 }
 
 describe.each(backends)('team vaults from directory groups on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>> | undefined;
+  const databases = useDatabaseBackend(makeBackend);
   let t: TestApp | undefined;
   let service: DirectoryService | undefined;
   let vaultUsersDn = '';
 
-  beforeAll(async () => {
-    backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
   afterEach(async () => {
     await t?.close();
     await service?.close();
-    await database?.drop();
     if (vaultUsersDn) await ldap.admin.del(vaultUsersDn).catch(() => undefined);
     vaultUsersDn = '';
   });
@@ -98,7 +90,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     });
     const entry = dir.ldapEntry({ LDAP_NESTED_GROUPS: true });
     service = new DirectoryService([ldapEntrySchema.parse(entry)]);
-    database = await backend.create();
+    const database = await databases.create();
     t = await createTestApp({ directory: service, database: database.config, settings: { LDAP: [entry] } });
     return { app: t, domain: dir.domain };
   }
