@@ -34,15 +34,7 @@ export interface SecretChanges {
 }
 
 /** A secret or history entry as the client reads it (callback password in the clear). */
-export interface SecretVersion {
-  data: string;
-  data_nonce: string;
-  callback_url: string;
-  callback_user: string;
-  callback_pass: string;
-  created_at: number;
-  write_date: number;
-}
+export type SecretVersion = Omit<SecretRow, 'id' | 'user_id' | 'read_count'>;
 
 /** Deletes those of `secretIds` that no link reaches any more (their history goes with them). */
 export async function deleteOrphanSecrets(trx: Database, secretIds: string[]): Promise<void> {
