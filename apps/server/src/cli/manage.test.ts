@@ -174,15 +174,20 @@ describe('runCli', () => {
     expect(io.out + io.err).not.toContain('Secret-Passw0rd');
   });
 
-  it('check-settings, testldap and serve refuse the same files with exit 2: no key pair, a CA file that cannot be read', async () => {
+  it('check-settings, testldap and serve refuse the same files with exit 2: no key pair, a CA file that cannot be read, a group name in LDAP_REQUIRED_GROUP', async () => {
     const keyless = await settingsFile('keyless', JSON.stringify({ LDAP: [VALID_LDAP_ENTRY] }));
     const missingCa = await settingsFile(
       'missing-ca',
       JSON.stringify({ ...KEY_PAIR, LDAP: [{ ...VALID_LDAP_ENTRY, LDAP_CA_CERT_FILE: 'no-such-ca.pem' }] }),
     );
+    const groupName = await settingsFile(
+      'group-name',
+      JSON.stringify({ ...KEY_PAIR, LDAP: [{ ...VALID_LDAP_ENTRY, LDAP_REQUIRED_GROUP: ['Vault Users'] }] }),
+    );
     for (const [file, setting, text] of [
       [keyless, 'PRIVATE_KEY', 'PRIVATE_KEY and PUBLIC_KEY are required'],
       [missingCa, 'LDAP[0].LDAP_CA_CERT_FILE', 'no-such-ca.pem: ENOENT'],
+      [groupName, 'LDAP[0].LDAP_REQUIRED_GROUP', "must be a group's DN"],
     ] as const) {
       const check = captureIo();
       expect(await runCli(['check-settings', '--settings', file], check), file).toBe(EXIT.USAGE);
