@@ -314,9 +314,32 @@ describe('manage serve', () => {
     const dir = need(context);
     const keys = generateServerKeys();
     const file = await writeSettings('serve', { ...keys, LDAP: [dir.ldapEntry()] });
-    const server = startManage(['serve', '--host', '127.0.0.1', '--port', '0', '--settings', file]);
+    // README: `manage serve --web-root DIR --config-json FILE` serves another web client.
+    const webRoot = join(workDir, 'serve', 'other-webclient');
+    await mkdir(webRoot);
+    await writeFile(join(webRoot, 'index.html'), '<!DOCTYPE html><title>Another client</title>\n');
+    const configJson = join(workDir, 'serve', 'other-config.json');
+    await writeFile(configJson, '{"backend_servers":[{"title":"Another"}]}\n');
+    const server = startManage([
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--web-root',
+      webRoot,
+      '--config-json',
+      configJson,
+      '--settings',
+      file,
+    ]);
     try {
       const [, url] = await server.waitForStdout(LISTENING);
+      const page = await fetch(`${url}/`, { headers: { Accept: 'text/html' } });
+      expect(await page.text()).toContain('<title>Another client</title>');
+      expect(await (await fetch(`${url}/config.json`)).json()).toEqual({
+        backend_servers: [{ title: 'Another' }],
+      });
       const response = await fetch(`${url}/server/info/`);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { info: string; verify_key: string };

@@ -9,8 +9,8 @@ import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { Attribute, Change } from 'ldapts';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { useTestDirectory } from '../test-support/test-directory.ts';
@@ -24,23 +24,18 @@ const backends = databaseBackends();
 
 describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
   const ldap = useTestDirectory('session re-check tests');
-  let backend: DatabaseBackend;
+  const databases = useDatabaseBackend(openBackend);
   const cleanups: (() => Promise<void>)[] = [];
 
-  beforeAll(async () => {
-    backend = await openBackend();
-  }, 180_000);
-
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await backend?.stop();
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   /** An app whose directory entry has `overrides`, with the re-check running every 200 ms. */
   async function appWithRecheck(dir: TestDirectory, overrides: Parameters<TestDirectory['ldapEntry']>[0]) {
     const entry = dir.ldapEntry(overrides);
     const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
-    const database = await backend.create();
+    const database = await databases.create();
     const app = await createTestApp({
       directory: service,
       settings: { LDAP: [entry] },
@@ -52,7 +47,6 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
       await timer.stop();
       await app.close();
       await service.close();
-      await database.drop();
     });
     return { app, service };
   }
