@@ -22,7 +22,7 @@ import {
 import { HttpClient, type RequestTiming } from './http-client.ts';
 import { measureLoad, runLoad, runOpenLoop } from './load-runner.ts';
 import { stageBreakdown } from './login-stages.ts';
-import { loopBreakdown, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
+import { loopBreakdown, runQueueWaitMs, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
 import {
   type AdCellRecord,
@@ -278,6 +278,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const loopBefore = await scrapeServerLoop(server.apiUrl);
         const ownLoop = watchOwnLoop();
         const cpuBefore = server.cpuMs();
+        const serverRunQueueBefore = runQueueWaitMs(server.pid);
+        const ownRunQueueBefore = runQueueWaitMs(process.pid);
         // Each login's requests are timed (see login-stages.ts), by the sequence the loop gives it.
         const requestTimings = new Map<number, RequestTiming[]>();
         const result = await runOpenLoop({
@@ -291,6 +293,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           signal: interruption.signal,
         });
         const cpu = server.cpuMs() - cpuBefore;
+        const since = (before: number | null, after: number | null) =>
+          before === null || after === null ? null : after - before;
+        const runQueue = {
+          serverMs: since(serverRunQueueBefore, runQueueWaitMs(server.pid)),
+          ownMs: since(ownRunQueueBefore, runQueueWaitMs(process.pid)),
+          logins: result.requests,
+        };
         const own = ownLoop.stop();
         const breakdown = loopBreakdown(
           loopBefore,
@@ -299,6 +308,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           cpu,
           result.elapsedMs,
           loadavg()[0]!,
+          runQueue,
         );
         const stages = stageBreakdown(
           result.answered.map((login) => ({

@@ -4,6 +4,7 @@ import {
   histogramDelta,
   loopBreakdown,
   parseServerLoopSample,
+  runQueueWaitMs,
   type ServerLoopSample,
   watchOwnLoop,
 } from './loop-delay.ts';
@@ -80,6 +81,20 @@ describe('parseServerLoopSample', () => {
   });
 });
 
+describe('runQueueWaitMs', () => {
+  it("reads this process's time waiting for a core, which only grows", () => {
+    const first = runQueueWaitMs(process.pid);
+    if (process.platform !== 'linux') {
+      expect(first).toBeNull();
+      return;
+    }
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(runQueueWaitMs(process.pid)).toBeGreaterThanOrEqual(first!);
+    // No such process: nothing to read.
+    expect(runQueueWaitMs(2 ** 30)).toBeNull();
+  });
+});
+
 describe('loopBreakdown', () => {
   it("takes the GC during the cell, the server's delay after it, and this process's own delay", async () => {
     const own = watchOwnLoop();
@@ -111,7 +126,8 @@ describe('loopBreakdown', () => {
       poolWaits: 9,
       poolWaitMs: 42.5,
     };
-    expect(loopBreakdown(before, after, ownDelay, 600, 1000, 1.25)).toMatchObject({
+    const runQueue = { serverMs: 120, ownMs: null, logins: 40 };
+    expect(loopBreakdown(before, after, ownDelay, 600, 1000, 1.25, runQueue)).toMatchObject({
       server_loop_delay_p99_ms: 2,
       server_loop_delay_max_ms: 5,
       server_gc_pauses: 4,
@@ -124,6 +140,8 @@ describe('loopBreakdown', () => {
       server_directory_pool_waits: 5,
       server_directory_pool_wait_ms: 12.5,
       server_sqlite_lock_waits: 0,
+      server_run_queue_wait_ms_per_login: 3,
+      load_generator_run_queue_wait_ms_per_login: null,
       server_login_handler: { count: 0, mean_ms: 0, p99_at_most_ms: null },
     });
   });

@@ -4,6 +4,7 @@
  * generator's own event-loop delay (this process). Latency counts from each login's scheduled send
  * time, so a stalled server loop, a long GC pause or a late sender each show up in the p99.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 const PREFIX = 'ldap_login_';
@@ -142,8 +143,36 @@ export interface LoopBreakdown {
   /** The server's own timing of the login handler and of its directory requests during the cell. */
   server_login_handler: ReturnType<typeof histogramDelta>;
   server_directory_authenticate: ReturnType<typeof histogramDelta>;
+  /**
+   * Milliseconds the server's and this process's threads were runnable but waited for a core during
+   * the cell, per login (null without Linux's schedstat): the share of the tail the machine's other
+   * work takes.
+   */
+  server_run_queue_wait_ms_per_login: number | null;
+  load_generator_run_queue_wait_ms_per_login: number | null;
   /** The machine's 1-minute load average at the end of the cell (2 cores here). */
   load_average: number;
+}
+
+/**
+ * Milliseconds the threads of process `pid` have spent runnable but waiting for a core, since they
+ * started (Linux's `/proc/PID/task/TID/schedstat`, second field); null where that is not readable.
+ * Threads that ended are not counted, so take the difference over a cell.
+ */
+export function runQueueWaitMs(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Watches this process's event loop (1 ms resolution) until `stop`. */
@@ -167,7 +196,14 @@ export function loopBreakdown(
   serverCpuMs: number,
   elapsedMs: number,
   loadAverage: number,
+  runQueue: { serverMs: number | null; ownMs: number | null; logins: number } = {
+    serverMs: null,
+    ownMs: null,
+    logins: 0,
+  },
 ): LoopBreakdown {
+  const perLogin = (ms: number | null) =>
+    ms === null || runQueue.logins === 0 ? null : Math.round((ms / runQueue.logins) * 100) / 100;
   const round = (value: number) => Math.round(value * 100) / 100;
   return {
     server_loop_delay_p99_ms: after.lagP99Ms,
@@ -184,6 +220,8 @@ export function loopBreakdown(
     server_sqlite_lock_wait_ms: round(after.sqliteLockWaitMs - before.sqliteLockWaitMs),
     server_login_handler: histogramDelta(before.loginHandler, after.loginHandler),
     server_directory_authenticate: histogramDelta(before.directoryAuthenticate, after.directoryAuthenticate),
+    server_run_queue_wait_ms_per_login: perLogin(runQueue.serverMs),
+    load_generator_run_queue_wait_ms_per_login: perLogin(runQueue.ownMs),
     load_average: loadAverage,
   };
 }

@@ -74,6 +74,8 @@ const figures: FigureDetails = {
     load_generator_loop_delay_p99_ms: 2,
     load_generator_loop_delay_max_ms: 3,
     load_average: 1.5,
+    server_run_queue_wait_ms_per_login: 0.5,
+    load_generator_run_queue_wait_ms_per_login: 0.25,
     server_directory_pool_waits: 3,
     server_directory_pool_wait_ms: 4.5,
     server_sqlite_lock_waits: 0,

@@ -379,5 +379,7 @@ export function stageLines(open: LoopBreakdown & StageBreakdown): string[] {
     `  server: ${timed('login handler', open.server_login_handler)}; ${timed('directory search+bind', open.server_directory_authenticate)}; ` +
       `directory pool waits ${open.server_directory_pool_waits} (${open.server_directory_pool_wait_ms} ms); ` +
       `SQLite lock waits ${open.server_sqlite_lock_waits} (${open.server_sqlite_lock_wait_ms} ms)`,
+    `  waiting for a core (run queue) per login: server ${open.server_run_queue_wait_ms_per_login ?? '-'} ms, ` +
+      `load generator ${open.load_generator_run_queue_wait_ms_per_login ?? '-'} ms`,
   ];
 }
