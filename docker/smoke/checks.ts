@@ -4,7 +4,7 @@
  *
  *   tsx docker/smoke/checks.ts settings <ldap-url> <ca-file-in-container>   settings.yaml on stdout
  *   tsx docker/smoke/checks.ts info <base-url>                              /server/info/ verifies
- *   tsx docker/smoke/checks.ts login <base-url>                             a full encrypted login
+ *   tsx docker/smoke/checks.ts login <base-url> [x-forwarded-for]           a full encrypted login
  *   tsx docker/smoke/checks.ts wrong-password <base-url>                    a wrong password is refused
  *   tsx docker/smoke/checks.ts browser <base-url>                           the page in Chromium
  *   tsx docker/smoke/checks.ts cross-replica <url-1> <url-2>                a session from one replica works on the other
@@ -55,14 +55,26 @@ async function info(baseUrl: string): Promise<string> {
   return `version ${serverInfo.version}, signature verified`;
 }
 
-async function login(baseUrl: string): Promise<string> {
+/** A full login; with `forwardedFor`, every request claims that client address (X-Forwarded-For). */
+async function login(baseUrl: string, forwardedFor?: string): Promise<string> {
   const { username, password } = testUser();
-  const session = await ProtocolClient.forUrl(`${baseUrl}/server`).login(username, password);
+  const client = forwardedFor
+    ? new ProtocolClient((path, init) =>
+        fetch(`${baseUrl}/server${path}`, {
+          ...init,
+          headers: {
+            ...(init?.headers as Record<string, string> | undefined),
+            'X-Forwarded-For': forwardedFor,
+          },
+        }),
+      )
+    : ProtocolClient.forUrl(`${baseUrl}/server`);
+  const session = await client.login(username, password);
   const profile = await session.call<{ username?: string; groups?: unknown[] }>('GET', '/user/');
   if (profile.username !== username)
     throw new Error(`/user/ names ${String(profile.username)}, not ${username}`);
   await session.logout();
-  return `${username} logged in (keys decrypted, token activated, ${profile.groups?.length ?? 0} groups), logged out`;
+  return `${username} logged in (signed /info/ verified, keys decrypted, token activated, ${profile.groups?.length ?? 0} groups), logged out`;
 }
 
 async function wrongPassword(baseUrl: string): Promise<string> {
@@ -163,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
       if (!args[0]) break;
       const check = { info, login, 'wrong-password': wrongPassword, browser }[command];
       try {
-        process.stdout.write(`${await check(args[0])}\n`);
+        process.stdout.write(`${await check(args[0], args[1])}\n`);
         return 0;
       } catch (error) {
         process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -172,7 +184,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   process.stderr.write(
-    'usage: checks.ts settings <ldap-url> <ca-file> | info|login|wrong-password|browser <base-url> | cross-replica <url> <url> | json-lines | username | password\n',
+    'usage: checks.ts settings <ldap-url> <ca-file> | info|wrong-password|browser <base-url> | login <base-url> [x-forwarded-for] | cross-replica <url> <url> | json-lines | username | password\n',
   );
   return 2;
 }

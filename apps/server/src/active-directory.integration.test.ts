@@ -6,14 +6,15 @@
  * One DC for the whole file (it binds fixed ports; see startSambaDirectory).
  */
 import { Writable } from 'node:stream';
-import { type LdapEntryInput, ldapEntrySchema } from '@ldap-login/config-schema';
+import { type LdapEntryInput, ldapEntrySchema, type SettingsInput } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
 import { type SambaDirectory, startSambaDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeDirectoriesAtStart } from './health/startup-probe.ts';
-import { SessionRecheckTimer } from './sessions/session-recheck.ts';
+import { TcpGate } from './reliability/test-support/tcp-gate.ts';
+import { recheckSessions, SessionRecheckTimer } from './sessions/session-recheck.ts';
 import type { Session } from './test-support/protocol-client.ts';
 import { createTestApp, testSettings } from './test-support/test-app.ts';
 
@@ -33,7 +34,11 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
   });
 
   /** An app over the DC with `overrides`; its log lines are collected in `logLines`. */
-  async function appFor(overrides: Partial<LdapEntryInput> = {}, recheck = false) {
+  async function appFor(
+    overrides: Partial<LdapEntryInput> = {},
+    recheck = false,
+    settings: Partial<SettingsInput> = {},
+  ) {
     const entry = dc.ldapEntry(overrides);
     const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
     const logLines: Record<string, unknown>[] = [];
@@ -44,7 +49,7 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
       },
     });
     const logger = pino({ level: 'info' }, sink);
-    const app = await createTestApp({ directory: service, settings: { LDAP: [entry] }, logger });
+    const app = await createTestApp({ directory: service, settings: { ...settings, LDAP: [entry] }, logger });
     const timer = recheck ? new SessionRecheckTimer(app.db, service, logger, CADENCE_MS) : undefined;
     timer?.start();
     cleanups.push(async () => {
@@ -53,6 +58,34 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
       await service.close();
     });
     return { app, logLines };
+  }
+
+  /** The JSON lines `probeDirectoriesAtStart` logs for an app over `entry`. */
+  async function probeLines(entry: LdapEntryInput): Promise<Record<string, unknown>[]> {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
+    try {
+      await probeDirectoriesAtStart(service, testSettings({ LDAP: [entry] }), pino({ level: 'info' }, sink));
+    } finally {
+      await service.close();
+    }
+    return lines;
+  }
+
+  /** Polls `GET /user/` until it answers other than 200 or `ms` have passed; the last status. */
+  async function statusWithin(session: Session, ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const status = await statusOf(session.call('GET', '/user/'));
+      if (status !== 200 || Date.now() > deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async function statusOf(promise: Promise<unknown>): Promise<number> {
@@ -81,6 +114,21 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
     } finally {
       await dc.setDomainLockoutThreshold(0);
     }
+  });
+
+  it('a password settings object the service account cannot read: the guard cannot see it, a throttle kept below it (as the docs say) keeps the account unlocked', async () => {
+    const dn = await dc.createUser('pete', PASSWORD);
+    await dc.createPasswordSettings('Vault Unseen', 3, [dn]);
+    // msDS-ResultantPSO is not readable by the plain service account: only the throttle protects.
+    const { app } = await appFor({}, false, { LOGIN_THROTTLE_USERNAME_FAILURES: 2 });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      statuses.push(await statusOf(app.client().login('pete@corp.test', 'wrong-password')));
+    }
+    expect(statuses).toEqual([400, 400, 429, 429]);
+    const state = await dc.read(dn, ['badPwdCount', 'lockoutTime']);
+    expect(state.badPwdCount).toEqual(['2']);
+    expect(state.lockoutTime?.[0] ?? '0').toBe('0');
   });
 
   it('logs a restricted account with AD code, DN and URL, tells the client nothing, and does not count it', async () => {
@@ -125,19 +173,41 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
     expect(byNetbios.user.id).toBe(byName.user.id);
   });
 
-  it('admits by the primary group (Domain Users) and stores it among the groups', async () => {
+  it('admits by the primary group (Domain Users) and stores it among the groups, by memberOf and by the nested search, at login and at the re-check', async () => {
     await dc.createUser('pia', PASSWORD);
     const domainUsers = `CN=Domain Users,${dc.usersDn}`;
-    const { app } = await appFor({ LDAP_REQUIRED_GROUP: [domainUsers], LDAP_NESTED_GROUPS: true });
-    await app.client().login('pia@corp.test', PASSWORD);
-    const stored = await app.db
-      .selectFrom('memberships')
-      .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
-      .innerJoin('users', 'users.id', 'memberships.user_id')
-      .select(['ldap_groups.name'])
-      .where('users.username', '=', 'pia@corp.test')
-      .execute();
-    expect(stored.map((row) => row.name)).toContain('Domain Users');
+    for (const nested of [false, true]) {
+      const { app } = await appFor({ LDAP_REQUIRED_GROUP: [domainUsers], LDAP_NESTED_GROUPS: nested });
+      const stored = () =>
+        app.db
+          .selectFrom('memberships')
+          .innerJoin('ldap_groups', 'ldap_groups.id', 'memberships.group_id')
+          .innerJoin('users', 'users.id', 'memberships.user_id')
+          .select(['ldap_groups.name'])
+          .where('users.username', '=', 'pia@corp.test')
+          .execute();
+      await app.client().login('pia@corp.test', PASSWORD);
+      expect(
+        (await stored()).map((row) => row.name),
+        `nested ${nested}`,
+      ).toContain('Domain Users');
+      // A re-check round stores the directory's answer again: the primary group stays, the user stays in.
+      const directory = new DirectoryService([
+        ldapEntrySchema.parse(
+          dc.ldapEntry({ LDAP_REQUIRED_GROUP: [domainUsers], LDAP_NESTED_GROUPS: nested }),
+        ),
+      ]);
+      try {
+        const round = await recheckSessions(app.db, directory, pino({ level: 'silent' }));
+        expect(round).toMatchObject({ checked: 1, ended: [] });
+      } finally {
+        await directory.close();
+      }
+      expect(
+        (await stored()).map((row) => row.name),
+        `nested ${nested}`,
+      ).toContain('Domain Users');
+    }
   });
 
   it('ends the sessions of a user disabled in AD within the re-check cadence', async () => {
@@ -148,37 +218,64 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
     const olga: Session = await app.client().login('olga@corp.test', PASSWORD);
     await otto.call('GET', '/user/');
     await dc.disableUser(dn);
-    const deadline = Date.now() + 10_000;
-    let status = 200;
-    while (status === 200 && Date.now() < deadline) {
-      status = await statusOf(otto.call('GET', '/user/'));
-      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(status).toBe(401);
+    expect(await statusWithin(otto, 10_000)).toBe(401);
     expect(await statusOf(olga.call('GET', '/user/'))).toBe(200);
+  });
+
+  it('ends the sessions of users disabled and deleted with samba-tool within the re-check cadence', async () => {
+    await dc.createUser('sita', PASSWORD);
+    await dc.createUser('dirk', PASSWORD);
+    await dc.createUser('olaf', PASSWORD);
+    const { app, logLines } = await appFor({}, true);
+    const sita = await app.client().login('sita@corp.test', PASSWORD);
+    const dirk = await app.client().login('dirk@corp.test', PASSWORD);
+    const olaf = await app.client().login('olaf@corp.test', PASSWORD);
+    await dc.sambaTool(['user', 'disable', 'sita']);
+    await dc.sambaTool(['user', 'delete', 'dirk']);
+    expect(await statusWithin(sita, 10_000)).toBe(401);
+    expect(await statusWithin(dirk, 10_000)).toBe(401);
+    expect(await statusOf(olaf.call('GET', '/user/'))).toBe(200);
+    // The round logs just after ending the sessions: a request may see the 401 first.
+    const endedLines = () =>
+      logLines.filter(
+        (line) =>
+          line.msg === 'session re-check: the directory no longer lets the user in; their sessions are ended',
+      );
+    for (let wait = 0; wait < 40 && endedLines().length < 2; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const ended = endedLines();
+    expect(ended).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ username: 'sita@corp.test', reason: 'account-disabled', sessions: 1 }),
+        expect.objectContaining({ username: 'dirk@corp.test', reason: 'user-not-found', sessions: 1 }),
+      ]),
+    );
+  });
+
+  it('ends no session while the DC cannot be reached, and ends them once it answers again', async () => {
+    const dn = await dc.createUser('ulla', PASSWORD);
+    await dc.createUser('ugo', PASSWORD);
+    const gate = await TcpGate.open(636);
+    cleanups.push(() => gate.close());
+    // By host name through the gate: the certificate names localhost.
+    const { app } = await appFor({ LDAP_URL: [`ldaps://localhost:${gate.port}`] }, true);
+    const ulla = await app.client().login('ulla@corp.test', PASSWORD);
+    const ugo = await app.client().login('ugo@corp.test', PASSWORD);
+    await gate.cut();
+    await dc.disableUser(dn);
+    // Many rounds of the cadence pass with the DC unreachable: nobody is logged out.
+    expect(await statusWithin(ulla, 20 * CADENCE_MS)).toBe(200);
+    expect(await statusOf(ugo.call('GET', '/user/'))).toBe(200);
+    await gate.restore();
+    expect(await statusWithin(ulla, 10_000)).toBe(401);
+    expect(await statusOf(ugo.call('GET', '/user/'))).toBe(200);
   });
 
   it('probes each directory at start: logs the lockout threshold against the throttle, and a hint for a URL that fails', async () => {
     await dc.setDomainLockoutThreshold(3);
     try {
-      const lines: Record<string, unknown>[] = [];
-      const sink = new Writable({
-        write(chunk, _encoding, done) {
-          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-          done();
-        },
-      });
-      const entry = dc.ldapEntry({ LDAP_URL: ['ldaps://127.0.0.1:636', dc.ldapsUrl] });
-      const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
-      try {
-        await probeDirectoriesAtStart(
-          service,
-          testSettings({ LDAP: [entry] }),
-          pino({ level: 'info' }, sink),
-        );
-      } finally {
-        await service.close();
-      }
+      const lines = await probeLines(dc.ldapEntry({ LDAP_URL: ['ldaps://127.0.0.1:636', dc.ldapsUrl] }));
       const probes = lines.filter((line) => line.msg === 'directory probe at start');
       expect(probes).toEqual([
         expect.objectContaining({
@@ -198,6 +295,27 @@ describe('the server against a Samba AD DC', { timeout: 90_000 }, () => {
         }),
       );
     } finally {
+      await dc.setDomainLockoutThreshold(0);
+    }
+  });
+
+  it('probes at start: says when the service account cannot read the lockout threshold', async () => {
+    await dc.setDomainLockoutThreshold(3);
+    const restore = await dc.denyAttributeRead(dc.baseDn, 'lockoutThreshold', dc.bindDn);
+    try {
+      const lines = await probeLines(dc.ldapEntry());
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          msg: 'directory lockout threshold cannot be read',
+          domain: 'corp.test',
+          usernameFailureLimit: 5,
+          level: 40,
+          hint: expect.stringContaining('keep LOGIN_THROTTLE_USERNAME_FAILURES below it yourself'),
+        }),
+      );
+      expect(lines.map((line) => line.msg)).not.toContain('directory lockout threshold');
+    } finally {
+      await restore();
       await dc.setDomainLockoutThreshold(0);
     }
   });

@@ -1,7 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatVersion, gitRevision, productVersion } from './version.ts';
 
@@ -17,6 +26,36 @@ describe('productVersion', () => {
 
   it('prefers the revision baked into the image', () => {
     expect(productVersion({ LDAP_LOGIN_REVISION: 'f00dcafe' }).revision).toBe('f00dcafe');
+  });
+});
+
+describe('the one product version', () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+
+  it('every workspace package has the root version and the Apache-2.0 license; CHANGELOG and LICENSE match', () => {
+    const rootPackage = readJson(join(root, 'package.json'));
+    const version = rootPackage.version as string;
+    const folders = (rootPackage.workspaces as string[]).flatMap((pattern) =>
+      pattern.endsWith('/*')
+        ? readdirSync(join(root, pattern.slice(0, -2))).map((name) => join(pattern.slice(0, -2), name))
+        : [pattern],
+    );
+    const manifests = folders.filter((folder) => existsSync(join(root, folder, 'package.json')));
+    expect(manifests.length).toBeGreaterThanOrEqual(6);
+    for (const folder of ['.', ...manifests]) {
+      expect(readJson(join(root, folder, 'package.json')), folder).toMatchObject({
+        version,
+        license: 'Apache-2.0',
+      });
+    }
+    expect(productVersion({}).version).toBe(version);
+    expect(readFileSync(join(root, 'CHANGELOG.md'), 'utf8')).toMatch(
+      new RegExp(`^## \\[${version.replaceAll('.', '\\.')}\\] - \\d{4}-\\d{2}-\\d{2}$`, 'm'),
+    );
+    const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+    expect(license).toContain('Apache License');
+    expect(license).toContain('Version 2.0, January 2004');
   });
 });
 

@@ -170,19 +170,23 @@ export class DirectoryService {
 
   /**
    * The domain-wide lockout policy of the entry serving `domain` (Active Directory's
-   * `lockoutThreshold`, which any account may read), or undefined when the directory has none
-   * (not Active Directory) or the service account cannot read it. Password settings objects may
-   * set a lower threshold for some users; logins read those per user.
+   * `lockoutThreshold`, which any account may read unless an administrator denied it),
+   * `'unreadable'` when the directory is Active Directory but the service account cannot read the
+   * threshold (the administrator then keeps the throttle below it), or undefined when the directory
+   * is not Active Directory. Password settings objects may set a lower threshold for some users;
+   * logins read those per user.
    */
-  async domainLockoutPolicy(domain: string): Promise<LockoutPolicy | undefined> {
+  async domainLockoutPolicy(domain: string): Promise<LockoutPolicy | 'unreadable' | undefined> {
     const directory = this.directoryFor(domain);
     const plan = directory.plan();
     const rootDse = await directory.serverInfo();
     const domainDn = rootDse.defaultNamingContext;
-    if (!rootDse.isActiveDirectory || domainDn === null) return undefined;
-    return directory.servicePool.use((connection) =>
+    if (!rootDse.isActiveDirectory) return undefined;
+    if (domainDn === null) return 'unreadable';
+    const policy = await directory.servicePool.use((connection) =>
       directory.lockoutPolicies.read(connection, plan, domainDn),
     );
+    return policy ?? 'unreadable';
   }
 
   /**

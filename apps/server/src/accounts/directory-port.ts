@@ -26,8 +26,11 @@ export interface LoginDirectory {
   recheckUser(domain: string, guid: string): Promise<UserStanding>;
   health(): Promise<DirectoryServerHealth[]>;
   close(): Promise<void> | void;
-  /** Active Directory's domain lockout policy (undefined: none, or unreadable), for the start-up probe. */
-  domainLockoutPolicy?(domain: string): Promise<LockoutPolicy | undefined>;
+  /**
+   * Active Directory's domain lockout policy for the start-up probe: `'unreadable'` when the
+   * service account cannot read it, undefined when the directory is not Active Directory.
+   */
+  domainLockoutPolicy?(domain: string): Promise<LockoutPolicy | 'unreadable' | undefined>;
   /** Connection use of the pools, for the metrics (ldap-core's `DirectoryService` has it). */
   poolStats?(): DirectoryPoolStats[];
 }

@@ -4,10 +4,9 @@
  * same database, with no key ever lost.
  */
 
-import type { DatabaseConfig } from '@ldap-login/config-schema';
 import { ApiError } from '@ldap-login/protocol';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { databaseBackends, type TestDatabase, useDatabaseBackend } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import { KeysLockedError, type Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
@@ -17,27 +16,20 @@ const backends = databaseBackends();
 type Mode = 'auto' | 'noone' | 'all';
 
 describe.each(backends)('server secrets on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: { config: DatabaseConfig; drop(): Promise<void> };
+  const databases = useDatabaseBackend(makeBackend);
+  let database: TestDatabase;
   let directory: FakeDirectory;
   let t: TestApp | undefined;
   const SECRET_KEY = 'k'.repeat(64);
 
-  beforeAll(async () => {
-    backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
   beforeEach(async () => {
-    database = await backend.create();
+    database = await databases.create();
     directory = new FakeDirectory();
     directory.add({ login: 'alice', domain: 'example.com', password: 'pw-1', guid: 'guid-alice' });
   });
   afterEach(async () => {
     await t?.close();
     t = undefined;
-    await database.drop();
   });
 
   /** (Re)starts the server on the same database with another mode, as an administrator would. */

@@ -8,7 +8,7 @@ import { DirectoryService } from '@ldap-login/ldap-core';
 import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { blockUser, findUser, listSessions, listUsers, revokeSessions, unblockUser } from './user-admin.ts';
@@ -26,14 +26,12 @@ async function statusOf(session: Session): Promise<number> {
 }
 
 describe.each(backends)('user administration on %s', (_kind, openBackend) => {
+  const databases = useDatabaseBackend(openBackend);
   let directory: TestDirectory | undefined;
-  let backend: DatabaseBackend;
   let app: TestApp;
   let service: DirectoryService;
-  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    backend = await openBackend();
     directory = await startDirectoryOrSkip(
       { dataset: 'openldap-memberof', largeGroupSize: 0 },
       'user administration tests',
@@ -41,17 +39,14 @@ describe.each(backends)('user administration on %s', (_kind, openBackend) => {
     if (!directory) return;
     const entry = directory.ldapEntry();
     service = new DirectoryService([ldapEntrySchema.parse(entry)]);
-    const database = await backend.create();
-    drop = database.drop;
+    const database = await databases.create();
     app = await createTestApp({ directory: service, settings: { LDAP: [entry] }, database: database.config });
   }, 180_000);
 
   afterAll(async () => {
     await app?.close();
     await service?.close();
-    await drop?.();
     await directory?.stop();
-    await backend?.stop();
   });
 
   function need(context: TestContext): TestDirectory {

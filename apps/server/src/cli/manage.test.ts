@@ -103,7 +103,7 @@ describe('manage as a process', () => {
     expect(toHex(sodiumCrypto.x25519PublicKey(fromHex(PRIVATE_KEY!)))).toBe(PUBLIC_KEY);
   });
 
-  it('check-settings reports every problem with its line and exits 2', async () => {
+  it('check-settings reports every problem with its line and exits 2; serve logs each as one JSON line with the same text', async () => {
     const file = await settingsFile(
       'broken',
       [
@@ -124,6 +124,36 @@ describe('manage as a process', () => {
     expect(run.stdout).toMatch(/error: LDAP\[0\]\.LDAP_URL \(line 3\): /);
     expect(run.stdout).toMatch(/error: LDAP\[0\]\.LDAP_ATTR_USRNAME \(line 9\): .*LDAP_ATTR_USERNAME/);
     expect(run.stdout).not.toContain('Service-Secret-123');
+
+    // serve says the same for a log collector: one JSON line per finding, on standard error,
+    // whose msg is check-settings' text after the file name, with the setting and line as fields.
+    const findings = run.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('error: '))
+      .map((line) => line.slice('error: '.length));
+    expect(findings.length).toBeGreaterThanOrEqual(2);
+    const serve = await runManage(['serve', '--port', '0', '--settings', file]);
+    expect(serve.code).toBe(EXIT.USAGE);
+    expect(serve.stdout).toBe('');
+    const lines = serve.stderr
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const refusals = lines.filter((line) => line.code === 'SETTINGS_INVALID');
+    expect(refusals.map((line) => line.msg)).toEqual(findings.map((text) => `${file}: ${text}`));
+    expect(refusals).toContainEqual(
+      expect.objectContaining({ level: 60, file, setting: 'LDAP[0].LDAP_URL', line: 3 }),
+    );
+    expect(refusals).toContainEqual(
+      expect.objectContaining({ setting: 'LDAP[0].LDAP_ATTR_USRNAME', line: 9 }),
+    );
+    expect(lines.at(-1)).toMatchObject({
+      level: 60,
+      exitCode: EXIT.USAGE,
+      msg: expect.stringMatching(/did not start/),
+    });
+    expect(lines).toHaveLength(refusals.length + 1);
+    expect(serve.stderr).not.toContain('Service-Secret-123');
   });
 
   it('an unknown option is a usage error with the command help', async () => {
@@ -174,15 +204,20 @@ describe('runCli', () => {
     expect(io.out + io.err).not.toContain('Secret-Passw0rd');
   });
 
-  it('check-settings, testldap and serve refuse the same files with exit 2: no key pair, a CA file that cannot be read', async () => {
+  it('check-settings, testldap and serve refuse the same files with exit 2: no key pair, a CA file that cannot be read, a group name in LDAP_REQUIRED_GROUP', async () => {
     const keyless = await settingsFile('keyless', JSON.stringify({ LDAP: [VALID_LDAP_ENTRY] }));
     const missingCa = await settingsFile(
       'missing-ca',
       JSON.stringify({ ...KEY_PAIR, LDAP: [{ ...VALID_LDAP_ENTRY, LDAP_CA_CERT_FILE: 'no-such-ca.pem' }] }),
     );
+    const groupName = await settingsFile(
+      'group-name',
+      JSON.stringify({ ...KEY_PAIR, LDAP: [{ ...VALID_LDAP_ENTRY, LDAP_REQUIRED_GROUP: ['Vault Users'] }] }),
+    );
     for (const [file, setting, text] of [
       [keyless, 'PRIVATE_KEY', 'PRIVATE_KEY and PUBLIC_KEY are required'],
       [missingCa, 'LDAP[0].LDAP_CA_CERT_FILE', 'no-such-ca.pem: ENOENT'],
+      [groupName, 'LDAP[0].LDAP_REQUIRED_GROUP', "must be a group's DN"],
     ] as const) {
       const check = captureIo();
       expect(await runCli(['check-settings', '--settings', file], check), file).toBe(EXIT.USAGE);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import { startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
+import { freeLoopbackPort, startDirectoryOrSkip, type TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { afterAll, beforeAll, describe, expect, it, type TestContext, vi } from 'vitest';
 import { openDatabase } from '../db/database.ts';
@@ -166,8 +166,40 @@ describe('manage syncldap', () => {
   });
 });
 
+/** Live sessions of `userId` written straight into the SQLite database beside `settingsFile`. */
+async function addSessions(settingsFile: string, userId: string, ids: string[]): Promise<void> {
+  const db = openDatabase({ kind: 'sqlite', file: join(settingsFile, '..', 'data', 'db.sqlite3') });
+  try {
+    const now = Date.now();
+    for (const id of ids) {
+      await db
+        .insertInto('sessions')
+        .values({
+          id,
+          token_hash: `hash-${id}`,
+          user_id: userId,
+          secret: '00',
+          validator: null,
+          active: 1,
+          device_fingerprint: '',
+          device_description: 'Firefox',
+          client_address: '192.0.2.1',
+          created_at: now,
+          valid_till: now + 3_600_000,
+          ended_at: null,
+        })
+        .execute();
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
 describe('manage users and manage sessions', () => {
-  it('list, show, block and revoke with --json; wrong use exits 2, an unknown user 1', async (context) => {
+  // Fifteen manage processes, each a few seconds on a loaded machine.
+  it('list, show, block, unblock and revoke by id, user and all with --json; wrong use exits 2, an unknown user 1', {
+    timeout: 240_000,
+  }, async (context) => {
     const dir = need(context);
     const file = await writeSettings('admin', { LDAP: [dir.ldapEntry()] });
     const service = new DirectoryService([ldapEntrySchema.parse(dir.ldapEntry())]);
@@ -197,28 +229,10 @@ describe('manage users and manage sessions', () => {
           last_login: now,
         })
         .execute();
-      for (const id of ['s1', 's2']) {
-        await db
-          .insertInto('sessions')
-          .values({
-            id,
-            token_hash: `hash-${id}`,
-            user_id: 'user-alice',
-            secret: '00',
-            validator: null,
-            active: 1,
-            device_fingerprint: '',
-            device_description: 'Firefox',
-            client_address: '192.0.2.1',
-            created_at: now,
-            valid_till: now + 3_600_000,
-            ended_at: null,
-          })
-          .execute();
-      }
     } finally {
       await db.destroy();
     }
+    await addSessions(file, 'user-alice', ['s1', 's2']);
     const list = await runManage(['users', 'list', '--json', '--settings', file]);
     expect(list.code, list.stderr).toBe(EXIT.OK);
     expect(list.json<unknown[]>()).toEqual([
@@ -250,6 +264,26 @@ describe('manage users and manage sessions', () => {
     expect(block.json()).toMatchObject({ blocked: true, sessionsEnded: 1 });
     const show = await runManage(['users', 'show', 'user-alice', '--settings', file]);
     expect(show.stdout).toMatch(/blockedAt: \d{4}-/);
+    const unblock = await runManage(['users', 'unblock', alice.username, '--json', '--settings', file]);
+    expect(unblock.code, unblock.stderr).toBe(EXIT.OK);
+    const unblocked = await runManage(['users', 'show', alice.username, '--json', '--settings', file]);
+    expect(unblocked.json()).toMatchObject({ username: alice.username, blockedAt: null, liveSessions: 0 });
+    await addSessions(file, 'user-alice', ['s3', 's4']);
+    const byUser = await runManage([
+      'sessions',
+      'revoke',
+      '--user',
+      alice.username,
+      '--json',
+      '--settings',
+      file,
+    ]);
+    expect(byUser.json()).toEqual({ revoked: 2 });
+    await addSessions(file, 'user-alice', ['s5']);
+    const all = await runManage(['sessions', 'revoke', '--all', '--json', '--settings', file]);
+    expect(all.json()).toEqual({ revoked: 1 });
+    const none = await runManage(['sessions', 'list', '--json', '--settings', file]);
+    expect(none.json()).toEqual([]);
 
     expect((await runManage(['sessions', 'revoke', '--settings', file])).code).toBe(EXIT.USAGE);
     expect((await runManage(['users', 'show', 'nobody@nowhere', '--settings', file])).code).toBe(
@@ -280,9 +314,32 @@ describe('manage serve', () => {
     const dir = need(context);
     const keys = generateServerKeys();
     const file = await writeSettings('serve', { ...keys, LDAP: [dir.ldapEntry()] });
-    const server = startManage(['serve', '--host', '127.0.0.1', '--port', '0', '--settings', file]);
+    // README: `manage serve --web-root DIR --config-json FILE` serves another web client.
+    const webRoot = join(workDir, 'serve', 'other-webclient');
+    await mkdir(webRoot);
+    await writeFile(join(webRoot, 'index.html'), '<!DOCTYPE html><title>Another client</title>\n');
+    const configJson = join(workDir, 'serve', 'other-config.json');
+    await writeFile(configJson, '{"backend_servers":[{"title":"Another"}]}\n');
+    const server = startManage([
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--web-root',
+      webRoot,
+      '--config-json',
+      configJson,
+      '--settings',
+      file,
+    ]);
     try {
       const [, url] = await server.waitForStdout(LISTENING);
+      const page = await fetch(`${url}/`, { headers: { Accept: 'text/html' } });
+      expect(await page.text()).toContain('<title>Another client</title>');
+      expect(await (await fetch(`${url}/config.json`)).json()).toEqual({
+        backend_servers: [{ title: 'Another' }],
+      });
       const response = await fetch(`${url}/server/info/`);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { info: string; verify_key: string };
@@ -310,6 +367,49 @@ describe('manage serve', () => {
     expect(warnings).toEqual([
       expect.stringContaining('the file is readable by'),
       expect.stringContaining('passwords travel unencrypted'),
+    ]);
+  });
+
+  it('a file check-settings and testldap accept starts too; the start-up probe logs a hint for the URL that fails and serves anyway', async (context) => {
+    const dir = need(context);
+    const closed = await freeLoopbackPort();
+    const file = await writeSettings('serve-probe', {
+      ...generateServerKeys(),
+      LDAP: [
+        dir.ldapEntry({
+          LDAP_URL: [`ldap://127.0.0.1:${closed}`, dir.url],
+          LDAP_REQUIRED_GROUP: [dir.groups.staff!.dn],
+        }),
+      ],
+    });
+    expect((await runManage(['check-settings', '--settings', file])).code).toBe(EXIT.OK);
+    const alice = dir.users.alice!;
+    const testldap = await runManage(
+      ['testldap', `${alice.login}@${dir.domain}`, '-', '--no-audit', '--settings', file],
+      { stdin: `${alice.password}\n` },
+    );
+    expect(testldap.code, testldap.stdout).toBe(EXIT.OK);
+    const server = startManage(['serve', '--host', '127.0.0.1', '--port', '0', '--settings', file]);
+    try {
+      await server.waitForStdout(LISTENING);
+      await server.waitForStdout(
+        new RegExp(`"url":"${dir.url.replaceAll('/', '\\/')}"[^\n]*"msg":"directory probe at start"`),
+      );
+    } finally {
+      expect(await server.stop('SIGTERM')).toBe(EXIT.OK);
+    }
+    const probes = expectJsonLines(server.output().stdout).filter(
+      (line) => line.msg === 'directory probe at start',
+    );
+    expect(probes).toEqual([
+      expect.objectContaining({
+        url: `ldap://127.0.0.1:${closed}`,
+        up: false,
+        level: 40,
+        error: 'unreachable',
+        hint: 'nothing answers: check the host and port of LDAP_URL and the network; run `manage testldap <user> -` for the failing step',
+      }),
+      expect.objectContaining({ url: dir.url, up: true, level: 30 }),
     ]);
   });
 

@@ -2,10 +2,10 @@
  * Migration 0002_dn_key_canonical on SQLite and on a real PostgreSQL: rows stored under the old
  * `dn_key` rule that name one directory group become one row, and no membership is lost or doubled.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccountService } from '../accounts/account-service.ts';
 import { SessionStore } from '../sessions/session-store.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import { openDatabase } from './database.ts';
 import { executorFor } from './executor.ts';
 import { migrateToLatest, migrateUpTo } from './migrations.ts';
@@ -114,23 +114,14 @@ async function seedOldSchema(db: Database): Promise<void> {
 }
 
 describe.each(backends)('migration 0002_dn_key_canonical on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>>;
+  const databases = useDatabaseBackend(makeBackend);
   let db: Database;
 
-  beforeAll(async () => {
-    backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
   beforeEach(async () => {
-    database = await backend.create();
-    db = openDatabase(database.config);
+    db = openDatabase((await databases.create()).config);
   });
   afterEach(async () => {
     await db.destroy();
-    await database.drop();
   });
 
   it('the old keys kept spellings of one group apart', async () => {

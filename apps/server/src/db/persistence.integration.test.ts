@@ -4,13 +4,13 @@
 import { passwordKey } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AccountService } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { syncDirectoryGroups } from '../accounts/groups.ts';
 import { auditRepeatedRefusal, recordAuditEvent } from '../audit.ts';
 import { SessionStore } from '../sessions/session-store.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, type TestDatabase, useDatabaseBackend } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import { createTestApp } from '../test-support/test-app.ts';
 import { LoginThrottle, LoginThrottled } from '../throttle/login-throttle.ts';
@@ -45,26 +45,19 @@ function directoryUser(overrides: Partial<DirectoryUser> = {}): DirectoryUser {
 }
 
 describe.each(backends)('persistence on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>>;
+  const databases = useDatabaseBackend(makeBackend);
+  let database: TestDatabase;
   let db: Database;
   let clock: number;
 
-  beforeAll(async () => {
-    backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
   beforeEach(async () => {
-    database = await backend.create();
+    database = await databases.create();
     db = openDatabase(database.config);
     await migrateToLatest(db);
     clock = 1_800_000_000_000;
   });
   afterEach(async () => {
     await db.destroy();
-    await database.drop();
   });
 
   const sessionsAt = () => new SessionStore(executorFor(db), () => clock);

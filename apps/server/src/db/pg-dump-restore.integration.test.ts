@@ -7,29 +7,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresBackend, postgresBackendAvailable } from '../test-support/databases.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresBackend, postgresBackendAvailable, useDatabaseBackend } from '../test-support/databases.ts';
 import { POSTGRES_BIN_DIR } from '../test-support/postgres.ts';
 import { openDatabase } from './database.ts';
 import { migrateToLatest } from './migrations.ts';
 
 const run = promisify(execFile);
 const available = postgresBackendAvailable();
-let backend: Awaited<ReturnType<typeof postgresBackend>> | undefined;
 const scratch = mkdtempSync(join(tmpdir(), 'pg-dump-'));
 
-beforeAll(async () => {
-  if (available) backend = await postgresBackend();
-}, 120_000);
-
-afterAll(async () => {
-  await backend?.stop();
+afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
 describe.runIf(available)('PostgreSQL backup and restore (docs/backup-restore.md)', () => {
+  const databases = useDatabaseBackend(postgresBackend);
+
   it('pg_dump --format=custom and pg_restore --clean bring the data back', async () => {
-    const created = await backend!.create();
+    const created = await databases.create();
     const { host, port, user, database } = created.config as {
       host: string;
       port: number;
@@ -61,7 +57,6 @@ describe.runIf(available)('PostgreSQL backup and restore (docs/backup-restore.md
       expect(await migrateToLatest(db)).toEqual([]);
     } finally {
       await db.destroy();
-      await created.drop();
     }
   });
 });

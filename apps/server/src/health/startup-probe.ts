@@ -51,6 +51,17 @@ export async function probeDirectoriesAtStart(
     try {
       const policy = await directory.domainLockoutPolicy(domain);
       if (policy === undefined) continue;
+      if (policy === 'unreadable') {
+        log.warn(
+          {
+            domain,
+            usernameFailureLimit: usernameLimit,
+            hint: "the service account cannot read the domain's lockoutThreshold: keep LOGIN_THROTTLE_USERNAME_FAILURES below it yourself (ask the directory's administrator for the threshold)",
+          },
+          'directory lockout threshold cannot be read',
+        );
+        continue;
+      }
       if (policy.threshold > 0 && usernameLimit >= policy.threshold) {
         log.warn(
           {

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../db/schema.ts';
 import {
   anyJsonValue,
@@ -16,7 +16,7 @@ import {
   hexLike,
   objectWithKeys,
 } from '../reliability/test-support/hostile-input.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import { FakeDirectory } from '../test-support/fake-directory.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { refusal } from '../test-support/refusal.ts';
@@ -61,22 +61,14 @@ async function vaultRows(db: Database) {
 }
 
 describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>>;
+  const databases = useDatabaseBackend(makeBackend);
   let directory: FakeDirectory;
   let t: TestApp;
   let alice: Session;
   let bob: Session;
 
-  beforeAll(async () => {
-    backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
-
   async function start(settings: Parameters<typeof createTestApp>[0]['settings'] = {}) {
-    database = await backend.create();
+    const database = await databases.create();
     t = await createTestApp({ directory, database: database.config, settings });
     alice = await t.client().login('alice@example.com', 'alice-pw', { authkey: AUTHKEY_ALICE });
     bob = await t.client().login('bob@example.com', 'bob-pw', { authkey: AUTHKEY_BOB });
@@ -89,7 +81,6 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
   });
   afterEach(async () => {
     await t?.close();
-    await database?.drop();
   });
 
   async function createDatastore(session: Session, overrides: Record<string, unknown> = {}) {

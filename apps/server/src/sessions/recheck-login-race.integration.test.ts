@@ -14,9 +14,9 @@ import { ApiError } from '@ldap-login/protocol';
 import { Attribute, Change } from 'ldapts';
 import pg from 'pg';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { executorFor } from '../db/executor.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { useTestDirectory } from '../test-support/test-directory.ts';
 import { addMapping } from '../vault/forced-memberships.ts';
@@ -55,22 +55,14 @@ const backends = databaseBackends();
 const ldap = useTestDirectory('login and re-check race tests');
 
 describe.each(backends)('a login racing the session re-check on %s', (_kind, openBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>> | undefined;
+  const databases = useDatabaseBackend(openBackend);
   let app: TestApp | undefined;
   let service: DirectoryService | undefined;
   let raceGroupDn = '';
 
-  beforeAll(async () => {
-    backend = await openBackend();
-  }, 180_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
   afterEach(async () => {
     await app?.close();
     await service?.close();
-    await database?.drop();
     if (raceGroupDn) await ldap.admin.del(raceGroupDn).catch(() => undefined);
     raceGroupDn = '';
   });
@@ -108,7 +100,7 @@ describe.each(backends)('a login racing the session re-check on %s', (_kind, ope
     });
     const entry = dir.ldapEntry({});
     service = new DirectoryService([ldapEntrySchema.parse(entry)]);
-    database = await backend.create();
+    const database = await databases.create();
     app = await createTestApp({ directory: service, database: database.config, settings: { LDAP: [entry] } });
     const vaultGroupId = randomUUID();
     await app.db

@@ -1,7 +1,7 @@
 /**
- * Offboarding against a real OpenLDAP, on SQLite and PostgreSQL: a user disabled, deleted or moved
- * out of the required group in the directory loses their sessions within the re-check cadence;
- * a directory that cannot answer ends none.
+ * Offboarding against a real OpenLDAP, on SQLite and PostgreSQL: a user disabled, deleted, moved
+ * out of the required group or without the required attribute value in the directory loses their
+ * sessions within the re-check cadence; a directory that cannot answer ends none.
  */
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
@@ -9,8 +9,8 @@ import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
 import { Attribute, Change } from 'ldapts';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
 import { useTestDirectory } from '../test-support/test-directory.ts';
@@ -24,23 +24,18 @@ const backends = databaseBackends();
 
 describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
   const ldap = useTestDirectory('session re-check tests');
-  let backend: DatabaseBackend;
+  const databases = useDatabaseBackend(openBackend);
   const cleanups: (() => Promise<void>)[] = [];
 
-  beforeAll(async () => {
-    backend = await openBackend();
-  }, 180_000);
-
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    await backend?.stop();
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
   /** An app whose directory entry has `overrides`, with the re-check running every 200 ms. */
   async function appWithRecheck(dir: TestDirectory, overrides: Parameters<TestDirectory['ldapEntry']>[0]) {
     const entry = dir.ldapEntry(overrides);
     const service = new DirectoryService([ldapEntrySchema.parse(entry)]);
-    const database = await backend.create();
+    const database = await databases.create();
     const app = await createTestApp({
       directory: service,
       settings: { LDAP: [entry] },
@@ -52,7 +47,6 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
       await timer.stop();
       await app.close();
       await service.close();
-      await database.drop();
     });
     return { app, service };
   }
@@ -89,6 +83,19 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
       .execute();
   }
 
+  /**
+   * The audit events once there is one (the round records it just after ending the sessions, so a
+   * request may see the 401 first), or none after a second.
+   */
+  async function endedAuditOnce(app: TestApp, username: string) {
+    const deadline = Date.now() + 1_000;
+    for (;;) {
+      const events = await endedAudit(app, username);
+      if (events.length > 0 || Date.now() > deadline) return events;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
   it('ends the sessions of a user the custom filter now excludes (employeeType=disabled)', async (context) => {
     const dir = ldap.need(context);
     const { app } = await appWithRecheck(dir, { LDAP_CUSTOM_USER_FILTER: dir.definition.enabledFilter });
@@ -103,7 +110,7 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
     expect(await statusWithin(alice, WITHIN_MS)).toBe(401);
     // Others keep theirs.
     expect(await statusWithin(bob, 3 * CADENCE_MS)).toBe(200);
-    const audit = await endedAudit(app, `alice@${dir.domain}`);
+    const audit = await endedAuditOnce(app, `alice@${dir.domain}`);
     expect(audit).toHaveLength(1);
     expect(audit[0]!.reason).toBe('user-not-found');
     expect(JSON.parse(String(audit[0]!.details))).toMatchObject({ sessions: 1 });
@@ -121,7 +128,22 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
       }),
     ]);
     expect(await statusWithin(carol, WITHIN_MS)).toBe(401);
-    expect((await endedAudit(app, `carol@${dir.domain}`))[0]?.reason).toBe('required-group');
+    expect((await endedAuditOnce(app, `carol@${dir.domain}`))[0]?.reason).toBe('required-group');
+  });
+
+  it('ends the sessions of a user who lost the value LDAP_REQUIRED_ATTRIBUTE asks for', async (context) => {
+    const dir = ldap.need(context);
+    const description = (value: string) =>
+      new Change({
+        operation: 'replace',
+        modification: new Attribute({ type: 'description', values: [value] }),
+      });
+    await ldap.admin.modify(dir.users.zoe!.dn, [description('vault-user')]);
+    const { app } = await appWithRecheck(dir, { LDAP_REQUIRED_ATTRIBUTE: [['description', 'vault-user']] });
+    const zoe = await login(app, dir, 'zoe');
+    await ldap.admin.modify(dir.users.zoe!.dn, [description('former-staff')]);
+    expect(await statusWithin(zoe, WITHIN_MS)).toBe(401);
+    expect((await endedAuditOnce(app, `zoe@${dir.domain}`))[0]?.reason).toBe('required-attribute');
   });
 
   it('ends the sessions of a user deleted from the directory', async (context) => {
@@ -130,7 +152,7 @@ describe.each(backends)('session re-check on %s', (_kind, openBackend) => {
     const dave = await login(app, dir, 'dave');
     await ldap.admin.del(dir.users.dave!.dn);
     expect(await statusWithin(dave, WITHIN_MS)).toBe(401);
-    expect((await endedAudit(app, `dave@${dir.domain}`))[0]?.reason).toBe('user-not-found');
+    expect((await endedAuditOnce(app, `dave@${dir.domain}`))[0]?.reason).toBe('user-not-found');
   });
 
   it('ends no session while the directory is down', async (context) => {

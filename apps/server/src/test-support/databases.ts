@@ -9,12 +9,19 @@ import { join } from 'node:path';
 import type { DatabaseConfig } from '@ldap-login/config-schema';
 import { runningInCi } from '@ldap-login/ldap-core/testing';
 import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { POSTGRES_BIN_DIR, postgresAvailable, type RunningPostgres, startPostgres } from './postgres.ts';
+
+/** One empty database of a backend; `drop` removes it. */
+export interface TestDatabase {
+  config: DatabaseConfig;
+  drop(): Promise<void>;
+}
 
 export interface DatabaseBackend {
   kind: DatabaseConfig['kind'];
-  /** A new empty database; `drop` removes it. */
-  create(): Promise<{ config: DatabaseConfig; drop(): Promise<void> }>;
+  /** A new empty database. */
+  create(): Promise<TestDatabase>;
   stop(): Promise<void>;
 }
 
@@ -71,4 +78,58 @@ export function databaseBackends(): [name: string, start: () => Promise<Database
   const backends: [string, () => Promise<DatabaseBackend>][] = [['sqlite', async () => sqliteBackend]];
   if (postgresBackendAvailable()) backends.push(['postgres', postgresBackend]);
   return backends;
+}
+
+export interface DatabaseBackendHandle {
+  /**
+   * A new empty database on the block's backend. One made in a test or a `beforeEach` is dropped
+   * after that test, one made in a `beforeAll` after the block.
+   */
+  create(): Promise<TestDatabase>;
+}
+
+/**
+ * Starts a backend of `databaseBackends()` for the calling `describe` block, drops the databases
+ * the block made and stops the backend after it. Call it before the block's own hooks: after-hooks
+ * run in reverse order, so the block's `afterEach` (closing its app) runs before the drop.
+ *
+ * @example
+ * describe.each(databaseBackends())('vault routes on %s', (_name, start) => {
+ *   const databases = useDatabaseBackend(start);
+ *   beforeEach(async () => {
+ *     app = await createTestApp({ directory, database: (await databases.create()).config });
+ *   });
+ *   afterEach(() => app.close());
+ * });
+ */
+export function useDatabaseBackend(start: () => Promise<DatabaseBackend>): DatabaseBackendHandle {
+  let backend: DatabaseBackend | undefined;
+  let inTest = false;
+  const forTest: TestDatabase[] = [];
+  const forBlock: TestDatabase[] = [];
+  const dropAll = async (databases: TestDatabase[]) => {
+    for (const database of databases.splice(0).reverse()) await database.drop();
+  };
+  beforeAll(async () => {
+    backend = await start();
+  });
+  beforeEach(() => {
+    inTest = true;
+  });
+  afterEach(async () => {
+    inTest = false;
+    await dropAll(forTest);
+  });
+  afterAll(async () => {
+    await dropAll(forBlock);
+    await backend?.stop();
+  });
+  return {
+    async create() {
+      if (!backend) throw new Error('the database backend did not start');
+      const database = await backend.create();
+      (inTest ? forTest : forBlock).push(database);
+      return database;
+    },
+  };
 }

@@ -10,6 +10,7 @@ import { groupKey } from '@ldap-login/ldap-core';
 import type { DirectoryGroup, LoginDirectory } from '../accounts/directory-port.ts';
 import { groupsFingerprint, replaceMemberships } from '../accounts/groups.ts';
 import type { Executor } from '../db/executor.ts';
+import { lockRow } from '../db/row-lock.ts';
 import type { Database } from '../db/schema.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
 
@@ -94,13 +95,9 @@ const updateFingerprint = defineStatement((db, p: Placeholders<{ userId: string;
   db.updateTable('users').set({ groups_fingerprint: p.fingerprint }).where('id', '=', p.userId),
 );
 
-/** Takes the user row's write lock (on PostgreSQL) and reads its fingerprint as last committed. */
+/** Takes the user row's write lock and reads its fingerprint as last committed. */
 const lockUser = defineStatement((db, p: Placeholders<{ userId: string }>) =>
-  db
-    .updateTable('users')
-    .set((eb) => ({ groups_fingerprint: eb.ref('groups_fingerprint') }))
-    .where('id', '=', p.userId)
-    .returning('groups_fingerprint'),
+  lockRow(db, 'users', 'groups_fingerprint', p.userId).returning('groups_fingerprint'),
 );
 
 /**

@@ -71,6 +71,15 @@ export class VaultGroups {
   async create(userId: string, input: CreateGroupRequest): Promise<ReadGroupReply & { group_id: string }> {
     const now = this.now();
     const groupId = randomUUID();
+    // The creator's copy of the keys, under their own secret key: stored and answered alike.
+    const keys = {
+      secret_key: input.secret_key,
+      secret_key_nonce: input.secret_key_nonce,
+      secret_key_type: 'symmetric',
+      private_key: input.private_key,
+      private_key_nonce: input.private_key_nonce,
+      private_key_type: 'symmetric',
+    } as const;
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('vault_groups')
@@ -83,12 +92,7 @@ export class VaultGroups {
           group_id: groupId,
           user_id: userId,
           creator_id: userId,
-          secret_key: input.secret_key,
-          secret_key_nonce: input.secret_key_nonce,
-          secret_key_type: 'symmetric',
-          private_key: input.private_key,
-          private_key_nonce: input.private_key_nonce,
-          private_key_type: 'symmetric',
+          ...keys,
           group_admin: 1,
           share_admin: 1,
           accepted: 1,
@@ -101,12 +105,7 @@ export class VaultGroups {
       group_id: groupId,
       name: input.name,
       public_key: input.public_key,
-      secret_key: input.secret_key,
-      secret_key_nonce: input.secret_key_nonce,
-      secret_key_type: 'symmetric',
-      private_key: input.private_key,
-      private_key_nonce: input.private_key_nonce,
-      private_key_type: 'symmetric',
+      ...keys,
       group_admin: true,
       share_admin: true,
       accepted: true,

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { lockRow } from '../db/row-lock.ts';
 import type { Database, SecretHistoryTable, SecretsTable } from '../db/schema.ts';
 import { isUniqueViolation } from '../db/unique-violation.ts';
 import type { CallbackPassCipher } from './callback-pass.ts';
@@ -33,15 +34,7 @@ export interface SecretChanges {
 }
 
 /** A secret or history entry as the client reads it (callback password in the clear). */
-export interface SecretVersion {
-  data: string;
-  data_nonce: string;
-  callback_url: string;
-  callback_user: string;
-  callback_pass: string;
-  created_at: number;
-  write_date: number;
-}
+export type SecretVersion = Omit<SecretRow, 'id' | 'user_id' | 'read_count'>;
 
 /** Deletes those of `secretIds` that no link reaches any more (their history goes with them). */
 export async function deleteOrphanSecrets(trx: Database, secretIds: string[]): Promise<void> {
@@ -141,15 +134,11 @@ export class Secrets {
     await this.db.transaction().execute(async (trx) => {
       if (!(await this.access.rightsOnSecret(userId, secretId, trx)).write)
         throw denied(`secret ${secretId}`);
-      // Take the row's write lock before reading it: two writers of one secret then run one after
-      // the other, each moving the version it read to the history. Reading first and locking at the
-      // update deadlocked on PostgreSQL (the history insert's foreign key check waits for the other
+      // Lock the row before reading it: two writers of one secret then run one after the other,
+      // each moving the version it read to the history. Reading first and locking at the update
+      // deadlocked on PostgreSQL (the history insert's foreign key check waits for the other
       // writer's lock), and let both writers put the same old version in the history.
-      await trx
-        .updateTable('secrets')
-        .set((eb) => ({ write_date: eb.ref('write_date') }))
-        .where('id', '=', secretId)
-        .execute();
+      await lockRow(trx, 'secrets', 'write_date', secretId).execute();
       const current = await trx
         .selectFrom('secrets')
         .selectAll()

@@ -18,16 +18,11 @@
 import { randomUUID } from 'node:crypto';
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import {
-  runningInCi,
-  startDirectory,
-  type TestDirectory,
-  TestDirectoryError,
-} from '@ldap-login/ldap-core/testing';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { executorFor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 import {
@@ -36,11 +31,12 @@ import {
   hexLike,
   objectWithKeys,
 } from '../reliability/test-support/hostile-input.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { refusal } from '../test-support/refusal.ts';
 import { cipher, nonce, publicKey } from '../test-support/stand-ins.ts';
 import { createTestApp, type TestApp } from '../test-support/test-app.ts';
+import { useTestDirectory } from '../test-support/test-directory.ts';
 import { addMapping } from './forced-memberships.ts';
 
 const backends = databaseBackends();
@@ -59,26 +55,11 @@ const VOLATILE_TABLES = new Set([
   'kysely_migration_lock',
 ]);
 
+const ldap = useTestDirectory('team vault rights tests');
 let directory: TestDirectory;
-let unavailable: string | undefined;
-
-beforeAll(async () => {
-  try {
-    directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
-  } catch (error) {
-    // Only a developer machine without any way to run slapd may skip; CI must run these tests.
-    if (!(error instanceof TestDirectoryError) || error.code !== 'NO_BACKEND' || runningInCi()) throw error;
-    unavailable = error.message;
-    console.warn(`\n*** SKIPPING the team vault rights tests: ${error.message} ***\n`);
-  }
-}, 180_000);
-
-afterAll(async () => {
-  await directory?.stop();
-});
 
 beforeEach((context) => {
-  if (unavailable !== undefined) context.skip();
+  directory = ldap.need(context);
 });
 
 type Attempt = readonly [method: string, path: string, body?: unknown];
@@ -121,20 +102,12 @@ async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
 const rights = (read: boolean, write: boolean, grant: boolean) => ({ read, write, grant });
 
 describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>> | undefined;
+  const databases = useDatabaseBackend(makeBackend);
   let service: DirectoryService | undefined;
   let t: TestApp | undefined;
 
-  beforeAll(async () => {
-    if (unavailable === undefined) backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
-
   beforeEach(async () => {
-    database = await backend.create();
+    const database = await databases.create();
     const entry = directory.ldapEntry();
     service = new DirectoryService([ldapEntrySchema.parse(entry)]);
     t = await createTestApp({ directory: service, database: database.config, settings: { LDAP: [entry] } });
@@ -142,10 +115,8 @@ describe.each(backends)('team vault rights on %s', (_name, makeBackend) => {
   afterEach(async () => {
     await t?.close();
     await service?.close();
-    await database?.drop();
     t = undefined;
     service = undefined;
-    database = undefined;
   });
 
   const app = () => t!;

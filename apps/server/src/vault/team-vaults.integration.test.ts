@@ -17,16 +17,17 @@ import {
   fromHex,
   type JobsReply,
   type ListGroupsReply,
+  missingGroupSecretRequest,
   toHex,
   type UserStatusReply,
 } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { Attribute, Change } from 'ldapts';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { executorFor } from '../db/executor.ts';
 import { recheckSessions } from '../sessions/session-recheck.ts';
-import { type DatabaseBackend, databaseBackends } from '../test-support/databases.ts';
+import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
 import type { Session } from '../test-support/protocol-client.ts';
 import { refusal } from '../test-support/refusal.ts';
 import { hex, nonce } from '../test-support/stand-ins.ts';
@@ -66,41 +67,15 @@ function newGroupKeys(owner: Session) {
   };
 }
 
-/** What `job-scheduler.js` does for one job: open the holder's copy, box it for the newcomer. */
-function processJob(holder: Session, job: JobsReply['memberships_missing_group_secrets'][number]) {
-  expect(job.secret_key_type).toBe('symmetric');
-  const own = fromHex(holder.secretKey);
-  const secretKey = sodiumCrypto.secretboxOpen({ text: job.secret_key, nonce: job.secret_key_nonce }, own);
-  const privateKey = sodiumCrypto.secretboxOpen({ text: job.private_key, nonce: job.private_key_nonce }, own);
-  const newcomer = fromHex(job.missing_user_public_key);
-  const sealedSecret = sodiumCrypto.boxSeal(secretKey, newcomer, fromHex(privateKey));
-  const sealedPrivate = sodiumCrypto.boxSeal(privateKey, newcomer, fromHex(privateKey));
-  return {
-    membership_id: job.missing_user_membership_id,
-    secret_key: sealedSecret.text,
-    secret_key_nonce: sealedSecret.nonce,
-    private_key: sealedPrivate.text,
-    private_key_nonce: sealedPrivate.nonce,
-  };
-}
-
 describe.each(backends)('team vaults from directory groups on %s', (_name, makeBackend) => {
-  let backend: DatabaseBackend;
-  let database: Awaited<ReturnType<DatabaseBackend['create']>> | undefined;
+  const databases = useDatabaseBackend(makeBackend);
   let t: TestApp | undefined;
   let service: DirectoryService | undefined;
   let vaultUsersDn = '';
 
-  beforeAll(async () => {
-    backend = await makeBackend();
-  }, 120_000);
-  afterAll(async () => {
-    await backend?.stop();
-  });
   afterEach(async () => {
     await t?.close();
     await service?.close();
-    await database?.drop();
     if (vaultUsersDn) await ldap.admin.del(vaultUsersDn).catch(() => undefined);
     vaultUsersDn = '';
   });
@@ -115,7 +90,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     });
     const entry = dir.ldapEntry({ LDAP_NESTED_GROUPS: true });
     service = new DirectoryService([ldapEntrySchema.parse(entry)]);
-    database = await backend.create();
+    const database = await databases.create();
     t = await createTestApp({ directory: service, database: database.config, settings: { LDAP: [entry] } });
     return { app: t, domain: dir.domain };
   }
@@ -240,7 +215,7 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     // Nobody else gets jobs: carol holds no keys, bob none yet.
     expect((await carol.call<JobsReply>('GET', '/job/')).memberships_missing_group_secrets).toEqual([]);
     expect((await bob.call<JobsReply>('GET', '/job/')).memberships_missing_group_secrets).toEqual([]);
-    const handOver = processJob(alice, bobJob);
+    const handOver = missingGroupSecretRequest(sodiumCrypto, bobJob, alice);
     expect(await refusal(carol.call('POST', '/job/membership-missing-group-secret/', handOver))).toEqual({
       status: 403,
       code: 'NO_PERMISSION_OR_NOT_EXIST',
@@ -341,7 +316,11 @@ describe.each(backends)('team vaults from directory groups on %s', (_name, makeB
     const bobJob = jobs.memberships_missing_group_secrets.find(
       (job) => job.missing_user_user_id === bob.user.id,
     )!;
-    await alice.call('POST', '/job/membership-missing-group-secret/', processJob(alice, bobJob));
+    await alice.call(
+      'POST',
+      '/job/membership-missing-group-secret/',
+      missingGroupSecretRequest(sodiumCrypto, bobJob, alice),
+    );
     const [membership] = (await bob.call<ListGroupsReply>('GET', '/group/')).groups;
     await bob.call('POST', '/membership/accept/', { membership_id: membership!.membership_id });
     expect(await bob.call('GET', `/share/${share_id}/`)).toMatchObject({ id: share_id });

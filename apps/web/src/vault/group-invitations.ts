@@ -3,10 +3,15 @@
  * group's keys for the user and the shares the group reaches, each share's key sealed under the
  * group's secret key; those shares are then placed in the datastore, as Psono's client does.
  */
-import { type CryptoBackend, fromHex, type ListGroupsReply } from '@ldap-login/protocol';
+import {
+  type CryptoBackend,
+  DecryptionError,
+  fromHex,
+  type ListGroupsReply,
+  openGroupKey,
+} from '@ldap-login/protocol';
 import type { VaultClient } from '../api/vault-client.ts';
-import { newId, openKey } from './datastore-codec.ts';
-import { openGroupKey } from './group-key-jobs.ts';
+import { newId, openKey, VaultFormatError } from './datastore-codec.ts';
 import { openShare, type ShareNode } from './share-codec.ts';
 import type { OpenedKeys } from './vault-keys.ts';
 
@@ -45,14 +50,19 @@ export async function acceptInvitation(
   keys: OpenedKeys,
 ): Promise<{ node: ShareNode; kind: 'folder' | 'item' }[]> {
   const accepted = await client.acceptMembership(invitation.membershipId);
-  const groupSecret = openGroupKey(
-    crypto,
-    accepted.secret_key,
-    accepted.secret_key_nonce,
-    accepted.secret_key_type,
-    invitation.publicKey,
-    keys,
-  );
+  let groupSecret: string;
+  try {
+    groupSecret = openGroupKey(
+      crypto,
+      { text: accepted.secret_key, nonce: accepted.secret_key_nonce },
+      accepted.secret_key_type,
+      invitation.publicKey,
+      keys,
+    );
+  } catch (error) {
+    if (error instanceof DecryptionError) throw new VaultFormatError('the key does not decrypt');
+    throw error;
+  }
   const openLabel = (text: string, nonce: string): string | undefined => {
     if (text === '' || nonce === '') return undefined;
     try {

@@ -1,3 +1,4 @@
+import type * as tls from 'node:tls';
 import { type Entry, Filter } from 'ldapts';
 import { bindAsService, type ConnectionSettings, type LdapTarget } from '../connection/connection.ts';
 import { readRootDse } from '../connection/root-dse.ts';
@@ -17,6 +18,7 @@ import {
   SAMPLE_SIZE,
 } from './directory-probes.ts';
 import { DirectoryReader } from './directory-reader.ts';
+import { summarise } from './network-probes.ts';
 import { failed, type StepOutcome, type StepRecorder, skipped, success } from './step-recorder.ts';
 import {
   attributeSpelling,
@@ -31,7 +33,7 @@ import {
   sharedUserObjectClasses,
   suggestGuidAttribute,
 } from './suggestions.ts';
-import { tlsWhereLdapExpected } from './transport-steps.ts';
+import { hostPort, tlsWhereLdapExpected } from './transport-steps.ts';
 import type { LdapEntry } from './types.ts';
 
 /** Everything the directory steps share once a URL answered. */
@@ -53,17 +55,22 @@ export interface DirectoryContext {
 const optional = <K extends string>(key: K, value: string | undefined) =>
   (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
 
-/** Node's answer for a certificate that chains to a trusted CA but does not name the host. */
-function isHostNameMismatch(error: unknown): boolean {
+/**
+ * Node's answer for a certificate that chains to a trusted CA but does not name the host; the
+ * error carries the certificate, so the message can say which names it does carry.
+ */
+function hostNameMismatch(error: unknown): { names: string[] } | undefined {
   for (
-    let current = error, depth = 0;
+    let current: unknown = error, depth = 0;
     current instanceof Error && depth < 4;
     current = current.cause, depth++
   ) {
-    const code = (current as { code?: unknown }).code;
-    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') return true;
+    const { code, cert } = current as { code?: unknown; cert?: tls.PeerCertificate };
+    if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') {
+      return { names: summarise(cert)?.names ?? [] };
+    }
   }
-  return false;
+  return undefined;
 }
 
 /** Opens the connection as a login does (StartTLS included) and binds as the service account. */
@@ -92,10 +99,14 @@ export async function checkServiceBind(context: DirectoryContext): Promise<Direc
 function explainConnectFailure(context: DirectoryContext, error: unknown): StepOutcome {
   const { prefix, target } = context;
   const mapped = toDirectoryError(error, { step: 'start-tls', url: target.url });
-  if (mapped.reason === 'tls-certificate-rejected' && isHostNameMismatch(error)) {
-    return failed(`StartTLS: the certificate is not valid for ${target.host} (${mapped.detail})`, {
+  const mismatch = mapped.reason === 'tls-certificate-rejected' ? hostNameMismatch(error) : undefined;
+  if (mismatch !== undefined) {
+    const name = mismatch.names.find((candidate) => !candidate.includes('*'));
+    const names = mismatch.names.length > 0 ? `: it names ${listForMessage(mismatch.names, 4)}` : '';
+    return failed(`StartTLS: the certificate is not valid for ${target.host}${names}`, {
       setting: `${prefix}LDAP_URL`,
       hint: 'a host-name mismatch, not an untrusted CA: connect by a name the certificate carries (its subjectAltName, or its CN when it has none)',
+      ...(name ? { suggestion: `ldap://${hostPort(name, target.port)}` } : {}),
     });
   }
   if (mapped.reason === 'tls-certificate-rejected') {

@@ -73,7 +73,8 @@ export type TlsOutcome =
   | { ok: true; protocol: string; certificate?: CertificateSummary }
   | (ProbeFailure & { certificate?: CertificateSummary });
 
-function summarise(certificate: tls.PeerCertificate | undefined): CertificateSummary | undefined {
+/** Who issued a peer certificate and which names it carries (its CN when it has no subjectAltName). */
+export function summarise(certificate: tls.PeerCertificate | undefined): CertificateSummary | undefined {
   if (!certificate || Object.keys(certificate).length === 0) return undefined;
   const dn = (fields: tls.Certificate | undefined) =>
     Object.entries(fields ?? {})

@@ -23,7 +23,8 @@ import type { LdapEntry } from './types.ts';
 
 const STANDARD_PORTS = { plain: 389, secure: 636 } as const;
 
-function hostPort(host: string, port: number): string {
+/** `host:port`, with an IPv6 address in brackets. */
+export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 

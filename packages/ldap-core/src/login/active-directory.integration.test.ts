@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { type LdapEntryInput, ldapEntrySchema, settingsSchema } from '@ldap-login/config-schema';
 import { Client } from 'ldapts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +85,25 @@ describe('ldap-core against a Samba AD DC', { timeout: 60_000 }, () => {
     const wrong = await failure(service().authenticate('gina@corp.test', 'not-the-password'));
     expect(wrong).toBeInstanceOf(InvalidCredentialsError);
     expect(wrong.reason).toBe('wrong-password');
+  });
+
+  it("the AD example's custom filter hides a disabled account's reason (user-not-found, not 533), as its comment says", async () => {
+    const example = readFileSync(
+      new URL('../../../config-schema/examples/settings.active-directory.yaml', import.meta.url),
+      'utf8',
+    );
+    const filter = /^\s*LDAP_CUSTOM_USER_FILTER: "([^"]+)"/m.exec(example)?.[1];
+    expect(filter).toBe('(!(userAccountControl:1.2.840.113556.1.4.803:=2))');
+    expect(example).toContain('the log says\n    # user-not-found instead of account-disabled (AD 533)');
+    const dn = await dc.createUser('fritz', PASSWORD);
+    await dc.disableUser(dn);
+    const filtered = await failure(
+      service({ LDAP_CUSTOM_USER_FILTER: filter }).authenticate('fritz@corp.test', PASSWORD),
+    );
+    expect(filtered).toBeInstanceOf(InvalidCredentialsError);
+    expect(filtered.reason).toBe('user-not-found');
+    const unfiltered = await failure(service().authenticate('fritz@corp.test', PASSWORD));
+    expect(unfiltered).toMatchObject({ reason: 'account-disabled', adSubCode: '533' });
   });
 
   it('logs in by the full userPrincipalName, and by CORP\\name where LDAP_NETBIOS_DOMAIN says CORP', async () => {
@@ -181,9 +203,63 @@ describe('ldap-core against a Samba AD DC', { timeout: 60_000 }, () => {
   it('reads the domain lockout threshold as the service account', async () => {
     await dc.setDomainLockoutThreshold(4);
     const policy = await service().domainLockoutPolicy('corp.test');
-    expect(policy?.threshold).toBe(4);
-    expect(policy?.source.toLowerCase()).toBe(dc.baseDn.toLowerCase());
+    expect(policy).toMatchObject({ threshold: 4 });
+    expect(policy !== 'unreadable' && policy?.source.toLowerCase()).toBe(dc.baseDn.toLowerCase());
     await dc.setDomainLockoutThreshold(0);
+  });
+
+  it('says when the service account cannot read the lockout threshold: domainLockoutPolicy and testldap', async () => {
+    await dc.setDomainLockoutThreshold(3);
+    const restore = await dc.denyAttributeRead(dc.baseDn, 'lockoutThreshold', dc.bindDn);
+    try {
+      expect(await service().domainLockoutPolicy('corp.test')).toBe('unreadable');
+      const result = await diagnose(
+        settingsSchema.parse({ AUTHENTICATION_METHODS: ['LDAP'], LDAP: [dc.ldapEntry()] }),
+        'gina@corp.test',
+        PASSWORD,
+      );
+      expect(result.ok).toBe(true);
+      const lockout = result.steps.find((step) => step.id === 'lockout');
+      expect(lockout?.status).toBe('skipped');
+      expect(lockout?.message).toContain(
+        'cannot read lockoutThreshold of DC=corp,DC=test as the service account',
+      );
+      expect(lockout?.message).toContain('(LOGIN_THROTTLE_USERNAME_FAILURES is 5)');
+      expect(lockout?.message).toContain(
+        "keep LOGIN_THROTTLE_USERNAME_FAILURES below the directory's threshold yourself",
+      );
+    } finally {
+      await restore();
+      await dc.setDomainLockoutThreshold(0);
+    }
+    // Put back: the service account reads it again.
+    expect(await service().domainLockoutPolicy('corp.test')).toMatchObject({ threshold: 0 });
+  });
+
+  it('maps a locked account (775) to account-locked, with the code, DN and URL', async () => {
+    const dn = await dc.createUser('lola', PASSWORD);
+    await dc.setDomainLockoutThreshold(3);
+    try {
+      // Three wrong binds sent straight to the DC (not through the guard) lock the account.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const client = new Client({ url: dc.ldapsUrl, tlsOptions: { ca: readFileSync(dc.caCertFile) } });
+        await expect(client.bind(dn, 'wrong-password')).rejects.toThrow(/data 52e/);
+        await client.unbind();
+      }
+      // With the threshold in place the guard would not send the bind at all (the count is at it);
+      // at 0 the account stays locked for the lockout duration and the DC answers the bind itself.
+      await dc.setDomainLockoutThreshold(0);
+      const locked = await failure(service().authenticate('lola@corp.test', PASSWORD));
+      expect(locked).toBeInstanceOf(AccountRestrictedError);
+      expect(locked.reason).toBe('account-locked');
+      expect(locked as AccountRestrictedError).toMatchObject({
+        adSubCode: '775',
+        userDn: dn,
+        url: dc.ldapsUrl,
+      });
+    } finally {
+      await dc.setDomainLockoutThreshold(0);
+    }
   });
 
   it('re-check: a user disabled in AD is refused without a bind', async () => {
@@ -235,8 +311,51 @@ describe('ldap-core against a Samba AD DC', { timeout: 60_000 }, () => {
         'gina@corp.test',
       );
       const bind = step(startTls, 'service-bind');
-      expect(bind).toMatchObject({ status: 'error', setting: 'LDAP[0].LDAP_URL' });
+      expect(bind).toMatchObject({
+        status: 'error',
+        setting: 'LDAP[0].LDAP_URL',
+        suggestion: 'ldap://localhost:389',
+      });
+      expect(bind.message).toContain(
+        'StartTLS: the certificate is not valid for 127.0.0.1: it names localhost',
+      );
       expect(bind.hint).toContain('host-name mismatch, not an untrusted CA');
+    });
+
+    it('blames the CA file, not the host name, for a certificate of another CA, on ldaps and on StartTLS', async () => {
+      const otherCa = join(mkdtempSync(join(tmpdir(), 'ad-other-ca-')), 'ca.pem');
+      execFileSync(
+        'openssl',
+        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1'].concat([
+          '-keyout',
+          `${otherCa}.key`,
+          '-out',
+          otherCa,
+          '-subj',
+          '/CN=another test CA',
+        ]),
+        { stdio: 'ignore' },
+      );
+      try {
+        const ldaps = step(await run({ LDAP_CA_CERT_FILE: otherCa }, 'gina@corp.test'), 'tls');
+        expect(ldaps).toMatchObject({ status: 'error', setting: 'LDAP[0].LDAP_CA_CERT_FILE' });
+        expect(ldaps.message).toContain('is not trusted');
+        expect(ldaps.hint).toContain('holds "CN=another test CA", not the CA that signed this certificate');
+        expect(`${ldaps.message} ${ldaps.hint}`).not.toContain('not valid for');
+
+        const startTls = step(
+          await run(
+            { LDAP_URL: [dc.ldapUrl], LDAP_START_TLS: true, LDAP_CA_CERT_FILE: otherCa },
+            'gina@corp.test',
+          ),
+          'service-bind',
+        );
+        expect(startTls).toMatchObject({ status: 'error', setting: 'LDAP[0].LDAP_CA_CERT_FILE' });
+        expect(startTls.message).toContain('is not trusted');
+        expect(`${startTls.message} ${startTls.hint}`).not.toContain('host-name mismatch');
+      } finally {
+        rmSync(dirname(otherCa), { recursive: true, force: true });
+      }
     });
 
     it('passes by host name over ldaps and StartTLS, by UPN, and reports the lockout threshold against the throttle', async () => {
@@ -250,6 +369,10 @@ describe('ldap-core against a Samba AD DC', { timeout: 60_000 }, () => {
           suggestion: '2',
         });
         expect(step(ldaps, 'lockout').message).toContain('lockoutThreshold 3');
+        expect(step(ldaps, 'lockout').message).toContain('(LOGIN_THROTTLE_USERNAME_FAILURES is 5)');
+        expect(step(ldaps, 'lockout').hint).toContain(
+          'warning: LOGIN_THROTTLE_USERNAME_FAILURES does not stay below the lockout threshold: set it to 2 or less',
+        );
         const below = await run({}, 'gina@corp.test', PASSWORD, { LOGIN_THROTTLE_USERNAME_FAILURES: 2 });
         expect(step(below, 'lockout').hint).toBeUndefined();
         const startTls = await run({ LDAP_URL: [dc.ldapUrl], LDAP_START_TLS: true }, 'gina@corp.test');

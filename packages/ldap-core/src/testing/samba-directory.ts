@@ -95,6 +95,12 @@ export interface SambaDirectory {
   denyAllLogonHours(dn: string): Promise<void>;
   /** Replaces the password, as an administrator's reset would. */
   setPassword(dn: string, password: string): Promise<void>;
+  /**
+   * Denies `trusteeDn` reading `attribute` of the entry at `dn` (an explicit deny ACE, as an
+   * administrator who locks a policy down would add); returns the function that puts the entry's
+   * security descriptor back as it was.
+   */
+  denyAttributeRead(dn: string, attribute: string, trusteeDn: string): Promise<() => Promise<void>>;
   /** Reads attributes of one entry as the Administrator (strings). */
   read(dn: string, attributes: string[]): Promise<Record<string, string[]>>;
   /** Runs `samba-tool` against this DC's database (for what LDAP does not do). */
@@ -376,6 +382,22 @@ function fileTime(date: Date): string {
   return (BigInt(date.getTime()) * 10_000n + 116_444_736_000_000_000n).toString();
 }
 
+/** `S-1-5-21-...` of a binary objectSid. */
+function sidString(sid: Buffer): string {
+  const subAuthorities: number[] = [];
+  for (let index = 0; index < sid[1]!; index++) subAuthorities.push(sid.readUInt32LE(8 + 4 * index));
+  return `S-${sid[0]}-${sid.readUIntBE(2, 6)}-${subAuthorities.join('-')}`;
+}
+
+/** The string form of a binary GUID (its first three fields little-endian). */
+function guidString(guid: Buffer): string {
+  const hex = (start: number, end: number, reverse: boolean) => {
+    const part = Buffer.from(guid.subarray(start, end));
+    return (reverse ? part.reverse() : part).toString('hex');
+  };
+  return [hex(0, 4, true), hex(4, 6, true), hex(6, 8, true), hex(8, 10, false), hex(10, 16, false)].join('-');
+}
+
 function unicodePassword(password: string): Buffer {
   return Buffer.from(`"${password}"`, 'utf16le');
 }
@@ -518,6 +540,28 @@ function sambaDirectory(dir: string, child: ChildProcess, releaseLock: () => voi
     denyAllLogonHours: (dn) => replace(dn, 'logonHours', [Buffer.alloc(21)]),
     setPassword: (dn, password) => replace(dn, 'unicodePwd', [unicodePassword(password)]),
     read: readOne,
+    async denyAttributeRead(dn, attribute, trusteeDn) {
+      const binary = (base: string, filter: string, name: string) =>
+        asAdmin(async (client) => {
+          const { searchEntries } = await client.search(base, {
+            scope: base === dn || base === trusteeDn ? 'base' : 'one',
+            filter,
+            attributes: [name],
+            explicitBufferAttributes: [name],
+          });
+          const value = searchEntries[0]?.[name];
+          if (!Buffer.isBuffer(value)) throw new Error(`no ${name} at ${base} (${filter})`);
+          return value;
+        });
+      const sid = sidString(await binary(trusteeDn, '(objectClass=*)', 'objectSid'));
+      const schemaDn = `CN=Schema,CN=Configuration,${BASE_DN}`;
+      const attributeGuid = guidString(
+        await binary(schemaDn, `(lDAPDisplayName=${attribute})`, 'schemaIDGUID'),
+      );
+      const saved = await binary(dn, '(objectClass=*)', 'nTSecurityDescriptor');
+      await this.sambaTool(['dsacl', 'set', `--objectdn=${dn}`, `--sddl=(OD;;RP;${attributeGuid};;${sid})`]);
+      return () => replace(dn, 'nTSecurityDescriptor', [saved]);
+    },
     async sambaTool(args) {
       const { stdout } = await execFileAsync('samba-tool', [...args, '-s', join(dir, 'etc', 'smb.conf')], {
         env: { ...process.env, PATH: SBIN_PATH },

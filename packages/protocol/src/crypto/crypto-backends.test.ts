@@ -78,6 +78,34 @@ describe.each([
     );
   });
 
+  it('opens to the text of the UTF-8 bytes, ASCII or not, and refuses bytes that are not UTF-8', () => {
+    const key = nacl.randomBytes(32);
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 64 }).map(utf8),
+          fc.uint8Array({ max: 0x7f, maxLength: 64 }),
+          fc.uint8Array({ maxLength: 64 }),
+        ),
+        (bytes) => {
+          const nonce = nacl.randomBytes(24);
+          const sealed = { text: toHex(nacl.secretbox(bytes, nonce, key)), nonce: toHex(nonce) };
+          let expected: string | undefined;
+          try {
+            expected = strict.decode(bytes);
+          } catch {
+            expected = undefined;
+          }
+          if (expected === undefined)
+            expect(() => crypto.secretboxOpen(sealed, key)).toThrow(DecryptionError);
+          else expect(crypto.secretboxOpen(sealed, key)).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('refuses tampered text, wrong keys, malformed hex and bad public keys with DecryptionError', () => {
     const key = nacl.randomBytes(32);
     const value = crypto.secretboxSeal('secret', key);

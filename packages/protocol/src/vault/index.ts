@@ -23,6 +23,13 @@ export {
   vaultId,
 } from './fields.ts';
 export {
+  type GroupKeyCrypto,
+  type MemberKeys,
+  type MissingGroupSecretRequest,
+  missingGroupSecretRequest,
+  openGroupKey,
+} from './group-key-job.ts';
+export {
   type CreateSecretRequest,
   createSecretReply,
   createSecretRequest,

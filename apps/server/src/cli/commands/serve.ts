@@ -53,9 +53,22 @@ export const serveCommand: Command = {
     const startLog = createLogger('info', { write: (line: string) => io.stderr(line) });
     const loaded = loadSettings(values.settings as string | undefined, io.env, io.cwd, { serving: true });
     if (!loaded.ok) {
-      for (const text of formatFindings(loaded.errors, loaded.location?.path)) {
-        startLog.fatal({ code: 'SETTINGS_INVALID', file: loaded.location?.path }, text);
-      }
+      // One line per finding: `msg` is check-settings' text (with the file), and the setting, its
+      // line and column are fields of their own for a log collector to index.
+      const file = loaded.location?.path;
+      const texts = formatFindings(loaded.errors, file);
+      loaded.errors.forEach((finding, index) => {
+        startLog.fatal(
+          {
+            code: 'SETTINGS_INVALID',
+            file,
+            ...(finding.path ? { setting: finding.path } : {}),
+            ...(finding.line !== undefined ? { line: finding.line } : {}),
+            ...(finding.column !== undefined ? { column: finding.column } : {}),
+          },
+          texts[index],
+        );
+      });
       startLog.fatal({ exitCode: EXIT.USAGE }, 'the server did not start: the settings are invalid');
       return EXIT.USAGE;
     }
