@@ -19,9 +19,10 @@ import {
   seedFloorVault,
   startFloorServer,
 } from './floor/floor-target.ts';
-import { HttpClient } from './http-client.ts';
+import { HttpClient, type RequestTiming } from './http-client.ts';
 import { measureLoad, runLoad, runOpenLoop } from './load-runner.ts';
-import { loopBreakdown, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
+import { stageBreakdown } from './login-stages.ts';
+import { loopBreakdown, runQueueWaitMs, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
 import {
   type AdCellRecord,
@@ -30,6 +31,7 @@ import {
   figureRatios,
   type RunDetail,
   type RunRecord,
+  stageLines,
   throughputRatiosOf,
 } from './report.ts';
 import { ldapsConnections, newConnections, type SambaCell, startSambaCell } from './samba-cell.ts';
@@ -82,6 +84,8 @@ export interface BenchOptions {
   serverLogLevel: 'debug' | 'info' | 'warn' | 'error';
   /** LDAP_POOL_SIZE for the product; undefined keeps its default. */
   poolSize?: number;
+  /** The open loop's logins per second instead of half the c=16 ldap cell's rate. */
+  openLoopRate?: number;
   /** Write a V8 CPU profile of the product server into this folder. */
   cpuProfileDir?: string;
   /** Measure another build of the server's `manage` CLI (to try a change before making it). */
@@ -265,21 +269,37 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         (run) => run.target === 'product-login' && run.transport === 'ldap' && run.concurrency === 16,
       );
       const maxRate = closed?.throughput ?? 0;
-      if (maxRate > 0) {
-        const rate = maxRate / 2;
-        log(`open loop: logins at ${Math.round(rate)}/s (half of the ${maxRate}/s measured at c=16 ldap)...`);
+      if (maxRate > 0 || options.openLoopRate !== undefined) {
+        const rate = options.openLoopRate ?? maxRate / 2;
+        log(
+          `open loop: logins at ${Math.round(rate)}/s (${options.openLoopRate === undefined ? 'half of' : 'fixed; c=16 ldap did'} ${maxRate}/s)...`,
+        );
         // The scrape resets the server's event-loop histogram, so the next one covers the cell.
         const loopBefore = await scrapeServerLoop(server.apiUrl);
         const ownLoop = watchOwnLoop();
         const cpuBefore = server.cpuMs();
+        const serverRunQueueBefore = runQueueWaitMs(server.pid);
+        const ownRunQueueBefore = runQueueWaitMs(process.pid);
+        // Each login's requests are timed (see login-stages.ts), by the sequence the loop gives it.
+        const requestTimings = new Map<number, RequestTiming[]>();
         const result = await runOpenLoop({
           ratePerSecond: rate,
           durationMs: options.cellMs,
           maxRequests: Math.ceil((rate * options.cellMs) / 1000),
-          operation: productLogin,
+          operation: async (sequence) => {
+            const { requests } = await productHttp.traced(() => productLogin(sequence));
+            requestTimings.set(sequence, requests);
+          },
           signal: interruption.signal,
         });
         const cpu = server.cpuMs() - cpuBefore;
+        const since = (before: number | null, after: number | null) =>
+          before === null || after === null ? null : after - before;
+        const runQueue = {
+          serverMs: since(serverRunQueueBefore, runQueueWaitMs(server.pid)),
+          ownMs: since(ownRunQueueBefore, runQueueWaitMs(process.pid)),
+          logins: result.requests,
+        };
         const own = ownLoop.stop();
         const breakdown = loopBreakdown(
           loopBefore,
@@ -288,6 +308,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           cpu,
           result.elapsedMs,
           loadavg()[0]!,
+          runQueue,
+        );
+        const stages = stageBreakdown(
+          result.answered.map((login) => ({
+            lagMs: login.lagMs,
+            latencyMs: login.latencyMs,
+            requests: requestTimings.get(login.sequence) ?? [],
+          })),
         );
         figures.open_loop = {
           max_rate_per_s: maxRate,
@@ -301,6 +329,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           send_lag_p99_ms: result.sendLagP99Ms,
           service_p99_ms: result.serviceP99Ms,
           ...breakdown,
+          ...stages,
           server_cpu_ms_per_request:
             result.requests > 0 ? Math.round((cpu / result.requests) * 1000) / 1000 : 0,
           error_samples: result.errorSamples,
@@ -315,6 +344,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             `server CPU ${breakdown.server_cpu_utilisation} of a core; load generator's loop delay p99 ` +
             `${breakdown.load_generator_loop_delay_p99_ms} ms (max ${breakdown.load_generator_loop_delay_max_ms}); load average ${breakdown.load_average}`,
         );
+        for (const line of stageLines(figures.open_loop)) log(line);
       }
     }
 

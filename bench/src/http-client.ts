@@ -4,6 +4,7 @@
  * half of what the global `fetch` (undici's WHATWG layer with web streams) costs per request, and
  * both product and peer are driven through it alike. Connections are kept alive and reused.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TransportResponse } from '@ldap-login/server/testing';
 import { Pool } from 'undici';
 
@@ -13,8 +14,20 @@ export interface HttpReply {
   body: string;
 }
 
+/** One request of a traced operation, in `performance.now()` milliseconds. */
+export interface RequestTiming {
+  path: string;
+  /** When the caller handed the request to the pool. */
+  startMs: number;
+  /** When the reply's body had arrived. */
+  endMs: number;
+  /** Requests the pool held back (no free connection) when this one was handed over. */
+  poolQueued: number;
+}
+
 export class HttpClient {
   private readonly pool: Pool;
+  private readonly traces = new AsyncLocalStorage<RequestTiming[]>();
 
   constructor(origin: string) {
     this.pool = new Pool(origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -26,13 +39,26 @@ export class HttpClient {
     headers: Record<string, string>,
     body?: string,
   ): Promise<HttpReply> {
+    const trace = this.traces.getStore();
+    const startMs = trace ? performance.now() : 0;
+    const stats = trace ? this.pool.stats : undefined;
+    const poolQueued = stats ? stats.pending + stats.queued : 0;
     const reply = await this.pool.request({
       method: method as 'GET',
       path,
       headers,
       ...(body === undefined ? {} : { body }),
     });
-    return { status: reply.statusCode, headers: reply.headers, body: await reply.body.text() };
+    const text = await reply.body.text();
+    trace?.push({ path, startMs, endMs: performance.now(), poolQueued });
+    return { status: reply.statusCode, headers: reply.headers, body: text };
+  }
+
+  /** Runs `operation` and returns, with its result, the timing of each request it made through this client. */
+  async traced<T>(operation: () => Promise<T>): Promise<{ result: T; requests: RequestTiming[] }> {
+    const requests: RequestTiming[] = [];
+    const result = await this.traces.run(requests, operation);
+    return { result, requests };
   }
 
   /**

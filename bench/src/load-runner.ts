@@ -176,6 +176,8 @@ export interface OpenLoopResult {
   sendLagP99Ms: number;
   /** p99 latency from each login's actual send (without the sender's lag). */
   serviceP99Ms: number;
+  /** Each answered request: its sequence, send lag and latency from its scheduled time, in ms. */
+  answered: { sequence: number; lagMs: number; latencyMs: number }[];
   errorSamples: string[];
 }
 
@@ -199,6 +201,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
   let errors = 0;
   let sent = 0;
   let maxSendLagMs = 0;
+  const answeredRequests: OpenLoopResult['answered'] = [];
   const pending: Promise<void>[] = [];
   const started = performance.now();
   while (sent < total && !options.signal?.aborted) {
@@ -220,6 +223,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
             const answered = performance.now();
             histogram.record(Math.max(1, Math.round((answered - scheduled) * 1e6)));
             serviceHistogram.record(Math.max(1, Math.round((answered - sentAt) * 1e6)));
+            answeredRequests.push({ sequence, lagMs: sentAt - scheduled, latencyMs: answered - scheduled });
           },
           (error: unknown) => {
             errors++;
@@ -242,6 +246,7 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     maxSendLagMs: Math.round(maxSendLagMs * 100) / 100,
     sendLagP99Ms: sent > 0 ? nsToMs(lagHistogram.percentile(99)) : 0,
     serviceP99Ms: requests > 0 ? nsToMs(serviceHistogram.percentile(99)) : 0,
+    answered: answeredRequests,
     errorSamples: [...errorSamples],
   };
 }

@@ -1,6 +1,13 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { loopBreakdown, parseServerLoopSample, watchOwnLoop } from './loop-delay.ts';
+import {
+  histogramDelta,
+  loopBreakdown,
+  parseServerLoopSample,
+  runQueueWaitMs,
+  type ServerLoopSample,
+  watchOwnLoop,
+} from './loop-delay.ts';
 
 describe('parseServerLoopSample', () => {
   it("reads the event-loop delay and GC of prom-client's default metrics, as the server exports them", async () => {
@@ -32,13 +39,59 @@ describe('parseServerLoopSample', () => {
       'ldap_login_nodejs_eventloop_lag_p99_seconds_total 99',
       'ldap_login_nodejs_eventloop_lag_max_seconds 0.031',
     ].join('\n');
-    expect(parseServerLoopSample(text)).toEqual({
+    expect(parseServerLoopSample(text)).toMatchObject({
       lagP99Ms: 3.5,
       lagMaxMs: 21,
       gcCount: 8,
       gcMs: 25,
       gcMajorMs: 5,
+      poolWaits: 0,
+      sqliteLockWaits: 0,
     });
+  });
+
+  it("reads the directory pool's and the SQLite lock's waits and the login handler's histogram", () => {
+    const text = (handlerBuckets: number[], count: number, waits: number) =>
+      [
+        `ldap_login_directory_pool_waits_total{domain="example.org",pool="service"} ${waits}`,
+        'ldap_login_directory_pool_waits_total{domain="example.org",pool="bind"} 1',
+        'ldap_login_directory_pool_wait_seconds_total{domain="example.org",pool="service"} 0.25',
+        'ldap_login_directory_pool_wait_seconds_total{domain="example.org",pool="bind"} 0.05',
+        'ldap_login_sqlite_lock_waits_total 3',
+        'ldap_login_sqlite_lock_wait_seconds_total 0.012',
+        ...[0.005, 0.01, 0.025, 0.05].map(
+          (le, index) =>
+            `ldap_login_login_duration_seconds_bucket{le="${le}",outcome="success"} ${handlerBuckets[index]}`,
+        ),
+        `ldap_login_login_duration_seconds_bucket{le="+Inf",outcome="success"} ${count}`,
+        'ldap_login_login_duration_seconds_bucket{le="0.005",outcome="failure"} 50',
+        `ldap_login_login_duration_seconds_sum{outcome="success"} ${count * 0.004}`,
+        `ldap_login_login_duration_seconds_count{outcome="success"} ${count}`,
+      ].join('\n');
+    const before = parseServerLoopSample(text([10, 10, 10, 10], 10, 2));
+    const after = parseServerLoopSample(text([80, 100, 109, 110], 110, 6));
+    expect(after).toMatchObject({ poolWaits: 7, poolWaitMs: 300, sqliteLockWaits: 3, sqliteLockWaitMs: 12 });
+    // 100 logins in between: 70 within 5 ms, 90 within 10, 99 within 25.
+    expect(histogramDelta(before.loginHandler, after.loginHandler)).toEqual({
+      count: 100,
+      mean_ms: 4,
+      p99_at_most_ms: 25,
+    });
+    expect(histogramDelta(after.loginHandler, after.loginHandler).p99_at_most_ms).toBeNull();
+  });
+});
+
+describe('runQueueWaitMs', () => {
+  it("reads this process's time waiting for a core, which only grows", () => {
+    const first = runQueueWaitMs(process.pid);
+    if (process.platform !== 'linux') {
+      expect(first).toBeNull();
+      return;
+    }
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect(runQueueWaitMs(process.pid)).toBeGreaterThanOrEqual(first!);
+    // No such process: nothing to read.
+    expect(runQueueWaitMs(2 ** 30)).toBeNull();
   });
 });
 
@@ -52,9 +105,29 @@ describe('loopBreakdown', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const ownDelay = own.stop();
     expect(ownDelay.maxMs).toBeGreaterThan(20);
-    const before = { lagP99Ms: 50, lagMaxMs: 60, gcCount: 10, gcMs: 100, gcMajorMs: 20 };
-    const after = { lagP99Ms: 2, lagMaxMs: 5, gcCount: 14, gcMs: 112.5, gcMajorMs: 20 };
-    expect(loopBreakdown(before, after, ownDelay, 600, 1000, 1.25)).toEqual({
+    const quiet = parseServerLoopSample('');
+    const before: ServerLoopSample = {
+      ...quiet,
+      lagP99Ms: 50,
+      lagMaxMs: 60,
+      gcCount: 10,
+      gcMs: 100,
+      gcMajorMs: 20,
+      poolWaits: 4,
+      poolWaitMs: 30,
+    };
+    const after: ServerLoopSample = {
+      ...quiet,
+      lagP99Ms: 2,
+      lagMaxMs: 5,
+      gcCount: 14,
+      gcMs: 112.5,
+      gcMajorMs: 20,
+      poolWaits: 9,
+      poolWaitMs: 42.5,
+    };
+    const runQueue = { serverMs: 120, ownMs: null, logins: 40 };
+    expect(loopBreakdown(before, after, ownDelay, 600, 1000, 1.25, runQueue)).toMatchObject({
       server_loop_delay_p99_ms: 2,
       server_loop_delay_max_ms: 5,
       server_gc_pauses: 4,
@@ -64,6 +137,12 @@ describe('loopBreakdown', () => {
       load_generator_loop_delay_p99_ms: ownDelay.p99Ms,
       load_generator_loop_delay_max_ms: ownDelay.maxMs,
       load_average: 1.25,
+      server_directory_pool_waits: 5,
+      server_directory_pool_wait_ms: 12.5,
+      server_sqlite_lock_waits: 0,
+      server_run_queue_wait_ms_per_login: 3,
+      load_generator_run_queue_wait_ms_per_login: null,
+      server_login_handler: { count: 0, mean_ms: 0, p99_at_most_ms: null },
     });
   });
 });

@@ -4,6 +4,7 @@
  * generator's own event-loop delay (this process). Latency counts from each login's scheduled send
  * time, so a stalled server loop, a long GC pause or a late sender each show up in the p99.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 const PREFIX = 'ldap_login_';
@@ -18,6 +19,58 @@ export interface ServerLoopSample {
   gcCount: number;
   gcMs: number;
   gcMajorMs: number;
+  /** Cumulative: logins that waited for a pooled directory connection, and how long in all (ms). */
+  poolWaits: number;
+  poolWaitMs: number;
+  /** Cumulative: statements and transactions that waited for the SQLite lock, and how long (ms). */
+  sqliteLockWaits: number;
+  sqliteLockWaitMs: number;
+  /** Cumulative histograms: the login handler (successful logins) and its directory request (search and bind). */
+  loginHandler: HistogramSample;
+  directoryAuthenticate: HistogramSample;
+}
+
+/** A Prometheus histogram's cumulative buckets (upper bound in seconds -> count), count and sum. */
+export interface HistogramSample {
+  buckets: Map<number, number>;
+  count: number;
+  sumS: number;
+}
+
+function histogramOf(text: string, name: string, labelMatch: string): HistogramSample {
+  const buckets = new Map<number, number>();
+  let count = 0;
+  let sumS = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || !line.includes(labelMatch)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!Number.isFinite(value)) continue;
+    if (line.startsWith(`${name}_bucket{`)) {
+      const le = /le="([^"]+)"/.exec(line)?.[1];
+      const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+      buckets.set(bound, (buckets.get(bound) ?? 0) + value);
+    } else if (line.startsWith(`${name}_count{`)) count += value;
+    else if (line.startsWith(`${name}_sum{`)) sumS += value;
+  }
+  return { buckets, count, sumS };
+}
+
+/** Mean and the bucket bound that holds the p99, of the observations between two samples (ms). */
+export function histogramDelta(
+  before: HistogramSample,
+  after: HistogramSample,
+): { count: number; mean_ms: number; p99_at_most_ms: number | null } {
+  const count = after.count - before.count;
+  if (count <= 0) return { count: 0, mean_ms: 0, p99_at_most_ms: null };
+  const bounds = [...after.buckets.keys()].sort((a, b) => a - b);
+  const bound = bounds.find(
+    (le) => (after.buckets.get(le) ?? 0) - (before.buckets.get(le) ?? 0) >= 0.99 * count,
+  );
+  return {
+    count,
+    mean_ms: Math.round(((after.sumS - before.sumS) / count) * 100_000) / 100,
+    p99_at_most_ms: bound === undefined || !Number.isFinite(bound) ? null : bound * 1000,
+  };
 }
 
 function metricValues(text: string, name: string): number[] {
@@ -50,6 +103,16 @@ export function parseServerLoopSample(text: string): ServerLoopSample {
     gcCount: sum(metricValues(text, `${PREFIX}nodejs_gc_duration_seconds_count`)),
     gcMs: sum(metricValues(text, `${PREFIX}nodejs_gc_duration_seconds_sum`)) * 1000,
     gcMajorMs: sum(major) * 1000,
+    poolWaits: sum(metricValues(text, `${PREFIX}directory_pool_waits_total`)),
+    poolWaitMs: sum(metricValues(text, `${PREFIX}directory_pool_wait_seconds_total`)) * 1000,
+    sqliteLockWaits: one('sqlite_lock_waits_total'),
+    sqliteLockWaitMs: one('sqlite_lock_wait_seconds_total') * 1000,
+    loginHandler: histogramOf(text, `${PREFIX}login_duration_seconds`, 'outcome="success"'),
+    directoryAuthenticate: histogramOf(
+      text,
+      `${PREFIX}directory_request_duration_seconds`,
+      'operation="authenticate"',
+    ),
   };
 }
 
@@ -71,8 +134,45 @@ export interface LoopBreakdown {
   /** This process's (the load generator's) event-loop delay during the cell. */
   load_generator_loop_delay_p99_ms: number;
   load_generator_loop_delay_max_ms: number;
+  /** Logins that waited for a pooled directory connection during the cell, and how long in all. */
+  server_directory_pool_waits: number;
+  server_directory_pool_wait_ms: number;
+  /** Statements and transactions that waited for the SQLite lock during the cell, and how long in all. */
+  server_sqlite_lock_waits: number;
+  server_sqlite_lock_wait_ms: number;
+  /** The server's own timing of the login handler and of its directory requests during the cell. */
+  server_login_handler: ReturnType<typeof histogramDelta>;
+  server_directory_authenticate: ReturnType<typeof histogramDelta>;
+  /**
+   * Milliseconds the server's and this process's threads were runnable but waited for a core during
+   * the cell, per login (null without Linux's schedstat): the share of the tail the machine's other
+   * work takes.
+   */
+  server_run_queue_wait_ms_per_login: number | null;
+  load_generator_run_queue_wait_ms_per_login: number | null;
   /** The machine's 1-minute load average at the end of the cell (2 cores here). */
   load_average: number;
+}
+
+/**
+ * Milliseconds the threads of process `pid` have spent runnable but waiting for a core, since they
+ * started (Linux's `/proc/PID/task/TID/schedstat`, second field); null where that is not readable.
+ * Threads that ended are not counted, so take the difference over a cell.
+ */
+export function runQueueWaitMs(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return Number.isFinite(ns) ? Math.round(ns / 1e4) / 100 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Watches this process's event loop (1 ms resolution) until `stop`. */
@@ -96,7 +196,14 @@ export function loopBreakdown(
   serverCpuMs: number,
   elapsedMs: number,
   loadAverage: number,
+  runQueue: { serverMs: number | null; ownMs: number | null; logins: number } = {
+    serverMs: null,
+    ownMs: null,
+    logins: 0,
+  },
 ): LoopBreakdown {
+  const perLogin = (ms: number | null) =>
+    ms === null || runQueue.logins === 0 ? null : Math.round((ms / runQueue.logins) * 100) / 100;
   const round = (value: number) => Math.round(value * 100) / 100;
   return {
     server_loop_delay_p99_ms: after.lagP99Ms,
@@ -107,6 +214,14 @@ export function loopBreakdown(
     server_cpu_utilisation: elapsedMs > 0 ? round(serverCpuMs / elapsedMs) : 0,
     load_generator_loop_delay_p99_ms: own.p99Ms,
     load_generator_loop_delay_max_ms: own.maxMs,
+    server_directory_pool_waits: after.poolWaits - before.poolWaits,
+    server_directory_pool_wait_ms: round(after.poolWaitMs - before.poolWaitMs),
+    server_sqlite_lock_waits: after.sqliteLockWaits - before.sqliteLockWaits,
+    server_sqlite_lock_wait_ms: round(after.sqliteLockWaitMs - before.sqliteLockWaitMs),
+    server_login_handler: histogramDelta(before.loginHandler, after.loginHandler),
+    server_directory_authenticate: histogramDelta(before.directoryAuthenticate, after.directoryAuthenticate),
+    server_run_queue_wait_ms_per_login: perLogin(runQueue.serverMs),
+    load_generator_run_queue_wait_ms_per_login: perLogin(runQueue.ownMs),
     load_average: loadAverage,
   };
 }

@@ -43,6 +43,12 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['--scale-sizes', '10,20'])).toThrow(OptionError);
   });
 
+  it("fixes the open loop's rate only when asked", () => {
+    expect(parseCommandLine([]).bench.openLoopRate).toBeUndefined();
+    expect(parseCommandLine(['--open-loop-rate', '40']).bench.openLoopRate).toBe(40);
+    expect(() => parseCommandLine(['--open-loop-rate', '0'])).toThrow(OptionError);
+  });
+
   it('refuses unknown targets, bad numbers and unknown options', () => {
     expect(() => parseCommandLine(['--targets', 'raw,ldapjs'])).toThrow(OptionError);
     expect(() => parseCommandLine(['--concurrency', '1,0'])).toThrow(OptionError);

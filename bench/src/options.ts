@@ -28,6 +28,8 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --server-log-level L    the product's LOG_LEVEL (default info, as shipped)
   --pool-size N           the product's LDAP_POOL_SIZE (default: the product's default)
   --cpu-prof DIR          write a V8 CPU profile of the product server into DIR
+  --open-loop-rate N      the open loop's logins per second (default: half of the c=16 ldap
+                          cell's rate; a fixed rate compares two runs at the same load)
   --skip LIST             leave parts out: floor,open-loop,vault,ad,scale,web (default: none)
   --vault-entries N       entries of the datastore the vault figures use (default 5000)
   --rss-vault-ops N       vault operations before the final memory figure (default 20000)
@@ -109,6 +111,7 @@ export function parseCommandLine(args: string[]): CommandLine {
       'directory-mode': { type: 'string' },
       'server-log-level': { type: 'string' },
       'pool-size': { type: 'string' },
+      'open-loop-rate': { type: 'string' },
       'cpu-prof': { type: 'string' },
       'server-script': { type: 'string' },
       skip: { type: 'string' },
@@ -166,6 +169,9 @@ export function parseCommandLine(args: string[]): CommandLine {
         'info',
       ),
       ...(poolSize === undefined ? {} : { poolSize: positiveInteger(poolSize, 'pool-size', 4) }),
+      ...(values['open-loop-rate'] === undefined
+        ? {}
+        : { openLoopRate: positiveInteger(values['open-loop-rate'], 'open-loop-rate', 1) }),
       ...(values['cpu-prof'] ? { cpuProfileDir: values['cpu-prof'] } : {}),
       ...(values['server-script'] ? { manageScript: values['server-script'] } : {}),
       parts: PARTS.filter((part) => !skipped.includes(part)),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stageBreakdown } from './login-stages.ts';
 import {
   type BenchReport,
   checkTargets,
@@ -73,6 +74,15 @@ const figures: FigureDetails = {
     load_generator_loop_delay_p99_ms: 2,
     load_generator_loop_delay_max_ms: 3,
     load_average: 1.5,
+    server_run_queue_wait_ms_per_login: 0.5,
+    load_generator_run_queue_wait_ms_per_login: 0.25,
+    server_directory_pool_waits: 3,
+    server_directory_pool_wait_ms: 4.5,
+    server_sqlite_lock_waits: 0,
+    server_sqlite_lock_wait_ms: 0,
+    server_login_handler: { count: 2000, mean_ms: 2.1, p99_at_most_ms: 10 },
+    server_directory_authenticate: { count: 2000, mean_ms: 1.2, p99_at_most_ms: 5 },
+    ...stageBreakdown([{ lagMs: 0.5, latencyMs: 12.5, requests: [] }]),
     server_cpu_ms_per_request: 0.8,
     error_samples: [],
   },

@@ -3,6 +3,7 @@
  * tools read them), plus details that explain the figures.
  */
 
+import type { LoginStages, StageBreakdown } from './login-stages.ts';
 import type { LoopBreakdown } from './loop-delay.ts';
 import type { ScaleResult } from './scale/scale-cells.ts';
 import type { TargetName, Transport } from './targets/target.ts';
@@ -76,21 +77,22 @@ export interface AdCellRecord {
 /** The measurements behind the ratios, by part of the run. */
 export interface FigureDetails {
   floor?: { login_cpu_ms: number; logins_per_s: number; errors: number; error_samples: string[] };
-  open_loop?: LoopBreakdown & {
-    /** p99 of the send lag, and p99 latency from the actual send (see load-runner.ts). */
-    send_lag_p99_ms: number;
-    service_p99_ms: number;
-    max_rate_per_s: number;
-    rate_per_s: number;
-    sent: number;
-    requests: number;
-    errors: number;
-    p50_ms: number;
-    p99_ms: number;
-    max_send_lag_ms: number;
-    server_cpu_ms_per_request: number;
-    error_samples: string[];
-  };
+  open_loop?: LoopBreakdown &
+    StageBreakdown & {
+      /** p99 of the send lag, and p99 latency from the actual send (see load-runner.ts). */
+      send_lag_p99_ms: number;
+      service_p99_ms: number;
+      max_rate_per_s: number;
+      rate_per_s: number;
+      sent: number;
+      requests: number;
+      errors: number;
+      p50_ms: number;
+      p99_ms: number;
+      max_send_lag_ms: number;
+      server_cpu_ms_per_request: number;
+      error_samples: string[];
+    };
   vault?: {
     entries: number;
     tree_bytes: number;
@@ -293,7 +295,7 @@ export function formatFigures(report: BenchReport): string[] {
   if (figures.open_loop) {
     const open = figures.open_loop;
     lines.push(
-      `open loop: ${open.rate_per_s} logins/s (half of ${open.max_rate_per_s}/s), ${open.requests} logins, ` +
+      `open loop: ${open.rate_per_s} logins/s (c=16 ldap did ${open.max_rate_per_s}/s), ${open.requests} logins, ` +
         `p50 ${open.p50_ms} ms, p99 ${open.p99_ms} ms, sender lag up to ${open.max_send_lag_ms} ms, errors ${open.errors}`,
     );
     lines.push(
@@ -303,6 +305,7 @@ export function formatFigures(report: BenchReport): string[] {
         `server CPU ${open.server_cpu_utilisation} of a core; load generator loop delay p99 ` +
         `${open.load_generator_loop_delay_p99_ms} ms (max ${open.load_generator_loop_delay_max_ms}); load average ${open.load_average}`,
     );
+    lines.push(...stageLines(open));
   }
   if (figures.vault) {
     const vault = figures.vault;
@@ -360,4 +363,23 @@ export function formatFigures(report: BenchReport): string[] {
     for (const note of notes) lines.push(`  ${note}`);
   }
   return lines;
+}
+
+/** Where the open loop's slowest logins waited: the load generator's stages and the server's. */
+export function stageLines(open: LoopBreakdown & StageBreakdown): string[] {
+  const stages = (figures: LoginStages) =>
+    `send lag ${figures.send_lag_ms}, login request ${figures.login_http_ms}, activate-token request ` +
+    `${figures.activate_http_ms}, other requests ${figures.other_http_ms}, load generator's work ` +
+    `${figures.client_work_ms} ms, client pool queue ${figures.client_pool_queued}`;
+  const timed = (label: string, figures: LoopBreakdown['server_login_handler']) =>
+    `${label} mean ${figures.mean_ms} ms, p99 <= ${figures.p99_at_most_ms ?? '-'} ms`;
+  return [
+    `  the slowest ${open.tail_logins} (${open.tail_latency_ms} ms on average): ${stages(open.tail_stages_ms)}`,
+    `  each stage's p99: ${stages(open.stage_p99_ms)}`,
+    `  server: ${timed('login handler', open.server_login_handler)}; ${timed('directory search+bind', open.server_directory_authenticate)}; ` +
+      `directory pool waits ${open.server_directory_pool_waits} (${open.server_directory_pool_wait_ms} ms); ` +
+      `SQLite lock waits ${open.server_sqlite_lock_waits} (${open.server_sqlite_lock_wait_ms} ms)`,
+    `  waiting for a core (run queue) per login: server ${open.server_run_queue_wait_ms_per_login ?? '-'} ms, ` +
+      `load generator ${open.load_generator_run_queue_wait_ms_per_login ?? '-'} ms`,
+  ];
 }

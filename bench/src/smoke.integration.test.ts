@@ -76,6 +76,11 @@ describe('npm run bench -- --smoke', () => {
     expect(figures.floor?.errors).toBe(0);
     expect(figures.open_loop?.requests).toBeGreaterThan(0);
     expect(figures.open_loop?.errors).toBe(0);
+    // Every run says where its tail is: the load generator's stages and the server's own timings.
+    expect(figures.open_loop?.tail_logins).toBeGreaterThan(0);
+    expect(figures.open_loop?.tail_stages_ms.login_http_ms).toBeGreaterThan(0);
+    expect(figures.open_loop?.server_login_handler.count).toBe(figures.open_loop?.requests);
+    expect(figures.open_loop?.server_directory_authenticate.count).toBe(figures.open_loop?.requests);
     expect(figures.vault).toMatchObject({ entries: 50, errors: 0 });
     expect(figures.vault?.reads_per_s).toBeGreaterThan(0);
     expect(figures.vault?.writes_per_s).toBeGreaterThan(0);

@@ -16,6 +16,7 @@ import { SecretKeyring } from './crypto/secret-key.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import { executorFor } from './db/executor.ts';
 import type { Database } from './db/schema.ts';
+import { sqliteLockWaits } from './db/sqlite-lock.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBodySize } from './http/body-limit.ts';
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = new PrometheusMetrics({
     activeSessions: () => countActiveSessions(deps.db, now()),
     poolStats: () => deps.directory.poolStats?.() ?? [],
+    sqliteLockWaits,
   });
   const directory = measuredDirectory(
     deps.directory,

@@ -6,6 +6,14 @@
  * with the other's transaction. A statement outside a transaction takes it without waiting when it
  * is free (the usual case), which is why it is not Kysely's own asynchronous mutex.
  */
+/** Waits for an SQLite lock in this process (one database per process), for the metrics. */
+const lockWaits = { waits: 0, waitMs: 0 };
+
+/** How often a statement or transaction waited for the lock, and how long in all, since start. */
+export function sqliteLockWaits(): { waits: number; waitMs: number } {
+  return { ...lockWaits };
+}
+
 export class SqliteLock {
   private held = false;
   private readonly waiting: (() => void)[] = [];
@@ -19,7 +27,14 @@ export class SqliteLock {
 
   acquire(): Promise<void> {
     if (this.tryAcquire()) return Promise.resolve();
-    return new Promise((resolve) => this.waiting.push(resolve));
+    const queued = performance.now();
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        lockWaits.waits += 1;
+        lockWaits.waitMs += performance.now() - queued;
+        resolve();
+      }),
+    );
   }
 
   /** Hands the lock to the next waiter, in arrival order, or frees it. */

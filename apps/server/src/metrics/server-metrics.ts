@@ -35,6 +35,8 @@ export interface ServerMetrics extends VaultMetrics {
 export interface MetricSources {
   activeSessions(): Promise<number>;
   poolStats(): DirectoryPoolStats[];
+  /** Waits for the SQLite connection's lock (none on PostgreSQL). */
+  sqliteLockWaits?(): { waits: number; waitMs: number };
 }
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
@@ -116,6 +118,44 @@ export class PrometheusMetrics implements ServerMetrics {
           this.set({ ...labels, state: 'leased' }, stats.open - stats.idle);
           this.set({ ...labels, state: 'waiting' }, stats.waiting);
         }
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}directory_pool_wait_seconds_total`,
+      help: 'Time logins waited for a pooled directory connection (all connections leased), by directory and pool.',
+      labelNames: ['domain', 'pool'],
+      registers,
+      collect() {
+        this.reset();
+        for (const stats of sources.poolStats())
+          this.set({ domain: stats.domain, pool: stats.pool }, stats.waitMs / 1000);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}directory_pool_waits_total`,
+      help: 'Leases of a pooled directory connection that had to wait for one, by directory and pool.',
+      labelNames: ['domain', 'pool'],
+      registers,
+      collect() {
+        this.reset();
+        for (const stats of sources.poolStats())
+          this.set({ domain: stats.domain, pool: stats.pool }, stats.waits);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}sqlite_lock_wait_seconds_total`,
+      help: 'Time statements and transactions waited for the SQLite connection (another transaction held it).',
+      registers,
+      collect() {
+        this.set((sources.sqliteLockWaits?.().waitMs ?? 0) / 1000);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}sqlite_lock_waits_total`,
+      help: 'Statements and transactions that waited for the SQLite connection.',
+      registers,
+      collect() {
+        this.set(sources.sqliteLockWaits?.().waits ?? 0);
       },
     });
     new Gauge({

@@ -129,6 +129,14 @@ describe('GET /server/metrics', () => {
       }),
     ).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'ldap_login_directory_pool_size', { domain: dir.domain, pool: 'bind' })).toBe(4);
+    // One login at a time never waits for a pooled connection, nor for the SQLite lock.
+    expect(
+      sample(text, 'ldap_login_directory_pool_waits_total', { domain: dir.domain, pool: 'service' }),
+    ).toBe(0);
+    expect(
+      sample(text, 'ldap_login_directory_pool_wait_seconds_total', { domain: dir.domain, pool: 'bind' }),
+    ).toBe(0);
+    expect(sample(text, 'ldap_login_sqlite_lock_waits_total', {})).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'ldap_login_directory_errors_total', { domain: dir.domain })).toBeUndefined();
   });
 

@@ -62,7 +62,16 @@ describe('ConnectionPool', () => {
     );
     expect(peak).toBe(2);
     expect(opened).toHaveLength(2);
-    expect(pool.stats).toEqual({ size: 2, open: 2, idle: 2, waiting: 0 });
+    expect(pool.stats).toMatchObject({ size: 2, open: 2, idle: 2, waiting: 0 });
+    // The eight beyond the size waited, each about one 5 ms lease or more.
+    expect(pool.stats.waits).toBe(8);
+    expect(pool.stats.waitMs).toBeGreaterThanOrEqual(8 * 4);
+  });
+
+  it('counts no wait while a connection is free', async () => {
+    const { pool } = fakePool(2);
+    for (let round = 0; round < 3; round += 1) await pool.use(async () => undefined);
+    expect(pool.stats).toMatchObject({ waits: 0, waitMs: 0 });
   });
 
   it('replaces a connection that died while idle', async () => {
@@ -137,7 +146,7 @@ describe('ConnectionPool', () => {
     const results = await Promise.allSettled(waiting);
     expect(results.every((result) => result.status === 'rejected')).toBe(true);
     expect(Date.now() - started).toBeLessThan(200);
-    expect(pool.stats).toEqual({ size: 1, open: 0, idle: 0, waiting: 0 });
+    expect(pool.stats).toMatchObject({ size: 1, open: 0, idle: 0, waiting: 0 });
   });
 
   it('closes idle connections, refuses waiters and closes leased ones when they return', async () => {
@@ -212,7 +221,7 @@ describe('ConnectionPool when idle connections share a fate', () => {
     expect(id).toBe(5);
     expect(calls).toBe(2);
     expect(opened.slice(0, 4).every((connection) => connection.closed)).toBe(true);
-    expect(pool.stats).toEqual({ size: 4, open: 1, idle: 1, waiting: 0 });
+    expect(pool.stats).toMatchObject({ size: 4, open: 1, idle: 1, waiting: 0 });
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ fault: 'lost', dropped: 3 });
   });

@@ -66,6 +66,10 @@ interface PoolStats {
   open: number;
   idle: number;
   waiting: number;
+  /** Leases that had to wait for a connection to come back, since the pool was made. */
+  waits: number;
+  /** Milliseconds those leases waited in all (how long logins queued for a connection). */
+  waitMs: number;
 }
 
 /** How often `use` runs its work when connections keep turning out dead. */
@@ -96,6 +100,8 @@ export class ConnectionPool<T> {
   private readonly waiters: Waiter<T>[] = [];
   private total = 0;
   private closed = false;
+  private waits = 0;
+  private waitMs = 0;
 
   constructor(size: number, hooks: PoolHooks<T>) {
     if (!Number.isInteger(size) || size < 1)
@@ -105,7 +111,14 @@ export class ConnectionPool<T> {
   }
 
   get stats(): PoolStats {
-    return { size: this.size, open: this.total, idle: this.idle.length, waiting: this.waiters.length };
+    return {
+      size: this.size,
+      open: this.total,
+      idle: this.idle.length,
+      waiting: this.waiters.length,
+      waits: this.waits,
+      waitMs: this.waitMs,
+    };
   }
 
   /**
@@ -119,7 +132,11 @@ export class ConnectionPool<T> {
     const idle = this.takeIdle();
     if (idle !== undefined) return idle;
     if (this.total < this.size) return this.openCounted();
-    return new Promise<T>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const queued = performance.now();
+    const connection = await new Promise<T>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.waits += 1;
+    this.waitMs += performance.now() - queued;
+    return connection;
   }
 
   /** Returns a leased connection; a connection that is no longer usable is closed instead. */
