@@ -25,7 +25,6 @@ import { apiCors } from './http/cors.ts';
 import { requireJsonBody } from './http/json-content-type.ts';
 import { presetHeaders, securityHeaderList, strictTransportSecurity } from './http/security-headers.ts';
 import type { ApiServices } from './http/services.ts';
-import { SplitRouter } from './http/split-router.ts';
 import { ServerLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { countActiveSessions } from './metrics/active-sessions.ts';
@@ -241,11 +240,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     throw new ApiError('NOT_FOUND');
   });
 
-  // The vault families whose route shapes RegExpRouter cannot express (see split-router.ts).
-  const app = new Hono<AppEnv>({
-    strict: false,
-    router: new SplitRouter(['secret', 'share', 'group'].map((family) => `${API_BASE_PATH}/${family}`)),
-  });
+  const app = new Hono<AppEnv>({ strict: false });
   // Every API reply is built through the context (routes, the 404 route, the error handler).
   const isApiPath = (path: string) => path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`);
   // HSTS only on https: the socket's own TLS, or a trusted proxy's X-Forwarded-Proto.
