@@ -53,6 +53,16 @@ export async function createEncryptedUserKeys(password: string): Promise<Encrypt
 export interface LoginOutcome {
   user: UserRow;
   created: boolean;
+  /** The account's row of login secrets as the login's transaction read it (none for a new account). */
+  loginSecrets: { row: LoginSecretsRow | undefined };
+}
+
+/** An administrator blocked the account (`manage users block`): the login wrote nothing. */
+export class AccountBlocked extends Error {
+  override readonly name = 'AccountBlocked';
+  constructor(readonly userId: string) {
+    super('USER_BLOCKED');
+  }
 }
 
 /** What a login stores beside the account, in the same transaction. */
@@ -67,7 +77,7 @@ type DirectoryFields = Pick<UserRow, 'username' | 'email' | 'user_dn' | 'groups_
 
 export type LoginSecretsRow = Selectable<UserLoginSecretsTable>;
 
-/** What a login reads about an account that exists, in one statement (see `findForLogin`). */
+/** What a login reads about an account that exists, in one statement (see `recordLogin`). */
 export interface AccountAtLogin {
   user: UserRow;
   /** An administrator blocked the account (`manage users block`). */
@@ -94,11 +104,8 @@ const userById = defineStatement((db, p: Placeholders<{ id: string }>) =>
   db.selectFrom('users').selectAll().where('id', '=', p.id),
 );
 
-const userByDirectoryId = defineStatement((db, p: Placeholders<{ domain: string; guid: string }>) =>
-  db.selectFrom('users').selectAll().where('ldap_domain', '=', p.domain).where('guid', '=', p.guid),
-);
-
-// Account, block and login secrets in one statement: every returning user's login reads all three.
+// Account, block and login secrets in one statement, in the login's transaction: every returning
+// user's login reads all three.
 const accountAtLogin = defineStatement(
   (db, p: Placeholders<{ domain: string; guid: string }>) =>
     db
@@ -199,26 +206,32 @@ export class AccountService {
     return (await this.executor.run(userById, { id })).rows[0];
   }
 
-  /** The account of a directory user, whether it is blocked, and its login secrets; undefined before its first login. */
-  async findForLogin(user: Pick<DirectoryUser, 'domain' | 'guid'>): Promise<AccountAtLogin | undefined> {
-    const { rows } = await this.executor.run(accountAtLogin, { domain: user.domain, guid: user.guid });
-    return rows[0] === undefined ? undefined : splitAccountAtLogin(rows[0]);
-  }
-
   /**
    * Brings the account in step with the directory (creating it on the first login) and stores the
    * new session, the login's audit event and `alsoInTransaction`'s writes in the same transaction,
-   * so a login is one commit. A returning user's login is one read and one transaction; the read
-   * is skipped when the caller passes what `findForLogin` returned (`known`).
+   * so a login is one commit. A returning user's login is one transaction: the account (with its
+   * block and its login secrets) is read in the transaction that writes the login, not in one of its
+   * own (every transaction of its own costs SQLite a round of file-lock system calls). A blocked
+   * account throws `AccountBlocked` and writes nothing. A first login reads nothing in that
+   * transaction, derives the keys outside any transaction (scrypt) and inserts in a second one.
    */
   async recordLogin(
     directoryUser: DirectoryUser,
     password: string,
     record: LoginRecord,
-    known?: { account: AccountAtLogin | undefined },
   ): Promise<LoginOutcome> {
-    const existing = known ? known.account?.user : await this.findByDirectoryId(this.executor, directoryUser);
-    if (existing) return { user: await this.refresh(existing, directoryUser, record), created: false };
+    const returning = await this.executor.transaction(async (tx): Promise<LoginOutcome | undefined> => {
+      const { rows } = await tx.run(accountAtLogin, {
+        domain: directoryUser.domain,
+        guid: directoryUser.guid,
+      });
+      if (rows[0] === undefined) return undefined;
+      const account = splitAccountAtLogin(rows[0]);
+      if (account.blocked) throw new AccountBlocked(account.user.id);
+      const user = await this.refresh(account.user, directoryUser, record, tx);
+      return { user, created: false, loginSecrets: { row: account.loginSecrets } };
+    });
+    if (returning) return returning;
 
     const keys = await createEncryptedUserKeys(password);
     const now = this.now();
@@ -239,19 +252,22 @@ export class AccountService {
         await replaceMemberships(tx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
         await reconcileForcedMemberships(tx, candidate.id, candidate.ldap_domain, directoryUser.groups, now);
         await this.storeLogin(tx, candidate, true, record);
-        return { user: candidate, created: true };
+        return { user: candidate, created: true, loginSecrets: { row: undefined } };
       }
       // Another request created the account between our read and our insert (two first logins at
       // once); on PostgreSQL its row is visible now that the insert waited for its commit.
-      const winner = await this.findByDirectoryId(tx, directoryUser);
-      if (!winner) throw new Error('the account that won the race is not visible');
-      return { user: await this.refresh(winner, directoryUser, record, tx), created: false };
+      const { rows } = await tx.run(accountAtLogin, {
+        domain: directoryUser.domain,
+        guid: directoryUser.guid,
+      });
+      if (rows[0] === undefined) throw new Error('the account that won the race is not visible');
+      const winner = splitAccountAtLogin(rows[0]);
+      // Blocked between the two transactions: an administrator's block wins, as at any login.
+      if (winner.blocked) throw new AccountBlocked(winner.user.id);
+      const user = await this.refresh(winner.user, directoryUser, record, tx);
+      return { user, created: false, loginSecrets: { row: winner.loginSecrets } };
     });
     return outcome;
-  }
-
-  private async findByDirectoryId(executor: Executor, user: DirectoryUser): Promise<UserRow | undefined> {
-    return (await executor.run(userByDirectoryId, { domain: user.domain, guid: user.guid })).rows[0];
   }
 
   private async storeLogin(
@@ -270,7 +286,7 @@ export class AccountService {
     user: UserRow,
     directoryUser: DirectoryUser,
     record: LoginRecord,
-    inTransaction?: Executor,
+    tx: Executor,
   ): Promise<UserRow> {
     const fingerprint = groupsFingerprint(directoryUser.groups);
     const updated: UserRow = {
@@ -287,33 +303,24 @@ export class AccountService {
       updated.username !== user.username ||
       updated.email !== user.email ||
       updated.user_dn !== user.user_dn;
-    const write = async (tx: Executor) => {
-      if (directoryChanged) {
-        await tx.run(updateFromDirectory, {
-          id: updated.id,
-          now: updated.last_login,
-          username: updated.username,
-          email: updated.email,
-          user_dn: updated.user_dn,
-          groups_fingerprint: updated.groups_fingerprint,
-        });
-      } else {
-        await tx.run(touchLastLogin, { id: updated.id, now: updated.last_login });
-      }
-      if (groupsChanged) {
-        await replaceMemberships(tx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
-      }
-      // Every login, not only when the groups changed: a mapping may have been added or removed.
-      await reconcileForcedMemberships(
-        tx,
-        user.id,
-        user.ldap_domain,
-        directoryUser.groups,
-        updated.last_login,
-      );
-      await this.storeLogin(tx, updated, false, record);
-    };
-    await (inTransaction ? write(inTransaction) : this.executor.transaction(write));
+    if (directoryChanged) {
+      await tx.run(updateFromDirectory, {
+        id: updated.id,
+        now: updated.last_login,
+        username: updated.username,
+        email: updated.email,
+        user_dn: updated.user_dn,
+        groups_fingerprint: updated.groups_fingerprint,
+      });
+    } else {
+      await tx.run(touchLastLogin, { id: updated.id, now: updated.last_login });
+    }
+    if (groupsChanged) {
+      await replaceMemberships(tx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
+    }
+    // Every login, not only when the groups changed: a mapping may have been added or removed.
+    await reconcileForcedMemberships(tx, user.id, user.ldap_domain, directoryUser.groups, updated.last_login);
+    await this.storeLogin(tx, updated, false, record);
     return updated;
   }
 

@@ -21,7 +21,7 @@ import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { z } from 'zod';
-import { type AccountAtLogin, canonicalUsername } from '../accounts/account-service.ts';
+import { AccountBlocked, canonicalUsername, type LoginOutcome } from '../accounts/account-service.ts';
 import type { DirectoryUser } from '../accounts/directory-port.ts';
 import { audit, auditRepeatedRefusal } from '../audit.ts';
 import type { AppEnv } from '../http/app-env.ts';
@@ -96,11 +96,8 @@ export async function handleLogin(
   });
 
   const start = performance.now();
-  let directoryUser: DirectoryUser;
-  let account: AccountAtLogin | undefined;
-  try {
-    ({ directoryUser, account } = await askDirectory(services, login, loginInfo.password ?? ''));
-  } catch (error) {
+  /** Answers a refused or failed attempt: the throttle's reservation, the log, the audit row. */
+  const refuse = async (error: unknown): Promise<never> => {
     const failure =
       error instanceof LoginRefused
         ? {
@@ -137,6 +134,12 @@ export async function handleLogin(
     });
     if (failure.isRefusal) await delayUntil(start, services.refusalFloorMs);
     throw failure.apiError;
+  };
+  let directoryUser: DirectoryUser;
+  try {
+    directoryUser = await askDirectory(services, login, loginInfo.password ?? '');
+  } catch (error) {
+    return refuse(error);
   }
 
   const durationSeconds = Math.min(
@@ -144,10 +147,10 @@ export async function handleLogin(
     settings.MAX_WEB_TOKEN_TIME_VALID,
   );
   const issued: { session?: CreatedSession } = {};
-  const { user: recorded, created } = await services.accounts.recordLogin(
-    directoryUser,
-    loginInfo.password ?? '',
-    {
+  let outcome: LoginOutcome;
+  try {
+    // The account is read in this transaction (a blocked one writes nothing and is refused here).
+    outcome = await services.accounts.recordLogin(directoryUser, loginInfo.password ?? '', {
       session: (userId) => {
         issued.session = services.sessions.buildSession({
           userId,
@@ -168,17 +171,20 @@ export async function handleLogin(
         at: services.now(),
       }),
       alsoInTransaction: (tx) => throttle.releaseAfterSuccess(tx, reservation),
-    },
-    { account },
-  );
+    });
+  } catch (error) {
+    if (!(error instanceof AccountBlocked)) throw error;
+    return refuse(new LoginRefused('USER_BLOCKED'));
+  }
+  const { user: recorded, created } = outcome;
   const { row: session, token } = issued.session!;
   // Server secrets (SPEC 11): the keys handed out open with the password the directory just accepted.
-  // The row was read with the account, unless another login created the account meanwhile.
+  // The row was read with the account, in the login's transaction.
   const user = await services.serverSecrets.afterLogin(
     recorded,
     loginInfo.password ?? '',
     loginInfo.authkey,
-    account || created ? { row: account?.loginSecrets } : undefined,
+    outcome.loginSecrets,
   );
   logger.info(
     { event: 'login', outcome: 'success', user: user.username, userId: user.id, created, clientAddress },
@@ -315,17 +321,15 @@ function qualifiedUsername(services: ApiServices, typed: string): { username: st
   return { username: qualified, known: true };
 }
 
-/** The directory's answer, and the account it belongs to (one read: the account, its block, its login secrets). */
+/** The directory's answer (the account is read with the login's writes, see `recordLogin`). */
 async function askDirectory(
   services: ApiServices,
   login: { username: string; known: boolean },
   password: string,
-): Promise<{ directoryUser: DirectoryUser; account: AccountAtLogin | undefined }> {
+): Promise<DirectoryUser> {
   if (password.trim() === '') throw new LoginRefused('EMPTY_PASSWORD');
   if (!login.known) throw new LoginRefused('UNKNOWN_DOMAIN');
   const directoryUser = await services.directory.authenticate(login.username, password);
   if (canonicalUsername(directoryUser) === '') throw new LoginRefused('EMPTY_USERNAME_FROM_DIRECTORY');
-  const account = await services.accounts.findForLogin(directoryUser);
-  if (account?.blocked) throw new LoginRefused('USER_BLOCKED');
-  return { directoryUser, account };
+  return directoryUser;
 }

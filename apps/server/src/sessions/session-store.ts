@@ -190,8 +190,9 @@ export class SessionStore {
     return rows[0] === undefined ? undefined : splitSessionAndUser(rows[0]);
   }
 
-  async activate(sessionId: string): Promise<boolean> {
-    return (await this.executor.run(activation, { id: sessionId })).changes === 1;
+  /** Activates an inactive live session (in `tx` when given); false when it ended or was activated. */
+  async activate(sessionId: string, tx: Executor = this.executor): Promise<boolean> {
+    return (await tx.run(activation, { id: sessionId })).changes === 1;
   }
 
   /** Ends one session of the user; false when the user has no such live session. */
