@@ -11,6 +11,7 @@ import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { type RunningChild, startChild } from './child-process.ts';
+import { MALLOC_ENV } from './malloc-env.ts';
 import { directoryUrl } from './targets/raw-target.ts';
 import { TRANSPORTS, type Transport } from './targets/target.ts';
 
@@ -110,7 +111,7 @@ export async function startProductServer(options: ProductServerOptions): Promise
       '0',
     ],
     // The server runs as the image runs it (docker/Dockerfile sets the same glibc tuning).
-    env: { ...withoutSettingsOverrides(process.env), MALLOC_MMAP_THRESHOLD_: '131072' },
+    env: { ...withoutSettingsOverrides(process.env), ...MALLOC_ENV },
     cwd: options.workDir,
     logFile,
     // The server's JSON log line "server listening" carries the URL.

@@ -13,6 +13,7 @@ import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { type BenchUser, userFor } from '../bench-users.ts';
 import { type RunningChild, startChild } from '../child-process.ts';
 import type { HttpClient } from '../http-client.ts';
+import { MALLOC_ENV } from '../malloc-env.ts';
 import { directoryUrl } from '../targets/raw-target.ts';
 import type { Transport } from '../targets/target.ts';
 import type { FloorConfig } from './floor-config.ts';
@@ -55,7 +56,7 @@ export async function startFloorServer(
     label: 'the floor program',
     nodeArgs: ['--import', 'tsx', FLOOR_SERVER, configFile],
     cwd: BENCH_PACKAGE_DIR,
-    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' },
+    env: { ...process.env, ...MALLOC_ENV },
     logFile: join(workDir, 'floor.log'),
     ready: /floor listening on (http:\/\/\S+)/,
   });

@@ -25,6 +25,7 @@ import { userFor } from '../bench-users.ts';
 import { startChild } from '../child-process.ts';
 import { HttpClient } from '../http-client.ts';
 import { measureLoad } from '../load-runner.ts';
+import { MALLOC_ENV } from '../malloc-env.ts';
 import { createBenchVault } from '../targets/vault-target.ts';
 import { FAKE_DOMAIN, fakeUsers } from './fake-users.ts';
 
@@ -61,7 +62,7 @@ const server = await startChild({
     'tsx',
     values['server-script'] ?? fileURLToPath(new URL('./fake-directory-server.ts', import.meta.url)),
   ],
-  env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072', SERVER_COST_USERS: String(userCount) },
+  env: { ...process.env, ...MALLOC_ENV, SERVER_COST_USERS: String(userCount) },
   logFile: join(workDir, 'server.log'),
   ready: /listening on (\S+)/,
 });
