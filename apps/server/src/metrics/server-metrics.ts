@@ -144,13 +144,32 @@ export class PrometheusMetrics implements ServerMetrics {
         this.set(await sources.activeSessions());
       },
     });
-    const byPool = (pick: (stats: DirectoryPoolStats) => number) => () =>
-      sources.poolStats().map((stats): Series => [{ domain: stats.domain, pool: stats.pool }, pick(stats)]);
-    const poolLabels = ['domain', 'pool'];
+    const poolMetric = (
+      kind: 'gauge' | 'counter',
+      name: string,
+      help: string,
+      pick: (stats: DirectoryPoolStats) => number,
+    ) =>
+      readAtScrape(kind, registers, {
+        name: `${PREFIX}${name}`,
+        help,
+        labelNames: ['domain', 'pool'],
+        read: () =>
+          sources.poolStats().map((stats) => [{ domain: stats.domain, pool: stats.pool }, pick(stats)]),
+      });
+    const sqliteLockCounter = (name: string, help: string, pick: (stats: SqliteLockStats) => number) =>
+      readAtScrape('counter', registers, {
+        name: `${PREFIX}${name}`,
+        help,
+        read: () => {
+          const stats = sources.sqliteLock?.();
+          return stats ? [[{}, pick(stats)]] : [];
+        },
+      });
     readAtScrape('gauge', registers, {
       name: `${PREFIX}directory_pool_connections`,
       help: 'Pooled directory connections by directory, pool (service searches, user binds) and state.',
-      labelNames: [...poolLabels, 'state'],
+      labelNames: ['domain', 'pool', 'state'],
       read: () =>
         sources.poolStats().flatMap((stats) =>
           Object.entries({
@@ -161,39 +180,35 @@ export class PrometheusMetrics implements ServerMetrics {
           }).map(([state, value]): Series => [{ domain: stats.domain, pool: stats.pool, state }, value]),
         ),
     });
-    readAtScrape('gauge', registers, {
-      name: `${PREFIX}directory_pool_size`,
-      help: 'Largest number of connections each pool opens.',
-      labelNames: poolLabels,
-      read: byPool((stats) => stats.size),
-    });
+    poolMetric(
+      'gauge',
+      'directory_pool_size',
+      'Largest number of connections each pool opens.',
+      (stats) => stats.size,
+    );
     // Waits only grow (since the pool was made or the process started): counters.
-    readAtScrape('counter', registers, {
-      name: `${PREFIX}directory_pool_waits_total`,
-      help: 'Leases of a pooled directory connection that had to wait for one, by directory and pool.',
-      labelNames: poolLabels,
-      read: byPool((stats) => stats.waits),
-    });
-    readAtScrape('counter', registers, {
-      name: `${PREFIX}directory_pool_wait_seconds_total`,
-      help: 'Time logins waited for a pooled directory connection (all connections leased), by directory and pool.',
-      labelNames: poolLabels,
-      read: byPool((stats) => stats.waitMs / 1000),
-    });
-    const sqliteLock = (pick: (stats: SqliteLockStats) => number) => () => {
-      const stats = sources.sqliteLock?.();
-      return stats ? [[{}, pick(stats)] satisfies Series] : [];
-    };
-    readAtScrape('counter', registers, {
-      name: `${PREFIX}sqlite_lock_waits_total`,
-      help: 'Statements and transactions that waited for the SQLite connection (another transaction held it).',
-      read: sqliteLock((stats) => stats.waits),
-    });
-    readAtScrape('counter', registers, {
-      name: `${PREFIX}sqlite_lock_wait_seconds_total`,
-      help: 'Time statements and transactions waited for the SQLite connection.',
-      read: sqliteLock((stats) => stats.waitMs / 1000),
-    });
+    poolMetric(
+      'counter',
+      'directory_pool_waits_total',
+      'Leases of a pooled directory connection that had to wait for one, by directory and pool.',
+      (stats) => stats.waits,
+    );
+    poolMetric(
+      'counter',
+      'directory_pool_wait_seconds_total',
+      'Time logins waited for a pooled directory connection (all connections leased), by directory and pool.',
+      (stats) => stats.waitMs / 1000,
+    );
+    sqliteLockCounter(
+      'sqlite_lock_waits_total',
+      'Statements and transactions that waited for the SQLite connection (another transaction held it).',
+      (stats) => stats.waits,
+    );
+    sqliteLockCounter(
+      'sqlite_lock_wait_seconds_total',
+      'Time statements and transactions waited for the SQLite connection.',
+      (stats) => stats.waitMs / 1000,
+    );
   }
 
   loginFinished(outcome: LoginOutcome, seconds: number): void {
