@@ -23,11 +23,20 @@ export interface RequestTiming {
   endMs: number;
   /** Requests the pool held back (no free connection) when this one was handed over. */
   poolQueued: number;
+  /** The request's tag (`x-bench-request`), by which the server's own timestamps are matched. */
+  tag: string;
 }
+
+/** The header a traced request carries, for the server's side of its timing (see request-timing/). */
+export const REQUEST_TAG_HEADER = 'x-bench-request';
+
+/** `performance.now()` of this process on the system's monotonic clock (`process.hrtime`), in ms. */
+export const HRTIME_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 
 export class HttpClient {
   private readonly pool: Pool;
   private readonly traces = new AsyncLocalStorage<RequestTiming[]>();
+  private tags = 0;
 
   constructor(origin: string) {
     this.pool = new Pool(origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -43,14 +52,15 @@ export class HttpClient {
     const startMs = trace ? performance.now() : 0;
     const stats = trace ? this.pool.stats : undefined;
     const poolQueued = stats ? stats.pending + stats.queued : 0;
+    const tag = trace ? String(++this.tags) : '';
     const reply = await this.pool.request({
       method: method as 'GET',
       path,
-      headers,
+      headers: trace ? { ...headers, [REQUEST_TAG_HEADER]: tag } : headers,
       ...(body === undefined ? {} : { body }),
     });
     const text = await reply.body.text();
-    trace?.push({ path, startMs, endMs: performance.now(), poolQueued });
+    trace?.push({ path, startMs, endMs: performance.now(), poolQueued, tag });
     return { status: reply.statusCode, headers: reply.headers, body: text };
   }
 

@@ -115,6 +115,25 @@ export interface FigureDetails {
   web?: WebSizes;
 }
 
+/** One warm-up before a target's first cell over a transport (see `warmUntilSteady`). */
+export interface WarmupRecord {
+  /** A target of the cells, or `floor`, `vault read`, ... */
+  target: string;
+  transport: Transport | null;
+  concurrency: number;
+  elapsed_ms: number;
+  requests: number;
+  errors: number;
+  /** Two consecutive windows agreed within the tolerance (false: the time bound ended it). */
+  steady: boolean;
+  /** CPU ms per request of its first and of its last window (of `window_ms`). */
+  first_cpu_ms_per_request: number;
+  last_cpu_ms_per_request: number;
+  window_ms: number;
+  /** Whose CPU: the process that answers, or the load generator (the raw target has no server). */
+  cpu_of: 'answering process' | 'load generator';
+}
+
 export interface BenchReport {
   runs: RunRecord[];
   ratios: Ratios;
@@ -128,6 +147,8 @@ export interface BenchReport {
   rss_vault_ops: number;
   peer_rss_mb_after: number;
   details: RunDetail[];
+  /** The warm-ups, in order: how long each took to reach steady state, and its last window. */
+  warmups: WarmupRecord[];
   figures: FigureDetails;
   environment: {
     mode: 'full' | 'smoke';
@@ -141,6 +162,11 @@ export interface BenchReport {
     cell_ms: number;
     warmup_ms: number;
     first_warmup_ms: number;
+    steady_max_ms: number;
+    steady_window_ms: number;
+    steady_tolerance: number;
+    steady_min_requests: number;
+    steady_total_ms: number;
     account_preparation_ms: number;
   };
 }
@@ -259,6 +285,11 @@ export function formatReport(report: BenchReport): string {
     );
   }
   lines.push('');
+  if (report.warmups.length > 0) {
+    lines.push("warm-ups to steady state (before each target's first cell over a transport):");
+    lines.push(...report.warmups.map(warmupLine));
+    lines.push('');
+  }
   lines.push(...formatFigures(report));
   lines.push(
     `server RSS: ${report.rss_mb_before} MB at start, ${report.rss_mb_after_accounts} MB after creating the accounts, ` +
@@ -278,6 +309,17 @@ export function formatReport(report: BenchReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** One warm-up: how long, how many requests, the CPU per request of its first and last windows. */
+export function warmupLine(warmup: WarmupRecord): string {
+  return (
+    `  ${pad(warmup.target, 14, true)}${pad(warmup.transport ?? '', 6, true)}c=${pad(warmup.concurrency, 3, true)}` +
+    `${(warmup.elapsed_ms / 1000).toFixed(1)} s, ${warmup.requests} requests, CPU ` +
+    `${warmup.first_cpu_ms_per_request} -> ${warmup.last_cpu_ms_per_request} ms/req (${warmup.cpu_of}), ` +
+    (warmup.steady ? 'steady' : 'not steady within the time bound') +
+    (warmup.errors > 0 ? `, ${warmup.errors} errors` : '')
+  );
 }
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
