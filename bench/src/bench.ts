@@ -19,7 +19,7 @@ import {
   seedFloorVault,
   startFloorServer,
 } from './floor/floor-target.ts';
-import { HttpClient, type RequestTiming } from './http-client.ts';
+import { HttpClient, type RequestTiming, watchUndici } from './http-client.ts';
 import { measureLoad, runLoad, runOpenLoop, warmUntilSteady } from './load-runner.ts';
 import { stageBreakdown } from './login-stages.ts';
 import { loopBreakdown, runQueueWaitMs, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
@@ -36,6 +36,8 @@ import {
   type WarmupRecord,
   warmupLine,
 } from './report.ts';
+import { collectServerTiming, startServerTiming } from './request-timing/server-timing.ts';
+import { tcpCounters, tcpCountersSince } from './request-timing/tcp-counters.ts';
 import { ldapsConnections, newConnections, type SambaCell, startSambaCell } from './samba-cell.ts';
 import type { ScaleSizes } from './scale/big-database.ts';
 import { runScaleCells, type ScaleResult } from './scale/scale-cells.ts';
@@ -198,6 +200,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
       ...(options.manageScript ? { manageScript: options.manageScript } : {}),
+      ...(has('open-loop') ? { requestTimingFile: join(workDir, 'request-timing.json') } : {}),
     });
     const rssBefore = server.rssMb();
     log(`  product server (pid ${server.pid}) at ${server.apiUrl}, RSS ${rssBefore} MB`);
@@ -349,8 +352,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const cpuBefore = server.cpuMs();
         const serverRunQueueBefore = runQueueWaitMs(server.pid);
         const ownRunQueueBefore = runQueueWaitMs(process.pid);
-        // Each login's requests are timed (see login-stages.ts), by the sequence the loop gives it.
+        // Each login's requests are timed (see login-stages.ts), by the sequence the loop gives it,
+        // and the server records when it received and answered each (request-timing/).
         const requestTimings = new Map<number, RequestTiming[]>();
+        startServerTiming(server.pid);
+        const undici = watchUndici();
+        const tcpBefore = tcpCounters();
         const result = await runOpenLoop({
           ratePerSecond: rate,
           durationMs: options.cellMs,
@@ -362,6 +369,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           signal: interruption.signal,
         });
         const cpu = server.cpuMs() - cpuBefore;
+        const tcp = tcpCountersSince(tcpBefore, tcpCounters());
+        const sends = undici.stop();
+        const serverTimings = await collectServerTiming(server.pid, join(workDir, 'request-timing.json'));
         const since = (before: number | null, after: number | null) =>
           before === null || after === null ? null : after - before;
         const runQueue = {
@@ -385,6 +395,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             latencyMs: login.latencyMs,
             requests: requestTimings.get(login.sequence) ?? [],
           })),
+          { server: serverTimings, sentAt: sends.sentAt },
         );
         figures.open_loop = {
           max_rate_per_s: maxRate,
@@ -399,6 +410,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           service_p99_ms: result.serviceP99Ms,
           ...breakdown,
           ...stages,
+          load_generator_connections_opened: sends.connectMs.length,
+          load_generator_connect_max_ms: Math.round(Math.max(0, ...sends.connectMs) * 100) / 100,
+          tcp_counters: tcp,
           server_cpu_ms_per_request:
             result.requests > 0 ? Math.round((cpu / result.requests) * 1000) / 1000 : 0,
           error_samples: result.errorSamples,

@@ -5,6 +5,7 @@
  * both product and peer are driven through it alike. Connections are kept alive and reused.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { TransportResponse } from '@ldap-login/server/testing';
 import { Pool } from 'undici';
 
@@ -102,4 +103,52 @@ export class HttpClient {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/** What undici did for the traced requests while watched (see `watchUndici`). */
+export interface UndiciWatch {
+  /** When undici wrote each tagged request's head to its socket (`performance.now()` ms), by tag. */
+  sentAt: Map<string, number>;
+  /** Connections undici opened, and how long each took from its start to connected (ms). */
+  connectMs: number[];
+}
+
+/**
+ * Watches undici's diagnostics channels (this process's HTTP client): when each tagged request
+ * was written to its socket, so that a request's way to the server splits into its wait in the
+ * load generator (the pool's queue, a connection being opened) and the rest; and the connections
+ * opened, with their time to connect. Only while watched: a subscriber costs every request.
+ */
+export function watchUndici(): { stop(): UndiciWatch } {
+  const sentAt = new Map<string, number>();
+  const connectMs: number[] = [];
+  const connecting = new Map<unknown, number>();
+  const tagPattern = new RegExp(`${REQUEST_TAG_HEADER}: ([^\\r]+)\\r`, 'i');
+  const onSend = (message: unknown) => {
+    const headers = (message as { headers?: unknown }).headers;
+    if (typeof headers !== 'string') return;
+    const tag = tagPattern.exec(headers)?.[1];
+    if (tag !== undefined) sentAt.set(tag, performance.now());
+  };
+  const onBeforeConnect = (message: unknown) => {
+    connecting.set((message as { connector?: unknown }).connector, performance.now());
+  };
+  const onConnected = (message: unknown) => {
+    const connector = (message as { connector?: unknown }).connector;
+    const started = connecting.get(connector);
+    if (started === undefined) return;
+    connecting.delete(connector);
+    connectMs.push(performance.now() - started);
+  };
+  subscribe('undici:client:sendHeaders', onSend);
+  subscribe('undici:client:beforeConnect', onBeforeConnect);
+  subscribe('undici:client:connected', onConnected);
+  return {
+    stop() {
+      unsubscribe('undici:client:sendHeaders', onSend);
+      unsubscribe('undici:client:beforeConnect', onBeforeConnect);
+      unsubscribe('undici:client:connected', onConnected);
+      return { sentAt, connectMs };
+    },
+  };
 }

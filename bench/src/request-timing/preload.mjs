@@ -17,13 +17,14 @@ import { writeFileSync } from 'node:fs';
 const HEADER = 'x-bench-request';
 const MAX_RECORDS = 100_000;
 const file = process.env.BENCH_REQUEST_TIMING_FILE;
+const accepted = dc.channel('net.server.socket');
 const start = dc.channel('http.server.request.start');
 const finish = dc.channel('http.server.response.finish');
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 /** @type {Map<object, {id: string, received: number, head: number, finished: number, socketRequest: number}>} */
 const open = new Map();
 const records = [];
-/** Requests each socket has carried (a keep-alive connection's first request is 1). */
+/** Requests each connection accepted while on has carried (its first request is 1; 0: older). */
 const perSocket = new WeakMap();
 let on = false;
 
@@ -38,8 +39,9 @@ function tagOf(rawHeaders) {
 
 function onStart({ request, response, socket }) {
   const received = now();
-  const socketRequest = (perSocket.get(socket) ?? 0) + 1;
-  perSocket.set(socket, socketRequest);
+  const before = perSocket.get(socket);
+  const socketRequest = before === undefined ? 0 : before + 1;
+  if (before !== undefined) perSocket.set(socket, socketRequest);
   const id = tagOf(request.rawHeaders);
   if (id === undefined) return;
   const record = { id, received, head: 0, finished: 0, socketRequest };
@@ -49,6 +51,10 @@ function onStart({ request, response, socket }) {
     return writeHead.apply(this, args);
   };
   open.set(response, record);
+}
+
+function onAccepted({ socket }) {
+  perSocket.set(socket, 0);
 }
 
 function onFinish({ response }) {
@@ -63,11 +69,13 @@ function onFinish({ response }) {
 process.on('SIGUSR2', () => {
   if (!on) {
     records.length = 0;
+    accepted.subscribe(onAccepted);
     start.subscribe(onStart);
     finish.subscribe(onFinish);
     on = true;
     return;
   }
+  accepted.unsubscribe(onAccepted);
   start.unsubscribe(onStart);
   finish.unsubscribe(onFinish);
   on = false;

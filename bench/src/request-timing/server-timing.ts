@@ -6,6 +6,8 @@
  * request's time splits into: on its way to the server (undici, the kernel, the server's event loop
  * before it read the socket), in the server (middleware, handler, its awaits), writing the reply,
  * and on its way back (the kernel, undici, the load generator's event loop).
+
+Node's `process.hrtime` is the system's monotonic clock, the same in every process of a machine.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,32 +24,45 @@ export interface ServerTiming {
   received: number;
   head: number;
   finished: number;
-  /** 1 for a connection's first request. */
+  /** 1 for a connection's first request; 0 on a connection accepted before the recording began. */
   socketRequest: number;
 }
 
 /** One request's time, split where the server saw it (ms). */
 export interface RequestSegments {
-  /** From the hand-over to undici's pool to Node's parser handing it to the server's app. */
+  /**
+   * From the hand-over to undici's pool to undici writing the request to a socket: the pool's
+   * queue and, for a request on a new connection, the connect (0 when not watched).
+   */
+  in_load_generator_ms: number;
+  /** From there to Node's parser handing it to the server's app (the kernel, the server's loop). */
   to_server_ms: number;
   /** From there to the reply's head (middleware, handler, what it awaited). */
   in_server_ms: number;
-  /** From the reply's head to its last byte handed to the kernel. */
-  reply_write_ms: number;
-  /** From there to the reply's last byte read by the load generator. */
+  /**
+   * From the reply's head (the app writes head and body in the same turn) to its last byte read
+   * by the load generator: the kernel, undici, the load generator's event loop.
+   */
   to_client_ms: number;
+  /**
+   * From the reply's head to the server's event loop running the write's completion (informative:
+   * it overlaps `to_client_ms`, and is long when the server's loop is busy with other requests).
+   */
+  reply_done_ms: number;
   /** The request was its connection's first (undici opened a connection for it). */
   new_connection: number;
 }
 
-export function segmentsOf(client: RequestTiming, server: ServerTiming): RequestSegments {
+export function segmentsOf(client: RequestTiming, server: ServerTiming, sentAtMs?: number): RequestSegments {
   const start = client.startMs + HRTIME_OFFSET_MS;
+  const sent = (sentAtMs ?? client.startMs) + HRTIME_OFFSET_MS;
   const end = client.endMs + HRTIME_OFFSET_MS;
   return {
-    to_server_ms: server.received - start,
+    in_load_generator_ms: sent - start,
+    to_server_ms: server.received - sent,
     in_server_ms: server.head - server.received,
-    reply_write_ms: server.finished - server.head,
-    to_client_ms: end - server.finished,
+    to_client_ms: end - server.head,
+    reply_done_ms: server.finished - server.head,
     new_connection: server.socketRequest === 1 ? 1 : 0,
   };
 }
