@@ -5,7 +5,12 @@
  * time, so a stalled server loop, a long GC pause or a late sender each show up in the p99.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { type IntervalHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import {
+  constants,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+} from 'node:perf_hooks';
 
 const PREFIX = 'ldap_login_';
 /** prom-client samples the loop every 10 ms; its histogram holds the whole interval. */
@@ -138,6 +143,8 @@ export interface LoopBreakdown {
   load_generator_gc_pauses: number;
   load_generator_gc_ms: number;
   load_generator_gc_max_ms: number;
+  load_generator_gc_major_pauses: number;
+  load_generator_gc_major_ms: number;
   /** Logins that waited for a pooled directory connection during the cell, and how long in all. */
   server_directory_pool_waits: number;
   server_directory_pool_wait_ms: number;
@@ -186,6 +193,9 @@ export interface OwnLoop {
   gcPauses?: number;
   gcMs?: number;
   gcMaxMs?: number;
+  /** Of those, the major ones (mark-compact): pauses and their total (ms). */
+  gcMajorPauses?: number;
+  gcMajorMs?: number;
 }
 
 /** Watches this process's event loop (1 ms resolution) and its garbage collection until `stop`. */
@@ -195,11 +205,17 @@ export function watchOwnLoop(): { stop(): OwnLoop } {
   let gcPauses = 0;
   let gcMs = 0;
   let gcMaxMs = 0;
+  let gcMajorPauses = 0;
+  let gcMajorMs = 0;
   const gc = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcPauses++;
       gcMs += entry.duration;
       gcMaxMs = Math.max(gcMaxMs, entry.duration);
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gcMajorPauses++;
+        gcMajorMs += entry.duration;
+      }
     }
   });
   gc.observe({ entryTypes: ['gc'] });
@@ -216,6 +232,8 @@ export function watchOwnLoop(): { stop(): OwnLoop } {
         gcPauses,
         gcMs: round(gcMs),
         gcMaxMs: round(gcMaxMs),
+        gcMajorPauses,
+        gcMajorMs: round(gcMajorMs),
       };
     },
   };
@@ -249,6 +267,8 @@ export function loopBreakdown(
     load_generator_gc_pauses: own.gcPauses ?? 0,
     load_generator_gc_ms: own.gcMs ?? 0,
     load_generator_gc_max_ms: own.gcMaxMs ?? 0,
+    load_generator_gc_major_pauses: own.gcMajorPauses ?? 0,
+    load_generator_gc_major_ms: own.gcMajorMs ?? 0,
     server_directory_pool_waits: after.poolWaits - before.poolWaits,
     server_directory_pool_wait_ms: round(after.poolWaitMs - before.poolWaitMs),
     server_sqlite_lock_waits: after.sqliteLockWaits - before.sqliteLockWaits,

@@ -76,6 +76,8 @@ const figures: FigureDetails = {
     load_generator_gc_pauses: 5,
     load_generator_gc_ms: 6.5,
     load_generator_gc_max_ms: 2,
+    load_generator_gc_major_pauses: 0,
+    load_generator_gc_major_ms: 0,
     load_average: 1.5,
     server_run_queue_wait_ms_per_login: 0.5,
     load_generator_run_queue_wait_ms_per_login: 0.25,

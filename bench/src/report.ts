@@ -430,7 +430,8 @@ export function stageLines(open: NonNullable<FigureDetails['open_loop']>): strin
       `SQLite lock waits ${open.server_sqlite_lock_waits} (${open.server_sqlite_lock_wait_ms} ms)`,
     `  waiting for a core (run queue) per login: server ${open.server_run_queue_wait_ms_per_login ?? '-'} ms, ` +
       `load generator ${open.load_generator_run_queue_wait_ms_per_login ?? '-'} ms; load generator's GC ` +
-      `${open.load_generator_gc_pauses} pauses, ${open.load_generator_gc_ms} ms (longest ${open.load_generator_gc_max_ms})`,
+      `${open.load_generator_gc_pauses} pauses, ${open.load_generator_gc_ms} ms (longest ${open.load_generator_gc_max_ms}; ` +
+      `major ${open.load_generator_gc_major_pauses}, ${open.load_generator_gc_major_ms} ms)`,
     ...serverSplitLines(open),
     `  undici opened ${open.load_generator_connections_opened ?? '-'} connections (longest connect ` +
       `${open.load_generator_connect_max_ms ?? '-'} ms); TCP counters during the cell (whole machine): ${
