@@ -239,6 +239,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const runs: RunRecord[] = [];
     const details: RunDetail[] = [];
     const warmups: WarmupRecord[] = [];
+    // One per target and transport, and the floor's.
+    const plannedWarmups = targets.length * options.transports.length + (floor ? 1 : 0);
     const warmedTargets = new Set<string>();
     let warmupSpentMs = 0;
     const warmUp = async (
@@ -259,9 +261,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         tolerance: options.steadyTolerance,
         minMs: options.firstWarmupMs,
         minRequests: first ? options.steadyMinRequests : 0,
+        // At most twice an even share of what is left of the total, so that on a busy machine the
+        // first warm-ups do not leave the last ones (the floor's) their minimum only.
         maxMs: Math.min(
           options.steadyMaxMs,
-          Math.max(options.firstWarmupMs, options.steadyTotalMs - warmupSpentMs),
+          Math.max(
+            options.firstWarmupMs,
+            (2 * (options.steadyTotalMs - warmupSpentMs)) / Math.max(1, plannedWarmups - warmups.length),
+          ),
         ),
         signal: interruption.signal,
       });

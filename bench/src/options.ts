@@ -26,7 +26,8 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --steady-window-ms N    of the last N ms (default 2000) and of the N ms before agree
   --steady-tolerance P    within P percent (default 5), and a target's first warm-up has
   --steady-min-requests N made N requests (default 5000)
-  --steady-total-s N      all warm-ups together at most N s (default 100), then N ms each
+  --steady-total-s N      all warm-ups together about N s at most (default 100): each takes
+                          at most twice an even share of what is left
   --rss-logins N          logins before the final memory figure (default 20000)
   --budget-s N            time budget of the whole run; the logins towards --rss-logins stop
                           when it is spent (default 290)
