@@ -124,11 +124,6 @@ const WARMUP_CONCURRENCY = 16;
 /** Print every warm-up window's CPU per request (to choose the window and tolerance). */
 const DEBUG_WARMUP = process.env.BENCH_DEBUG_WARMUP === '1';
 
-/** A full GC of this process when Node was started with `--expose-gc`; nothing otherwise. */
-function collectOwnGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
 /** Bounds of the loops that are not cells: account creation and session setup. */
 const PREPARE_TIMEOUT_MS = 180_000;
 /** The vault operations before the memory figure run this long even when the budget is spent. */
@@ -358,9 +353,6 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         log(
           `open loop: logins at ${Math.round(rate)}/s (${options.openLoopRate === undefined ? 'half of' : 'fixed; c=16 ldap did'} ${maxRate}/s)...`,
         );
-        // The load generator's own full GC now rather than during the cell (with --expose-gc, as
-        // `npm run bench` runs it): a mark-compact of its heap stops every login in flight.
-        collectOwnGarbage();
         // The scrape resets the server's event-loop histogram, so the next one covers the cell.
         const loopBefore = await scrapeServerLoop(server.apiUrl);
         const ownLoop = watchOwnLoop();

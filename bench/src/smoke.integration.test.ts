@@ -34,17 +34,7 @@ function runSmoke(out: string): Promise<{ code: number; stdout: string; stderr: 
     execFile(
       process.execPath,
       // Its own cache folder: the private PostgreSQL of another run may hold the default one.
-      [
-        '--expose-gc',
-        '--import',
-        'tsx',
-        MAIN,
-        '--smoke',
-        '--out',
-        out,
-        '--cache-dir',
-        join(workDir, 'cache'),
-      ],
+      ['--import', 'tsx', MAIN, '--smoke', '--out', out, '--cache-dir', join(workDir, 'cache')],
       // About 60-90 s with the web vault cell's Chromium; the bound leaves room for a machine
       // loaded by other work (250 s seen at a load average of 20 on 2 cores).
       { cwd: BENCH_DIR, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 },
