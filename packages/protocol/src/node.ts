@@ -2,6 +2,6 @@
 export {
   MAX_CONCURRENT_SCRYPT,
   scryptLoad,
-  secretboxOpenBytes,
+  secretboxOpenInPlace,
   sodiumCrypto,
 } from './crypto/sodium-crypto.ts';
