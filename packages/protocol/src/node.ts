@@ -1,6 +1,7 @@
 /** Node-only entry: the libsodium (sodium-native) backend of the crypto interface. */
 export {
   MAX_CONCURRENT_SCRYPT,
+  plaintextText,
   scryptLoad,
   secretboxOpenInPlace,
   sodiumCrypto,

@@ -5,11 +5,12 @@
  * absent body counts as `{}`. Anything else is a clear 400, never a 500.
  */
 import { ApiError, DecryptionError, encryptedSchema } from '@ldap-login/protocol';
-import { secretboxOpenInPlace, sodiumCrypto } from '@ldap-login/protocol/node';
+import { plaintextText, secretboxOpenInPlace, sodiumCrypto } from '@ldap-login/protocol/node';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppEnv } from './app-env.ts';
+import { flatJsonObject, skipWhitespace } from './flat-json.ts';
 import { requestBodyBytes } from './request-body.ts';
 
 type Validated<S extends z.ZodType> = MiddlewareHandler<
@@ -53,21 +54,23 @@ export async function readEncryptedJson<S extends z.ZodType>(
 ): Promise<z.output<S>> {
   const body = await requestBodyBytes(c);
   if (isJsonWhitespace(body, 0, body.length)) return validated(schema, {});
+  let value: unknown;
   try {
-    return validated(schema, JSON.parse(openedText(body, c)));
+    value = openedValue(body, c);
   } catch (error) {
     if (error instanceof DecryptionError || error instanceof SyntaxError) {
       throw new ApiError('REQUEST_CANNOT_BE_DECRYPTED', error.message);
     }
     throw error;
   }
+  return validated(schema, value);
 }
 
-/** The text sealed in the envelope the body is (an absent one is `{}`). */
-function openedText(body: Buffer, c: Context<AppEnv>): string {
+/** The JSON value sealed in the envelope the body is (an absent one is `{}`). */
+function openedValue(body: Buffer, c: Context<AppEnv>): unknown {
   const known = openedBodies.get(body);
-  if (typeof known === 'string') return known;
-  if (known !== undefined) throw known;
+  if (known?.ok === true) return known.value;
+  if (known) throw known.error;
   const sealed = plainEnvelope(body);
   if (sealed) {
     try {
@@ -76,23 +79,24 @@ function openedText(body: Buffer, c: Context<AppEnv>): string {
       // Hex in the plain form that Node cannot decode: the general way's answer to it, whatever
       // the character (JSON.parse or `encryptedSchema` refuses it there).
       if (!ciphertext || !nonce) throw notAnEnvelope();
-      const text = secretboxOpenInPlace(ciphertext, nonce, sessionKeyOf(c));
-      openedBodies.set(body, text);
-      return text;
+      const plain = secretboxOpenInPlace(ciphertext, nonce, sessionKeyOf(c));
+      const value = flatJsonObject(plain) ?? JSON.parse(plaintextText(plain));
+      openedBodies.set(body, { ok: true, value });
+      return value;
     } catch (error) {
-      openedBodies.set(body, error);
+      openedBodies.set(body, { ok: false, error });
       throw error;
     }
   }
   const raw = body.toString('utf8');
-  if (raw.trim() === '') return '{}';
+  if (raw.trim() === '') return {};
   let envelope: z.infer<typeof encryptedSchema>;
   try {
     envelope = encryptedSchema.parse(JSON.parse(raw));
   } catch {
     throw notAnEnvelope();
   }
-  return sodiumCrypto.secretboxOpen(envelope, sessionKeyOf(c));
+  return JSON.parse(sodiumCrypto.secretboxOpen(envelope, sessionKeyOf(c)));
 }
 
 const QUOTE = 0x22;
@@ -106,19 +110,14 @@ function isJsonWhitespace(body: Buffer, start: number, end: number): boolean {
   return true;
 }
 
-function skipWhitespace(body: Buffer, index: number): number {
-  while (index < body.length && isJsonWhitespace(body, index, index + 1)) index++;
-  return index;
-}
-
 const notAnEnvelope = () =>
   new ApiError('INVALID_REQUEST', 'authenticated body is not an encrypted {text, nonce}');
 
 /**
- * What opening the bodies decoded in place gave (the text, or the error thrown): their bytes no
+ * What opening the bodies decoded in place gave (the value, or the error thrown): their bytes no
  * longer hold the envelope, so a second read of the same request takes it from here.
  */
-const openedBodies = new WeakMap<Buffer, unknown>();
+const openedBodies = new WeakMap<Buffer, { ok: true; value: unknown } | { ok: false; error: unknown }>();
 
 /** Hex text of `body[start, end)` decoded into a new buffer, or undefined when it is not hex. */
 function hexBytesAt(body: Buffer, start: number, end: number): Buffer | undefined {
