@@ -51,15 +51,19 @@ describe('parseServerLoopSample', () => {
   });
 
   it("reads the directory pool's and the SQLite lock's waits and the login handler's histogram", () => {
+    // The server's buckets below 25 ms (seconds), fine enough to place a p99 under 10 ms.
+    const bounds = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025];
     const text = (handlerBuckets: number[], count: number, waits: number) =>
       [
+        '# TYPE ldap_login_directory_pool_waits_total counter',
         `ldap_login_directory_pool_waits_total{domain="example.org",pool="service"} ${waits}`,
         'ldap_login_directory_pool_waits_total{domain="example.org",pool="bind"} 1',
         'ldap_login_directory_pool_wait_seconds_total{domain="example.org",pool="service"} 0.25',
         'ldap_login_directory_pool_wait_seconds_total{domain="example.org",pool="bind"} 0.05',
+        '# TYPE ldap_login_sqlite_lock_waits_total counter',
         'ldap_login_sqlite_lock_waits_total 3',
         'ldap_login_sqlite_lock_wait_seconds_total 0.012',
-        ...[0.005, 0.01, 0.025, 0.05].map(
+        ...bounds.map(
           (le, index) =>
             `ldap_login_login_duration_seconds_bucket{le="${le}",outcome="success"} ${handlerBuckets[index]}`,
         ),
@@ -68,15 +72,20 @@ describe('parseServerLoopSample', () => {
         `ldap_login_login_duration_seconds_sum{outcome="success"} ${count * 0.004}`,
         `ldap_login_login_duration_seconds_count{outcome="success"} ${count}`,
       ].join('\n');
-    const before = parseServerLoopSample(text([10, 10, 10, 10], 10, 2));
-    const after = parseServerLoopSample(text([80, 100, 109, 110], 110, 6));
+    const before = parseServerLoopSample(text([0, 0, 10, 10, 10, 10, 10, 10, 10], 10, 2));
+    const after = parseServerLoopSample(text([0, 20, 50, 70, 98, 109, 110, 110, 110], 110, 6));
     expect(after).toMatchObject({ poolWaits: 7, poolWaitMs: 300, sqliteLockWaits: 3, sqliteLockWaitMs: 12 });
-    // 100 logins in between: 70 within 5 ms, 90 within 10, 99 within 25.
+    // 100 logins in between: 88 within 5 ms, 99 within 7.5, all within 10.
     expect(histogramDelta(before.loginHandler, after.loginHandler)).toEqual({
       count: 100,
       mean_ms: 4,
-      p99_at_most_ms: 25,
+      p99_at_most_ms: 7.5,
     });
+    // The finest bucket: 0.5 ms.
+    const fast = parseServerLoopSample(text([100, 100, 100, 100, 100, 100, 100, 100, 100], 100, 0));
+    expect(histogramDelta(parseServerLoopSample('').loginHandler, fast.loginHandler).p99_at_most_ms).toBe(
+      0.5,
+    );
     expect(histogramDelta(after.loginHandler, after.loginHandler).p99_at_most_ms).toBeNull();
   });
 });

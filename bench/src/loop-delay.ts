@@ -69,7 +69,7 @@ export function histogramDelta(
   return {
     count,
     mean_ms: Math.round(((after.sumS - before.sumS) / count) * 100_000) / 100,
-    p99_at_most_ms: bound === undefined || !Number.isFinite(bound) ? null : bound * 1000,
+    p99_at_most_ms: bound === undefined || !Number.isFinite(bound) ? null : Math.round(bound * 1e6) / 1000,
   };
 }
 

@@ -16,7 +16,6 @@ import { SecretKeyring } from './crypto/secret-key.ts';
 import { type ServerKeys, serverKeysFrom } from './crypto/server-keys.ts';
 import { executorFor } from './db/executor.ts';
 import type { Database } from './db/schema.ts';
-import { sqliteLockWaits } from './db/sqlite-lock.ts';
 import { DirectoryHealthMonitor } from './health/directory-health-monitor.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { limitBodySize } from './http/body-limit.ts';
@@ -116,7 +115,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const metrics = new PrometheusMetrics({
     activeSessions: () => countActiveSessions(deps.db, now()),
     poolStats: () => deps.directory.poolStats?.() ?? [],
-    sqliteLockWaits,
+    sqliteLock: () => executor.lockStats?.(),
   });
   const directory = measuredDirectory(
     deps.directory,

@@ -5,49 +5,30 @@
 
 import { ldapEntrySchema } from '@ldap-login/config-schema';
 import { DirectoryService } from '@ldap-login/ldap-core';
-import {
-  runningInCi,
-  startDirectory,
-  type TestDirectory,
-  TestDirectoryError,
-} from '@ldap-login/ldap-core/testing';
+import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { ApiError } from '@ldap-login/protocol';
-import { Attribute, Change, Client } from 'ldapts';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Attribute, Change, type Client } from 'ldapts';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LoginDirectory } from './accounts/directory-port.ts';
 import { KeysLockedError } from './test-support/protocol-client.ts';
 import { createTestApp, type TestApp, type TestAppOptions } from './test-support/test-app.ts';
+import { useTestDirectory } from './test-support/test-directory.ts';
 
+const ldap = useTestDirectory('LDAP login integration tests');
 let directory: TestDirectory;
 let admin: Client;
 const apps: TestApp[] = [];
 const services: DirectoryService[] = [];
 
-let unavailable: string | undefined;
-
-beforeAll(async () => {
-  try {
-    directory = await startDirectory({ dataset: 'openldap-memberof', largeGroupSize: 0 });
-  } catch (error) {
-    // Only a developer machine without any way to run slapd may skip; CI must run these tests.
-    if (!(error instanceof TestDirectoryError) || error.code !== 'NO_BACKEND' || runningInCi()) throw error;
-    unavailable = error.message;
-    console.warn(`\n*** SKIPPING the LDAP login integration tests: ${error.message} ***\n`);
-    return;
-  }
-  admin = new Client({ url: directory.url });
-  await admin.bind(directory.adminDn, directory.adminPassword);
-}, 180_000);
-
 beforeEach((context) => {
-  if (unavailable !== undefined) context.skip();
+  directory = ldap.need(context);
+  admin = ldap.admin;
 });
 
+// Runs before the directory stops (after-hooks run in reverse order of registration).
 afterAll(async () => {
   for (const app of apps) await app.close();
   for (const service of services) await service.close();
-  await admin?.unbind();
-  await directory?.stop();
 });
 
 /** Counts authenticate() calls, to show that throttled logins never reach the directory. */

@@ -12,7 +12,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database, DatabaseSchema } from './schema.ts';
-import type { SqliteLock } from './sqlite-lock.ts';
+import type { SqliteLock, SqliteLockStats } from './sqlite-lock.ts';
 import { type CompiledStatement, compileStatement, parametersOf, type Statement } from './statement.ts';
 
 export interface StatementResult<R> {
@@ -28,6 +28,8 @@ export interface Executor {
    * a transaction, `transaction` runs `work` in the same one.
    */
   transaction<T>(work: (tx: Executor) => Promise<T>): Promise<T>;
+  /** On SQLite: how often statements waited for the connection's lock, and how long (for the metrics). */
+  lockStats?(): SqliteLockStats;
 }
 
 const executors = new WeakMap<Database, Executor>();
@@ -70,6 +72,10 @@ class SqliteExecutor implements Executor {
     this.begin = sqlite.prepare('begin immediate');
     this.commit = sqlite.prepare('commit');
     this.rollback = sqlite.prepare('rollback');
+  }
+
+  lockStats(): SqliteLockStats {
+    return this.lock.stats;
   }
 
   /** Runs the statement now; the caller holds the lock. */

@@ -6,17 +6,25 @@
  * with the other's transaction. A statement outside a transaction takes it without waiting when it
  * is free (the usual case), which is why it is not Kysely's own asynchronous mutex.
  */
-/** Waits for an SQLite lock in this process (one database per process), for the metrics. */
-const lockWaits = { waits: 0, waitMs: 0 };
 
-/** How often a statement or transaction waited for the lock, and how long in all, since start. */
-export function sqliteLockWaits(): { waits: number; waitMs: number } {
-  return { ...lockWaits };
+/** How often statements and transactions waited for the lock, and how long in all. */
+export interface SqliteLockStats {
+  /** Acquisitions that found the lock held and waited, since the lock was made. */
+  waits: number;
+  /** Milliseconds those acquisitions waited in all. */
+  waitMs: number;
 }
 
 export class SqliteLock {
   private held = false;
   private readonly waiting: (() => void)[] = [];
+  private waits = 0;
+  private waitMs = 0;
+
+  /** The waits since this lock was made (for the metrics). */
+  get stats(): SqliteLockStats {
+    return { waits: this.waits, waitMs: this.waitMs };
+  }
 
   /** Takes the lock if it is free; never waits. */
   tryAcquire(): boolean {
@@ -30,8 +38,8 @@ export class SqliteLock {
     const queued = performance.now();
     return new Promise((resolve) =>
       this.waiting.push(() => {
-        lockWaits.waits += 1;
-        lockWaits.waitMs += performance.now() - queued;
+        this.waits += 1;
+        this.waitMs += performance.now() - queued;
         resolve();
       }),
     );
