@@ -11,7 +11,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppEnv } from './app-env.ts';
 import { flatJsonObject, skipWhitespace } from './flat-json.ts';
-import { requestBodyBytes } from './request-body.ts';
+import { releaseRequestBody, requestBodyBytes } from './request-body.ts';
 
 type Validated<S extends z.ZodType> = MiddlewareHandler<
   AppEnv,
@@ -53,10 +53,11 @@ export async function readEncryptedJson<S extends z.ZodType>(
   schema: S,
 ): Promise<z.output<S>> {
   const body = await requestBodyBytes(c);
-  if (isJsonWhitespace(body, 0, body.length)) return validated(schema, {});
+  const known = openedBodies.get(body);
+  if (!known && isJsonWhitespace(body, 0, body.length)) return validated(schema, {});
   let value: unknown;
   try {
-    value = openedValue(body, c);
+    value = known ? knownValue(known) : openedValue(body, c);
   } catch (error) {
     if (error instanceof DecryptionError || error instanceof SyntaxError) {
       throw new ApiError('REQUEST_CANNOT_BE_DECRYPTED', error.message);
@@ -66,11 +67,13 @@ export async function readEncryptedJson<S extends z.ZodType>(
   return validated(schema, value);
 }
 
+function knownValue(known: { ok: true; value: unknown } | { ok: false; error: unknown }): unknown {
+  if (known.ok) return known.value;
+  throw known.error;
+}
+
 /** The JSON value sealed in the envelope the body is (an absent one is `{}`). */
 function openedValue(body: Buffer, c: Context<AppEnv>): unknown {
-  const known = openedBodies.get(body);
-  if (known?.ok === true) return known.value;
-  if (known) throw known.error;
   const sealed = plainEnvelope(body);
   if (sealed) {
     try {
@@ -86,6 +89,9 @@ function openedValue(body: Buffer, c: Context<AppEnv>): unknown {
     } catch (error) {
       openedBodies.set(body, { ok: false, error });
       throw error;
+    } finally {
+      // Its bytes are garbage now, and a second read takes what they gave from `openedBodies`.
+      releaseRequestBody(body);
     }
   }
   const raw = body.toString('utf8');
