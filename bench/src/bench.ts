@@ -19,8 +19,8 @@ import {
   seedFloorVault,
   startFloorServer,
 } from './floor/floor-target.ts';
-import { HttpClient, type RequestTiming } from './http-client.ts';
-import { measureLoad, runLoad, runOpenLoop } from './load-runner.ts';
+import { HttpClient, type RequestTiming, watchUndici } from './http-client.ts';
+import { measureLoad, runLoad, runOpenLoop, warmUntilSteady } from './load-runner.ts';
 import { stageBreakdown } from './login-stages.ts';
 import { loopBreakdown, runQueueWaitMs, scrapeServerLoop, watchOwnLoop } from './loop-delay.ts';
 import { type ProductServer, startProductServer } from './product-server.ts';
@@ -33,7 +33,11 @@ import {
   type RunRecord,
   stageLines,
   throughputRatiosOf,
+  type WarmupRecord,
+  warmupLine,
 } from './report.ts';
+import { collectServerTiming, startServerTiming } from './request-timing/server-timing.ts';
+import { tcpCounters, tcpCountersSince } from './request-timing/tcp-counters.ts';
 import { ldapsConnections, newConnections, type SambaCell, startSambaCell } from './samba-cell.ts';
 import type { ScaleSizes } from './scale/big-database.ts';
 import { runScaleCells, type ScaleResult } from './scale/scale-cells.ts';
@@ -69,10 +73,19 @@ export interface BenchOptions {
   /** Unmeasured load before each cell (pools, JIT). */
   warmupMs: number;
   /**
-   * Unmeasured load before a target's first cell instead: the processes' code is still being
-   * compiled then (V8 optimises a function after many calls), and the first cell paid for it.
+   * Before a target's first cell over a transport, load until its answering process is in steady
+   * state (see `warmUntilSteady`): V8 is still compiling a cold process's code for thousands of
+   * requests, and a server runs for days. At least `firstWarmupMs`, at most `steadyMaxMs`.
    */
   firstWarmupMs: number;
+  steadyMaxMs: number;
+  /** Requests a target's first warm-up makes at least (V8 compiles after calls, not seconds). */
+  steadyMinRequests: number;
+  /** All warm-ups together: once spent, a warm-up lasts `firstWarmupMs` only. */
+  steadyTotalMs: number;
+  /** One window of that warm-up, and how closely two consecutive ones must agree (a fraction). */
+  steadyWindowMs: number;
+  steadyTolerance: number;
   /** Logins the product server must have completed before its final memory figure. */
   rssLogins: number;
   /**
@@ -102,6 +115,14 @@ export interface BenchOptions {
   cacheDir: string;
   log: (line: string) => void;
 }
+
+/**
+ * The warm-up's concurrency, whatever the cell's: the most requests per second (V8 compiles a
+ * function after a number of calls), and the concurrency of the figures of merit.
+ */
+const WARMUP_CONCURRENCY = 16;
+/** Print every warm-up window's CPU per request (to choose the window and tolerance). */
+const DEBUG_WARMUP = process.env.BENCH_DEBUG_WARMUP === '1';
 
 /** Bounds of the loops that are not cells: account creation and session setup. */
 const PREPARE_TIMEOUT_MS = 180_000;
@@ -179,6 +200,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
       ...(options.manageScript ? { manageScript: options.manageScript } : {}),
+      ...(has('open-loop') ? { requestTimingFile: join(workDir, 'request-timing.json') } : {}),
     });
     const rssBefore = server.rssMb();
     log(`  product server (pid ${server.pid}) at ${server.apiUrl}, RSS ${rssBefore} MB`);
@@ -211,17 +233,73 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
     const runs: RunRecord[] = [];
     const details: RunDetail[] = [];
-    const warmed = new Set<TargetName>();
+    const warmups: WarmupRecord[] = [];
+    // One per target and transport, and the floor's.
+    const plannedWarmups = targets.length * options.transports.length + (floor ? 1 : 0);
+    const warmedTargets = new Set<string>();
+    let warmupSpentMs = 0;
+    const warmUp = async (
+      name: string,
+      transport: Transport | null,
+      operation: (worker: number, sequence: number) => Promise<void>,
+      answering: RunningChild | undefined,
+      concurrency = WARMUP_CONCURRENCY,
+    ) => {
+      // The minimum count is the process's (its code is warm whichever transport brought it).
+      const first = !warmedTargets.has(name);
+      warmedTargets.add(name);
+      const warm = await warmUntilSteady({
+        concurrency,
+        operation,
+        ...(answering ? { answering } : {}),
+        windowMs: options.steadyWindowMs,
+        tolerance: options.steadyTolerance,
+        minMs: options.firstWarmupMs,
+        minRequests: first ? options.steadyMinRequests : 0,
+        // At most twice an even share of what is left of the total, so that on a busy machine the
+        // first warm-ups do not leave the last ones (the floor's) their minimum only.
+        maxMs: Math.min(
+          options.steadyMaxMs,
+          Math.max(
+            options.firstWarmupMs,
+            (2 * (options.steadyTotalMs - warmupSpentMs)) / Math.max(1, plannedWarmups - warmups.length),
+          ),
+        ),
+        signal: interruption.signal,
+      });
+      warmupSpentMs += warm.elapsedMs;
+      const record: WarmupRecord = {
+        target: name,
+        transport,
+        concurrency,
+        elapsed_ms: warm.elapsedMs,
+        requests: warm.requests,
+        errors: warm.errors,
+        steady: warm.steady,
+        first_cpu_ms_per_request: warm.firstCpuMsPerRequest,
+        last_cpu_ms_per_request: warm.lastCpuMsPerRequest,
+        window_ms: options.steadyWindowMs,
+        cpu_of: answering ? 'answering process' : 'load generator',
+      };
+      warmups.push(record);
+      log(`  warm-up${warmupLine(record).slice(1)}`);
+      if (DEBUG_WARMUP) log(`    steps: ${warm.steps.join(' ')}`);
+    };
+    const warmed = new Set<string>();
     for (const transport of options.transports) {
       for (const concurrency of options.concurrencies) {
         for (const target of targets) {
           const answering = target.name === 'peer' ? peer : target.name === 'raw' ? undefined : server;
-          const warmupMs = warmed.has(target.name) ? options.warmupMs : options.firstWarmupMs;
-          warmed.add(target.name);
-          const { run, detail } = await measureCell(target, transport, concurrency, answering, {
-            ...options,
-            warmupMs,
-          });
+          if (!warmed.has(`${target.name} ${transport}`)) {
+            warmed.add(`${target.name} ${transport}`);
+            const cell = await target.openCell(transport, WARMUP_CONCURRENCY);
+            try {
+              await warmUp(target.name, transport, cell.operation, answering);
+            } finally {
+              await cell.close();
+            }
+          }
+          const { run, detail } = await measureCell(target, transport, concurrency, answering, options);
           runs.push(run);
           details.push(detail);
           log(
@@ -247,9 +325,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         'the floor of a login (search, bind, three X25519, two HTTP requests, one session write), c=16 ldap...',
       );
       const floorHttp = httpClient(floor.readyMatch);
+      await warmUp('floor', 'ldap', floorLogin(floorHttp, users), floor);
       const measured = await measureLoad({
         concurrency: 16,
-        warmupMs: options.firstWarmupMs,
+        warmupMs: options.warmupMs,
         durationMs: options.cellMs,
         operation: floorLogin(floorHttp, users),
         answering: floor,
@@ -280,8 +359,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const cpuBefore = server.cpuMs();
         const serverRunQueueBefore = runQueueWaitMs(server.pid);
         const ownRunQueueBefore = runQueueWaitMs(process.pid);
-        // Each login's requests are timed (see login-stages.ts), by the sequence the loop gives it.
+        // Each login's requests are timed (see login-stages.ts), by the sequence the loop gives it,
+        // and the server records when it received and answered each (request-timing/).
         const requestTimings = new Map<number, RequestTiming[]>();
+        startServerTiming(server.pid);
+        const undici = watchUndici();
+        const tcpBefore = tcpCounters();
         const result = await runOpenLoop({
           ratePerSecond: rate,
           durationMs: options.cellMs,
@@ -293,6 +376,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           signal: interruption.signal,
         });
         const cpu = server.cpuMs() - cpuBefore;
+        const tcp = tcpCountersSince(tcpBefore, tcpCounters());
+        const sends = undici.stop();
+        const serverTimings = await collectServerTiming(server.pid, join(workDir, 'request-timing.json'));
         const since = (before: number | null, after: number | null) =>
           before === null || after === null ? null : after - before;
         const runQueue = {
@@ -316,6 +402,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
             latencyMs: login.latencyMs,
             requests: requestTimings.get(login.sequence) ?? [],
           })),
+          { server: serverTimings, sentAt: sends.sentAt },
         );
         figures.open_loop = {
           max_rate_per_s: maxRate,
@@ -330,6 +417,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           service_p99_ms: result.serviceP99Ms,
           ...breakdown,
           ...stages,
+          load_generator_connections_opened: sends.connectMs.length,
+          load_generator_connect_max_ms: Math.round(Math.max(0, ...sends.connectMs) * 100) / 100,
+          tcp_counters: tcp,
           server_cpu_ms_per_request:
             result.requests > 0 ? Math.round((cpu / result.requests) * 1000) / 1000 : 0,
           error_samples: result.errorSamples,
@@ -557,6 +647,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       rss_vault_ops: vaultOps,
       peer_rss_mb_after: peerRss,
       details,
+      warmups,
       figures,
       environment: {
         mode: options.mode,
@@ -570,6 +661,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         cell_ms: options.cellMs,
         warmup_ms: options.warmupMs,
         first_warmup_ms: options.firstWarmupMs,
+        steady_max_ms: options.steadyMaxMs,
+        steady_window_ms: options.steadyWindowMs,
+        steady_tolerance: options.steadyTolerance,
+        steady_min_requests: options.steadyMinRequests,
+        steady_total_ms: options.steadyTotalMs,
         account_preparation_ms: preparationMs,
       },
     };

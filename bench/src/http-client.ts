@@ -5,6 +5,7 @@
  * both product and peer are driven through it alike. Connections are kept alive and reused.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { TransportResponse } from '@ldap-login/server/testing';
 import { Pool } from 'undici';
 
@@ -23,11 +24,20 @@ export interface RequestTiming {
   endMs: number;
   /** Requests the pool held back (no free connection) when this one was handed over. */
   poolQueued: number;
+  /** The request's tag (`x-bench-request`), by which the server's own timestamps are matched. */
+  tag: string;
 }
+
+/** The header a traced request carries, for the server's side of its timing (see request-timing/). */
+export const REQUEST_TAG_HEADER = 'x-bench-request';
+
+/** `performance.now()` of this process on the system's monotonic clock (`process.hrtime`), in ms. */
+export const HRTIME_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 
 export class HttpClient {
   private readonly pool: Pool;
   private readonly traces = new AsyncLocalStorage<RequestTiming[]>();
+  private tags = 0;
 
   constructor(origin: string) {
     this.pool = new Pool(origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
@@ -43,14 +53,15 @@ export class HttpClient {
     const startMs = trace ? performance.now() : 0;
     const stats = trace ? this.pool.stats : undefined;
     const poolQueued = stats ? stats.pending + stats.queued : 0;
+    const tag = trace ? String(++this.tags) : '';
     const reply = await this.pool.request({
       method: method as 'GET',
       path,
-      headers,
+      headers: trace ? { ...headers, [REQUEST_TAG_HEADER]: tag } : headers,
       ...(body === undefined ? {} : { body }),
     });
     const text = await reply.body.text();
-    trace?.push({ path, startMs, endMs: performance.now(), poolQueued });
+    trace?.push({ path, startMs, endMs: performance.now(), poolQueued, tag });
     return { status: reply.statusCode, headers: reply.headers, body: text };
   }
 
@@ -92,4 +103,52 @@ export class HttpClient {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/** What undici did for the traced requests while watched (see `watchUndici`). */
+export interface UndiciWatch {
+  /** When undici wrote each tagged request's head to its socket (`performance.now()` ms), by tag. */
+  sentAt: Map<string, number>;
+  /** Connections undici opened, and how long each took from its start to connected (ms). */
+  connectMs: number[];
+}
+
+/**
+ * Watches undici's diagnostics channels (this process's HTTP client): when each tagged request
+ * was written to its socket, so that a request's way to the server splits into its wait in the
+ * load generator (the pool's queue, a connection being opened) and the rest; and the connections
+ * opened, with their time to connect. Only while watched: a subscriber costs every request.
+ */
+export function watchUndici(): { stop(): UndiciWatch } {
+  const sentAt = new Map<string, number>();
+  const connectMs: number[] = [];
+  const connecting = new Map<unknown, number>();
+  const tagPattern = new RegExp(`${REQUEST_TAG_HEADER}: ([^\\r]+)\\r`, 'i');
+  const onSend = (message: unknown) => {
+    const headers = (message as { headers?: unknown }).headers;
+    if (typeof headers !== 'string') return;
+    const tag = tagPattern.exec(headers)?.[1];
+    if (tag !== undefined) sentAt.set(tag, performance.now());
+  };
+  const onBeforeConnect = (message: unknown) => {
+    connecting.set((message as { connector?: unknown }).connector, performance.now());
+  };
+  const onConnected = (message: unknown) => {
+    const connector = (message as { connector?: unknown }).connector;
+    const started = connecting.get(connector);
+    if (started === undefined) return;
+    connecting.delete(connector);
+    connectMs.push(performance.now() - started);
+  };
+  subscribe('undici:client:sendHeaders', onSend);
+  subscribe('undici:client:beforeConnect', onBeforeConnect);
+  subscribe('undici:client:connected', onConnected);
+  return {
+    stop() {
+      unsubscribe('undici:client:sendHeaders', onSend);
+      unsubscribe('undici:client:beforeConnect', onBeforeConnect);
+      unsubscribe('undici:client:connected', onConnected);
+      return { sentAt, connectMs };
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLoad, runOpenLoop } from './load-runner.ts';
+import { lastTwoWindows, runLoad, runOpenLoop, warmUntilSteady } from './load-runner.ts';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -117,5 +117,91 @@ describe('runOpenLoop', () => {
     expect(result.sent).toBe(20);
     expect(result.errors).toBe(10);
     expect(result.errorSamples).toEqual(['Error: refused']);
+  });
+});
+
+describe('warmUntilSteady', () => {
+  const step = (cpuMs: number, requests = 100) => ({ cpuMs, requests });
+
+  it('compares the last window with the one before it, each the CPU over the requests of its steps', () => {
+    expect(lastTwoWindows([step(100), step(100), step(100)], 2, 0.05)).toBeNull();
+    // 2.0 then 1.0 ms per request: halved, not steady.
+    expect(lastTwoWindows([step(200), step(200), step(100), step(100)], 2, 0.05)).toEqual({
+      previous: 2,
+      last: 1,
+      agree: false,
+    });
+    // 1.04 against 1.0: within 5% of the lower.
+    expect(lastTwoWindows([step(500), step(104), step(104), step(100), step(100)], 2, 0.05)?.agree).toBe(
+      true,
+    );
+    // A window without requests never agrees.
+    expect(lastTwoWindows([step(0, 0), step(0, 0)], 1, 0.05)?.agree).toBe(false);
+  });
+
+  it('warms until the CPU per request stops falling, and reports the first and last windows', async () => {
+    // A process whose CPU per request falls from 4 ms to 1 ms over its first 300 requests.
+    let cpuMs = 0;
+    let done = 0;
+    const result = await warmUntilSteady({
+      concurrency: 2,
+      operation: async () => {
+        cpuMs += Math.max(1, 4 - done / 100);
+        done++;
+        await sleep(1);
+      },
+      answering: { cpuMs: () => cpuMs },
+      windowMs: 80,
+      tolerance: 0.05,
+      minMs: 0,
+      maxMs: 10_000,
+    });
+    expect(result.steady).toBe(true);
+    expect(result.requests).toBe(done);
+    expect(result.requests).toBeGreaterThan(300);
+    expect(result.lastCpuMsPerRequest).toBe(1);
+    expect(result.firstCpuMsPerRequest).toBeGreaterThan(1.5);
+  });
+
+  it('keeps warming for the minimum number of requests even when two windows agree', async () => {
+    let cpuMs = 0;
+    const result = await warmUntilSteady({
+      concurrency: 1,
+      operation: async () => {
+        cpuMs += 1;
+        await sleep(1);
+      },
+      answering: { cpuMs: () => cpuMs },
+      windowMs: 40,
+      tolerance: 0.05,
+      minMs: 0,
+      minRequests: 150,
+      maxMs: 10_000,
+    });
+    expect(result.steady).toBe(true);
+    expect(result.requests).toBeGreaterThanOrEqual(150);
+  });
+
+  it('stops at its time bound when the CPU per request never settles', async () => {
+    let cpuMs = 0;
+    let done = 0;
+    const started = performance.now();
+    const result = await warmUntilSteady({
+      concurrency: 1,
+      // Alternately 1 and 3 ms per request, in runs longer than a step: windows never agree.
+      operation: async () => {
+        cpuMs += Math.floor(done / 20) % 2 === 0 ? 1 : 3;
+        done++;
+        await sleep(1);
+      },
+      answering: { cpuMs: () => cpuMs },
+      windowMs: 40,
+      tolerance: 0,
+      minMs: 0,
+      maxMs: 300,
+    });
+    expect(result.steady).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(290);
   });
 });

@@ -250,3 +250,121 @@ export async function runOpenLoop(options: OpenLoopOptions): Promise<OpenLoopRes
     errorSamples: [...errorSamples],
   };
 }
+
+export interface SteadyWarmupOptions {
+  concurrency: number;
+  operation: LoadOptions['operation'];
+  /** The process whose CPU per request must settle; without one, this process (the load generator). */
+  answering?: { cpuMs(): number };
+  /**
+   * The compared window: the CPU per request of the last `windowMs` of load against that of the
+   * `windowMs` before it, measured in steps of a quarter window (so the comparison slides).
+   */
+  windowMs: number;
+  /** Steady when the two windows differ by at most this fraction of the lower one. */
+  tolerance: number;
+  /** Warm at least this long (and at least two windows)... */
+  minMs: number;
+  /**
+   * ... and for at least this many requests: V8 optimises after a number of calls, not of seconds,
+   * so on a busy machine two windows of a still-cold process can agree.
+   */
+  minRequests?: number;
+  /** And at most this long, steady or not. */
+  maxMs: number;
+  signal?: AbortSignal;
+}
+
+export interface SteadyWarmup {
+  /** Wall time of the warm-up. */
+  elapsedMs: number;
+  /** Requests it made (successful ones). */
+  requests: number;
+  errors: number;
+  /** CPU ms per request of each step (a quarter window), in order. */
+  steps: number[];
+  /** CPU ms per request of the first window and of the last one (0 when none completed). */
+  firstCpuMsPerRequest: number;
+  lastCpuMsPerRequest: number;
+  /** Whether two consecutive windows agreed before `maxMs`. */
+  steady: boolean;
+}
+
+/** Steps of load per compared window. */
+export const STEPS_PER_WINDOW = 4;
+
+/** CPU ms per request over some steps (each the CPU and the requests of one step). */
+function perRequest(steps: readonly { cpuMs: number; requests: number }[]): number {
+  const requests = steps.reduce((sum, step) => sum + step.requests, 0);
+  const cpuMs = steps.reduce((sum, step) => sum + step.cpuMs, 0);
+  return requests > 0 ? Math.round((cpuMs / requests) * 1000) / 1000 : 0;
+}
+
+/**
+ * The CPU per request of the last window of `perWindow` steps and of the window before it, and
+ * whether they agree within `tolerance` (a fraction of the lower); null before two windows.
+ */
+export function lastTwoWindows(
+  steps: readonly { cpuMs: number; requests: number }[],
+  perWindow: number,
+  tolerance: number,
+): { previous: number; last: number; agree: boolean } | null {
+  if (steps.length < 2 * perWindow) return null;
+  const last = perRequest(steps.slice(-perWindow));
+  const previous = perRequest(steps.slice(-2 * perWindow, -perWindow));
+  const low = Math.min(last, previous);
+  return { previous, last, agree: low > 0 && Math.abs(last - previous) <= tolerance * low };
+}
+
+/**
+ * Warms a target until its answering process is in steady state: closed-loop load (`concurrency`
+ * workers) in steps of a quarter of `windowMs`, with the answering process's CPU per request of
+ * each, until the last window and the one before it agree within `tolerance` (after `minMs`), or
+ * `maxMs` has passed. V8 optimises a function only after many calls and compiles it on background
+ * threads of the same process, so a cold server costs more CPU per request, in a way that fades over
+ * thousands of requests; a server runs for days, and its steady state is the figure of merit.
+ */
+export async function warmUntilSteady(options: SteadyWarmupOptions): Promise<SteadyWarmup> {
+  const cpuNow = options.answering
+    ? () => options.answering!.cpuMs()
+    : () => {
+        const usage = process.cpuUsage();
+        return (usage.user + usage.system) / 1000;
+      };
+  const stepMs = Math.max(1, Math.round(options.windowMs / STEPS_PER_WINDOW));
+  const steps: { cpuMs: number; requests: number }[] = [];
+  let errors = 0;
+  let steady = false;
+  let firstWindow = 0;
+  let requests = 0;
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  while (elapsed() < options.maxMs && !options.signal?.aborted) {
+    const cpuBefore = cpuNow();
+    const result = await runLoad({
+      concurrency: options.concurrency,
+      durationMs: Math.min(stepMs, Math.max(1, options.maxMs - elapsed())),
+      maxRequests: MAX_REQUESTS_PER_MEASUREMENT,
+      operation: options.operation,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    steps.push({ cpuMs: cpuNow() - cpuBefore, requests: result.requests });
+    requests += result.requests;
+    errors += result.errors;
+    if (steps.length === STEPS_PER_WINDOW) firstWindow = perRequest(steps);
+    const windows = lastTwoWindows(steps, STEPS_PER_WINDOW, options.tolerance);
+    if (windows?.agree && elapsed() >= options.minMs && requests >= (options.minRequests ?? 0)) {
+      steady = true;
+      break;
+    }
+  }
+  return {
+    elapsedMs: Math.round(elapsed()),
+    requests,
+    errors,
+    steps: steps.map((step) => perRequest([step])),
+    firstCpuMsPerRequest: firstWindow,
+    lastCpuMsPerRequest: perRequest(steps.slice(-STEPS_PER_WINDOW)),
+    steady,
+  };
+}

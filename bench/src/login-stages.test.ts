@@ -6,6 +6,7 @@ const request = (path: string, startMs: number, endMs: number, poolQueued = 0) =
   startMs,
   endMs,
   poolQueued,
+  tag: `${path} ${startMs}`,
 });
 
 describe('stageBreakdown', () => {

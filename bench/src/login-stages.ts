@@ -7,6 +7,7 @@
  * each stage says which one the tail is made of.
  */
 import type { RequestTiming } from './http-client.ts';
+import { type RequestSegments, type ServerTiming, segmentsOf } from './request-timing/server-timing.ts';
 
 export interface TracedLogin {
   lagMs: number;
@@ -31,6 +32,13 @@ export interface StageBreakdown {
   tail_logins: number;
   tail_latency_ms: number;
   tail_stages_ms: LoginStages;
+  /**
+   * Where the server saw the slowest logins' requests (see request-timing/): the mean of each
+   * segment of their login and activate-token requests; null without the server's timestamps.
+   */
+  tail_server_split_ms: { login: RequestSegments; activate: RequestSegments; matched: number } | null;
+  /** The slowest requests of the cell, each split the same way (at most 10). */
+  slowest_requests: ({ path: string; total_ms: number } & RequestSegments)[];
 }
 
 function stagesOf(login: TracedLogin): LoginStages {
@@ -70,7 +78,38 @@ function mapStages(pick: (key: keyof LoginStages) => number): LoginStages {
   };
 }
 
-export function stageBreakdown(logins: TracedLogin[]): StageBreakdown {
+const roundSegments = (segments: RequestSegments): RequestSegments => ({
+  in_load_generator_ms: round(segments.in_load_generator_ms),
+  to_server_ms: round(segments.to_server_ms),
+  in_server_ms: round(segments.in_server_ms),
+  to_client_ms: round(segments.to_client_ms),
+  reply_done_ms: round(segments.reply_done_ms),
+  new_connection: round(segments.new_connection),
+});
+
+function meanSegments(all: RequestSegments[]): RequestSegments {
+  const mean = (key: keyof RequestSegments) =>
+    all.length === 0 ? 0 : all.reduce((total, segments) => total + segments[key], 0) / all.length;
+  return roundSegments({
+    in_load_generator_ms: mean('in_load_generator_ms'),
+    to_server_ms: mean('to_server_ms'),
+    in_server_ms: mean('in_server_ms'),
+    to_client_ms: mean('to_client_ms'),
+    reply_done_ms: mean('reply_done_ms'),
+    new_connection: mean('new_connection'),
+  });
+}
+
+const MAX_SLOWEST_REQUESTS = 10;
+
+/** The server's timestamps of the traced requests, and when undici wrote each (both by tag). */
+export interface RequestSides {
+  server: ReadonlyMap<string, ServerTiming>;
+  sentAt?: ReadonlyMap<string, number>;
+}
+
+export function stageBreakdown(logins: TracedLogin[], sides?: RequestSides): StageBreakdown {
+  const server = sides?.server;
   const stages = logins.map(stagesOf);
   // The slowest 1% (at least one): the logins the p99 is made of.
   const tail = logins
@@ -92,5 +131,53 @@ export function stageBreakdown(logins: TracedLogin[]): StageBreakdown {
       tail.length === 0 ? 0 : tail.reduce((total, { login }) => total + login.latencyMs, 0) / tail.length,
     ),
     tail_stages_ms: mapStages(mean),
+    tail_server_split_ms:
+      sides && sides.server.size > 0
+        ? serverSplit(
+            tail.map(({ login }) => login),
+            sides,
+          )
+        : null,
+    slowest_requests:
+      server && server.size > 0
+        ? logins
+            .flatMap((login) => login.requests)
+            .sort((a, b) => b.endMs - b.startMs - (a.endMs - a.startMs))
+            .slice(0, MAX_SLOWEST_REQUESTS)
+            .flatMap((request) => {
+              const timing = server.get(request.tag);
+              return timing
+                ? [
+                    {
+                      path: request.path,
+                      total_ms: round(request.endMs - request.startMs),
+                      ...roundSegments(segmentsOf(request, timing, sides?.sentAt?.get(request.tag))),
+                    },
+                  ]
+                : [];
+            })
+        : [],
+  };
+}
+
+function serverSplit(
+  tail: TracedLogin[],
+  { server, sentAt }: RequestSides,
+): { login: RequestSegments; activate: RequestSegments; matched: number } {
+  const split = (suffix: string) =>
+    tail.flatMap((login) =>
+      login.requests
+        .filter((request) => request.path.endsWith(suffix))
+        .flatMap((request) => {
+          const timing = server.get(request.tag);
+          return timing ? [segmentsOf(request, timing, sentAt?.get(request.tag))] : [];
+        }),
+    );
+  const login = split('/authentication/login/');
+  const activate = split('/authentication/activate-token/');
+  return {
+    login: meanSegments(login),
+    activate: meanSegments(activate),
+    matched: login.length + activate.length,
   };
 }

@@ -5,7 +5,12 @@
  * time, so a stalled server loop, a long GC pause or a late sender each show up in the p99.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  constants,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+} from 'node:perf_hooks';
 
 const PREFIX = 'ldap_login_';
 /** prom-client samples the loop every 10 ms; its histogram holds the whole interval. */
@@ -134,6 +139,12 @@ export interface LoopBreakdown {
   /** This process's (the load generator's) event-loop delay during the cell. */
   load_generator_loop_delay_p99_ms: number;
   load_generator_loop_delay_max_ms: number;
+  /** The load generator's own garbage collection during the cell: pauses, total and longest (ms). */
+  load_generator_gc_pauses: number;
+  load_generator_gc_ms: number;
+  load_generator_gc_max_ms: number;
+  load_generator_gc_major_pauses: number;
+  load_generator_gc_major_ms: number;
   /** Logins that waited for a pooled directory connection during the cell, and how long in all. */
   server_directory_pool_waits: number;
   server_directory_pool_wait_ms: number;
@@ -175,16 +186,55 @@ export function runQueueWaitMs(pid: number): number | null {
   }
 }
 
-/** Watches this process's event loop (1 ms resolution) until `stop`. */
-export function watchOwnLoop(): { stop(): { p99Ms: number; maxMs: number } } {
+export interface OwnLoop {
+  p99Ms: number;
+  maxMs: number;
+  /** This process's garbage collection while watched: pauses, their total and the longest (ms). */
+  gcPauses?: number;
+  gcMs?: number;
+  gcMaxMs?: number;
+  /** Of those, the major ones (mark-compact): pauses and their total (ms). */
+  gcMajorPauses?: number;
+  gcMajorMs?: number;
+}
+
+/** Watches this process's event loop (1 ms resolution) and its garbage collection until `stop`. */
+export function watchOwnLoop(): { stop(): OwnLoop } {
   const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
+  let gcPauses = 0;
+  let gcMs = 0;
+  let gcMaxMs = 0;
+  let gcMajorPauses = 0;
+  let gcMajorMs = 0;
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauses++;
+      gcMs += entry.duration;
+      gcMaxMs = Math.max(gcMaxMs, entry.duration);
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gcMajorPauses++;
+        gcMajorMs += entry.duration;
+      }
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   return {
     stop() {
       histogram.disable();
+      gc.disconnect();
       // The histogram holds each whole interval; what is beyond the 1 ms resolution is delay.
       const ms = (ns: number) => Math.round(Math.max(0, ns / 1e6 - 1) * 100) / 100;
-      return { p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max) };
+      const round = (value: number) => Math.round(value * 100) / 100;
+      return {
+        p99Ms: ms(histogram.percentile(99)),
+        maxMs: ms(histogram.max),
+        gcPauses,
+        gcMs: round(gcMs),
+        gcMaxMs: round(gcMaxMs),
+        gcMajorPauses,
+        gcMajorMs: round(gcMajorMs),
+      };
     },
   };
 }
@@ -192,7 +242,7 @@ export function watchOwnLoop(): { stop(): { p99Ms: number; maxMs: number } } {
 export function loopBreakdown(
   before: ServerLoopSample,
   after: ServerLoopSample,
-  own: { p99Ms: number; maxMs: number },
+  own: OwnLoop,
   serverCpuMs: number,
   elapsedMs: number,
   loadAverage: number,
@@ -214,6 +264,11 @@ export function loopBreakdown(
     server_cpu_utilisation: elapsedMs > 0 ? round(serverCpuMs / elapsedMs) : 0,
     load_generator_loop_delay_p99_ms: own.p99Ms,
     load_generator_loop_delay_max_ms: own.maxMs,
+    load_generator_gc_pauses: own.gcPauses ?? 0,
+    load_generator_gc_ms: own.gcMs ?? 0,
+    load_generator_gc_max_ms: own.gcMaxMs ?? 0,
+    load_generator_gc_major_pauses: own.gcMajorPauses ?? 0,
+    load_generator_gc_major_ms: own.gcMajorMs ?? 0,
     server_directory_pool_waits: after.poolWaits - before.poolWaits,
     server_directory_pool_wait_ms: round(after.poolWaitMs - before.poolWaitMs),
     server_sqlite_lock_waits: after.sqliteLockWaits - before.sqliteLockWaits,

@@ -18,15 +18,19 @@ describe('parseCommandLine', () => {
       scaleSizes: { users: 100_000, sessions: 1_000_000, secrets: 1_000_000 },
     });
     expect(bench.budgetMs).toBeLessThan(300_000);
+    // Warm-ups until the CPU per request settles, bounded each and in all.
+    expect(bench).toMatchObject({ steadyMinRequests: 5000, steadyTolerance: 0.05 });
+    expect(bench.steadyMaxMs).toBeLessThanOrEqual(bench.steadyTotalMs);
     expect(out).toMatch(/results[/\\]latest\.json$/);
   });
 
   it('keeps the smoke run to a few seconds of load', () => {
     const { bench, out } = parseCommandLine(['--smoke']);
     const cells = bench.transports.length * bench.concurrencies.length * bench.targets.length;
-    expect(cells * (bench.cellMs + bench.warmupMs) + bench.targets.length * bench.firstWarmupMs).toBeLessThan(
-      10_000,
-    );
+    // The warm-ups to steady state are bounded in all (and each takes at least firstWarmupMs).
+    const warmups =
+      bench.steadyTotalMs + (bench.transports.length * bench.targets.length + 1) * bench.firstWarmupMs;
+    expect(cells * (bench.cellMs + bench.warmupMs) + warmups).toBeLessThan(15_000);
     expect(bench.concurrencies).toContain(16);
     expect(out).toMatch(/smoke\.json$/);
     // Tiny sizes, every part still there: the smoke run checks that each figure is produced.

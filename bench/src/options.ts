@@ -19,8 +19,15 @@ passport-ldapauth), over ldap:// and ldaps://, and writes a table and a JSON fil
   --transports LIST       ldap,ldaps (default: both)
   --cell-ms N             measured milliseconds per cell (default 4000)
   --warmup-ms N           unmeasured milliseconds before each cell (default 500)
-  --first-warmup-ms N     the same before a target's first cell, while its code is still
-                          being compiled (default 3000)
+  --first-warmup-ms N     before a target's first cell over a transport, load until its
+                          server is in steady state (V8 has compiled its code): at least N ms
+                          (default 3000) ...
+  --steady-max-s N        ... at most N s (default 30), until the server's CPU per request
+  --steady-window-ms N    of the last N ms (default 2000) and of the N ms before agree
+  --steady-tolerance P    within P percent (default 5), and a target's first warm-up has
+  --steady-min-requests N made N requests (default 5000)
+  --steady-total-s N      all warm-ups together about N s at most (default 100): each takes
+                          at most twice an even share of what is left
   --rss-logins N          logins before the final memory figure (default 20000)
   --budget-s N            time budget of the whole run; the logins towards --rss-logins stop
                           when it is spent (default 290)
@@ -106,6 +113,11 @@ export function parseCommandLine(args: string[]): CommandLine {
       'cell-ms': { type: 'string' },
       'warmup-ms': { type: 'string' },
       'first-warmup-ms': { type: 'string' },
+      'steady-max-s': { type: 'string' },
+      'steady-window-ms': { type: 'string' },
+      'steady-tolerance': { type: 'string' },
+      'steady-min-requests': { type: 'string' },
+      'steady-total-s': { type: 'string' },
       'rss-logins': { type: 'string' },
       'budget-s': { type: 'string' },
       'directory-mode': { type: 'string' },
@@ -154,6 +166,18 @@ export function parseCommandLine(args: string[]): CommandLine {
       cellMs: positiveInteger(values['cell-ms'], 'cell-ms', smoke ? 300 : 4000),
       warmupMs: positiveInteger(values['warmup-ms'], 'warmup-ms', smoke ? 100 : 500, true),
       firstWarmupMs: positiveInteger(values['first-warmup-ms'], 'first-warmup-ms', smoke ? 100 : 3000, true),
+      steadyMaxMs: positiveInteger(values['steady-max-s'], 'steady-max-s', smoke ? 1 : 30, true) * 1000,
+      steadyWindowMs: positiveInteger(values['steady-window-ms'], 'steady-window-ms', smoke ? 200 : 2000),
+      steadyTolerance:
+        positiveInteger(values['steady-tolerance'], 'steady-tolerance', smoke ? 50 : 5, true) / 100,
+      steadyMinRequests: positiveInteger(
+        values['steady-min-requests'],
+        'steady-min-requests',
+        smoke ? 0 : 5000,
+        true,
+      ),
+      steadyTotalMs:
+        positiveInteger(values['steady-total-s'], 'steady-total-s', smoke ? 5 : 100, true) * 1000,
       rssLogins: positiveInteger(values['rss-logins'], 'rss-logins', smoke ? 0 : 20_000, true),
       budgetMs: positiveInteger(values['budget-s'], 'budget-s', smoke ? 60 : 290) * 1000,
       directoryMode: oneOf(

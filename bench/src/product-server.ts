@@ -6,11 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { DatabaseConfig, LdapEntryInput } from '@ldap-login/config-schema';
 import type { TestDirectory } from '@ldap-login/ldap-core/testing';
 import { toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import { type RunningChild, startChild } from './child-process.ts';
+import { REQUEST_TIMING_FILE_VARIABLE, REQUEST_TIMING_PRELOAD } from './request-timing/server-timing.ts';
 import { directoryUrl } from './targets/raw-target.ts';
 import { TRANSPORTS, type Transport } from './targets/target.ts';
 
@@ -23,6 +25,11 @@ export interface ProductServerOptions {
   poolSize?: number;
   /** Folder for a V8 CPU profile of the server (written when it stops). */
   cpuProfileDir?: string;
+  /**
+   * Load the bench's request-timing preload (off until SIGUSR2, see request-timing/) and have it
+   * write here.
+   */
+  requestTimingFile?: string;
   /** Another build of the `manage` CLI to measure (default: the built @ldap-login/server). */
   manageScript?: string;
   /** The database (default: the embedded SQLite file in the work folder). */
@@ -99,6 +106,8 @@ export async function startProductServer(options: ProductServerOptions): Promise
   const child = await startChild({
     label: 'the product server',
     nodeArgs: [
+      // Idle until the open loop turns it on: the server's timestamps of tagged requests.
+      ...(options.requestTimingFile ? ['--import', pathToFileURL(REQUEST_TIMING_PRELOAD).href] : []),
       ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
       options.manageScript ?? manageScript(),
       'serve',
@@ -110,7 +119,11 @@ export async function startProductServer(options: ProductServerOptions): Promise
       '0',
     ],
     // The server runs as the image runs it (docker/Dockerfile sets the same glibc tuning).
-    env: { ...withoutSettingsOverrides(process.env), MALLOC_MMAP_THRESHOLD_: '131072' },
+    env: {
+      ...withoutSettingsOverrides(process.env),
+      MALLOC_MMAP_THRESHOLD_: '131072',
+      ...(options.requestTimingFile ? { [REQUEST_TIMING_FILE_VARIABLE]: options.requestTimingFile } : {}),
+    },
     cwd: options.workDir,
     logFile,
     // The server's JSON log line "server listening" carries the URL.

@@ -73,6 +73,11 @@ const figures: FigureDetails = {
     server_cpu_utilisation: 0.6,
     load_generator_loop_delay_p99_ms: 2,
     load_generator_loop_delay_max_ms: 3,
+    load_generator_gc_pauses: 5,
+    load_generator_gc_ms: 6.5,
+    load_generator_gc_max_ms: 2,
+    load_generator_gc_major_pauses: 0,
+    load_generator_gc_major_ms: 0,
     load_average: 1.5,
     server_run_queue_wait_ms_per_login: 0.5,
     load_generator_run_queue_wait_ms_per_login: 0.25,
@@ -159,6 +164,21 @@ describe('checkTargets', () => {
       rss_mb_after: rss,
       rss_logins: logins,
       rss_vault_ops: vaultOps,
+      warmups: [
+        {
+          target: 'product-login',
+          transport: 'ldap',
+          concurrency: 16,
+          elapsed_ms: 12_345,
+          requests: 5_100,
+          errors: 0,
+          steady: true,
+          first_cpu_ms_per_request: 6.2,
+          last_cpu_ms_per_request: 1.8,
+          window_ms: 2000,
+          cpu_of: 'answering process',
+        },
+      ],
     }) as BenchReport;
 
   it('checks each ratio against its limit', () => {
@@ -196,6 +216,9 @@ describe('checkTargets', () => {
     expect(text).toContain('PASS  vault_read_cpu_vs_floor_5000');
     expect(text).toContain('floor 0.5 ms');
     expect(text).toContain('server event-loop delay p99 4 ms (max 9), GC 12 pauses 30 ms');
+    expect(text).toContain(
+      'product-login ldap  c=16 12.3 s, 5100 requests, CPU 6.2 -> 1.8 ms/req (answering process), steady',
+    );
   });
 
   it('prints the web vault cell next to the JavaScript sizes', () => {

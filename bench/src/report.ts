@@ -5,6 +5,8 @@
 
 import type { LoginStages, StageBreakdown } from './login-stages.ts';
 import type { LoopBreakdown } from './loop-delay.ts';
+import type { RequestSegments } from './request-timing/server-timing.ts';
+import type { TcpCounter } from './request-timing/tcp-counters.ts';
 import type { ScaleResult } from './scale/scale-cells.ts';
 import type { TargetName, Transport } from './targets/target.ts';
 import type { JsSize, WebSizes } from './web-size.ts';
@@ -92,6 +94,11 @@ export interface FigureDetails {
       max_send_lag_ms: number;
       server_cpu_ms_per_request: number;
       error_samples: string[];
+      /** Connections undici opened during the cell, and the longest connect (ms). */
+      load_generator_connections_opened?: number;
+      load_generator_connect_max_ms?: number;
+      /** How much the kernel's TCP counters grew during the cell (every process's; see tcp-counters.ts). */
+      tcp_counters?: Partial<Record<TcpCounter, number>> | null;
     };
   vault?: {
     entries: number;
@@ -115,6 +122,25 @@ export interface FigureDetails {
   web?: WebSizes;
 }
 
+/** One warm-up before a target's first cell over a transport (see `warmUntilSteady`). */
+export interface WarmupRecord {
+  /** A target of the cells, or `floor`, `vault read`, ... */
+  target: string;
+  transport: Transport | null;
+  concurrency: number;
+  elapsed_ms: number;
+  requests: number;
+  errors: number;
+  /** Two consecutive windows agreed within the tolerance (false: the time bound ended it). */
+  steady: boolean;
+  /** CPU ms per request of its first and of its last window (of `window_ms`). */
+  first_cpu_ms_per_request: number;
+  last_cpu_ms_per_request: number;
+  window_ms: number;
+  /** Whose CPU: the process that answers, or the load generator (the raw target has no server). */
+  cpu_of: 'answering process' | 'load generator';
+}
+
 export interface BenchReport {
   runs: RunRecord[];
   ratios: Ratios;
@@ -128,6 +154,8 @@ export interface BenchReport {
   rss_vault_ops: number;
   peer_rss_mb_after: number;
   details: RunDetail[];
+  /** The warm-ups, in order: how long each took to reach steady state, and its last window. */
+  warmups: WarmupRecord[];
   figures: FigureDetails;
   environment: {
     mode: 'full' | 'smoke';
@@ -141,6 +169,11 @@ export interface BenchReport {
     cell_ms: number;
     warmup_ms: number;
     first_warmup_ms: number;
+    steady_max_ms: number;
+    steady_window_ms: number;
+    steady_tolerance: number;
+    steady_min_requests: number;
+    steady_total_ms: number;
     account_preparation_ms: number;
   };
 }
@@ -259,6 +292,11 @@ export function formatReport(report: BenchReport): string {
     );
   }
   lines.push('');
+  if (report.warmups.length > 0) {
+    lines.push("warm-ups to steady state (before each target's first cell over a transport):");
+    lines.push(...report.warmups.map(warmupLine));
+    lines.push('');
+  }
   lines.push(...formatFigures(report));
   lines.push(
     `server RSS: ${report.rss_mb_before} MB at start, ${report.rss_mb_after_accounts} MB after creating the accounts, ` +
@@ -278,6 +316,17 @@ export function formatReport(report: BenchReport): string {
     );
   }
   return lines.join('\n');
+}
+
+/** One warm-up: how long, how many requests, the CPU per request of its first and last windows. */
+export function warmupLine(warmup: WarmupRecord): string {
+  return (
+    `  ${pad(warmup.target, 14, true)}${pad(warmup.transport ?? '', 6, true)}c=${pad(warmup.concurrency, 3, true)}` +
+    `${(warmup.elapsed_ms / 1000).toFixed(1)} s, ${warmup.requests} requests, CPU ` +
+    `${warmup.first_cpu_ms_per_request} -> ${warmup.last_cpu_ms_per_request} ms/req (${warmup.cpu_of}), ` +
+    (warmup.steady ? 'steady' : 'not steady within the time bound') +
+    (warmup.errors > 0 ? `, ${warmup.errors} errors` : '')
+  );
 }
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
@@ -366,7 +415,7 @@ export function formatFigures(report: BenchReport): string[] {
 }
 
 /** Where the open loop's slowest logins waited: the load generator's stages and the server's. */
-export function stageLines(open: LoopBreakdown & StageBreakdown): string[] {
+export function stageLines(open: NonNullable<FigureDetails['open_loop']>): string[] {
   const stages = (figures: LoginStages) =>
     `send lag ${figures.send_lag_ms}, login request ${figures.login_http_ms}, activate-token request ` +
     `${figures.activate_http_ms}, other requests ${figures.other_http_ms}, load generator's work ` +
@@ -380,6 +429,37 @@ export function stageLines(open: LoopBreakdown & StageBreakdown): string[] {
       `directory pool waits ${open.server_directory_pool_waits} (${open.server_directory_pool_wait_ms} ms); ` +
       `SQLite lock waits ${open.server_sqlite_lock_waits} (${open.server_sqlite_lock_wait_ms} ms)`,
     `  waiting for a core (run queue) per login: server ${open.server_run_queue_wait_ms_per_login ?? '-'} ms, ` +
-      `load generator ${open.load_generator_run_queue_wait_ms_per_login ?? '-'} ms`,
+      `load generator ${open.load_generator_run_queue_wait_ms_per_login ?? '-'} ms; load generator's GC ` +
+      `${open.load_generator_gc_pauses} pauses, ${open.load_generator_gc_ms} ms (longest ${open.load_generator_gc_max_ms}; ` +
+      `major ${open.load_generator_gc_major_pauses}, ${open.load_generator_gc_major_ms} ms)`,
+    ...serverSplitLines(open),
+    `  undici opened ${open.load_generator_connections_opened ?? '-'} connections (longest connect ` +
+      `${open.load_generator_connect_max_ms ?? '-'} ms); TCP counters during the cell (whole machine): ${
+        open.tcp_counters
+          ? Object.entries(open.tcp_counters)
+              .map(([name, value]) => `${name.slice(name.indexOf(':') + 1)} ${value}`)
+              .join(', ')
+          : '-'
+      }`,
+  ];
+}
+
+function serverSplitLines(open: StageBreakdown): string[] {
+  const split = open.tail_server_split_ms;
+  if (!split) return ['  where the server saw them: no server timestamps'];
+  const segments = (figures: RequestSegments) =>
+    `in the load generator ${figures.in_load_generator_ms}, to the server ${figures.to_server_ms}, in the server ${figures.in_server_ms}, back to the load ` +
+    `generator ${figures.to_client_ms} ms (the server's write done after ${figures.reply_done_ms})` +
+    (figures.new_connection > 0 ? `, on a new connection ${Math.round(figures.new_connection * 100)}%` : '');
+  return [
+    `  the slowest logins' requests, where the server saw them: login ${segments(split.login)}; ` +
+      `activate-token ${segments(split.activate)}`,
+    `  the slowest requests (total: in the load generator, to the server, in it, back ms): ${open.slowest_requests
+      .map(
+        (request) =>
+          `${request.total_ms}: ${request.in_load_generator_ms}, ${request.to_server_ms}, ${request.in_server_ms}, ${request.to_client_ms}` +
+          (request.new_connection ? ' new' : ''),
+      )
+      .join('; ')}`,
   ];
 }

@@ -81,6 +81,27 @@ describe('npm run bench -- --smoke', () => {
     expect(figures.open_loop?.tail_stages_ms.login_http_ms).toBeGreaterThan(0);
     expect(figures.open_loop?.server_login_handler.count).toBe(figures.open_loop?.requests);
     expect(figures.open_loop?.server_directory_authenticate.count).toBe(figures.open_loop?.requests);
+    // Where the server saw the slowest logins' requests: every one matched to its server record.
+    const split = figures.open_loop?.tail_server_split_ms;
+    expect(split?.matched).toBe(2 * (figures.open_loop?.tail_logins ?? 0));
+    expect(split?.login.in_server_ms).toBeGreaterThan(0);
+    expect(split?.activate.in_server_ms).toBeGreaterThan(0);
+    expect(figures.open_loop?.slowest_requests.length).toBeGreaterThan(0);
+    // A warm-up before each target's first cell over each transport, and the floor's.
+    expect(report.warmups.map((warmup) => `${warmup.target}/${warmup.transport}`).sort()).toEqual(
+      [
+        'floor/ldap',
+        ...['raw', 'product-login', 'product-user', 'peer'].flatMap((target) => [
+          `${target}/ldap`,
+          `${target}/ldaps`,
+        ]),
+      ].sort(),
+    );
+    for (const warmup of report.warmups) {
+      expect(warmup.errors, warmup.target).toBe(0);
+      expect(warmup.requests, warmup.target).toBeGreaterThan(0);
+      expect(warmup.last_cpu_ms_per_request, warmup.target).toBeGreaterThan(0);
+    }
     expect(figures.vault).toMatchObject({ entries: 50, errors: 0 });
     expect(figures.vault?.reads_per_s).toBeGreaterThan(0);
     expect(figures.vault?.writes_per_s).toBeGreaterThan(0);
