@@ -187,14 +187,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
 
   const api = new Hono<AppEnv>({ strict: false });
-  // Headers are set before `next()`: set afterwards they cost the slow reply path (see security-headers.ts).
-  // `https` was set by the security headers' middleware, which runs first.
+  // `https` was set by the security headers' middleware, which runs first (and which also writes
+  // the API's Cache-Control: no-store).
   api.use('*', (c, next) => {
     c.set(
       'clientAddress',
       proxies.clientAddress(c.env?.incoming?.socket?.remoteAddress, c.req.header('X-Forwarded-For')),
     );
-    c.header('Cache-Control', 'no-store');
     return next();
   });
   const cors = apiCors(deps.settings.CORS_ALLOWED_ORIGINS);
@@ -248,12 +247,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     hsts === undefined
       ? SECURITY_HEADERS
       : [...SECURITY_HEADERS, ['Strict-Transport-Security', hsts] as const];
+  // API replies are never stored by caches: they carry sessions, keys and vault data.
+  const noStore = ['Cache-Control', 'no-store'] as const;
+  const apiHeaders = [...SECURITY_HEADERS, noStore];
+  const apiHttpsHeaders = [...httpsHeaders, noStore];
   app.use(
     '*',
     presetHeaders((c) => {
       // Worked out once per request: the API's middleware and the login's cookie read it.
       const https = overHttps(c);
       c.set('https', https);
+      if (isApiPath(c.req.path)) return https ? apiHttpsHeaders : apiHeaders;
       return https ? httpsHeaders : SECURITY_HEADERS;
     }, isApiPath),
   );

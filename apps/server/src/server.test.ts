@@ -167,6 +167,26 @@ describe('startServer', () => {
         expect(reply.headers.get('Strict-Transport-Security'), path).toBeNull();
         expect(reply.headers.get('Cache-Control'), path).toBe('no-store');
         expect(reply.headers.get('Content-Type'), path).toBe('application/json');
+        // Written on Node's reply (security-headers.ts): each once, the same set as in the context.
+        expect([...reply.headers.keys()].sort(), path).toEqual([
+          'cache-control',
+          'connection',
+          'content-length',
+          'content-security-policy',
+          'content-type',
+          'cross-origin-opener-policy',
+          'cross-origin-resource-policy',
+          'date',
+          'keep-alive',
+          'origin-agent-cluster',
+          'referrer-policy',
+          'x-content-type-options',
+          'x-dns-prefetch-control',
+          'x-download-options',
+          'x-frame-options',
+          'x-permitted-cross-domain-policies',
+          'x-xss-protection',
+        ]);
       }
 
       const page = await fetch(`${server.url}/`);

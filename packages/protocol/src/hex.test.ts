@@ -28,7 +28,8 @@ describe.each([
     );
   });
 
-  it.each(['a', 'abc', 'zz', '0g', 'ab cd', 'abcd ', ' abcd', '0x00', 'ab\u0000c', 'g0'])(
+  // '\u0161' and '\u0162' have the low bytes of 'a' and 'b', which Node's decoder reads alone.
+  it.each(['a', 'abc', 'zz', '0g', 'ab cd', 'abcd ', ' abcd', '0x00', 'ab\u0000c', 'g0', '\u0161\u0162'])(
     'refuses %j with TypeError',
     async (text) => {
       const { fromHex } = await hexModule(withBuffer);
@@ -53,6 +54,17 @@ describe.each([
     [`${long.slice(0, 6000)}zz${long.slice(6002)}`, false],
     [`${long.slice(0, 6001)} ${long.slice(6002)}`, false],
     [`${long}\u0000`, false],
+    // Characters above U+00FF whose low byte is a hex digit, which Node's decoder would read.
+    [`${long.slice(0, 6000)}\u0161${long.slice(6001)}`, false],
+    [`${long}\u0141`, false],
+    [`${long.slice(0, 6000)}\u00e1${long.slice(6001)}`, false],
+    // Longer than one of the slices the Node path checks at a time, wrong at a slice's edges.
+    ...[0, 16_383, 16_384, 16_385, 32_767, 32_768, 49_999].map((at): [string, boolean] => [
+      `${'0a'.repeat(25_000).slice(0, at)}x${'0a'.repeat(25_000).slice(at + 1)}`,
+      false,
+    ]),
+    ['0a'.repeat(25_000), true],
+    [`${'0a'.repeat(25_000)}B`, true],
     ['0x00', false],
     ['ab cd', false],
   ])('isHex(%#) is %s, as HEX_PATTERN decides', async (text, expected) => {

@@ -1,7 +1,8 @@
 /** Node-only entry: the libsodium (sodium-native) backend of the crypto interface. */
 export {
   MAX_CONCURRENT_SCRYPT,
+  plaintextText,
   scryptLoad,
-  secretboxOpenBytes,
+  secretboxOpenInPlace,
   sodiumCrypto,
 } from './crypto/sodium-crypto.ts';

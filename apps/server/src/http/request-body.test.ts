@@ -171,6 +171,38 @@ describe('vault write bodies over HTTP', () => {
     expect(await storedData()).toBe(chunked.update.data);
   });
 
+  it('reads large bodies one after another, and two at once, each whole (the memory of one is reused)', async () => {
+    const post = async (body: Buffer) => {
+      const response = await fetch(`http://127.0.0.1:${port}/server/datastore/`, {
+        method: 'POST',
+        headers: { ...alice.headers(), 'Content-Type': 'application/json' },
+        body,
+      });
+      return replyOf(response.status, await response.text());
+    };
+    for (const dataBytes of [200_000, 80_000, 150_000, 200_000]) {
+      const write = sealedUpdate(dataBytes);
+      expect(await post(write.body)).toEqual({ status: 200 });
+      expect(await storedData()).toBe(write.update.data);
+
+      // A tampered body between two good ones: refused, nothing stored, the next one whole.
+      const tampered = sealedUpdate(dataBytes).body;
+      const at = tampered.indexOf('"text":"') + 20;
+      tampered[at] = tampered[at] === 0x30 ? 0x31 : 0x30;
+      expect(await post(tampered)).toEqual({ status: 400, code: 'REQUEST_CANNOT_BE_DECRYPTED' });
+      expect(await storedData()).toBe(write.update.data);
+    }
+    const [first, second] = [sealedUpdate(200_000), sealedUpdate(190_000)];
+    expect(await Promise.all([post(first.body), post(second.body)])).toEqual([
+      { status: 200 },
+      { status: 200 },
+    ]);
+    expect([first.update.data, second.update.data]).toContain(await storedData());
+    const last = sealedUpdate(120_000);
+    expect(await post(last.body)).toEqual({ status: 200 });
+    expect(await storedData()).toBe(last.update.data);
+  });
+
   it('answers 413 REQUEST_TOO_LARGE to a Content-Length above the limit and to a chunked body past it', async () => {
     const before = await storedData();
     const tooBig = sealedUpdate(VAULT_MAX_BODY_SIZE / 2);

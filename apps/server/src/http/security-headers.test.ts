@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +50,47 @@ describe('presetHeaders', () => {
     expect((await ours.request('/json')).headers.get('Content-Security-Policy')).toBe(
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
     );
+  });
+});
+
+describe('presetHeaders behind a Node server', () => {
+  it("writes them on Node's reply for context-built paths: the same headers, a route's own one wins", async () => {
+    const list = [...securityHeaderList(POLICY), ['Cache-Control', 'no-store'] as const];
+    const app = new Hono();
+    app.use(
+      '*',
+      presetHeaders(list, () => true),
+    );
+    app.get('/json', (c) => c.json({ ok: true }));
+    app.get('/own', (c) => {
+      c.header('Cache-Control', 'private, max-age=5');
+      c.header('Set-Cookie', 'a=1; Path=/', { append: true });
+      return c.json({ ok: true });
+    });
+    app.get('/fail', () => {
+      throw new Error('boom');
+    });
+    app.onError((_error, c) => c.json({ failed: true }, 500));
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const expected = Object.fromEntries(list.map(([name, value]) => [name.toLowerCase(), value]));
+      for (const path of ['/json', '/fail']) {
+        const reply = await fetch(`${base}${path}`);
+        const headers = Object.fromEntries(reply.headers);
+        for (const [name, value] of Object.entries(expected))
+          expect(headers[name], `${path} ${name}`).toBe(value);
+        expect(headers['content-type'], path).toBe('application/json');
+        expect(await reply.json(), path).toEqual(path === '/json' ? { ok: true } : { failed: true });
+      }
+      const own = await fetch(`${base}/own`);
+      expect(own.headers.get('Cache-Control')).toBe('private, max-age=5');
+      expect(own.headers.getSetCookie()).toEqual(['a=1; Path=/']);
+      expect(own.headers.get('X-Frame-Options')).toBe('SAMEORIGIN');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -772,6 +772,22 @@ describe.each(backends)('vault routes on %s', (_name, makeBackend) => {
           'INVALID_REQUEST',
         ],
         [JSON.stringify({ ...sealed, text: sealed.text.slice(1) }), 'INVALID_REQUEST'],
+        // Characters above U+00FF whose low byte is a hex digit ('\u0161' is 'a' to Node's decoder).
+        [
+          JSON.stringify({
+            ...sealed,
+            text: `${sealed.text.slice(0, middle)}\u0161${sealed.text.slice(middle + 1)}`,
+          }),
+          'INVALID_REQUEST',
+        ],
+        [
+          JSON.stringify({
+            ...sealed,
+            text: `${sealed.text.slice(0, middle)}\u0161\u0161${sealed.text.slice(middle + 4)}`,
+          }),
+          'INVALID_REQUEST',
+        ],
+        [JSON.stringify({ ...sealed, nonce: 'zz'.repeat(24) }), 'INVALID_REQUEST'],
         [JSON.stringify({ ...sealed, nonce: sealed.nonce.slice(2) }), 'INVALID_REQUEST'],
         [JSON.stringify({ ...sealed, text: 'ab'.repeat(15) }), 'INVALID_REQUEST'],
         [JSON.stringify({ ...sealed, text: 123 }), 'INVALID_REQUEST'],

@@ -86,21 +86,32 @@ function secretboxOpen(encrypted: Encrypted, key: Uint8Array): string {
   } catch (error) {
     throw new DecryptionError('malformed hex', { cause: error });
   }
-  return secretboxOpenBytes(ciphertext, nonce, key);
+  // Decoded here: nobody else holds these bytes.
+  return plaintextText(secretboxOpenInPlace(ciphertext, nonce, key));
 }
 
 /**
  * `secretboxOpen` for a ciphertext and nonce already decoded from hex (a server that reads a large
- * body as bytes decodes its hex once). Throws `DecryptionError` like `secretboxOpen`.
+ * body as bytes decodes its hex once), giving the plaintext's bytes (`plaintextText` reads them as
+ * `secretboxOpen` does). The plaintext is written over the ciphertext's first bytes (libsodium
+ * opens overlapping buffers, and writes only once the tag is verified), so a vault write's
+ * megabytes are opened without another buffer of fresh memory: `ciphertext` is the caller's to
+ * give up. Throws `DecryptionError` like `secretboxOpen`.
  */
-export function secretboxOpenBytes(ciphertext: Uint8Array, nonce: Uint8Array, key: Uint8Array): string {
+export function secretboxOpenInPlace(ciphertext: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer {
   if (nonce.length !== NONCE_BYTES || key.length !== KEY_BYTES || ciphertext.length < TAG_BYTES) {
     throw new DecryptionError('malformed secretbox');
   }
-  const plain = Buffer.allocUnsafe(ciphertext.length - TAG_BYTES);
-  if (!sodium.crypto_secretbox_open_easy(plain, view(ciphertext), view(nonce), view(key))) {
+  const sealed = view(ciphertext);
+  const plain = sealed.subarray(0, sealed.length - TAG_BYTES);
+  if (!sodium.crypto_secretbox_open_easy(plain, sealed, view(nonce), view(key))) {
     throw new DecryptionError('secretbox authentication failed');
   }
+  return plain;
+}
+
+/** The text of an opened secretbox's bytes; throws `DecryptionError` when they are not UTF-8. */
+export function plaintextText(plain: Buffer): string {
   // ASCII (what Psono's JSON of hex and base64 is) decodes as Latin-1 to the same text: a copy of
   // the bytes, where the strict UTF-8 decoder takes about 4 ms per megabyte (a vault write opens
   // several megabytes).
