@@ -1,8 +1,11 @@
 /**
  * The JavaScript a browser downloads for the web client, gzip-compressed: ours (the built
  * `apps/web/dist`) next to Psono's official client (its static build, `webclient.tgz` in the shared
- * fixtures folder beside the repository, or OFFICIAL_WEBCLIENT_DIR). Every `.js` file counts, each
- * compressed on its own at gzip's default level as a web server would send it.
+ * fixtures folder beside the repository, or OFFICIAL_WEBCLIENT_DIR), each file compressed on its own
+ * at gzip's default level as a web server would send it. Ours counts the scripts its `index.html`
+ * loads and every script those name (the scrypt worker), so that files a cached build left beside
+ * the current ones (turbo restores outputs without emptying the folder) do not count; the official
+ * archive is extracted fresh, and every `.js` file in it counts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -39,10 +42,31 @@ function jsFiles(folder: string): string[] {
   return found;
 }
 
-export function jsSizeOf(folder: string): JsSize {
+/**
+ * The scripts a browser can fetch for the page `index.html` of `folder`: those it loads, then, one
+ * level after another, every script of the folder whose file name one of them contains.
+ */
+export function loadedJsFiles(folder: string): string[] {
+  const all = jsFiles(folder);
+  const byName = new Map(all.map((path) => [path.slice(path.lastIndexOf('/') + 1), path]));
+  const html = readFileSync(join(folder, 'index.html'), 'utf8');
+  const pending = [...html.matchAll(/<(?:script|link)\b[^>]*?(?:src|href)="([^"]+\.m?js)"/g)]
+    .map((match) => byName.get(match[1]!.slice(match[1]!.lastIndexOf('/') + 1)))
+    .filter((path): path is string => path !== undefined);
+  const found = new Set<string>();
+  while (pending.length > 0) {
+    const path = pending.pop()!;
+    if (found.has(path)) continue;
+    found.add(path);
+    const text = readFileSync(path, 'utf8');
+    for (const [name, other] of byName) if (!found.has(other) && text.includes(name)) pending.push(other);
+  }
+  return [...found].sort();
+}
+
+export function jsSizeOf(folder: string, files: string[] = jsFiles(folder)): JsSize {
   let bytes = 0;
   let gzipBytes = 0;
-  const files = jsFiles(folder);
   for (const file of files) {
     const content = readFileSync(file);
     bytes += content.length;
@@ -63,7 +87,7 @@ export function measureWebSizes(): WebSizes {
   const notes: string[] = [];
   const ourDist = OUR_WEB_DIST;
   let ours: JsSize | null = null;
-  if (existsSync(ourDist)) ours = jsSizeOf(ourDist);
+  if (existsSync(join(ourDist, 'index.html'))) ours = jsSizeOf(ourDist, loadedJsFiles(ourDist));
   else notes.push('apps/web/dist is missing: build the web client (npm run bench builds it)');
 
   let official: JsSize | null = null;
