@@ -188,9 +188,11 @@ describe('warmUntilSteady', () => {
     const started = performance.now();
     const result = await warmUntilSteady({
       concurrency: 1,
-      // Alternately 1 and 3 ms per request, in runs longer than a step: windows never agree.
+      // Each request costs more than the one before, so no two windows agree however many
+      // requests a slow machine fits into each (alternating runs of costs could fall into two
+      // windows alike when each holds only a few requests).
       operation: async () => {
-        cpuMs += Math.floor(done / 20) % 2 === 0 ? 1 : 3;
+        cpuMs += 1 + done;
         done++;
         await sleep(1);
       },
