@@ -220,17 +220,7 @@ export class AccountService {
     password: string,
     record: LoginRecord,
   ): Promise<LoginOutcome> {
-    const returning = await this.executor.transaction(async (tx): Promise<LoginOutcome | undefined> => {
-      const { rows } = await tx.run(accountAtLogin, {
-        domain: directoryUser.domain,
-        guid: directoryUser.guid,
-      });
-      if (rows[0] === undefined) return undefined;
-      const account = splitAccountAtLogin(rows[0]);
-      if (account.blocked) throw new AccountBlocked(account.user.id);
-      const user = await this.refresh(account.user, directoryUser, record, tx);
-      return { user, created: false, loginSecrets: { row: account.loginSecrets } };
-    });
+    const returning = await this.executor.transaction((tx) => this.returningLogin(tx, directoryUser, record));
     if (returning) return returning;
 
     const keys = await createEncryptedUserKeys(password);
@@ -256,18 +246,33 @@ export class AccountService {
       }
       // Another request created the account between our read and our insert (two first logins at
       // once); on PostgreSQL its row is visible now that the insert waited for its commit.
-      const { rows } = await tx.run(accountAtLogin, {
-        domain: directoryUser.domain,
-        guid: directoryUser.guid,
-      });
-      if (rows[0] === undefined) throw new Error('the account that won the race is not visible');
-      const winner = splitAccountAtLogin(rows[0]);
-      // Blocked between the two transactions: an administrator's block wins, as at any login.
-      if (winner.blocked) throw new AccountBlocked(winner.user.id);
-      const user = await this.refresh(winner.user, directoryUser, record, tx);
-      return { user, created: false, loginSecrets: { row: winner.loginSecrets } };
+      // A block set between the two transactions wins, as at any login.
+      const winner = await this.returningLogin(tx, directoryUser, record);
+      if (winner === undefined) throw new Error('the account that won the race is not visible');
+      return winner;
     });
     return outcome;
+  }
+
+  /**
+   * A login of an account that exists, in `tx`: reads the account with its block and login secrets,
+   * throws `AccountBlocked` (writing nothing) if an administrator blocked it, else brings it in step
+   * with the directory and stores the login. `undefined` if there is no such account.
+   */
+  private async returningLogin(
+    tx: Executor,
+    directoryUser: DirectoryUser,
+    record: LoginRecord,
+  ): Promise<LoginOutcome | undefined> {
+    const { rows } = await tx.run(accountAtLogin, {
+      domain: directoryUser.domain,
+      guid: directoryUser.guid,
+    });
+    if (rows[0] === undefined) return undefined;
+    const account = splitAccountAtLogin(rows[0]);
+    if (account.blocked) throw new AccountBlocked(account.user.id);
+    const user = await this.refresh(account.user, directoryUser, record, tx);
+    return { user, created: false, loginSecrets: { row: account.loginSecrets } };
   }
 
   private async storeLogin(
