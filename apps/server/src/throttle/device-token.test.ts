@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DeviceTokens, deviceCookieName } from './device-token.ts';
 
@@ -65,5 +66,12 @@ describe('deviceCookieName', () => {
   it('names one cookie per username, without the username in it', () => {
     expect(deviceCookieName('alice@example.com')).toMatch(/^device_[0-9a-f]{16}$/);
     expect(deviceCookieName('alice@example.com')).not.toBe(deviceCookieName('bob@example.com'));
+  });
+
+  it('keeps the names browsers already hold (HMAC-SHA256 of the username under "device-cookie")', () => {
+    for (const username of ['alice@example.com', 'bob@example.com', 'alice@example.com']) {
+      const digest = createHmac('sha256', 'device-cookie').update(username).digest('hex');
+      expect(deviceCookieName(username)).toBe(`device_${digest.slice(0, 16)}`);
+    }
   });
 });
