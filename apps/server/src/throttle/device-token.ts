@@ -10,14 +10,7 @@
  * and a forged, altered, expired or other user's token simply is not valid (the attempt is then
  * an unknown device's). The device id (128 random bits) names the device's own throttle counter.
  */
-import {
-  createHmac,
-  createSecretKey,
-  hkdfSync,
-  type KeyObject,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const VERSION = 'v1';
 const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
@@ -32,8 +25,7 @@ export interface DeviceClaim {
 }
 
 export class DeviceTokens {
-  /** A key object made once: `createHmac` would import a Buffer key anew at every call. */
-  private readonly key: KeyObject;
+  private readonly key: Buffer;
 
   /**
    * @param secret the server's SECRET_KEY (or, without one, its private key): the MAC key is
@@ -45,7 +37,7 @@ export class DeviceTokens {
     readonly lifetimeSeconds: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.key = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'ldap-login', 'device-token v1', 32)));
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'ldap-login', 'device-token v1', 32));
   }
 
   /** A token for `username`: a fresh device, or `deviceId` again (the device keeps its counter). */
@@ -81,18 +73,6 @@ export class DeviceTokens {
  * of it), so a browser shared by two users keeps both devices' standing.
  */
 export function deviceCookieName(username: string): string {
-  let name = cookieNames.get(username);
-  if (name === undefined) {
-    const digest = createHmac('sha256', COOKIE_NAME_KEY).update(username).digest('hex');
-    name = `device_${digest.slice(0, 16)}`;
-    // Bounded: the usernames tried are anybody's input.
-    if (cookieNames.size >= COOKIE_NAME_CACHE_SIZE) cookieNames.clear();
-    cookieNames.set(username, name);
-  }
-  return name;
+  const digest = createHmac('sha256', 'device-cookie').update(username).digest('hex');
+  return `device_${digest.slice(0, 16)}`;
 }
-
-const COOKIE_NAME_KEY = createSecretKey(Buffer.from('device-cookie'));
-/** A username logs in again and again under the same cookie name: remembered, up to this many. */
-const COOKIE_NAME_CACHE_SIZE = 10_000;
-const cookieNames = new Map<string, string>();
