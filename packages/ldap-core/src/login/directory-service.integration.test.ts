@@ -429,7 +429,9 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
     });
   });
 
-  describe('transport', () => {
+  // Several tests here pay a TIMEOUT_S timeout on purpose; each asserts its own time, so the test
+  // timeout only has to stop a hang, not to race a loaded machine (vitest's 5 s default would).
+  describe('transport', { timeout: 30_000 }, () => {
     it.for<[string, () => Partial<LdapEntryInput>]>([
       ['ldaps:// with the CA', () => ({ LDAP_URL: directory!.ldapsUrl })],
       [
