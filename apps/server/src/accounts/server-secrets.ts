@@ -20,7 +20,7 @@ import type { Settings } from '@ldap-login/config-schema';
 import { DecryptionError, fromHex, passwordKey, toHex } from '@ldap-login/protocol';
 import { sodiumCrypto } from '@ldap-login/protocol/node';
 import type { SecretKeyring } from '../crypto/secret-key.ts';
-import { executorFor } from '../db/executor.ts';
+import { type Executor, executorFor } from '../db/executor.ts';
 import type { Database } from '../db/schema.ts';
 import { defineStatement, type Placeholders } from '../db/statement.ts';
 import { sameHex } from '../sessions/session-store.ts';
@@ -66,6 +66,12 @@ export class ServerSecrets {
 
   private async row(userId: string, executor = executorFor(this.db)): Promise<LoginSecretsRow | undefined> {
     return (await executor.run(loginSecretsOfUser, { userId })).rows[0];
+  }
+
+  /** Whether the user's keys have a server-kept copy (read in `tx` when given). */
+  async exists(userId: string, tx?: Executor): Promise<boolean> {
+    if (!this.keepsCopies) return false;
+    return (await this.row(userId, tx))?.server_secret != null;
   }
 
   private seal(keys: OpenedKeys): { server_secret: string; server_secret_nonce: string } {

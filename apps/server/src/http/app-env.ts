@@ -18,8 +18,6 @@ export interface AppEnv {
     /** The session's account, read with the session. */
     user?: UserRow;
     sessionKey?: Uint8Array;
-    /** For an activation: whether the account's keys have a server-kept copy stored. */
-    serverSecretStored?: boolean;
     /** The body's Content-Length, once `limitBodySize` has found it within the route's limit. */
     checkedBodyLength?: number;
   };

@@ -33,10 +33,7 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
   return async (c, next) => {
     const match = TOKEN_AUTHORIZATION.exec(c.req.header('Authorization') ?? '');
     if (!match) throw new ApiError('TOKEN_INVALID', 'no or malformed Authorization header');
-    const activation = options.activation ?? 'active';
-    const found = await options.sessions.findWithUserByToken(match[1]!, {
-      serverSecret: activation === 'inactive',
-    });
+    const found = await options.sessions.findWithUserByToken(match[1]!);
     if (!found || found.session.ended_at !== null)
       throw new ApiError('TOKEN_INVALID', 'unknown or ended session');
     const { session, user } = found;
@@ -44,6 +41,7 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
     if (session.valid_till <= now) throw new ApiError('SESSION_EXPIRED', `session ${session.id} expired`);
     const key = fromHex(session.secret);
     checkValidator(c.req.header(AUTHORIZATION_VALIDATOR_HEADER), key, session.device_fingerprint, now);
+    const activation = options.activation ?? 'active';
     if (activation === 'inactive' && session.active === 1) {
       throw new ApiError('TOKEN_ALREADY_ACTIVATED', `session ${session.id}`);
     }
@@ -53,7 +51,6 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<AppE
     c.set('session', session);
     c.set('user', user);
     c.set('sessionKey', key);
-    if (found.serverSecretStored !== undefined) c.set('serverSecretStored', found.serverSecretStored);
     await next();
   };
 }

@@ -63,13 +63,16 @@ export function authenticationRoutes(services: ApiServices): Hono<AppEnv> {
         throw new ApiError('VERIFICATION_FAILED', 'wrong validator');
       }
       const user = c.get('user')!;
-      // One write: the session's lookup (sessionAuth) read the server-kept copy's presence too.
-      if (!(await services.sessions.activate(session.id))) {
-        throw new ApiError('TOKEN_INVALID', 'session ended or was activated meanwhile');
-      }
-      // Tells the official client whether this user's keys have a server-kept copy (SPEC 11); a
-      // mismatch with the mode in /info/ would send it to its key-transfer page.
-      const serverSecretExists = services.serverSecrets.keepsCopies && c.get('serverSecretStored') === true;
+      // One transaction for the activation and the read after it (each transaction of its own
+      // costs SQLite a round of file-lock system calls).
+      const serverSecretExists = await services.executor.transaction(async (tx) => {
+        if (!(await services.sessions.activate(session.id, tx))) {
+          throw new ApiError('TOKEN_INVALID', 'session ended or was activated meanwhile');
+        }
+        // Tells the official client whether this user's keys have a server-kept copy (SPEC 11); a
+        // mismatch with the mode in /info/ would send it to its key-transfer page.
+        return services.serverSecrets.exists(user.id, tx);
+      });
       return encryptedJson(c, {
         user: { ...accountWithSecretKey(user), server_secret_exists: serverSecretExists },
       } satisfies ActivateTokenReply);

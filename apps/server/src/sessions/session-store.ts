@@ -4,7 +4,7 @@
  * (proving it opened the user's private key) before the token is usable.
  */
 import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { type Compilable, type Selectable, sql } from 'kysely';
+import type { Compilable, Selectable } from 'kysely';
 import type { Executor } from '../db/executor.ts';
 import type { SessionsTable, UsersTable } from '../db/schema.ts';
 import { defineStatement, type Placeholders, rowOf } from '../db/statement.ts';
@@ -16,11 +16,6 @@ type UserRow = Selectable<UsersTable>;
 export interface SessionWithUser {
   session: SessionRow;
   user: UserRow;
-  /**
-   * Whether the account has a server-kept copy of its keys stored (see server-secrets.ts); read
-   * only for an activation (`findWithUserByToken(token, { serverSecret: true })`).
-   */
-  serverSecretStored?: boolean;
 }
 
 /** Every users column but `id` (which is the session's `user_id`), read beside the session as `user_<column>`. */
@@ -102,26 +97,6 @@ const withUserByTokenHash = defineStatement(
       .selectAll('sessions')
       .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
       .where('sessions.token_hash', '=', p.tokenHash) as never as Compilable<SessionAndUserColumns>,
-);
-
-// The same for an activation, with whether the account's keys have a server-kept copy: the
-// activation is then one write of its own, not a transaction that writes and reads.
-const forActivationByTokenHash = defineStatement(
-  (db, p: Placeholders<{ tokenHash: string }>) =>
-    db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .leftJoin('user_login_secrets', 'user_login_secrets.user_id', 'sessions.user_id')
-      .selectAll('sessions')
-      .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
-      .select(
-        sql<number>`case when user_login_secrets.server_secret is null then 0 else 1 end`.as(
-          'server_secret_stored',
-        ),
-      )
-      .where('sessions.token_hash', '=', p.tokenHash) as never as Compilable<
-      SessionAndUserColumns & { server_secret_stored: number }
-    >,
 );
 
 const byTokenHash = defineStatement((db, p: Placeholders<{ tokenHash: string }>) =>
@@ -213,23 +188,14 @@ export class SessionStore {
   }
 
   /** The session of `token` with its account; undefined for an unknown token. */
-  async findWithUserByToken(
-    token: string,
-    read: { serverSecret?: boolean } = {},
-  ): Promise<SessionWithUser | undefined> {
-    const tokenHash = hashToken(token);
-    if (read.serverSecret) {
-      const row = (await this.executor.run(forActivationByTokenHash, { tokenHash })).rows[0];
-      if (row === undefined) return undefined;
-      return { ...splitSessionAndUser(row), serverSecretStored: Number(row.server_secret_stored) === 1 };
-    }
-    const { rows } = await this.executor.run(withUserByTokenHash, { tokenHash });
+  async findWithUserByToken(token: string): Promise<SessionWithUser | undefined> {
+    const { rows } = await this.executor.run(withUserByTokenHash, { tokenHash: hashToken(token) });
     return rows[0] === undefined ? undefined : splitSessionAndUser(rows[0]);
   }
 
-  /** Activates an inactive live session; false when it ended or was activated meanwhile. */
-  async activate(sessionId: string): Promise<boolean> {
-    return (await this.executor.run(activation, { id: sessionId })).changes === 1;
+  /** Activates an inactive live session (in `tx` when given); false when it ended or was activated. */
+  async activate(sessionId: string, tx: Executor = this.executor): Promise<boolean> {
+    return (await tx.run(activation, { id: sessionId })).changes === 1;
   }
 
   /** Ends one session of the user; false when the user has no such live session. */
