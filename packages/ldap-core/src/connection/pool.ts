@@ -102,7 +102,7 @@ interface PoolStats {
   idle: number;
   /** Requests running on the pool's connections now. */
   inFlight: number;
-  /** Most requests that ran at once since the pool was made (or since `resetPeak`). */
+  /** Most requests that ran at once since the pool was made. */
   inFlightPeak: number;
   waiting: number;
   /**
@@ -173,11 +173,6 @@ export class ConnectionPool<T> {
       waits: this.waits,
       waitMs: this.waitMs,
     };
-  }
-
-  /** Starts a new peak of `inFlight` from the requests running now (for a measurement window). */
-  resetPeak(): void {
-    this.inFlightPeak = this.inFlight;
   }
 
   /**
