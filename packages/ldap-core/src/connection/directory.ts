@@ -17,11 +17,11 @@ import { type RootDse, readRootDse } from './root-dse.ts';
 
 /**
  * The live side of one `LDAP` entry: its compiled plan, its URLs with failover, and two pools of
- * connections (`LDAP_POOL_SIZE` each):
- * - the service pool, bound as `LDAP_BIND_DN`, for searches; each connection carries up to
+ * connections:
+ * - the service pool (`LDAP_POOL_SIZE`), bound as `LDAP_BIND_DN`, for searches; each connection carries up to
  *   `SEARCHES_PER_CONNECTION` searches at once (LDAP message ids keep their answers apart), except
  *   paged ones, which take a connection to themselves;
- * - the bind pool, for user binds only. A user bind changes who the connection is; keeping those
+ * - the bind pool (`LDAP_BIND_POOL_SIZE`), for user binds only, one at a time per connection. A user bind changes who the connection is; keeping those
  *   connections apart means no search ever runs as a user and no re-bind as the service account
  *   is needed after each login (one round trip less per login).
  */
@@ -71,7 +71,7 @@ export class Directory {
       },
       { perConnection: SEARCHES_PER_CONNECTION },
     );
-    this.bindPool = new ConnectionPool(entry.LDAP_POOL_SIZE, {
+    this.bindPool = new ConnectionPool(entry.LDAP_BIND_POOL_SIZE, {
       open: () => this.open(openConnection),
       isUsable: (connection) => connection.alive,
       close: (connection) => connection.close(),
