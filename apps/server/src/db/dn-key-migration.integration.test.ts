@@ -2,11 +2,11 @@
  * Migration 0002_dn_key_canonical on SQLite and on a real PostgreSQL: rows stored under the old
  * `dn_key` rule that name one directory group become one row, and no membership is lost or doubled.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AccountService } from '../accounts/account-service.ts';
 import { SessionStore } from '../sessions/session-store.ts';
-import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
-import { openDatabase } from './database.ts';
+import { databaseBackends } from '../test-support/databases.ts';
+import { useTestDatabase } from '../test-support/test-database.ts';
 import { executorFor } from './executor.ts';
 import { migrateToLatest, migrateUpTo } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -114,17 +114,10 @@ async function seedOldSchema(db: Database): Promise<void> {
 }
 
 describe.each(backends)('migration 0002_dn_key_canonical on %s', (_name, makeBackend) => {
-  const databases = useDatabaseBackend(makeBackend);
-  let db: Database;
-
-  beforeEach(async () => {
-    db = openDatabase((await databases.create()).config);
-  });
-  afterEach(async () => {
-    await db.destroy();
-  });
+  const database = useTestDatabase(makeBackend);
 
   it('the old keys kept spellings of one group apart', async () => {
+    const { db } = database;
     await seedOldSchema(db);
     const keys = await db
       .selectFrom('ldap_groups')
@@ -135,6 +128,7 @@ describe.each(backends)('migration 0002_dn_key_canonical on %s', (_name, makeBac
   });
 
   it('merges the rows of one group, moves their memberships to the survivor and recomputes every key', async () => {
+    const { db } = database;
     await seedOldSchema(db);
     expect(await migrateToLatest(db)).toContain('0002_dn_key_canonical');
 
@@ -185,6 +179,7 @@ describe.each(backends)('migration 0002_dn_key_canonical on %s', (_name, makeBac
   });
 
   it('after the migration, a login under yet another spelling finds the merged row', async () => {
+    const { db } = database;
     await seedOldSchema(db);
     await migrateToLatest(db);
     const sessions = new SessionStore(executorFor(db), () => 1_800_000_000_000);

@@ -5,11 +5,11 @@
  * SQLite both tables are WITHOUT ROWID with the audit's time index kept (and back with `down`).
  */
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordAuditEvent } from '../audit.ts';
-import { databaseBackends, useDatabaseBackend } from '../test-support/databases.ts';
+import { databaseBackends } from '../test-support/databases.ts';
+import { useTestDatabase } from '../test-support/test-database.ts';
 import { LoginThrottle } from '../throttle/login-throttle.ts';
-import { openDatabase } from './database.ts';
 import { executorFor } from './executor.ts';
 import { migrateToLatest, migrateUpTo } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -74,17 +74,10 @@ async function sqliteShape(
 }
 
 describe.each(databaseBackends())('migration 0007_login_tables_without_rowid on %s', (name, makeBackend) => {
-  const databases = useDatabaseBackend(makeBackend);
-  let db: Database;
-
-  beforeEach(async () => {
-    db = openDatabase((await databases.create()).config);
-  });
-  afterEach(async () => {
-    await db.destroy();
-  });
+  const database = useTestDatabase(makeBackend);
 
   it('keeps every counter and audit row, and the login statements work on the new tables', async () => {
+    const { db } = database;
     await seed0006(db);
     const before = { counters: await counters(db), events: await events(db) };
     expect(before.counters).toHaveLength(3);
@@ -131,6 +124,7 @@ describe.each(databaseBackends())('migration 0007_login_tables_without_rowid on 
   });
 
   it('down: on SQLite rowid tables again, on PostgreSQL nothing changes; the rows stay', async () => {
+    const { db } = database;
     await seed0006(db);
     await migrateToLatest(db);
     const after = { counters: await counters(db), events: await events(db) };

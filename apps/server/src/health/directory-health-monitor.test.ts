@@ -32,7 +32,9 @@ describe('DirectoryHealthMonitor', () => {
     void monitor.probe(); // never finishes, like a probe of a frozen directory
     const started = performance.now();
     const snapshot = await monitor.current();
-    expect(performance.now() - started).toBeLessThan(50);
+    // Its only wait is the first probe's, which costs FIRST_PROBE_WAIT_MS: anything well under that
+    // did not wait, however slow a busy machine makes the call itself.
+    expect(performance.now() - started).toBeLessThan(FIRST_PROBE_WAIT_MS - 50);
     expect(snapshot?.servers).toEqual([UP]);
     probes.finish([DOWN]);
     await tick();
@@ -57,7 +59,8 @@ describe('DirectoryHealthMonitor', () => {
     expect(await monitor.current()).toBeUndefined();
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(FIRST_PROBE_WAIT_MS - 5);
-    expect(waited).toBeLessThan(FIRST_PROBE_WAIT_MS + 400);
+    // At most: a second such wait would reach twice the time; below that is scheduling.
+    expect(waited).toBeLessThan(2 * FIRST_PROBE_WAIT_MS);
     probes.finish([UP]);
     await tick();
     expect((await monitor.current())?.servers).toEqual([UP]);
@@ -77,7 +80,10 @@ describe('DirectoryHealthMonitor', () => {
       { intervalMs: 20 },
     );
     monitor.start();
-    await new Promise((resolve) => setTimeout(resolve, 130));
+    // Counted, not timed: a busy machine may fire the 20 ms timer far fewer times in a fixed window.
+    const deadline = performance.now() + 5_000;
+    while (probes < 3 && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     monitor.stop();
     const counted = probes;
     expect(counted).toBeGreaterThanOrEqual(3);

@@ -36,7 +36,10 @@ export interface ServerMetrics extends VaultMetrics {
 export interface MetricSources {
   activeSessions(): Promise<number>;
   poolStats(): DirectoryPoolStats[];
-  /** Waits for the SQLite connection's lock (undefined on PostgreSQL, which has none). */
+  /**
+   * Waits for the SQLite connection's lock; undefined on PostgreSQL, which has none (asked once when
+   * the metrics are made: without it the lock's counters are absent).
+   */
   sqliteLock?(): SqliteLockStats | undefined;
 }
 
@@ -211,16 +214,22 @@ export class PrometheusMetrics implements ServerMetrics {
       'Time logins waited for a pooled directory connection (all connections leased), by directory and pool.',
       (stats) => stats.waitMs / 1000,
     );
-    sqliteLockCounter(
-      'sqlite_lock_waits_total',
-      'Statements and transactions that waited for the SQLite connection (another transaction held it).',
-      (stats) => stats.waits,
-    );
-    sqliteLockCounter(
-      'sqlite_lock_wait_seconds_total',
-      'Time statements and transactions waited for the SQLite connection.',
-      (stats) => stats.waitMs / 1000,
-    );
+    // A database without the lock (PostgreSQL) answers undefined from the start: its counters are
+    // left out of the exposition rather than shown as 0, which would read as "never waited". Asked
+    // once here because prom-client shows a counter without labels as 0 even when its collect adds
+    // nothing.
+    if (sources.sqliteLock?.() !== undefined) {
+      sqliteLockCounter(
+        'sqlite_lock_waits_total',
+        'Statements and transactions that waited for the SQLite connection (another transaction held it).',
+        (stats) => stats.waits,
+      );
+      sqliteLockCounter(
+        'sqlite_lock_wait_seconds_total',
+        'Time statements and transactions waited for the SQLite connection.',
+        (stats) => stats.waitMs / 1000,
+      );
+    }
   }
 
   loginFinished(outcome: LoginOutcome, seconds: number): void {

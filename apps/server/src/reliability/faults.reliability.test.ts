@@ -188,13 +188,18 @@ describe('directory faults', () => {
     const port = (silent.address() as net.AddressInfo).port;
     useDirectory([`ldap://127.0.0.1:${port}`, directory.url]);
     const first = await login('bob');
+    const acceptedByFirst = accepted.length;
     const later: Attempt[] = [];
     for (let index = 0; index < 5; index++) later.push(await login(LOAD_USERS[index % LOAD_USERS.length]!));
     expect(first.status).toBe(200);
     expect(later.map((result) => result.status)).toEqual([200, 200, 200, 200, 200]);
     const timeoutMs = Math.max(CONNECT_TIMEOUT, OPERATION_TIMEOUT) * 1000;
     expect(first.ms).toBeLessThan(timeoutMs + SLACK_MS);
-    expect(Math.max(...later.map((result) => result.ms))).toBeLessThan(timeoutMs);
+    // The later logins never went back to the silent URL: counted, since a login on a busy machine
+    // can take as long as a timeout without having waited for one.
+    expect(acceptedByFirst).toBeGreaterThan(0);
+    expect(accepted.length).toBe(acceptedByFirst);
+    expect(Math.max(...later.map((result) => result.ms))).toBeLessThan(timeoutMs + SLACK_MS);
     figures.add('faultsSurvived', 1);
     figures.set('silent first URL: first login (ms)', Math.round(first.ms));
     figures.set('silent first URL: connections it got', accepted.length);

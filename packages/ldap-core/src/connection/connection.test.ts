@@ -15,9 +15,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function silentListener(): Promise<number> {
+/** A listener that accepts and never answers; `onAccept` counts the connections it took. */
+async function silentListener(onAccept?: () => void): Promise<number> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    onAccept?.();
     sockets.add(socket);
     socket.on('error', () => socket.destroy());
   });
@@ -95,7 +97,8 @@ describe('directory transport failures', () => {
     const started = performance.now();
     const error = await failure(service([`ldap://127.0.0.1:${port}`], 5).authenticate('alice', 'x'));
     expect(error.reason).toBe('unreachable');
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // At once: well before the 5 s connect timeout that a refused connection must not wait for.
+    expect(performance.now() - started).toBeLessThan(2_500);
   });
 
   it('tries every URL and names each in the log detail when all fail', async () => {
@@ -119,12 +122,16 @@ describe('directory transport failures', () => {
   });
 
   it('never sends an empty password anywhere', async () => {
-    const port = await silentListener();
-    const started = performance.now();
+    let accepted = 0;
+    const port = await silentListener(() => {
+      accepted += 1;
+    });
     await expect(service([`ldap://127.0.0.1:${port}`]).authenticate('alice', '  ')).rejects.toMatchObject({
       code: 'INVALID_CREDENTIALS',
       reason: 'empty-password',
     });
-    expect(performance.now() - started).toBeLessThan(100);
+    // Not even a connection (counted, not timed: a busy machine makes any check slow).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(accepted).toBe(0);
   });
 });

@@ -187,19 +187,25 @@ describe('ConnectionPool', () => {
 
   it('fails every waiting caller at once when the directory cannot be reached', async () => {
     let failing = false;
+    let failedOpens = 0;
     const { pool } = fakePool(1, {
       openDelayMs: 20,
-      failOpen: () => (failing ? new DirectoryUnavailableError('unreachable') : undefined),
+      failOpen: () => {
+        if (!failing) return undefined;
+        failedOpens += 1;
+        return new DirectoryUnavailableError('unreachable');
+      },
     });
     const connection = await pool.acquire();
     failing = true;
     const waiting = Array.from({ length: 5 }, () => pool.acquire());
     connection.alive = false;
     pool.release(connection);
-    const started = Date.now();
     const results = await Promise.allSettled(waiting);
     expect(results.every((result) => result.status === 'rejected')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(200);
+    // At once: one failed attempt answers them all, where a queue would try again for each waiter
+    // (counted, not timed: a busy machine stretches the time of one attempt as much as of five).
+    expect(failedOpens).toBe(1);
     expect(pool.stats).toMatchObject({ size: 1, open: 0, idle: 0, waiting: 0 });
   });
 
