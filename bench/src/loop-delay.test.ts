@@ -60,6 +60,8 @@ describe('parseServerLoopSample', () => {
         'ldap_login_directory_pool_waits_total{domain="example.org",pool="bind"} 1',
         'ldap_login_directory_pool_wait_seconds_total{domain="example.org",pool="service"} 0.25',
         'ldap_login_directory_pool_wait_seconds_total{domain="example.org",pool="bind"} 0.05',
+        `ldap_login_directory_pool_in_flight_peak{domain="example.org",pool="service"} ${waits * 3}`,
+        'ldap_login_directory_pool_in_flight_peak{domain="example.org",pool="bind"} 4',
         '# TYPE ldap_login_sqlite_lock_waits_total counter',
         'ldap_login_sqlite_lock_waits_total 3',
         'ldap_login_sqlite_lock_wait_seconds_total 0.012',
@@ -75,6 +77,10 @@ describe('parseServerLoopSample', () => {
     const before = parseServerLoopSample(text([0, 0, 10, 10, 10, 10, 10, 10, 10], 10, 2));
     const after = parseServerLoopSample(text([0, 20, 50, 70, 98, 109, 110, 110, 110], 110, 6));
     expect(after).toMatchObject({ poolWaits: 7, poolWaitMs: 300, sqliteLockWaits: 3, sqliteLockWaitMs: 12 });
+    expect(after.pools).toEqual({
+      service: { waits: 6, waitMs: 250, inFlightPeak: 18 },
+      bind: { waits: 1, waitMs: 50, inFlightPeak: 4 },
+    });
     // 100 logins in between: 88 within 5 ms, 99 within 7.5, all within 10.
     expect(histogramDelta(before.loginHandler, after.loginHandler)).toEqual({
       count: 100,

@@ -27,12 +27,20 @@ export interface ServerLoopSample {
   /** Cumulative: logins that waited for a pooled directory connection, and how long in all (ms). */
   poolWaits: number;
   poolWaitMs: number;
+  /** The same by pool (service searches, user binds), with the most requests one pool ran at once since the server started. */
+  pools: Record<string, PoolSample>;
   /** Cumulative: statements and transactions that waited for the SQLite lock, and how long (ms). */
   sqliteLockWaits: number;
   sqliteLockWaitMs: number;
   /** Cumulative histograms: the login handler (successful logins) and its directory request (search and bind). */
   loginHandler: HistogramSample;
   directoryAuthenticate: HistogramSample;
+}
+
+export interface PoolSample {
+  waits: number;
+  waitMs: number;
+  inFlightPeak: number;
 }
 
 /** A Prometheus histogram's cumulative buckets (upper bound in seconds -> count), count and sum. */
@@ -78,12 +86,13 @@ export function histogramDelta(
   };
 }
 
-function metricValues(text: string, name: string): number[] {
+function metricValues(text: string, name: string, label?: string): number[] {
   const values: number[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;
     const rest = line.slice(name.length);
     if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    if (label !== undefined && !rest.includes(label)) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (Number.isFinite(value)) values.push(value);
   }
@@ -110,6 +119,17 @@ export function parseServerLoopSample(text: string): ServerLoopSample {
     gcMajorMs: sum(major) * 1000,
     poolWaits: sum(metricValues(text, `${PREFIX}directory_pool_waits_total`)),
     poolWaitMs: sum(metricValues(text, `${PREFIX}directory_pool_wait_seconds_total`)) * 1000,
+    pools: Object.fromEntries(
+      ['service', 'bind'].map((pool) => {
+        const values = (name: string) => metricValues(text, `${PREFIX}${name}`, `pool="${pool}"`);
+        const sample: PoolSample = {
+          waits: sum(values('directory_pool_waits_total')),
+          waitMs: sum(values('directory_pool_wait_seconds_total')) * 1000,
+          inFlightPeak: Math.max(0, ...values('directory_pool_in_flight_peak')),
+        };
+        return [pool, sample];
+      }),
+    ),
     sqliteLockWaits: one('sqlite_lock_waits_total'),
     sqliteLockWaitMs: one('sqlite_lock_wait_seconds_total') * 1000,
     loginHandler: histogramOf(text, `${PREFIX}login_duration_seconds`, 'outcome="success"'),
@@ -148,6 +168,14 @@ export interface LoopBreakdown {
   /** Logins that waited for a pooled directory connection during the cell, and how long in all. */
   server_directory_pool_waits: number;
   server_directory_pool_wait_ms: number;
+  /**
+   * The same by pool, with the most requests the pool ran at once since the server started (read
+   * after the cell; compare with `before` to see whether the cell raised it).
+   */
+  server_directory_pools?: Record<
+    string,
+    { waits: number; wait_ms: number; in_flight_peak: { before: number; after: number } }
+  >;
   /** Statements and transactions that waited for the SQLite lock during the cell, and how long in all. */
   server_sqlite_lock_waits: number;
   server_sqlite_lock_wait_ms: number;
@@ -271,6 +299,19 @@ export function loopBreakdown(
     load_generator_gc_major_ms: own.gcMajorMs ?? 0,
     server_directory_pool_waits: after.poolWaits - before.poolWaits,
     server_directory_pool_wait_ms: round(after.poolWaitMs - before.poolWaitMs),
+    server_directory_pools: Object.fromEntries(
+      Object.entries(after.pools).map(([pool, figures]) => {
+        const earlier = before.pools[pool] ?? { waits: 0, waitMs: 0, inFlightPeak: 0 };
+        return [
+          pool,
+          {
+            waits: figures.waits - earlier.waits,
+            wait_ms: round(figures.waitMs - earlier.waitMs),
+            in_flight_peak: { before: earlier.inFlightPeak, after: figures.inFlightPeak },
+          },
+        ];
+      }),
+    ),
     server_sqlite_lock_waits: after.sqliteLockWaits - before.sqliteLockWaits,
     server_sqlite_lock_wait_ms: round(after.sqliteLockWaitMs - before.sqliteLockWaitMs),
     server_login_handler: histogramDelta(before.loginHandler, after.loginHandler),

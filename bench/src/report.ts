@@ -414,6 +414,20 @@ export function formatFigures(report: BenchReport): string[] {
   return lines;
 }
 
+/** What each directory pool did during the cell: waits, and the most requests it ran at once. */
+function poolLines(open: NonNullable<FigureDetails['open_loop']>): string[] {
+  const pools = Object.entries(open.server_directory_pools ?? {});
+  if (pools.length === 0) return [];
+  const each = pools.map(
+    ([pool, figures]) =>
+      `${pool} ${figures.waits} waits (${figures.wait_ms} ms), ` +
+      (figures.in_flight_peak.after > figures.in_flight_peak.before
+        ? `in flight at most ${figures.in_flight_peak.after}`
+        : `in flight no more than the earlier peak of ${figures.in_flight_peak.before}`),
+  );
+  return [`  directory pools: ${each.join('; ')}`];
+}
+
 /** Where the open loop's slowest logins waited: the load generator's stages and the server's. */
 export function stageLines(open: NonNullable<FigureDetails['open_loop']>): string[] {
   const stages = (figures: LoginStages) =>
@@ -428,6 +442,7 @@ export function stageLines(open: NonNullable<FigureDetails['open_loop']>): strin
     `  server: ${timed('login handler', open.server_login_handler)}; ${timed('directory search+bind', open.server_directory_authenticate)}; ` +
       `directory pool waits ${open.server_directory_pool_waits} (${open.server_directory_pool_wait_ms} ms); ` +
       `SQLite lock waits ${open.server_sqlite_lock_waits} (${open.server_sqlite_lock_wait_ms} ms)`,
+    ...poolLines(open),
     `  waiting for a core (run queue) per login: server ${open.server_run_queue_wait_ms_per_login ?? '-'} ms, ` +
       `load generator ${open.load_generator_run_queue_wait_ms_per_login ?? '-'} ms; load generator's GC ` +
       `${open.load_generator_gc_pauses} pauses, ${open.load_generator_gc_ms} ms (longest ${open.load_generator_gc_max_ms}; ` +

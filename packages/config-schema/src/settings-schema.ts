@@ -30,6 +30,7 @@ export const LDAP_ENTRY_DEFAULTS = {
   LDAP_CONNECT_TIMEOUT: 5,
   LDAP_OPERATION_TIMEOUT: 10,
   LDAP_POOL_SIZE: 4,
+  LDAP_BIND_POOL_SIZE: 16,
   LDAP_NESTED_GROUPS: false,
 } as const;
 
@@ -260,14 +261,26 @@ export const ldapEntrySchema = z
     LDAP_OPERATION_TIMEOUT: seconds
       .default(LDAP_ENTRY_DEFAULTS.LDAP_OPERATION_TIMEOUT)
       .describe('Seconds to wait for one LDAP operation (bind, search).'),
-    /** Service-bound connections kept open per directory entry. */
+    /** Service-bound connections kept open per directory entry; each carries up to 8 searches at once. */
     LDAP_POOL_SIZE: z.coerce
       .number()
       .int()
       .min(1)
       .max(64)
       .default(LDAP_ENTRY_DEFAULTS.LDAP_POOL_SIZE)
-      .describe('Connections kept open to this directory (1-64).'),
+      .describe(
+        'Connections for searches (as LDAP_BIND_DN) kept open to this directory (1-64); each carries up to 8 searches at once.',
+      ),
+    /** Connections for user binds kept open per directory entry; each carries one bind at a time. */
+    LDAP_BIND_POOL_SIZE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(LDAP_ENTRY_DEFAULTS.LDAP_BIND_POOL_SIZE)
+      .describe(
+        'Connections for user binds kept open to this directory (1-256); each carries one bind at a time, so this is how many logins check their password at once.',
+      ),
     /** Resolve nested groups (Active Directory: LDAP_MATCHING_RULE_IN_CHAIN; others: transitive search). */
     LDAP_NESTED_GROUPS: pyBoolean
       .default(LDAP_ENTRY_DEFAULTS.LDAP_NESTED_GROUPS)

@@ -196,7 +196,8 @@ export class DirectoryService {
   async listGroups(domain: string): Promise<DirectoryGroup[]> {
     const directory = this.directoryFor(domain);
     const plan = directory.plan();
-    return directory.servicePool.use((connection) => listAllGroups(connection, plan));
+    // Paged: OpenLDAP keeps one paged-results cookie per connection.
+    return directory.servicePool.use((connection) => listAllGroups(connection, plan), { exclusive: true });
   }
 
   /**
@@ -291,17 +292,21 @@ export class DirectoryService {
     const needsGroupSearch = !plan.entry.LDAP_MEMBER_OF_OVERLAY || plan.entry.LDAP_NESTED_GROUPS;
     if (!needsGroupSearch && primarySid === undefined) return groupsFromUserEntry(plan, userEntry);
     const rootDse = plan.entry.LDAP_NESTED_GROUPS ? await directory.serverInfo() : undefined;
-    return directory.servicePool.use(async (connection) => {
-      const primaryDn =
-        primarySid === undefined
-          ? undefined
-          : await directory.primaryGroups.dnOf(connection, plan, primarySid);
-      if (!needsGroupSearch) {
-        const listed = groupsFromUserEntry(plan, userEntry).map((group) => group.dn);
-        return groupsFromDns(primaryDn === undefined ? listed : [primaryDn, ...listed]);
-      }
-      return resolveGroups(connection, plan, userEntry, rootDse, primaryDn);
-    });
+    return directory.servicePool.use(
+      async (connection) => {
+        const primaryDn =
+          primarySid === undefined
+            ? undefined
+            : await directory.primaryGroups.dnOf(connection, plan, primarySid);
+        if (!needsGroupSearch) {
+          const listed = groupsFromUserEntry(plan, userEntry).map((group) => group.dn);
+          return groupsFromDns(primaryDn === undefined ? listed : [primaryDn, ...listed]);
+        }
+        return resolveGroups(connection, plan, userEntry, rootDse, primaryDn);
+        // Group searches are paged: OpenLDAP keeps one paged-results cookie per connection.
+      },
+      { exclusive: needsGroupSearch },
+    );
   }
 }
 

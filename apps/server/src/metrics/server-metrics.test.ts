@@ -8,8 +8,11 @@ function pool(overrides: Partial<DirectoryPoolStats> = {}): DirectoryPoolStats {
     domain: 'example.org',
     pool: 'bind',
     size: 4,
+    perConnection: 1,
     open: 3,
     idle: 1,
+    inFlight: 2,
+    inFlightPeak: 4,
     waiting: 0,
     waits: 0,
     waitMs: 0,
@@ -72,6 +75,8 @@ describe('PrometheusMetrics', () => {
     expect(value(first, `ldap_login_directory_pool_wait_seconds_total{${service}}`)).toBe(0.25);
     expect(value(first, `ldap_login_directory_pool_waits_total{${bind}}`)).toBe(0);
     expect(value(first, `ldap_login_directory_pool_size{${bind}}`)).toBe(4);
+    expect(value(first, `ldap_login_directory_pool_in_flight{${bind}}`)).toBe(2);
+    expect(value(first, `ldap_login_directory_pool_in_flight_peak{${bind}}`)).toBe(4);
     expect(value(first, `ldap_login_directory_pool_connections{${bind},state="leased"}`)).toBe(4);
     expect(value(first, `ldap_login_directory_pool_connections{${bind},state="waiting"}`)).toBe(3);
     expect(value(first, 'ldap_login_sqlite_lock_waits_total')).toBe(1);

@@ -189,6 +189,18 @@ export class PrometheusMetrics implements ServerMetrics {
       'Largest number of connections each pool opens.',
       (stats) => stats.size,
     );
+    poolMetric(
+      'gauge',
+      'directory_pool_in_flight',
+      'Directory requests running on the pooled connections now (service connections carry several).',
+      (stats) => stats.inFlight,
+    );
+    poolMetric(
+      'gauge',
+      'directory_pool_in_flight_peak',
+      'Most directory requests that ran at once on the pooled connections since the process started.',
+      (stats) => stats.inFlightPeak,
+    );
     // Waits only grow (since the pool was made or the process started): counters.
     poolMetric(
       'counter',

@@ -128,7 +128,7 @@ describe('GET /server/metrics', () => {
         state: 'open',
       }),
     ).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'ldap_login_directory_pool_size', { domain: dir.domain, pool: 'bind' })).toBe(4);
+    expect(sample(text, 'ldap_login_directory_pool_size', { domain: dir.domain, pool: 'bind' })).toBe(16);
     // One login at a time never waits for a pooled connection, nor for the SQLite lock.
     expect(
       sample(text, 'ldap_login_directory_pool_waits_total', { domain: dir.domain, pool: 'service' }),

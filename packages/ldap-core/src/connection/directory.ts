@@ -17,12 +17,22 @@ import { type RootDse, readRootDse } from './root-dse.ts';
 
 /**
  * The live side of one `LDAP` entry: its compiled plan, its URLs with failover, and two pools of
- * connections (`LDAP_POOL_SIZE` each):
- * - the service pool, bound as `LDAP_BIND_DN`, for searches;
- * - the bind pool, for user binds only. A user bind changes who the connection is; keeping those
+ * connections:
+ * - the service pool (`LDAP_POOL_SIZE`), bound as `LDAP_BIND_DN`, for searches; each connection carries up to
+ *   `SEARCHES_PER_CONNECTION` searches at once (LDAP message ids keep their answers apart), except
+ *   paged ones, which take a connection to themselves;
+ * - the bind pool (`LDAP_BIND_POOL_SIZE`), for user binds only, one at a time per connection. A user bind changes who the connection is; keeping those
  *   connections apart means no search ever runs as a user and no re-bind as the service account
  *   is needed after each login (one round trip less per login).
  */
+/**
+ * Searches one service connection carries at once. A handful keeps a burst of logins from
+ * queueing behind a few connections without letting one connection's loss or timeout fail many
+ * requests at once; OpenLDAP answers the operations of one connection in parallel from its thread
+ * pool, Active Directory likewise.
+ */
+export const SEARCHES_PER_CONNECTION = 8;
+
 export class Directory {
   readonly entry: LdapEntry;
   /** `LDAP_DOMAIN`, lowercase. */
@@ -51,13 +61,17 @@ export class Directory {
         'TLS certificate verification is off (LDAP_TLS_VERIFY: False): an impostor can read passwords';
       logger.warn(warning, { domain: this.domain });
     }
-    this.servicePool = new ConnectionPool(entry.LDAP_POOL_SIZE, {
-      open: () => this.open((url, settings) => openServiceConnection(url, entry, settings)),
-      isUsable: (connection) => connection.alive && connection.boundAs === 'service',
-      close: (connection) => connection.close(),
-      onFault: (report) => this.shareFault('service', report, this.bindPool),
-    });
-    this.bindPool = new ConnectionPool(entry.LDAP_POOL_SIZE, {
+    this.servicePool = new ConnectionPool(
+      entry.LDAP_POOL_SIZE,
+      {
+        open: () => this.open((url, settings) => openServiceConnection(url, entry, settings)),
+        isUsable: (connection) => connection.alive && connection.boundAs === 'service',
+        close: (connection) => connection.close(),
+        onFault: (report) => this.shareFault('service', report, this.bindPool),
+      },
+      { perConnection: SEARCHES_PER_CONNECTION },
+    );
+    this.bindPool = new ConnectionPool(entry.LDAP_BIND_POOL_SIZE, {
       open: () => this.open(openConnection),
       isUsable: (connection) => connection.alive,
       close: (connection) => connection.close(),

@@ -12,27 +12,32 @@ interface FakeConnection {
 function fakePool(
   size: number,
   options: {
+    perConnection?: number;
     failOpen?: () => Error | undefined;
     openDelayMs?: number;
     onFault?: (report: FaultReport<FakeConnection>) => void;
   } = {},
 ) {
   const opened: FakeConnection[] = [];
-  const pool = new ConnectionPool<FakeConnection>(size, {
-    onFault: options.onFault,
-    open: async () => {
-      if (options.openDelayMs) await new Promise((resolve) => setTimeout(resolve, options.openDelayMs));
-      const failure = options.failOpen?.();
-      if (failure) throw failure;
-      const connection = { id: opened.length + 1, alive: true, closed: false };
-      opened.push(connection);
-      return connection;
+  const pool = new ConnectionPool<FakeConnection>(
+    size,
+    {
+      onFault: options.onFault,
+      open: async () => {
+        if (options.openDelayMs) await new Promise((resolve) => setTimeout(resolve, options.openDelayMs));
+        const failure = options.failOpen?.();
+        if (failure) throw failure;
+        const connection = { id: opened.length + 1, alive: true, closed: false };
+        opened.push(connection);
+        return connection;
+      },
+      isUsable: (connection) => connection.alive && !connection.closed,
+      close: (connection) => {
+        connection.closed = true;
+      },
     },
-    isUsable: (connection) => connection.alive && !connection.closed,
-    close: (connection) => {
-      connection.closed = true;
-    },
-  });
+    { perConnection: options.perConnection },
+  );
   return { pool, opened };
 }
 
@@ -66,6 +71,55 @@ describe('ConnectionPool', () => {
     // The eight beyond the size waited, each about one 5 ms lease or more.
     expect(pool.stats.waits).toBe(8);
     expect(pool.stats.waitMs).toBeGreaterThanOrEqual(8 * 4);
+  });
+
+  it('shares a connection between up to perConnection requests, and queues beyond that', async () => {
+    const { pool, opened } = fakePool(2, { perConnection: 3 });
+    const onEach = new Map<number, number>();
+    let peakOnOne = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        pool.use(async (connection) => {
+          onEach.set(connection.id, (onEach.get(connection.id) ?? 0) + 1);
+          peakOnOne = Math.max(peakOnOne, onEach.get(connection.id)!);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          onEach.set(connection.id, onEach.get(connection.id)! - 1);
+        }),
+      ),
+    );
+    expect(opened).toHaveLength(2);
+    expect(peakOnOne).toBe(3);
+    expect(pool.stats).toMatchObject({ open: 2, idle: 2, inFlight: 0, inFlightPeak: 6, perConnection: 3 });
+    // Both connections were being opened when the first ten arrived: eight waited for them.
+    expect(pool.stats.waits).toBe(8);
+  });
+
+  it('gives an exclusive lease a connection of its own, and queues it until one is idle', async () => {
+    const { pool } = fakePool(1, { perConnection: 4 });
+    await pool.use(async () => undefined); // opened
+    const order: string[] = [];
+    let releaseShared: () => void = () => undefined;
+    const shared = pool.use(async (connection) => {
+      order.push(`shared on ${connection.id}`);
+      await new Promise<void>((resolve) => {
+        releaseShared = resolve;
+      });
+    });
+    const exclusive = pool.use(
+      async (connection) => {
+        order.push(`exclusive on ${connection.id}`);
+        expect(pool.stats.inFlight).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+      { exclusive: true },
+    );
+    // Queued behind the exclusive one, although the connection has room for it.
+    const later = pool.use(async () => order.push('later'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(order).toEqual(['shared on 1']);
+    releaseShared();
+    await Promise.all([shared, exclusive, later]);
+    expect(order).toEqual(['shared on 1', 'exclusive on 1', 'later']);
   });
 
   it('counts no wait while a connection is free', async () => {

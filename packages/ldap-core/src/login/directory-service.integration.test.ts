@@ -732,7 +732,11 @@ describe.each(DATASET_NAMES)('DirectoryService against %s', (dataset: DatasetNam
       const dir = need(context);
       const proxy = await startTcpProxy(Number(new URL(dir.url).port));
       try {
-        const directoryService = service({ LDAP_URL: `ldap://127.0.0.1:${proxy.port}`, LDAP_POOL_SIZE: 2 });
+        const directoryService = service({
+          LDAP_URL: `ldap://127.0.0.1:${proxy.port}`,
+          LDAP_POOL_SIZE: 2,
+          LDAP_BIND_POOL_SIZE: 2,
+        });
         const keys = ['alice', 'bob', 'carol', 'dave', 'jsmith', 'zoe', 'mueller', 'nomail'];
         const attempts = Array.from({ length: 64 }, (_, index) => keys[index % keys.length]!);
         const results = await Promise.all(
